@@ -1,0 +1,34 @@
+//! The authorization endpoint's engine (RFC 6749 §4.1, OIDC Core §3.1.2).
+//!
+//! [`authorize`] runs the request through named steps and answers with a [`Decision`]: issue the
+//! response now, or run an interaction (a prompt and its reasons). It knows nothing of HTML; the
+//! built-in pages and an external login app are two consumers of the same answer.
+
+mod policy;
+mod request;
+mod response;
+
+pub use policy::current_grant;
+pub use policy::{Decision, decide};
+pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES};
+pub use response::{
+    Answer, AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget,
+};
+
+use crate::Provider;
+use crate::model::Session;
+use crate::security::params::Params;
+
+/// Validates an authorization request and decides what happens next.
+pub async fn authorize(
+    op: &Provider,
+    params: &Params,
+    session: Option<Session>,
+) -> Result<Decision, AuthorizationError> {
+    let client = request::client(op, params)?;
+    let redirect_uri = request::redirect_uri(&client, params)?;
+    // From here on the redirect URI is trusted: errors go back to the client (RFC 6749 §4.1.2.1).
+    let target = request::response_target(op, params, redirect_uri)?;
+    let request = request::validate(op, &client, params, target)?;
+    decide(op, &client, request, session, None).await
+}

@@ -1,0 +1,313 @@
+//! Which prompt, if any, stands between a request and its response (OIDC Core §3.1.2.3–4).
+//! Prompts and their reasons are data, so `prompt=none` can turn them into errors and an
+//! external login app can read them.
+
+use super::request::{AuthorizationRequest, PromptValue};
+use super::response::{AuthorizationError, AuthorizationResponse};
+use crate::Provider;
+use crate::clients::Client;
+use crate::error::ErrorCode;
+use crate::model::{
+    self, AuthorizationCode, Grant, Interaction, InteractionResult, Prompt, Session, TokenClaims,
+};
+use crate::security::{now, random_token};
+use std::time::Duration;
+
+/// What the engine answers.
+#[derive(Debug)]
+pub enum Decision {
+    /// Send this response to the client.
+    Issue(AuthorizationResponse),
+    /// The end-user must act first.
+    Interact(Interaction),
+}
+
+/// Decides between issuing and interacting, given the session and what the current interaction
+/// (if resuming one) has already done.
+pub async fn decide(
+    op: &Provider,
+    client: &Client,
+    request: AuthorizationRequest,
+    session: Option<Session>,
+    interaction: Option<Interaction>,
+) -> Result<Decision, AuthorizationError> {
+    let session = live_session(op, session).await;
+    let grant = match &session {
+        Some(s) => current_grant(op, s, &client.client_id).await?,
+        None => None,
+    };
+    let done = interaction
+        .as_ref()
+        .map(|i| i.result.clone())
+        .unwrap_or_default();
+    let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done);
+    match (needed, session) {
+        (Some((prompt, reasons)), _) => {
+            if request.has_prompt(PromptValue::None) {
+                // OIDC Core §3.1.2.6: prompt=none turns a needed prompt into its error.
+                let code = match prompt {
+                    Prompt::Login => ErrorCode::LoginRequired,
+                    Prompt::Consent => ErrorCode::ConsentRequired,
+                };
+                return Err(request.target.error(
+                    code,
+                    format!("{} required: {}", prompt.as_str(), reasons.join(", ")),
+                ));
+            }
+            let interaction = start_interaction(op, request, interaction, prompt, reasons).await?;
+            Ok(Decision::Interact(interaction))
+        }
+        (None, Some(session)) => {
+            let grant =
+                grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
+            let response = issue_code(op, &request, &session, &grant).await?;
+            if let Some(done) = interaction {
+                model::destroy::<Interaction>(op.storage(), &done.uid).await?;
+            }
+            Ok(Decision::Issue(response))
+        }
+        (None, None) => Err(request
+            .target
+            .error(ErrorCode::ServerError, "no session after login")),
+    }
+}
+
+/// The prompt still needed, with its reasons; `None` when the response can be issued.
+pub fn required_prompt(
+    request: &AuthorizationRequest,
+    session: Option<&Session>,
+    grant: Option<&Grant>,
+    done: &InteractionResult,
+) -> Option<(Prompt, Vec<String>)> {
+    let logged_in_now = done.login.is_some();
+    let mut login = Vec::new();
+    match session {
+        None => login.push("no_session".to_string()),
+        Some(session) if !logged_in_now => {
+            if request.has_prompt(PromptValue::Login)
+                || request.has_prompt(PromptValue::SelectAccount)
+            {
+                login.push("login_prompt".into());
+            }
+            if request
+                .max_age
+                .is_some_and(|max| now() - session.auth_time > max)
+            {
+                login.push("max_age".into());
+            }
+        }
+        Some(_) => {}
+    }
+    if !login.is_empty() {
+        return Some((Prompt::Login, login));
+    }
+    let mut consent = Vec::new();
+    if !grant.is_some_and(|g| g.covers(request.scopes.iter())) {
+        consent.push("scopes_missing".to_string());
+    }
+    if request.has_prompt(PromptValue::Consent) && !done.consented {
+        consent.push("consent_prompt".into());
+    }
+    (!consent.is_empty()).then_some((Prompt::Consent, consent))
+}
+
+/// A session whose account still exists.
+async fn live_session(op: &Provider, session: Option<Session>) -> Option<Session> {
+    let session = session?;
+    op.accounts()
+        .find(&session.account_id)
+        .await
+        .map(|_| session)
+}
+
+/// The session's consent grant for this client, if still stored.
+pub async fn current_grant(
+    op: &Provider,
+    session: &Session,
+    client_id: &str,
+) -> Result<Option<Grant>, AuthorizationError> {
+    let Some(grant_id) = session.grants.get(client_id) else {
+        return Ok(None);
+    };
+    let grant = model::find::<Grant>(op.storage(), grant_id)
+        .await?
+        .map(|f| f.model);
+    Ok(grant.filter(|g| g.account_id == session.account_id && g.client_id == client_id))
+}
+
+async fn start_interaction(
+    op: &Provider,
+    request: AuthorizationRequest,
+    existing: Option<Interaction>,
+    prompt: Prompt,
+    reasons: Vec<String>,
+) -> Result<Interaction, AuthorizationError> {
+    let interaction = match existing {
+        Some(existing) => Interaction {
+            prompt,
+            reasons,
+            ..existing
+        },
+        None => Interaction {
+            uid: random_token(),
+            request,
+            prompt,
+            reasons,
+            csrf: random_token(),
+            result: InteractionResult::default(),
+            created_at: now(),
+        },
+    };
+    let ttl = Duration::from_secs(op.config().ttl.interaction);
+    model::save(op.storage(), &interaction.uid, &interaction, ttl).await?;
+    Ok(interaction)
+}
+
+/// Issues an authorization code (RFC 6749 §4.1.2), single-use and stored only as a hash.
+async fn issue_code(
+    op: &Provider,
+    request: &AuthorizationRequest,
+    session: &Session,
+    grant: &Grant,
+) -> Result<AuthorizationResponse, AuthorizationError> {
+    let code = random_token();
+    let record = AuthorizationCode {
+        claims: TokenClaims {
+            client_id: request.client_id.clone(),
+            account_id: session.account_id.clone(),
+            scopes: request.scopes.clone(),
+            grant_id: grant.id.clone(),
+            sid: Some(session.sid.clone()),
+            auth_time: session.auth_time,
+            acr: session.acr.clone(),
+            amr: session.amr.clone(),
+        },
+        redirect_uri: request.target.redirect_uri.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+    };
+    let ttl = Duration::from_secs(op.config().ttl.authorization_code);
+    model::save(op.storage(), &code, &record, ttl).await?;
+    Ok(request.target.respond(vec![("code".into(), code)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization::{ResponseMode, ResponseTarget};
+    use crate::model::LoginResult;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn request(prompt: Vec<PromptValue>, max_age: Option<i64>) -> AuthorizationRequest {
+        AuthorizationRequest {
+            target: ResponseTarget {
+                redirect_uri: "https://rp.example/cb".into(),
+                mode: ResponseMode::Query,
+                state: None,
+                issuer: "https://op.example".into(),
+            },
+            client_id: "c".into(),
+            response_type: "code".into(),
+            scopes: vec!["openid".into(), "email".into()],
+            nonce: None,
+            code_challenge: None,
+            prompt,
+            max_age,
+            login_hint: None,
+        }
+    }
+
+    fn session(auth_time: i64) -> Session {
+        Session {
+            sid: "s".into(),
+            account_id: "a".into(),
+            auth_time,
+            acr: "0".into(),
+            amr: vec![],
+            grants: BTreeMap::new(),
+        }
+    }
+
+    fn grant(scopes: &[&str]) -> Grant {
+        Grant {
+            id: "g".into(),
+            account_id: "a".into(),
+            client_id: "c".into(),
+            scopes: scopes
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<_>>(),
+        }
+    }
+
+    fn reasons(r: Option<(Prompt, Vec<String>)>) -> Option<(Prompt, Vec<String>)> {
+        r
+    }
+
+    #[test]
+    fn no_session_needs_login() {
+        let needed = required_prompt(
+            &request(vec![], None),
+            None,
+            None,
+            &InteractionResult::default(),
+        );
+        assert_eq!(
+            reasons(needed),
+            Some((Prompt::Login, vec!["no_session".into()]))
+        );
+    }
+
+    #[test]
+    fn max_age_exceeded_needs_login_until_logged_in_here() {
+        let req = request(vec![], Some(60));
+        let old = session(now() - 120);
+        let full = grant(&["openid", "email"]);
+        let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default());
+        assert_eq!(needed.unwrap().1, ["max_age"]);
+        let done = InteractionResult {
+            login: Some(LoginResult {
+                account_id: "a".into(),
+                auth_time: now(),
+                amr: vec![],
+            }),
+            consented: false,
+        };
+        assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done), None);
+    }
+
+    #[test]
+    fn missing_scopes_and_prompt_consent_need_consent() {
+        let s = session(now());
+        let needed = required_prompt(
+            &request(vec![], None),
+            Some(&s),
+            Some(&grant(&["openid"])),
+            &InteractionResult::default(),
+        );
+        assert_eq!(
+            needed,
+            Some((Prompt::Consent, vec!["scopes_missing".into()]))
+        );
+        let full = grant(&["openid", "email"]);
+        assert_eq!(
+            required_prompt(
+                &request(vec![], None),
+                Some(&s),
+                Some(&full),
+                &InteractionResult::default()
+            ),
+            None
+        );
+        let needed = required_prompt(
+            &request(vec![PromptValue::Consent], None),
+            Some(&s),
+            Some(&full),
+            &InteractionResult::default(),
+        );
+        assert_eq!(
+            needed,
+            Some((Prompt::Consent, vec!["consent_prompt".into()]))
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! The authorization request: each check a named step, in the order the specs need them.
+
+use super::response::{AuthorizationError, ResponseMode, ResponseTarget};
+use crate::Provider;
+use crate::clients::Client;
+use crate::config::PkceRequired;
+use crate::error::ErrorCode;
+use crate::security::params::Params;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The scopes this provider knows; others are ignored (RFC 6749 §3.3).
+pub const SUPPORTED_SCOPES: [&str; 6] = [
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "address",
+    "phone",
+];
+
+/// A `prompt` value (OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptValue {
+    /// No UI may be shown.
+    None,
+    /// Re-authenticate.
+    Login,
+    /// Ask for consent again.
+    Consent,
+    /// Let the user pick an account (served as a login).
+    SelectAccount,
+}
+
+/// A validated authorization request: what the interaction and the response need.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuthorizationRequest {
+    /// Where and how to answer.
+    pub target: ResponseTarget,
+    /// The client.
+    pub client_id: String,
+    /// `response_type`.
+    pub response_type: String,
+    /// The scopes asked for that the provider supports and the client may have, in request order.
+    pub scopes: Vec<String>,
+    /// `nonce`, echoed in the ID token.
+    pub nonce: Option<String>,
+    /// PKCE `code_challenge` (method S256).
+    pub code_challenge: Option<String>,
+    /// `prompt` values.
+    pub prompt: Vec<PromptValue>,
+    /// `max_age` in seconds.
+    pub max_age: Option<i64>,
+    /// `login_hint`, prefilled on the login page.
+    pub login_hint: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// Whether `prompt` contains `value`.
+    pub fn has_prompt(&self, value: PromptValue) -> bool {
+        self.prompt.contains(&value)
+    }
+
+    /// Whether this is an OpenID Connect request (`openid` scope).
+    pub fn is_openid(&self) -> bool {
+        self.scopes.iter().any(|s| s == "openid")
+    }
+}
+
+fn page(code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
+    AuthorizationError::Page {
+        code,
+        description: description.into(),
+    }
+}
+
+/// Step: the client, known and named once. Failing here shows an error page.
+pub fn client(op: &Provider, params: &Params) -> Result<Arc<Client>, AuthorizationError> {
+    if params.is_repeated("client_id") {
+        return Err(page(ErrorCode::InvalidRequest, "client_id is repeated"));
+    }
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page(ErrorCode::InvalidRequest, "missing client_id"))?;
+    op.clients()
+        .get(client_id)
+        .ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))
+}
+
+/// Step: the redirect URI, matched exactly against the registered ones (RFC 9700 §4.1.3).
+/// A client with a single registered URI may omit it (RFC 6749 §3.1.2.3); an OpenID request may
+/// not (OIDC Core §3.1.2.1), which `validate` checks once errors can be redirected.
+pub fn redirect_uri(client: &Client, params: &Params) -> Result<String, AuthorizationError> {
+    if params.is_repeated("redirect_uri") {
+        return Err(page(ErrorCode::InvalidRequest, "redirect_uri is repeated"));
+    }
+    match params.get("redirect_uri") {
+        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(uri.to_string()),
+        Some(_) => Err(page(
+            ErrorCode::InvalidRequest,
+            "redirect_uri is not registered for this client",
+        )),
+        None if client.redirect_uris.len() == 1 => Ok(client.redirect_uris[0].clone()),
+        None => Err(page(ErrorCode::InvalidRequest, "missing redirect_uri")),
+    }
+}
+
+/// Step: how to answer (`response_mode`, `state`, `iss`). An unknown mode is reported using the
+/// response type's default mode.
+pub fn response_target(
+    op: &Provider,
+    params: &Params,
+    redirect_uri: String,
+) -> Result<ResponseTarget, AuthorizationError> {
+    let mut target = ResponseTarget {
+        redirect_uri,
+        mode: ResponseMode::default_for(params.get("response_type").unwrap_or("code")),
+        state: params.get("state").map(String::from),
+        issuer: op.issuer().to_string(),
+    };
+    if params.is_repeated("response_mode") || params.is_repeated("state") {
+        return Err(target.error(
+            ErrorCode::InvalidRequest,
+            "response_mode or state is repeated",
+        ));
+    }
+    if let Some(mode) = params.get("response_mode") {
+        match ResponseMode::parse(mode) {
+            Some(mode) => target.mode = mode,
+            None => {
+                return Err(target.error(
+                    ErrorCode::InvalidRequest,
+                    format!("unsupported response_mode {mode}"),
+                ));
+            }
+        }
+    }
+    Ok(target)
+}
+
+/// Steps after the redirect URI is trusted; every failure is redirected to the client.
+pub fn validate(
+    op: &Provider,
+    client: &Client,
+    params: &Params,
+    target: ResponseTarget,
+) -> Result<AuthorizationRequest, AuthorizationError> {
+    let fail = |code: ErrorCode, description: String| target.error(code, description);
+    params
+        .reject_repeated()
+        .map_err(|e| fail(e.code, e.description))?;
+    let response_type = check_response_type(client, params).map_err(|(c, d)| fail(c, d))?;
+    let scopes = check_scope(client, params);
+    let is_openid = scopes.iter().any(|s| s == "openid");
+    if is_openid && params.get("redirect_uri").is_none() {
+        // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
+        return Err(fail(
+            ErrorCode::InvalidRequest,
+            "missing redirect_uri".into(),
+        ));
+    }
+    let code_challenge =
+        check_pkce(op, client, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let prompt = check_prompt(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let max_age = check_max_age(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    Ok(AuthorizationRequest {
+        target: target.clone(),
+        client_id: client.client_id.clone(),
+        response_type,
+        scopes,
+        nonce: params.get("nonce").map(String::from),
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint: params.get("login_hint").map(String::from),
+    })
+}
+
+/// Step: `response_type` supported by the build and registered by the client.
+fn check_response_type(client: &Client, params: &Params) -> Result<String, (ErrorCode, String)> {
+    let response_type = params.get("response_type").ok_or((
+        ErrorCode::InvalidRequest,
+        "missing response_type".to_string(),
+    ))?;
+    if !crate::clients::RESPONSE_TYPES.contains(&response_type) {
+        return Err((
+            ErrorCode::UnsupportedResponseType,
+            format!("unsupported response_type {response_type}"),
+        ));
+    }
+    if !client.response_types.iter().any(|r| r == response_type) {
+        return Err((
+            ErrorCode::UnauthorizedClient,
+            format!("response_type {response_type} is not registered for this client"),
+        ));
+    }
+    Ok(response_type.to_string())
+}
+
+/// Step: scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a
+/// client that cannot refresh are dropped rather than refused (RFC 6749 §3.3).
+fn check_scope(client: &Client, params: &Params) -> Vec<String> {
+    let allowed: Option<Vec<&str>> = client
+        .scope
+        .as_deref()
+        .map(|s| s.split_whitespace().collect());
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in params.get("scope").unwrap_or_default().split_whitespace() {
+        let known = SUPPORTED_SCOPES.contains(&scope);
+        let permitted = scope == "openid" || allowed.as_ref().is_none_or(|a| a.contains(&scope));
+        let refreshable = scope != "offline_access" || client.allows_grant("refresh_token");
+        if known && permitted && refreshable && !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_string());
+        }
+    }
+    scopes
+}
+
+/// Step: PKCE (RFC 7636 §4.3). Only S256 exists here; `plain` and the implicit `plain` default
+/// are refused (RFC 9700 §2.1.1).
+fn check_pkce(op: &Provider, client: &Client, params: &Params) -> Result<Option<String>, String> {
+    let required = client.is_public() || op.config().pkce.required == PkceRequired::All;
+    match (
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    ) {
+        (None, None) if required => Err("code_challenge is required (PKCE, S256)".into()),
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err("code_challenge_method without code_challenge".into()),
+        (Some(_), method) if method != Some("S256") => {
+            Err("code_challenge_method must be S256 (plain is not supported)".into())
+        }
+        (Some(challenge), _) => {
+            // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is exactly 43 characters.
+            let valid = challenge.len() == 43
+                && challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if valid {
+                Ok(Some(challenge.to_string()))
+            } else {
+                Err("code_challenge is not a base64url SHA-256".into())
+            }
+        }
+    }
+}
+
+/// Step: `prompt` (OIDC Core §3.1.2.1): known values; `none` stands alone.
+fn check_prompt(params: &Params) -> Result<Vec<PromptValue>, String> {
+    let mut values = Vec::new();
+    for value in params.get("prompt").unwrap_or_default().split_whitespace() {
+        let parsed = match value {
+            "none" => PromptValue::None,
+            "login" => PromptValue::Login,
+            "consent" => PromptValue::Consent,
+            "select_account" => PromptValue::SelectAccount,
+            other => return Err(format!("unsupported prompt value {other}")),
+        };
+        if !values.contains(&parsed) {
+            values.push(parsed);
+        }
+    }
+    if values.contains(&PromptValue::None) && values.len() > 1 {
+        return Err("prompt=none cannot be combined with other values".into());
+    }
+    Ok(values)
+}
+
+/// Step: `max_age`, a non-negative integer of seconds.
+fn check_max_age(params: &Params) -> Result<Option<i64>, String> {
+    params
+        .get("max_age")
+        .map(|v| {
+            v.parse::<u32>()
+                .map(i64::from)
+                .map_err(|_| "max_age must be a non-negative integer".to_string())
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_none_stands_alone() {
+        assert_eq!(
+            check_prompt(&Params::parse("prompt=none")),
+            Ok(vec![PromptValue::None])
+        );
+        assert!(check_prompt(&Params::parse("prompt=none+login")).is_err());
+        assert!(check_prompt(&Params::parse("prompt=bogus")).is_err());
+        assert_eq!(
+            check_prompt(&Params::parse("prompt=login+consent")),
+            Ok(vec![PromptValue::Login, PromptValue::Consent])
+        );
+    }
+
+    #[test]
+    fn max_age_must_be_a_number() {
+        assert_eq!(check_max_age(&Params::parse("max_age=0")), Ok(Some(0)));
+        assert!(check_max_age(&Params::parse("max_age=-1")).is_err());
+        assert!(check_max_age(&Params::parse("max_age=soon")).is_err());
+    }
+
+    fn client(extra: serde_json::Value) -> Client {
+        let mut v = serde_json::json!({"client_id": "c", "client_secret": "0123456789abcdef",
+            "redirect_uris": ["https://rp.example/cb"], "grant_types": ["authorization_code"]});
+        for (k, val) in extra.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn scopes_are_filtered_not_refused() {
+        let c = client(serde_json::json!({}));
+        let scopes = check_scope(
+            &c,
+            &Params::parse("scope=openid+email+bogus+offline_access+email"),
+        );
+        assert_eq!(
+            scopes,
+            ["openid", "email"],
+            "offline_access needs the refresh_token grant"
+        );
+        let c = client(
+            serde_json::json!({"grant_types": ["authorization_code", "refresh_token"], "scope": "email"}),
+        );
+        let scopes = check_scope(
+            &c,
+            &Params::parse("scope=openid+email+profile+offline_access"),
+        );
+        assert_eq!(
+            scopes,
+            ["openid", "email"],
+            "the client's scope metadata limits what it may ask"
+        );
+    }
+}

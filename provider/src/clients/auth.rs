@@ -1,0 +1,255 @@
+//! Client authentication (RFC 6749 §2.3): one guard for every endpoint that authenticates clients.
+
+use super::{Client, ClientRegistry};
+use crate::Provider;
+use crate::error::OAuthError;
+use crate::security::constant_time_eq;
+use crate::security::params::Params;
+use base64::Engine as _;
+use rocket::data::{self, Data, FromData};
+use rocket::http::Status;
+use rocket::request::Request;
+use std::sync::Arc;
+
+/// How a client authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with the urlencoded id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A public client: `client_id` only.
+    None,
+}
+
+impl AuthMethod {
+    /// The `token_endpoint_auth_method` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+}
+
+/// A form request from an authenticated client. A handler that takes it cannot forget to
+/// authenticate. Credentials are removed from `params`.
+#[derive(Debug)]
+pub struct ClientRequest {
+    /// The authenticated client.
+    pub client: Arc<Client>,
+    /// How it authenticated.
+    pub method: AuthMethod,
+    /// The remaining form parameters.
+    pub params: Params,
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for ClientRequest {
+    type Error = OAuthError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let mut params = match Params::from_data(req, data).await {
+            data::Outcome::Success(params) => params,
+            data::Outcome::Error(e) => return data::Outcome::Error(e),
+            data::Outcome::Forward(f) => return data::Outcome::Forward(f),
+        };
+        let Some(provider) = req.rocket().state::<Provider>() else {
+            return data::Outcome::Error((
+                Status::InternalServerError,
+                OAuthError::server_error("provider state missing"),
+            ));
+        };
+        let authorization = req.headers().get_one("Authorization");
+        match authenticate(provider.clients(), authorization, &mut params) {
+            Ok((client, method)) => data::Outcome::Success(ClientRequest {
+                client,
+                method,
+                params,
+            }),
+            Err(e) => data::Outcome::Error((e.code.status(), e)),
+        }
+    }
+}
+
+/// Authenticates the client of a form request from its `Authorization` header and body.
+pub fn authenticate(
+    registry: &ClientRegistry,
+    authorization: Option<&str>,
+    params: &mut Params,
+) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+    params.reject_repeated()?;
+    let basic = authorization.and_then(|h| {
+        h.strip_prefix("Basic ")
+            .or_else(|| h.strip_prefix("basic "))
+    });
+    let body_id = params.take("client_id");
+    let body_secret = params.take("client_secret");
+    let (client_id, secret, method) = match (basic, body_secret) {
+        (Some(_), Some(_)) => {
+            // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+            return Err(OAuthError::invalid_request(
+                "more than one client authentication method",
+            ));
+        }
+        (Some(credentials), None) => {
+            let (id, secret) = parse_basic(credentials)?;
+            if body_id.as_deref().is_some_and(|b| b != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id does not match the Authorization header",
+                ));
+            }
+            (id, Some(secret), AuthMethod::ClientSecretBasic)
+        }
+        (None, Some(secret)) => {
+            let id = body_id
+                .ok_or_else(|| OAuthError::invalid_client("client_secret without client_id"))?;
+            (id, Some(secret), AuthMethod::ClientSecretPost)
+        }
+        (None, None) => {
+            let id =
+                body_id.ok_or_else(|| OAuthError::invalid_client("no client authentication"))?;
+            (id, None, AuthMethod::None)
+        }
+    };
+    let client = registry
+        .get(&client_id)
+        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    if client.token_endpoint_auth_method != method.as_str() {
+        return Err(OAuthError::invalid_client(format!(
+            "the client is registered for {}, not {}",
+            client.token_endpoint_auth_method,
+            method.as_str()
+        )));
+    }
+    if let Some(given) = secret {
+        let expected = client.client_secret.as_deref().unwrap_or_default();
+        if !constant_time_eq(&given, expected) {
+            return Err(OAuthError::invalid_client("client authentication failed"));
+        }
+    }
+    Ok((client, method))
+}
+
+/// RFC 6749 §2.3.1: `base64(urlencode(client_id) ":" urlencode(client_secret))`.
+fn parse_basic(credentials: &str) -> Result<(String, String), OAuthError> {
+    let malformed = || OAuthError::invalid_client("malformed Basic credentials");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(credentials.trim())
+        .map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    let unescape = |s: &str| -> Result<String, OAuthError> {
+        let plus_as_space = s.replace('+', " ");
+        url::form_urlencoded::parse(format!("v={plus_as_space}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(malformed)
+    };
+    let id = unescape(id)?;
+    if id.is_empty() {
+        return Err(malformed());
+    }
+    Ok((id, unescape(secret)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn registry() -> ClientRegistry {
+        let clients = [
+            json!({"client_id": "conf", "client_secret": "a secret: with%20odd chars", "redirect_uris": ["https://rp.example/cb"]}),
+            json!({"client_id": "post", "client_secret": "0123456789abcdef", "token_endpoint_auth_method": "client_secret_post", "redirect_uris": ["https://rp.example/cb"]}),
+            json!({"client_id": "pub", "token_endpoint_auth_method": "none", "redirect_uris": ["https://rp.example/cb"]}),
+        ];
+        ClientRegistry::new(
+            clients
+                .into_iter()
+                .map(|c| serde_json::from_value(c).unwrap())
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn basic(id: &str, secret: &str) -> String {
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                enc(id),
+                enc(secret)
+            ))
+        )
+    }
+
+    fn auth(header: Option<&str>, body: &str) -> Result<AuthMethod, ErrorCode> {
+        let mut params = Params::parse(body);
+        authenticate(&registry(), header, &mut params)
+            .map(|(_, m)| m)
+            .map_err(|e| e.code)
+    }
+
+    #[test]
+    fn basic_with_urlencoded_secret() {
+        let header = basic("conf", "a secret: with%20odd chars");
+        assert_eq!(
+            auth(Some(&header), "grant_type=x"),
+            Ok(AuthMethod::ClientSecretBasic)
+        );
+    }
+
+    #[test]
+    fn wrong_secret_is_invalid_client() {
+        let header = basic("conf", "wrong");
+        assert_eq!(auth(Some(&header), ""), Err(ErrorCode::InvalidClient));
+    }
+
+    #[test]
+    fn post_and_none() {
+        assert_eq!(
+            auth(None, "client_id=post&client_secret=0123456789abcdef"),
+            Ok(AuthMethod::ClientSecretPost)
+        );
+        assert_eq!(auth(None, "client_id=pub"), Ok(AuthMethod::None));
+    }
+
+    #[test]
+    fn registered_method_is_enforced() {
+        // A confidential client may not fall back to sending no secret.
+        assert_eq!(auth(None, "client_id=conf"), Err(ErrorCode::InvalidClient));
+        let header = basic("post", "0123456789abcdef");
+        assert_eq!(auth(Some(&header), ""), Err(ErrorCode::InvalidClient));
+    }
+
+    #[test]
+    fn two_methods_at_once_are_invalid_request() {
+        let header = basic("conf", "a secret: with%20odd chars");
+        assert_eq!(
+            auth(Some(&header), "client_secret=x"),
+            Err(ErrorCode::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn unknown_client_and_no_credentials() {
+        assert_eq!(
+            auth(None, "client_id=nobody"),
+            Err(ErrorCode::InvalidClient)
+        );
+        assert_eq!(auth(None, ""), Err(ErrorCode::InvalidClient));
+        assert_eq!(auth(Some("Basic !!!"), ""), Err(ErrorCode::InvalidClient));
+    }
+
+    #[test]
+    fn credentials_are_removed_from_params() {
+        let mut params = Params::parse("client_id=post&client_secret=0123456789abcdef&code=x");
+        authenticate(&registry(), None, &mut params).unwrap();
+        assert_eq!(params.get("client_secret"), None);
+        assert_eq!(params.get("code"), Some("x"));
+    }
+}

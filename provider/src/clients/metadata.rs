@@ -1,0 +1,275 @@
+//! Client metadata and its validation.
+
+use crate::jose::SigningAlg;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A client's metadata. Field names are RFC 7591 §2 / OIDC Registration §2; unknown fields are
+/// kept in `extra` (later capabilities read them) rather than rejected.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Client {
+    /// The client identifier.
+    pub client_id: String,
+    /// The shared secret of confidential clients using `client_secret_*`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Registered redirect URIs, matched exactly.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Grant types the client may use.
+    #[serde(default = "default_grant_types")]
+    pub grant_types: Vec<String>,
+    /// Response types the client may use.
+    #[serde(default = "default_response_types")]
+    pub response_types: Vec<String>,
+    /// How the client authenticates at the token endpoint.
+    #[serde(default = "default_auth_method")]
+    pub token_endpoint_auth_method: String,
+    /// The JWS algorithm for ID tokens issued to this client.
+    #[serde(default = "default_id_token_alg")]
+    pub id_token_signed_response_alg: String,
+    /// `web` or `native`.
+    #[serde(default = "default_application_type")]
+    pub application_type: String,
+    /// A human-readable name shown on the consent page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    /// Registered post-logout redirect URIs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Space-separated scopes the client may ask for; absent means any supported scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Every other metadata field, kept as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_grant_types() -> Vec<String> {
+    vec!["authorization_code".into()]
+}
+fn default_response_types() -> Vec<String> {
+    vec!["code".into()]
+}
+fn default_auth_method() -> String {
+    "client_secret_basic".into()
+}
+fn default_id_token_alg() -> String {
+    "RS256".into()
+}
+fn default_application_type() -> String {
+    "web".into()
+}
+
+/// A metadata problem, naming the client and the field (RFC 7591 §3.2.2 `invalid_client_metadata`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientError {
+    /// The client.
+    pub client_id: String,
+    /// The field.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ClientError {
+    pub(crate) fn new(client_id: &str, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "client {:?}: {} {}",
+            self.client_id, self.field, self.message
+        )
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Authentication methods this build supports at the token endpoint.
+pub const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// Grant types this build supports.
+pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
+/// Response types this build supports.
+pub const RESPONSE_TYPES: [&str; 1] = ["code"];
+
+impl Client {
+    /// Validates the metadata, returning the client unchanged if it is consistent.
+    pub fn validated(self, signing_algs: &[SigningAlg]) -> Result<Self, ClientError> {
+        let err = |field: &str, message: String| ClientError::new(&self.client_id, field, message);
+        if self.client_id.is_empty() {
+            return Err(err("client_id", "must not be empty".into()));
+        }
+        if !AUTH_METHODS.contains(&self.token_endpoint_auth_method.as_str()) {
+            return Err(err(
+                "token_endpoint_auth_method",
+                format!(
+                    "{:?} is not supported; supported: {}",
+                    self.token_endpoint_auth_method,
+                    AUTH_METHODS.join(", ")
+                ),
+            ));
+        }
+        let needs_secret = self
+            .token_endpoint_auth_method
+            .starts_with("client_secret_");
+        match (&self.client_secret, needs_secret) {
+            (None, true) => {
+                return Err(err(
+                    "client_secret",
+                    format!("is required for {}", self.token_endpoint_auth_method),
+                ));
+            }
+            (Some(s), true) if s.len() < 16 => {
+                return Err(err(
+                    "client_secret",
+                    "must be at least 16 characters".into(),
+                ));
+            }
+            _ => {}
+        }
+        for grant in &self.grant_types {
+            if !GRANT_TYPES.contains(&grant.as_str()) {
+                return Err(err("grant_types", format!("{grant:?} is not supported")));
+            }
+        }
+        for response_type in &self.response_types {
+            if !RESPONSE_TYPES.contains(&response_type.as_str()) {
+                return Err(err(
+                    "response_types",
+                    format!("{response_type:?} is not supported"),
+                ));
+            }
+        }
+        // RFC 7591 §2.1: response type "code" goes with grant type "authorization_code".
+        let uses_code = self.response_types.iter().any(|r| r == "code");
+        if uses_code != self.grant_types.iter().any(|g| g == "authorization_code") {
+            return Err(err(
+                "grant_types",
+                "authorization_code and response type code must be registered together (RFC 7591 §2.1)".into(),
+            ));
+        }
+        if uses_code && self.redirect_uris.is_empty() {
+            return Err(err(
+                "redirect_uris",
+                "at least one is required for the authorization code flow".into(),
+            ));
+        }
+        for uri in self
+            .redirect_uris
+            .iter()
+            .chain(&self.post_logout_redirect_uris)
+        {
+            check_redirect_uri(uri).map_err(|m| err("redirect_uris", format!("{uri:?} {m}")))?;
+        }
+        let alg: SigningAlg = self
+            .id_token_signed_response_alg
+            .parse()
+            .map_err(|m: String| err("id_token_signed_response_alg", m))?;
+        if !signing_algs.contains(&alg) {
+            return Err(err(
+                "id_token_signed_response_alg",
+                format!("{alg} has no signing key configured"),
+            ));
+        }
+        if !matches!(self.application_type.as_str(), "web" | "native") {
+            return Err(err("application_type", "must be web or native".into()));
+        }
+        Ok(self)
+    }
+
+    /// Whether this is a public client (no authentication at the token endpoint).
+    pub fn is_public(&self) -> bool {
+        self.token_endpoint_auth_method == "none"
+    }
+
+    /// Whether the client registered this grant type.
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+
+    /// The ID token signing algorithm (validated at load).
+    pub fn id_token_alg(&self) -> SigningAlg {
+        self.id_token_signed_response_alg
+            .parse()
+            .unwrap_or(SigningAlg::RS256)
+    }
+
+    /// The name to show the end-user.
+    pub fn display_name(&self) -> &str {
+        self.client_name.as_deref().unwrap_or(&self.client_id)
+    }
+}
+
+/// OIDC Registration §2 / RFC 6749 §3.1.2: absolute, no fragment.
+fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(uri).map_err(|_| "is not an absolute URI")?;
+    if url.fragment().is_some() || uri.contains('#') {
+        return Err("must not contain a fragment");
+    }
+    if url.cannot_be_a_base() && url.scheme() != "urn" {
+        return Err("is not a hierarchical URI");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: serde_json::Value) -> Result<Client, ClientError> {
+        serde_json::from_value::<Client>(v)
+            .unwrap()
+            .validated(&[SigningAlg::RS256])
+    }
+
+    fn base() -> serde_json::Value {
+        json!({"client_id": "c", "client_secret": "0123456789abcdef", "redirect_uris": ["https://rp.example/cb"]})
+    }
+
+    #[test]
+    fn defaults_apply_and_unknown_fields_are_kept() {
+        let mut v = base();
+        v["logo_uri"] = json!("https://rp.example/logo.png");
+        let client = parse(v).unwrap();
+        assert_eq!(client.token_endpoint_auth_method, "client_secret_basic");
+        assert_eq!(client.extra["logo_uri"], "https://rp.example/logo.png");
+    }
+
+    #[rstest::rstest]
+    #[case::fragment(json!({"redirect_uris": ["https://rp.example/cb#x"]}), "redirect_uris")]
+    #[case::relative(json!({"redirect_uris": ["/cb"]}), "redirect_uris")]
+    #[case::no_redirects(json!({"redirect_uris": []}), "redirect_uris")]
+    #[case::auth_method(json!({"token_endpoint_auth_method": "tls_client_auth"}), "token_endpoint_auth_method")]
+    #[case::no_secret(json!({"client_secret": null}), "client_secret")]
+    #[case::short_secret(json!({"client_secret": "short"}), "client_secret")]
+    #[case::inconsistent(json!({"grant_types": ["refresh_token"]}), "grant_types")]
+    #[case::alg_without_key(json!({"id_token_signed_response_alg": "ES256"}), "id_token_signed_response_alg")]
+    #[case::unknown_alg(json!({"id_token_signed_response_alg": "none"}), "id_token_signed_response_alg")]
+    fn invalid_metadata_names_the_field(#[case] patch: serde_json::Value, #[case] field: &str) {
+        let mut v = base();
+        for (k, val) in patch.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        assert_eq!(parse(v).unwrap_err().field, field);
+    }
+
+    #[test]
+    fn public_clients_need_no_secret() {
+        let client = parse(
+            json!({"client_id": "p", "token_endpoint_auth_method": "none",
+            "redirect_uris": ["http://127.0.0.1/cb"]}),
+        )
+        .unwrap();
+        assert!(client.is_public());
+    }
+}

@@ -1,0 +1,149 @@
+//! Layered configuration loading with figment.
+
+use super::{Config, ConfigError, validate};
+use figment::Figment;
+use figment::providers::{Data, Env, Format, Serialized, Toml};
+use std::path::{Path, PathBuf};
+
+/// Profiles compiled into the binary, so `--profile NAME` works outside the repository.
+const EMBEDDED_PROFILES: &[(&str, &str)] =
+    &[("basic", include_str!("../../../profiles/basic.toml"))];
+
+/// Where configuration comes from, besides the defaults and `OP_*` environment variables.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigSources {
+    /// A profile name (embedded) or a path to a profile TOML file.
+    pub profile: Option<String>,
+    /// A config TOML file.
+    pub config_file: Option<PathBuf>,
+    /// Values given on the command line, highest precedence.
+    pub overrides: figment::value::Dict,
+    /// Whether to read `OP_*` environment variables (off in tests, so the host cannot leak in).
+    pub environment: bool,
+}
+
+/// Loads, merges and validates the configuration.
+pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
+    let profile = sources.profile.as_deref().unwrap_or("basic");
+    let mut figment = Figment::from(Serialized::defaults(Config::default()))
+        .merge(profile_provider(profile)?)
+        .merge(Serialized::default("profile", profile_name(profile)));
+    if let Some(file) = &sources.config_file {
+        if !file.is_file() {
+            return Err(vec![ConfigError::new(
+                "--config",
+                format!("{} is not a file", file.display()),
+            )]);
+        }
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    if sources.environment {
+        figment = figment.merge(Env::prefixed("OP_").split("__"));
+    }
+    figment = figment.merge(Serialized::globals(&sources.overrides));
+    let config: Config = figment.extract().map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                let key = if e.path.is_empty() {
+                    "(root)".to_string()
+                } else {
+                    e.path.join(".")
+                };
+                ConfigError::new(key, e.kind.to_string())
+            })
+            .collect::<Vec<_>>()
+    })?;
+    validate(&config)?;
+    Ok(config)
+}
+
+fn profile_provider(profile: &str) -> Result<Data<Toml>, Vec<ConfigError>> {
+    if let Some((_, text)) = EMBEDDED_PROFILES.iter().find(|(name, _)| *name == profile) {
+        return Ok(Toml::string(text));
+    }
+    let path = Path::new(profile);
+    if path.is_file() {
+        return Ok(Toml::file_exact(path));
+    }
+    let known: Vec<&str> = EMBEDDED_PROFILES.iter().map(|(name, _)| *name).collect();
+    Err(vec![ConfigError::new(
+        "profile",
+        format!(
+            "unknown profile {profile:?}; compiled in: {}; or give a path to a TOML file",
+            known.join(", ")
+        ),
+    )])
+}
+
+fn profile_name(profile: &str) -> String {
+    Path::new(profile)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(profile)
+        .to_string()
+}
+
+/// The names of the profiles compiled into this binary.
+pub fn embedded_profiles() -> impl Iterator<Item = &'static str> {
+    EMBEDDED_PROFILES.iter().map(|(name, _)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources() -> ConfigSources {
+        ConfigSources::default()
+    }
+
+    #[test]
+    fn defaults_and_basic_profile_load() {
+        let config = load(&sources()).unwrap();
+        assert_eq!(config.profile, "basic");
+        assert_eq!(config.ttl.authorization_code, 60);
+    }
+
+    #[test]
+    fn overrides_win_over_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("op.toml");
+        std::fs::write(&file, "port = 4000\nissuer = \"https://op.example\"\n").unwrap();
+        let mut src = sources();
+        src.config_file = Some(file);
+        src.overrides.insert("port".into(), 5000.into());
+        let config = load(&src).unwrap();
+        assert_eq!(config.port, 5000);
+        assert_eq!(config.issuer, "https://op.example");
+    }
+
+    #[test]
+    fn a_type_error_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("op.toml");
+        std::fs::write(&file, "[ttl]\naccess_token = \"soon\"\n").unwrap();
+        let mut src = sources();
+        src.config_file = Some(file);
+        let errors = load(&src).unwrap_err();
+        assert_eq!(errors[0].key, "ttl.access_token", "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("op.toml");
+        std::fs::write(&file, "isuer = \"https://typo.example\"\n").unwrap();
+        let mut src = sources();
+        src.config_file = Some(file);
+        let errors = load(&src).unwrap_err();
+        assert!(errors[0].message.contains("isuer"), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_profile_is_named() {
+        let mut src = sources();
+        src.profile = Some("nope".into());
+        let errors = load(&src).unwrap_err();
+        assert_eq!(errors[0].key, "profile");
+    }
+}

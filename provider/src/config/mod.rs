@@ -1,0 +1,212 @@
+//! Configuration: structs with defaults, layered loading and validation.
+//!
+//! Precedence, lowest first: built-in defaults < profile file < config file < `OP_*` environment
+//! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
+
+mod load;
+mod validate;
+
+pub use load::{ConfigSources, embedded_profiles, load};
+pub use validate::{ConfigError, validate};
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// The provider's whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The issuer identifier (OIDC Discovery §3 `issuer`): https, or http on loopback for development.
+    pub issuer: String,
+    /// The address the HTTP server binds to.
+    pub address: IpAddr,
+    /// The port the HTTP server binds to (0 picks a free one).
+    pub port: u16,
+    /// Storage: `sqlite:PATH` (embedded, durable) or `memory:` (tests; lost on exit).
+    pub storage: String,
+    /// JSON file with an array of client metadata objects.
+    pub clients_file: Option<PathBuf>,
+    /// JSON file with an array of user accounts.
+    pub users_file: Option<PathBuf>,
+    /// The profile this configuration was built on (informational; set by `--profile`).
+    pub profile: String,
+    /// Signing keys.
+    pub keys: KeysConfig,
+    /// Token and record lifetimes, in seconds.
+    pub ttl: TtlConfig,
+    /// PKCE policy.
+    pub pkce: PkceConfig,
+    /// The `acr` value of a password login, also published in `acr_values_supported`.
+    pub acr: String,
+    /// Log format and level.
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:3000".into(),
+            address: IpAddr::from([127, 0, 0, 1]),
+            port: 3000,
+            storage: "sqlite:data/provider.db".into(),
+            clients_file: None,
+            users_file: None,
+            profile: "basic".into(),
+            keys: KeysConfig::default(),
+            ttl: TtlConfig::default(),
+            pkce: PkceConfig::default(),
+            acr: "urn:mace:incommon:iap:bronze".into(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// Signing keys: where they live and which algorithms are offered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeysConfig {
+    /// A JWKS file with private keys.
+    pub file: PathBuf,
+    /// Generate the file at first start if it is missing (the development default).
+    pub generate: bool,
+    /// The JWS algorithms to sign with; RS256 is always required (OIDC Core §15.1).
+    pub signing_algs: Vec<String>,
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            file: "data/jwks.json".into(),
+            generate: true,
+            signing_algs: ["RS256", "PS256", "ES256", "EdDSA"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// Lifetimes in seconds; defaults follow node-oidc-provider's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TtlConfig {
+    /// Access tokens.
+    pub access_token: u64,
+    /// Authorization codes.
+    pub authorization_code: u64,
+    /// ID tokens.
+    pub id_token: u64,
+    /// Refresh tokens.
+    pub refresh_token: u64,
+    /// Browser sessions.
+    pub session: u64,
+    /// Consent grants.
+    pub grant: u64,
+    /// Interactions (login and consent in progress).
+    pub interaction: u64,
+}
+
+impl Default for TtlConfig {
+    fn default() -> Self {
+        Self {
+            access_token: 3600,
+            authorization_code: 60,
+            id_token: 3600,
+            refresh_token: 14 * 24 * 3600,
+            session: 14 * 24 * 3600,
+            grant: 14 * 24 * 3600,
+            interaction: 3600,
+        }
+    }
+}
+
+/// Which clients must use PKCE. Only `S256` is ever accepted (RFC 9700 §2.1.1).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PkceConfig {
+    /// `public` (RFC 8252 §8.1: native and browser clients) or `all`.
+    pub required: PkceRequired,
+}
+
+impl Default for PkceConfig {
+    fn default() -> Self {
+        Self {
+            required: PkceRequired::Public,
+        }
+    }
+}
+
+/// Which clients must send a `code_challenge`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PkceRequired {
+    /// Clients with `token_endpoint_auth_method=none`.
+    Public,
+    /// Every client.
+    All,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter (`info`, `provider=debug`, ...).
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Whether cookies must carry `Secure`: the issuer is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    /// The configuration as TOML with secrets redacted (for `provider check-config`).
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.storage = redact_url_password(&shown.storage);
+        toml_string(&shown)
+    }
+}
+
+fn toml_string(config: &Config) -> String {
+    toml::to_string_pretty(config).unwrap_or_else(|e| format!("# could not render: {e}"))
+}
+
+/// Replaces the password of a `scheme://user:password@host` URL with `***`.
+fn redact_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_passwords_are_redacted() {
+        assert_eq!(
+            redact_url_password("postgres://op:hunter2@db/op"),
+            "postgres://op:***@db/op"
+        );
+        assert_eq!(
+            redact_url_password("sqlite:data/provider.db"),
+            "sqlite:data/provider.db"
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! Start-up validation: each error names the key and says what is wrong.
+
+use super::Config;
+use crate::jose::SigningAlg;
+use std::fmt;
+
+/// One configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The key (dotted path) that is wrong.
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A problem with `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Checks what serde cannot: URLs, algorithm lists, lifetimes.
+pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    check_issuer(&config.issuer, &mut errors);
+    check_storage(&config.storage, &mut errors);
+    check_algs(&config.keys.signing_algs, &mut errors);
+    let ttl = &config.ttl;
+    for (key, value) in [
+        ("ttl.access_token", ttl.access_token),
+        ("ttl.authorization_code", ttl.authorization_code),
+        ("ttl.id_token", ttl.id_token),
+        ("ttl.refresh_token", ttl.refresh_token),
+        ("ttl.session", ttl.session),
+        ("ttl.grant", ttl.grant),
+        ("ttl.interaction", ttl.interaction),
+    ] {
+        if value == 0 {
+            errors.push(ConfigError::new(key, "must be at least 1 second"));
+        }
+    }
+    if ttl.authorization_code > 600 {
+        // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
+        errors.push(ConfigError::new(
+            "ttl.authorization_code",
+            "must be at most 600 seconds (RFC 6749 §4.1.2)",
+        ));
+    }
+    if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
+        errors.push(ConfigError::new("log.level", e.to_string()));
+    }
+    if !matches!(config.log.format.as_str(), "text" | "json") {
+        errors.push(ConfigError::new(
+            "log.format",
+            "must be \"text\" or \"json\"",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
+    let url = match url::Url::parse(issuer) {
+        Ok(url) => url,
+        Err(e) => return errors.push(ConfigError::new("issuer", format!("not a URL: {e}"))),
+    };
+    // OIDC Discovery §3 / RFC 8414 §2: https, no query, no fragment.
+    if url.query().is_some() || url.fragment().is_some() {
+        errors.push(ConfigError::new(
+            "issuer",
+            "must not have a query or fragment",
+        ));
+    }
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => errors.push(ConfigError::new(
+            "issuer",
+            "must use https (http is allowed on loopback only)",
+        )),
+        other => errors.push(ConfigError::new(
+            "issuer",
+            format!("unsupported scheme {other}"),
+        )),
+    }
+    if issuer.ends_with('/') {
+        errors.push(ConfigError::new(
+            "issuer",
+            "must not end with '/' (it is compared exactly)",
+        ));
+    }
+}
+
+fn check_storage(storage: &str, errors: &mut Vec<ConfigError>) {
+    if let Err(e) = crate::storage::StorageUrl::parse(storage) {
+        errors.push(ConfigError::new("storage", e));
+    }
+}
+
+fn check_algs(algs: &[String], errors: &mut Vec<ConfigError>) {
+    for alg in algs {
+        if alg.parse::<SigningAlg>().is_err() {
+            errors.push(ConfigError::new(
+                "keys.signing_algs",
+                format!(
+                    "unsupported algorithm {alg:?}; supported: {}",
+                    SigningAlg::ALL.map(|a| a.as_str()).join(", ")
+                ),
+            ));
+        }
+    }
+    if !algs.iter().any(|a| a == "RS256") {
+        errors.push(ConfigError::new(
+            "keys.signing_algs",
+            "must include RS256 (OIDC Core §15.1)",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_of(config: &Config) -> Vec<String> {
+        validate(config)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.key)
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(validate(&Config::default()).is_ok());
+    }
+
+    #[test]
+    fn http_issuer_off_loopback_is_refused() {
+        let config = Config {
+            issuer: "http://op.example".into(),
+            ..Config::default()
+        };
+        assert_eq!(keys_of(&config), ["issuer"]);
+    }
+
+    #[test]
+    fn rs256_is_required_and_unknown_algs_named() {
+        let mut config = Config::default();
+        config.keys.signing_algs = vec!["ES256".into(), "HS256".into()];
+        assert_eq!(keys_of(&config), ["keys.signing_algs", "keys.signing_algs"]);
+    }
+
+    #[test]
+    fn bad_storage_url_is_named() {
+        let config = Config {
+            storage: "mysql://x".into(),
+            ..Config::default()
+        };
+        assert_eq!(keys_of(&config), ["storage"]);
+    }
+}

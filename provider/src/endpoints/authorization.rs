@@ -1,0 +1,45 @@
+//! The authorization endpoint (RFC 6749 §3.1), GET and POST (OIDC Core §3.1.2.1).
+
+use crate::Provider;
+use crate::authorization::{Answer, authorize};
+use crate::error::OAuthError;
+use crate::interaction::session;
+use crate::security::params::Params;
+use rocket::http::CookieJar;
+use rocket::http::uri::Origin;
+use rocket::{Route, State, get, post, routes as rocket_routes};
+
+/// The routes.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![authorize_get, authorize_post]
+}
+
+#[get("/authorize")]
+async fn authorize_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'_>) -> Answer {
+    let params = Params::parse(uri.query().map(|q| q.as_str()).unwrap_or_default());
+    run(op, &params, jar).await
+}
+
+#[post("/authorize", data = "<form>")]
+async fn authorize_post(
+    op: &State<Provider>,
+    jar: &CookieJar<'_>,
+    form: Result<Params, OAuthError>,
+) -> Answer {
+    match form {
+        Ok(params) => run(op, &params, jar).await,
+        Err(e) => Answer::Error(crate::authorization::AuthorizationError::Page {
+            code: e.code,
+            description: e.description,
+        }),
+    }
+}
+
+async fn run(op: &Provider, params: &Params, jar: &CookieJar<'_>) -> Answer {
+    let session = match session::load(op, jar).await {
+        Ok(session) => session,
+        Err(e) => return Answer::Error(e.into()),
+    };
+    let decision = authorize(op, params, session).await;
+    crate::interaction::routes::answer(op, jar, decision)
+}

@@ -1,0 +1,57 @@
+//! OpenID Provider metadata (OIDC Discovery §3) and OAuth 2.0 AS metadata (RFC 8414 §2),
+//! computed once from what this provider actually does.
+
+use crate::Provider;
+use crate::accounts::supported_claims;
+use crate::authorization::ResponseMode;
+use crate::authorization::SUPPORTED_SCOPES;
+use crate::clients::{AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES};
+use rocket::http::ContentType;
+use rocket::{Route, State, get, routes as rocket_routes};
+use serde_json::{Value, json};
+
+/// The routes.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![openid_configuration, oauth_authorization_server]
+}
+
+/// Builds the metadata document.
+pub fn document(op: &Provider) -> Value {
+    let algs: Vec<&str> = op.keys().algs().iter().map(|a| a.as_str()).collect();
+    json!({
+        "issuer": op.issuer(),
+        "authorization_endpoint": op.endpoint("/authorize"),
+        "token_endpoint": op.endpoint("/token"),
+        "userinfo_endpoint": op.endpoint("/userinfo"),
+        "jwks_uri": op.endpoint("/jwks"),
+        "scopes_supported": SUPPORTED_SCOPES,
+        "response_types_supported": RESPONSE_TYPES,
+        "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
+        "grant_types_supported": GRANT_TYPES,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algs,
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": supported_claims().into_iter().chain(
+            ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash"]
+        ).collect::<Vec<_>>(),
+        "claim_types_supported": ["normal"],
+        "acr_values_supported": [op.config().acr],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        // OIDC Discovery §3: these default to true when absent, so say what is (not yet) done.
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+    })
+}
+
+#[get("/.well-known/openid-configuration")]
+fn openid_configuration(op: &State<Provider>) -> (ContentType, String) {
+    (ContentType::JSON, op.discovery_json().to_string())
+}
+
+#[get("/.well-known/oauth-authorization-server")]
+fn oauth_authorization_server(op: &State<Provider>) -> (ContentType, String) {
+    (ContentType::JSON, op.discovery_json().to_string())
+}

@@ -1,0 +1,42 @@
+//! One module per endpoint; each handler reads as a short list of named steps.
+
+pub mod authorization;
+pub mod discovery;
+pub mod jwks;
+pub mod token;
+pub mod userinfo;
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{Request, catch};
+
+/// Every route of the provider.
+pub fn routes() -> Vec<rocket::Route> {
+    let mut routes = Vec::new();
+    routes.extend(discovery::routes());
+    routes.extend(jwks::routes());
+    routes.extend(authorization::routes());
+    routes.extend(token::routes());
+    routes.extend(userinfo::routes());
+    routes.extend(crate::interaction::routes());
+    routes
+}
+
+/// Catchers that answer in OAuth's JSON error shape instead of Rocket's HTML, without internals.
+pub fn catchers() -> Vec<rocket::Catcher> {
+    rocket::catchers![default_catcher]
+}
+
+#[catch(default)]
+fn default_catcher(status: Status, _: &Request<'_>) -> (Status, Json<serde_json::Value>) {
+    let error = match status.code {
+        404 => "not_found",
+        405 => "invalid_request",
+        500..=599 => "server_error",
+        _ => "invalid_request",
+    };
+    (
+        status,
+        Json(serde_json::json!({ "error": error, "error_description": status.reason_lossy() })),
+    )
+}

@@ -1,0 +1,88 @@
+//! The UserInfo endpoint (OIDC Core §5.3), a protected resource (RFC 6750).
+
+use crate::Provider;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::model::{self, AccessToken};
+use crate::security::params::Params;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes as rocket_routes};
+use serde_json::{Map, Value};
+
+/// The routes.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![userinfo_get, userinfo_post]
+}
+
+/// The bearer token of the `Authorization` header (RFC 6750 §2.1), if any.
+pub struct BearerHeader(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for BearerHeader {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let token = req
+            .headers()
+            .get_one("Authorization")
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_string());
+        Outcome::Success(BearerHeader(token))
+    }
+}
+
+#[get("/userinfo")]
+async fn userinfo_get(
+    op: &State<Provider>,
+    bearer: BearerHeader,
+) -> OAuthResult<Json<Map<String, Value>>> {
+    userinfo(op, bearer.0).await
+}
+
+#[post("/userinfo", data = "<form>")]
+async fn userinfo_post(
+    op: &State<Provider>,
+    bearer: BearerHeader,
+    form: Result<Params, OAuthError>,
+) -> OAuthResult<Json<Map<String, Value>>> {
+    // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
+    let body_token = form.ok().and_then(|mut f| f.take("access_token"));
+    let token = match (bearer.0, body_token) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "the access token was sent twice",
+            ));
+        }
+        (header, body) => header.or(body),
+    };
+    userinfo(op, token).await
+}
+
+async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<Json<Map<String, Value>>> {
+    // RFC 6750 §3.1: a request without a token gets a bare challenge and no error code.
+    let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
+    let access = model::find::<AccessToken>(op.storage(), &token)
+        .await?
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the access token is invalid or expired",
+            )
+        })?
+        .model;
+    if !access.claims.has_scope("openid") {
+        return Err(OAuthError::new(
+            ErrorCode::InsufficientScope,
+            "the access token lacks the openid scope",
+        ));
+    }
+    let account = op
+        .accounts()
+        .find(&access.claims.account_id)
+        .await
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    Ok(Json(account.claims_for_scopes(
+        access.claims.scopes.iter().map(String::as_str),
+    )))
+}

@@ -1,0 +1,215 @@
+//! OAuth 2.0 / OpenID Connect errors and how they are answered on the wire.
+//!
+//! Every endpoint turns bad input into one of these; none of them ever carries a stack trace.
+
+use rocket::Request;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+use std::io::Cursor;
+
+/// The error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1 and OIDC Core §3.1.2.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+    InvalidToken,
+    InsufficientScope,
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
+    AccountSelectionRequired,
+    InvalidRequestUri,
+    InvalidRequestObject,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    RegistrationNotSupported,
+}
+
+impl ErrorCode {
+    /// The code as it appears in the `error` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
+            Self::AccountSelectionRequired => "account_selection_required",
+            Self::InvalidRequestUri => "invalid_request_uri",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
+        }
+    }
+
+    /// The HTTP status for this error at a JSON endpoint (RFC 6749 §5.2, RFC 6750 §3.1).
+    pub fn status(self) -> Status {
+        match self {
+            Self::InvalidClient | Self::InvalidToken => Status::Unauthorized,
+            Self::InsufficientScope => Status::Forbidden,
+            Self::ServerError => Status::InternalServerError,
+            Self::TemporarilyUnavailable => Status::ServiceUnavailable,
+            _ => Status::BadRequest,
+        }
+    }
+}
+
+/// How a 401 challenges the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    /// No `WWW-Authenticate` header.
+    None,
+    /// `WWW-Authenticate: Basic` for client authentication (RFC 6749 §5.2).
+    Basic,
+    /// `WWW-Authenticate: Bearer` for protected resources (RFC 6750 §3).
+    Bearer,
+}
+
+/// An OAuth error answered as JSON (token, userinfo and other back-channel endpoints).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct OAuthError {
+    /// The `error` code.
+    pub code: ErrorCode,
+    /// The `error_description`: human-readable, never containing secrets.
+    pub description: String,
+    /// The authentication challenge for a 401.
+    pub challenge: Challenge,
+}
+
+impl OAuthError {
+    /// An error with a description.
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        let challenge = match code {
+            ErrorCode::InvalidClient => Challenge::Basic,
+            ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Challenge::Bearer,
+            _ => Challenge::None,
+        };
+        Self {
+            code,
+            description: description.into(),
+            challenge,
+        }
+    }
+
+    /// `invalid_request`.
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_client` (401, `WWW-Authenticate: Basic`).
+    pub fn invalid_client(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidClient, description)
+    }
+
+    /// `invalid_grant`.
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    /// `server_error`: the detail goes to the log, never to the caller.
+    pub fn server_error(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "server error");
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
+    }
+
+    fn challenge_header(&self) -> Option<String> {
+        let quoted = |s: &str| s.replace(['"', '\\'], "'");
+        match self.challenge {
+            Challenge::None => None,
+            Challenge::Basic => Some("Basic realm=\"token\"".to_string()),
+            // RFC 6750 §3: a request without any token gets a bare challenge.
+            Challenge::Bearer if self.description.is_empty() => Some("Bearer".to_string()),
+            Challenge::Bearer => Some(format!(
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                self.code.as_str(),
+                quoted(&self.description)
+            )),
+        }
+    }
+}
+
+impl From<crate::storage::StorageError> for OAuthError {
+    fn from(err: crate::storage::StorageError) -> Self {
+        Self::server_error(err)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    error_description: &'a str,
+}
+
+impl<'r> Responder<'r, 'static> for OAuthError {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = serde_json::to_string(&ErrorBody {
+            error: self.code.as_str(),
+            error_description: &self.description,
+        })
+        .unwrap_or_default();
+        let mut response = Response::build();
+        response
+            .status(self.code.status())
+            .header(ContentType::JSON)
+            // RFC 6749 §5.1: token endpoint answers must not be cached; errors neither.
+            .header(Header::new("Cache-Control", "no-store"))
+            .sized_body(body.len(), Cursor::new(body));
+        if let Some(challenge) = self.challenge_header() {
+            response.header(Header::new("WWW-Authenticate", challenge));
+        }
+        response.ok()
+    }
+}
+
+/// The result type of JSON endpoints.
+pub type OAuthResult<T> = Result<T, OAuthError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_client_challenges_with_basic() {
+        let err = OAuthError::invalid_client("unknown client");
+        assert_eq!(err.code.status(), Status::Unauthorized);
+        assert_eq!(
+            err.challenge_header().as_deref(),
+            Some("Basic realm=\"token\"")
+        );
+    }
+
+    #[test]
+    fn bearer_challenge_escapes_quotes() {
+        let err = OAuthError::new(ErrorCode::InvalidToken, "bad \"token\"");
+        assert_eq!(
+            err.challenge_header().unwrap(),
+            "Bearer error=\"invalid_token\", error_description=\"bad 'token'\""
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6).
+
+use crate::Provider;
+use crate::clients::Client;
+use crate::error::{OAuthError, OAuthResult};
+use crate::model::{self, AuthorizationCode};
+use crate::security::{constant_time_eq, sha256_b64url};
+use crate::tokens::{self, Issue, TokenResponse};
+
+/// Exchanges a code for tokens.
+pub async fn exchange(
+    op: &Provider,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> OAuthResult<TokenResponse> {
+    let found = model::find::<AuthorizationCode>(op.storage(), code)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("the code is invalid or expired"))?;
+    let record = found.model;
+    if record.claims.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
+    }
+    if found.consumed {
+        return Err(replayed(op, &record).await);
+    }
+    check_redirect_uri(client, &record, redirect_uri)?;
+    check_pkce(&record, code_verifier)?;
+    // Atomic: of two concurrent exchanges exactly one gets here with `true`.
+    if !model::consume::<AuthorizationCode>(op.storage(), code).await? {
+        return Err(replayed(op, &record).await);
+    }
+    let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
+    tokens::issue(
+        op,
+        Issue {
+            client,
+            claims: record.claims,
+            nonce: record.nonce,
+            refresh,
+        },
+    )
+    .await
+}
+
+/// RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
+async fn replayed(op: &Provider, record: &AuthorizationCode) -> OAuthError {
+    if let Err(e) = op
+        .storage()
+        .revoke_by_grant_id(&record.claims.grant_id)
+        .await
+    {
+        return OAuthError::server_error(e);
+    }
+    tracing::warn!(client_id = %record.claims.client_id, "authorization code replayed; grant revoked");
+    OAuthError::invalid_grant("the code has already been used")
+}
+
+/// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.
+fn check_redirect_uri(
+    client: &Client,
+    record: &AuthorizationCode,
+    given: Option<&str>,
+) -> OAuthResult<()> {
+    match given {
+        Some(uri) if uri == record.redirect_uri => Ok(()),
+        Some(_) => Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the authorization request",
+        )),
+        None if client.redirect_uris.len() == 1 => Ok(()),
+        None => Err(OAuthError::invalid_request(
+            "missing parameter redirect_uri",
+        )),
+    }
+}
+
+/// RFC 7636 §4.6 (S256); RFC 9700 §2.1.1: a verifier without a challenge is refused (downgrade).
+fn check_pkce(record: &AuthorizationCode, verifier: Option<&str>) -> OAuthResult<()> {
+    match (&record.code_challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(OAuthError::invalid_grant(
+            "code_verifier given but no code_challenge was sent",
+        )),
+        (Some(_), None) => Err(OAuthError::invalid_grant("missing code_verifier")),
+        (Some(challenge), Some(verifier)) => {
+            // RFC 7636 §4.1: 43 to 128 unreserved characters.
+            let well_formed = (43..=128).contains(&verifier.len())
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if well_formed && constant_time_eq(&sha256_b64url(verifier), challenge) {
+                Ok(())
+            } else {
+                Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Interactions: what the end-user does between an authorization request and its response.
+//!
+//! The functions here are the interaction API: the built-in pages ([`routes`]) use them, and a
+//! host application with its own login UI can use them the same way (read the interaction with
+//! [`details`], then record the outcome with [`finish_login`] / [`finish_consent`] and [`resume`]).
+
+pub mod pages;
+pub(crate) mod routes;
+pub mod session;
+
+pub use routes::routes;
+
+use crate::Provider;
+use crate::accounts::Account;
+use crate::authorization::{AuthorizationError, Decision, decide};
+use crate::error::ErrorCode;
+use crate::model::{self, Grant, Interaction, LoginResult, Session};
+use crate::security::{now, random_token};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// The interaction with this uid, if it is still pending.
+pub async fn details(op: &Provider, uid: &str) -> Result<Option<Interaction>, AuthorizationError> {
+    Ok(model::find::<Interaction>(op.storage(), uid)
+        .await?
+        .map(|f| f.model))
+}
+
+/// Records a successful login in the interaction and returns the session to use from now on.
+/// The same account keeps its session (and consents) with a fresh `auth_time`; another account
+/// gets a new session.
+pub async fn finish_login(
+    op: &Provider,
+    interaction: &mut Interaction,
+    account: &Account,
+    current: Option<Session>,
+) -> Result<Session, AuthorizationError> {
+    let auth_time = now();
+    let amr = vec!["pwd".to_string()];
+    interaction.result.login = Some(LoginResult {
+        account_id: account.sub.clone(),
+        auth_time,
+        amr: amr.clone(),
+    });
+    let session = match current {
+        Some(s) if s.account_id == account.sub => Session {
+            auth_time,
+            amr,
+            acr: op.config().acr.clone(),
+            ..s
+        },
+        _ => Session {
+            sid: random_token(),
+            account_id: account.sub.clone(),
+            auth_time,
+            acr: op.config().acr.clone(),
+            amr,
+            grants: Default::default(),
+        },
+    };
+    save_interaction(op, interaction).await?;
+    Ok(session)
+}
+
+/// Records consent to the interaction's scopes in the session's grant for the client.
+pub async fn finish_consent(
+    op: &Provider,
+    interaction: &mut Interaction,
+    session: &mut Session,
+) -> Result<(), AuthorizationError> {
+    let client_id = interaction.request.client_id.clone();
+    let existing = crate::authorization::current_grant(op, session, &client_id).await?;
+    let mut grant = existing.unwrap_or_else(|| Grant {
+        id: random_token(),
+        account_id: session.account_id.clone(),
+        client_id: client_id.clone(),
+        scopes: BTreeSet::new(),
+    });
+    grant
+        .scopes
+        .extend(interaction.request.scopes.iter().cloned());
+    model::save(
+        op.storage(),
+        &grant.id,
+        &grant,
+        Duration::from_secs(op.config().ttl.grant),
+    )
+    .await?;
+    session.grants.insert(client_id, grant.id);
+    interaction.result.consented = true;
+    save_interaction(op, interaction).await
+}
+
+/// Re-runs the policy for an interaction with the session it now has.
+pub async fn resume(
+    op: &Provider,
+    interaction: Interaction,
+    session: Option<Session>,
+) -> Result<Decision, AuthorizationError> {
+    let client = op
+        .clients()
+        .get(&interaction.request.client_id)
+        .ok_or_else(|| {
+            interaction.request.target.error(
+                ErrorCode::InvalidClient,
+                "the client is no longer registered",
+            )
+        })?;
+    let request = interaction.request.clone();
+    decide(op, &client, request, session, Some(interaction)).await
+}
+
+/// Ends an interaction with `access_denied` (the user cancelled or refused).
+pub async fn deny(
+    op: &Provider,
+    interaction: &Interaction,
+    why: &str,
+) -> Result<AuthorizationError, AuthorizationError> {
+    model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
+    Ok(interaction
+        .request
+        .target
+        .error(ErrorCode::AccessDenied, why))
+}
+
+async fn save_interaction(
+    op: &Provider,
+    interaction: &Interaction,
+) -> Result<(), AuthorizationError> {
+    let ttl = Duration::from_secs(op.config().ttl.interaction);
+    Ok(model::save(op.storage(), &interaction.uid, interaction, ttl).await?)
+}

@@ -1,0 +1,146 @@
+//! The built-in server-rendered pages. They work without JavaScript and keep stable form field
+//! names (`login`, `password`, `decision`), which the conformance suite's browser automation uses.
+
+use crate::model::Interaction;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}\
+label,input,button{display:block;width:100%;margin:.4rem 0;font-size:1rem}input{padding:.5rem;box-sizing:border-box}\
+button{padding:.6rem;cursor:pointer}.error{color:#b00020}.row{display:flex;gap:.5rem}ul{padding-left:1.2rem}";
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width,initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head>\
+         <body><main>{body}</main></body></html>",
+        title = escape(title)
+    )
+}
+
+/// The login page.
+pub fn login(
+    interaction: &Interaction,
+    client_name: &str,
+    base: &str,
+    error: Option<&str>,
+) -> String {
+    let uid = escape(&interaction.uid);
+    let error = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    let hint = escape(
+        interaction
+            .request
+            .login_hint
+            .as_deref()
+            .unwrap_or_default(),
+    );
+    layout(
+        "Sign in",
+        &format!(
+            "<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{error}\
+             <form method=\"post\" action=\"{base}/interaction/{uid}/login\" autocomplete=\"off\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <label for=\"login\">Username</label><input id=\"login\" name=\"login\" value=\"{hint}\" required autofocus>\
+             <label for=\"password\">Password</label><input id=\"password\" type=\"password\" name=\"password\" required>\
+             <button type=\"submit\">Sign in</button></form>\
+             <p><a href=\"{base}/interaction/{uid}/abort\">Cancel</a></p>",
+            client = escape(client_name),
+            csrf = escape(&interaction.csrf),
+        ),
+    )
+}
+
+/// The consent page: what is asked, and allow / deny.
+pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
+    let uid = escape(&interaction.uid);
+    let scopes: String = interaction
+        .request
+        .scopes
+        .iter()
+        .map(|s| format!("<li>{}</li>", escape(s)))
+        .collect();
+    layout(
+        "Authorize",
+        &format!(
+            "<h1>Authorize {client}</h1><p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
+             <form method=\"post\" action=\"{base}/interaction/{uid}/consent\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
+             <button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
+             <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></div></form>",
+            client = escape(client_name),
+            csrf = escape(&interaction.csrf),
+        ),
+    )
+}
+
+/// The error page for requests that cannot be answered at a trusted redirect URI.
+pub fn error(code: &str, description: &str) -> String {
+    layout(
+        "Error",
+        &format!(
+            "<h1>Something went wrong</h1><p>The request could not be completed.</p>\
+             <p>error: <code id=\"error\">{}</code></p><p>error_description: <span id=\"error_description\">{}</span></p>",
+            escape(code),
+            escape(description)
+        ),
+    )
+}
+
+/// The Form Post Response Mode page: an auto-submitting form that also works with JavaScript off.
+pub fn form_post(action: &str, params: &[(String, String)]) -> String {
+    let inputs: String = params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Submit this form</title></head>\
+         <body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\">{inputs}\
+         <noscript><button type=\"submit\">Continue</button></noscript></form></body></html>",
+        escape(action)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn form_post_escapes_values() {
+        let html = form_post(
+            "https://rp.example/cb",
+            &[("state".into(), "\"><script>".into())],
+        );
+        assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;\""));
+        assert!(!html.contains("\"><script>"));
+    }
+}

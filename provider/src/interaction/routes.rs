@@ -1,0 +1,207 @@
+//! The built-in login and consent pages: one consumer of the interaction API.
+//!
+//! Every POST is bound to the browser that started the interaction (the `op_interaction`
+//! cookie, scoped to the interaction's path) and carries the interaction's CSRF token.
+
+use super::{deny, finish_consent, finish_login, pages, resume, session};
+use crate::Provider;
+use crate::authorization::{Answer, AuthorizationError, Decision};
+use crate::error::{ErrorCode, OAuthError};
+use crate::model::{Interaction, Prompt};
+use crate::security::params::Params;
+use crate::security::{constant_time_eq, cookies};
+use rocket::http::{CookieJar, Status};
+use rocket::{Route, State, get, post, routes as rocket_routes};
+
+/// The interaction routes, to mount under the issuer's path.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![show, login, consent, abort]
+}
+
+/// Turns the engine's decision into a browser answer, binding a new interaction to this browser.
+pub(crate) fn answer(
+    op: &Provider,
+    jar: &CookieJar<'_>,
+    decision: Result<Decision, AuthorizationError>,
+) -> Answer {
+    match decision {
+        Ok(Decision::Issue(response)) => Answer::Response(response),
+        Ok(Decision::Interact(interaction)) => {
+            let path = op.interaction_path(&interaction.uid);
+            let cookie = cookies::hardened(
+                cookies::INTERACTION,
+                interaction.uid.clone(),
+                path.clone(),
+                op.config().secure_cookies(),
+            );
+            jar.add(cookie);
+            Answer::Interact {
+                location: format!("{}{}", op.origin(), path),
+            }
+        }
+        Err(error) => Answer::Error(error),
+    }
+}
+
+fn problem(status: Status, code: ErrorCode, description: &str) -> Answer {
+    Answer::Page(status, pages::error(code.as_str(), description))
+}
+
+/// Loads the interaction and checks it belongs to this browser (and, for forms, the CSRF token).
+async fn bound(
+    op: &Provider,
+    uid: &str,
+    jar: &CookieJar<'_>,
+    csrf: Option<Option<&str>>,
+) -> Result<Interaction, Answer> {
+    let Some(interaction) = super::details(op, uid).await.map_err(Answer::Error)? else {
+        return Err(problem(
+            Status::BadRequest,
+            ErrorCode::InvalidRequest,
+            "this sign-in has expired; start again from the application",
+        ));
+    };
+    let cookie = cookies::value(jar, cookies::INTERACTION);
+    if !cookie.is_some_and(|c| constant_time_eq(&c, uid)) {
+        return Err(problem(
+            Status::BadRequest,
+            ErrorCode::InvalidRequest,
+            "this sign-in was started in another browser",
+        ));
+    }
+    if let Some(token) = csrf
+        && !token.is_some_and(|t| constant_time_eq(t, &interaction.csrf))
+    {
+        return Err(problem(
+            Status::Forbidden,
+            ErrorCode::InvalidRequest,
+            "the form has expired; reload the page",
+        ));
+    }
+    Ok(interaction)
+}
+
+fn form_or_page(form: Result<Params, OAuthError>) -> Result<Params, Answer> {
+    form.map_err(|e| problem(Status::BadRequest, e.code, &e.description))
+}
+
+fn client_name(op: &Provider, interaction: &Interaction) -> String {
+    op.clients()
+        .get(&interaction.request.client_id)
+        .map(|c| c.display_name().to_string())
+        .unwrap_or_else(|| interaction.request.client_id.clone())
+}
+
+#[get("/interaction/<uid>")]
+async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
+    let interaction = match bound(op, uid, jar, None).await {
+        Ok(i) => i,
+        Err(answer) => return answer,
+    };
+    let name = client_name(op, &interaction);
+    let html = match interaction.prompt {
+        Prompt::Login => pages::login(&interaction, &name, op.base_path(), None),
+        Prompt::Consent => pages::consent(&interaction, &name, op.base_path()),
+    };
+    Answer::Page(Status::Ok, html)
+}
+
+#[post("/interaction/<uid>/login", data = "<form>")]
+async fn login(
+    op: &State<Provider>,
+    uid: &str,
+    jar: &CookieJar<'_>,
+    form: Result<Params, OAuthError>,
+) -> Answer {
+    let form = match form_or_page(form) {
+        Ok(f) => f,
+        Err(answer) => return answer,
+    };
+    let mut interaction = match bound(op, uid, jar, Some(form.get("csrf"))).await {
+        Ok(i) => i,
+        Err(answer) => return answer,
+    };
+    let (login, password) = (
+        form.get("login").unwrap_or_default(),
+        form.get("password").unwrap_or_default(),
+    );
+    let Some(account) = op.accounts().authenticate(login, password).await else {
+        let html = pages::login(
+            &interaction,
+            &client_name(op, &interaction),
+            op.base_path(),
+            Some("Invalid username or password."),
+        );
+        return Answer::Page(Status::Unauthorized, html);
+    };
+    let result = async {
+        let current = session::load(op, jar).await?;
+        let session = finish_login(op, &mut interaction, &account, current).await?;
+        session::save(op, jar, &session).await?;
+        resume(op, interaction, Some(session)).await
+    }
+    .await;
+    answer(op, jar, result)
+}
+
+#[post("/interaction/<uid>/consent", data = "<form>")]
+async fn consent(
+    op: &State<Provider>,
+    uid: &str,
+    jar: &CookieJar<'_>,
+    form: Result<Params, OAuthError>,
+) -> Answer {
+    let form = match form_or_page(form) {
+        Ok(f) => f,
+        Err(answer) => return answer,
+    };
+    let mut interaction = match bound(op, uid, jar, Some(form.get("csrf"))).await {
+        Ok(i) => i,
+        Err(answer) => return answer,
+    };
+    if interaction.prompt != Prompt::Consent {
+        return Answer::Interact {
+            location: format!("{}{}", op.origin(), op.interaction_path(uid)),
+        };
+    }
+    if form.get("decision") != Some("allow") {
+        // OIDC Core §3.1.2.6: the end-user denied the request.
+        return match deny(op, &interaction, "the end-user denied the request").await {
+            Ok(error) | Err(error) => Answer::Error(error),
+        };
+    }
+    let result = async {
+        let mut session = session::load(op, jar).await?;
+        let signed_in = interaction
+            .result
+            .login
+            .as_ref()
+            .map(|l| l.account_id.clone());
+        match &mut session {
+            Some(s) if signed_in.as_ref().is_none_or(|a| *a == s.account_id) => {
+                finish_consent(op, &mut interaction, s).await?;
+                session::update(op, jar, s).await?;
+            }
+            _ => {
+                return Err(interaction
+                    .request
+                    .target
+                    .error(ErrorCode::LoginRequired, "the session ended during consent"));
+            }
+        }
+        resume(op, interaction, session).await
+    }
+    .await;
+    answer(op, jar, result)
+}
+
+#[get("/interaction/<uid>/abort")]
+async fn abort(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
+    let interaction = match bound(op, uid, jar, None).await {
+        Ok(i) => i,
+        Err(answer) => return answer,
+    };
+    match deny(op, &interaction, "the end-user cancelled the sign-in").await {
+        Ok(error) | Err(error) => Answer::Error(error),
+    }
+}

@@ -1,0 +1,190 @@
+//! A thin typed layer over josekit: the only module that touches it.
+//!
+//! Keys are parsed into signers and verifiers once (at start or rotation), never per request.
+
+use josekit::jwk::Jwk;
+use josekit::jws::{self, JwsHeader, JwsSigner, JwsVerifier};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// The JWS algorithms the provider signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (mandatory to implement, OIDC Core §15.1).
+    RS256,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+    /// Ed25519 (RFC 8037).
+    EdDSA,
+}
+
+impl SigningAlg {
+    /// Every supported algorithm.
+    pub const ALL: [SigningAlg; 4] = [Self::RS256, Self::PS256, Self::ES256, Self::EdDSA];
+
+    /// The JWA name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::PS256 => "PS256",
+            Self::ES256 => "ES256",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Generates a fresh private key for this algorithm, as a JWK carrying `alg` and `use`.
+    pub fn generate(self) -> Result<Jwk, JoseError> {
+        let mut jwk = match self {
+            Self::RS256 | Self::PS256 => Jwk::generate_rsa_key(2048)?,
+            Self::ES256 => Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256)?,
+            Self::EdDSA => Jwk::generate_ed_key(josekit::jwk::alg::ed::EdCurve::Ed25519)?,
+        };
+        jwk.set_algorithm(self.as_str());
+        jwk.set_key_use("sig");
+        Ok(jwk)
+    }
+
+    /// A signer for a private JWK.
+    pub fn signer(self, jwk: &Jwk) -> Result<Box<dyn JwsSigner>, JoseError> {
+        Ok(match self {
+            Self::RS256 => Box::new(jws::RS256.signer_from_jwk(jwk)?),
+            Self::PS256 => Box::new(jws::PS256.signer_from_jwk(jwk)?),
+            Self::ES256 => Box::new(jws::ES256.signer_from_jwk(jwk)?),
+            Self::EdDSA => Box::new(jws::EdDSA.signer_from_jwk(jwk)?),
+        })
+    }
+
+    /// A verifier for a public (or private) JWK.
+    pub fn verifier(self, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, JoseError> {
+        Ok(match self {
+            Self::RS256 => Box::new(jws::RS256.verifier_from_jwk(jwk)?),
+            Self::PS256 => Box::new(jws::PS256.verifier_from_jwk(jwk)?),
+            Self::ES256 => Box::new(jws::ES256.verifier_from_jwk(jwk)?),
+            Self::EdDSA => Box::new(jws::EdDSA.verifier_from_jwk(jwk)?),
+        })
+    }
+
+    /// `at_hash` / `c_hash` / `s_hash` of a value: the left half of its hash, base64url
+    /// (OIDC Core §3.1.3.6). The hash is the alg's (SHA-256 for *256); for EdDSA with Ed25519 it is
+    /// SHA-512 (OIDC Core 1.0 errata set 2, §3.1.3.6).
+    pub fn half_hash(self, value: &str) -> String {
+        use base64::Engine as _;
+        use sha2::Digest;
+        let digest: Vec<u8> = match self {
+            Self::EdDSA => sha2::Sha512::digest(value.as_bytes()).to_vec(),
+            _ => sha2::Sha256::digest(value.as_bytes()).to_vec(),
+        };
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+    }
+}
+
+impl fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SigningAlg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unsupported JWS algorithm {s}"))
+    }
+}
+
+/// A JOSE failure (bad key, bad signature, malformed input).
+#[derive(Debug, thiserror::Error)]
+#[error("JOSE: {0}")]
+pub struct JoseError(String);
+
+impl JoseError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl From<josekit::JoseError> for JoseError {
+    fn from(e: josekit::JoseError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Signs `claims` as a compact JWS with `typ` and the signer's `kid` in the header.
+pub fn sign(
+    claims: &impl Serialize,
+    typ: &str,
+    signer: &dyn JwsSigner,
+) -> Result<String, JoseError> {
+    let payload = serde_json::to_vec(claims).map_err(|e| JoseError(e.to_string()))?;
+    let mut header = JwsHeader::new();
+    header.set_token_type(typ);
+    Ok(jws::serialize_compact(&payload, &header, signer)?)
+}
+
+/// Verifies a compact JWS and returns its payload as JSON.
+pub fn verify(token: &str, verifier: &dyn JwsVerifier) -> Result<serde_json::Value, JoseError> {
+    let (payload, _header) = jws::deserialize_compact(token, verifier)?;
+    serde_json::from_slice(&payload).map_err(|e| JoseError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_alg_signs_and_verifies() {
+        for alg in SigningAlg::ALL {
+            let jwk = alg.generate().unwrap();
+            let token = sign(
+                &serde_json::json!({"sub": "a"}),
+                "JWT",
+                &*alg.signer(&jwk).unwrap(),
+            )
+            .unwrap();
+            let public = jwk.to_public_key().unwrap();
+            let claims = verify(&token, &*alg.verifier(&public).unwrap()).unwrap();
+            assert_eq!(claims["sub"], "a", "{alg}");
+        }
+    }
+
+    #[test]
+    fn a_tampered_token_fails() {
+        let jwk = SigningAlg::ES256.generate().unwrap();
+        let token = sign(
+            &serde_json::json!({"sub": "a"}),
+            "JWT",
+            &*SigningAlg::ES256.signer(&jwk).unwrap(),
+        )
+        .unwrap();
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            b"{\"sub\":\"b\"}",
+        );
+        parts[1] = &forged;
+        let verifier = SigningAlg::ES256
+            .verifier(&jwk.to_public_key().unwrap())
+            .unwrap();
+        assert!(verify(&parts.join("."), &*verifier).is_err());
+    }
+
+    #[test]
+    fn half_hashes_match_oidc_core_appendix_a_6() {
+        // OIDC Core Appendix A.6 (RS256): at_hash and c_hash of the example access token and code.
+        assert_eq!(
+            SigningAlg::RS256.half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+        assert_eq!(
+            SigningAlg::RS256
+                .half_hash("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"),
+            "LDktKdoQak3Pk0cnXxCltA"
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! The key store: the provider's signing keys, parsed once, and their public JWKS.
+
+mod thumbprint;
+
+pub use thumbprint::thumbprint;
+
+use crate::jose::{JoseError, SigningAlg};
+use josekit::jwk::Jwk;
+use josekit::jws::JwsSigner;
+use std::path::Path;
+
+/// One signing key, ready to sign.
+pub struct SigningKey {
+    /// The algorithm this key signs with.
+    pub alg: SigningAlg,
+    /// The RFC 7638 thumbprint, published as `kid`.
+    pub kid: String,
+    signer: Box<dyn JwsSigner>,
+}
+
+impl SigningKey {
+    /// The parsed signer (with `kid` set).
+    pub fn signer(&self) -> &dyn JwsSigner {
+        &*self.signer
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish()
+    }
+}
+
+/// The provider's keys.
+#[derive(Debug)]
+pub struct Keystore {
+    signing: Vec<SigningKey>,
+    /// The public JWKS, serialised once.
+    jwks_json: String,
+}
+
+/// A key-loading failure, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The file could not be read or written.
+    #[error("keys file {path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A key in the file is unusable.
+    #[error("keys file {path}: key {index}: {message}")]
+    Key {
+        /// The file.
+        path: String,
+        /// The key's position in `keys`.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A configured algorithm has no key.
+    #[error("no key for {0} in the keys file; add one or remove it from keys.signing_algs")]
+    Missing(SigningAlg),
+}
+
+impl Keystore {
+    /// Loads the JWKS file; if it is missing and `generate` is set, creates it with one key per
+    /// algorithm in `algs` (mode 0600).
+    pub fn load_or_generate(
+        path: &Path,
+        generate: bool,
+        algs: &[SigningAlg],
+    ) -> Result<Self, KeyError> {
+        let file_err = |message: String| KeyError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        if !path.exists() && generate {
+            let keys = algs
+                .iter()
+                .map(|alg| {
+                    alg.generate()
+                        .map(|jwk| serde_json::Value::Object(jwk.as_ref().clone()))
+                })
+                .collect::<Result<Vec<_>, JoseError>>()
+                .map_err(|e| file_err(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))
+                .map_err(|e| file_err(e.to_string()))?;
+            write_private(path, &text).map_err(|e| file_err(e.to_string()))?;
+            tracing::info!(path = %path.display(), "generated signing keys");
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+        Self::from_jwks(&text, algs).map_err(|e| match e {
+            KeyError::Key { index, message, .. } => KeyError::Key {
+                path: path.display().to_string(),
+                index,
+                message,
+            },
+            KeyError::File { message, .. } => file_err(message),
+            other => other,
+        })
+    }
+
+    /// Builds the store from a private JWKS document. Each key needs `alg`; `kid` is recomputed
+    /// as the RFC 7638 thumbprint so it is stable and unique.
+    pub fn from_jwks(text: &str, algs: &[SigningAlg]) -> Result<Self, KeyError> {
+        let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| KeyError::File {
+            path: String::new(),
+            message: format!("not JSON: {e}"),
+        })?;
+        let keys = doc["keys"].as_array().ok_or_else(|| KeyError::File {
+            path: String::new(),
+            message: "no \"keys\" array".into(),
+        })?;
+        let mut signing = Vec::new();
+        let mut public = Vec::new();
+        for (index, value) in keys.iter().enumerate() {
+            let key_err = |message: String| KeyError::Key {
+                path: String::new(),
+                index,
+                message,
+            };
+            let map = value
+                .as_object()
+                .ok_or_else(|| key_err("not an object".into()))?
+                .clone();
+            let alg: SigningAlg = map
+                .get("alg")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| key_err("no alg".into()))?
+                .parse()
+                .map_err(key_err)?;
+            let kid = thumbprint(&map).map_err(key_err)?;
+            let mut jwk = Jwk::from_map(map).map_err(|e| key_err(e.to_string()))?;
+            jwk.set_key_id(&kid);
+            let signer = alg.signer(&jwk).map_err(|e| key_err(e.to_string()))?;
+            let mut public_jwk = jwk.to_public_key().map_err(|e| key_err(e.to_string()))?;
+            // josekit keeps only key material in the public key; publish kid, alg and use too.
+            public_jwk.set_key_id(&kid);
+            public_jwk.set_algorithm(alg.as_str());
+            public_jwk.set_key_use("sig");
+            public.push(serde_json::Value::Object(public_jwk.as_ref().clone()));
+            if algs.contains(&alg) {
+                signing.push(SigningKey { alg, kid, signer });
+            }
+        }
+        if let Some(missing) = algs
+            .iter()
+            .find(|alg| !signing.iter().any(|k| k.alg == **alg))
+        {
+            return Err(KeyError::Missing(*missing));
+        }
+        let jwks_json = serde_json::json!({ "keys": public }).to_string();
+        Ok(Self { signing, jwks_json })
+    }
+
+    /// The current key for `alg`, if one is configured.
+    pub fn signing_key(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.signing.iter().find(|k| k.alg == alg)
+    }
+
+    /// The algorithms this store can sign with, in configuration order.
+    pub fn algs(&self) -> Vec<SigningAlg> {
+        let mut algs: Vec<SigningAlg> = Vec::new();
+        for key in &self.signing {
+            if !algs.contains(&key.alg) {
+                algs.push(key.alg);
+            }
+        }
+        algs
+    }
+
+    /// The public JWKS document, as served at `jwks_uri`.
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks_json
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_persist_and_publish_only_public_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/jwks.json");
+        let first = Keystore::load_or_generate(&path, true, &SigningAlg::ALL).unwrap();
+        let second = Keystore::load_or_generate(&path, true, &SigningAlg::ALL).unwrap();
+        assert_eq!(
+            first.jwks_json(),
+            second.jwks_json(),
+            "keys are persisted, not regenerated"
+        );
+        let jwks: serde_json::Value = serde_json::from_str(first.jwks_json()).unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 4);
+        for key in keys {
+            for private in ["d", "p", "q", "dp", "dq", "qi"] {
+                assert!(key.get(private).is_none(), "{private} published in {key}");
+            }
+            let kid = key["kid"].as_str().unwrap();
+            assert_eq!(kid, thumbprint(key.as_object().unwrap()).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_missing_algorithm_is_named() {
+        let jwk = SigningAlg::RS256.generate().unwrap();
+        let text = serde_json::json!({ "keys": [jwk.as_ref()] }).to_string();
+        let err = Keystore::from_jwks(&text, &[SigningAlg::RS256, SigningAlg::ES256]).unwrap_err();
+        assert!(matches!(err, KeyError::Missing(SigningAlg::ES256)));
+    }
+
+    #[test]
+    fn missing_file_without_generation_names_the_file() {
+        let err = Keystore::load_or_generate(
+            Path::new("/nonexistent/jwks.json"),
+            false,
+            &[SigningAlg::RS256],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/jwks.json"));
+    }
+}

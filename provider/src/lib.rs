@@ -1,0 +1,265 @@
+//! A conformance-focused OAuth 2.0 Authorization Server and OpenID Connect Provider.
+//!
+//! Build a [`Provider`] from a [`Config`](config::Config) (optionally with your own storage
+//! [`Adapter`](storage::Adapter) and [`AccountStore`](accounts::AccountStore)), then either launch
+//! it on its own with [`Provider::rocket`] or mount it into your Rocket application with
+//! [`Provider::mount`].
+
+pub mod accounts;
+pub mod authorization;
+pub mod clients;
+pub mod config;
+pub mod endpoints;
+pub mod error;
+pub mod grants;
+pub mod interaction;
+pub mod jose;
+pub mod keys;
+pub mod model;
+pub mod security;
+pub mod storage;
+pub mod tokens;
+
+use accounts::{AccountStore, FileAccountStore};
+use clients::ClientRegistry;
+use config::Config;
+use jose::SigningAlg;
+use keys::Keystore;
+use std::sync::{Arc, OnceLock};
+use storage::Adapter;
+
+/// Why the provider could not start. Each message names the file or setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid.
+    #[error("invalid configuration:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Config(Vec<config::ConfigError>),
+    /// The keys could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] keys::KeyError),
+    /// Storage could not be opened.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// The clients or users file is invalid.
+    #[error("{0}")]
+    Data(String),
+}
+
+struct Inner {
+    config: Config,
+    keys: Keystore,
+    storage: Arc<dyn Adapter>,
+    clients: ClientRegistry,
+    accounts: Arc<dyn AccountStore>,
+    /// The issuer's origin (`scheme://host[:port]`).
+    origin: String,
+    /// The issuer's path without a trailing slash (`""` at the root).
+    base_path: String,
+    discovery_json: OnceLock<String>,
+}
+
+/// The OpenID Provider. Cheap to clone; Rocket manages one as state.
+#[derive(Clone)]
+pub struct Provider(Arc<Inner>);
+
+/// Builds a [`Provider`], letting a host application supply its own parts.
+pub struct ProviderBuilder {
+    config: Config,
+    storage: Option<Arc<dyn Adapter>>,
+    accounts: Option<Arc<dyn AccountStore>>,
+    clients: Option<ClientRegistry>,
+    keys: Option<Keystore>,
+}
+
+impl ProviderBuilder {
+    /// Uses this storage instead of the one named by `config.storage`.
+    pub fn storage(mut self, storage: Arc<dyn Adapter>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Uses this account store instead of `config.users_file`.
+    pub fn accounts(mut self, accounts: Arc<dyn AccountStore>) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// Uses these clients instead of `config.clients_file`.
+    pub fn clients(mut self, clients: ClientRegistry) -> Self {
+        self.clients = Some(clients);
+        self
+    }
+
+    /// Uses these keys instead of `config.keys`.
+    pub fn keys(mut self, keys: Keystore) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Validates everything and builds the provider. Key generation and file reads happen here,
+    /// once, on a blocking thread.
+    pub async fn build(self) -> Result<Provider, StartError> {
+        let config = self.config;
+        config::validate(&config).map_err(StartError::Config)?;
+        let algs: Vec<SigningAlg> = config
+            .keys
+            .signing_algs
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        let keys = match self.keys {
+            Some(keys) => keys,
+            None => {
+                let (path, generate, algs) =
+                    (config.keys.file.clone(), config.keys.generate, algs.clone());
+                tokio::task::spawn_blocking(move || {
+                    Keystore::load_or_generate(&path, generate, &algs)
+                })
+                .await
+                .map_err(|e| StartError::Data(e.to_string()))??
+            }
+        };
+        let storage = match self.storage {
+            Some(storage) => storage,
+            None => storage::open(&config.storage).await?,
+        };
+        let clients = match (self.clients, &config.clients_file) {
+            (Some(clients), _) => clients,
+            (None, Some(path)) => {
+                ClientRegistry::from_file(path, &keys.algs()).map_err(StartError::Data)?
+            }
+            (None, None) => ClientRegistry::default(),
+        };
+        let accounts: Arc<dyn AccountStore> = match (self.accounts, &config.users_file) {
+            (Some(accounts), _) => accounts,
+            (None, Some(path)) => {
+                Arc::new(FileAccountStore::from_file(path).map_err(StartError::Data)?)
+            }
+            (None, None) => Arc::new(FileAccountStore::default()),
+        };
+        let issuer = url::Url::parse(&config.issuer)
+            .map_err(|e| StartError::Data(format!("issuer: {e}")))?;
+        let origin = issuer.origin().ascii_serialization();
+        let base_path = issuer.path().trim_end_matches('/').to_string();
+        Ok(Provider(Arc::new(Inner {
+            config,
+            keys,
+            storage,
+            clients,
+            accounts,
+            origin,
+            base_path,
+            discovery_json: OnceLock::new(),
+        })))
+    }
+}
+
+impl Provider {
+    /// Starts building a provider from a configuration.
+    pub fn builder(config: Config) -> ProviderBuilder {
+        ProviderBuilder {
+            config,
+            storage: None,
+            accounts: None,
+            clients: None,
+            keys: None,
+        }
+    }
+
+    /// Builds a provider with everything taken from the configuration.
+    pub async fn new(config: Config) -> Result<Self, StartError> {
+        Self::builder(config).build().await
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The key store.
+    pub fn keys(&self) -> &Keystore {
+        &self.0.keys
+    }
+
+    /// The storage backend.
+    pub fn storage(&self) -> &dyn Adapter {
+        &*self.0.storage
+    }
+
+    /// The registered clients.
+    pub fn clients(&self) -> &ClientRegistry {
+        &self.0.clients
+    }
+
+    /// The account store.
+    pub fn accounts(&self) -> &dyn AccountStore {
+        &*self.0.accounts
+    }
+
+    /// The issuer identifier, exactly as configured.
+    pub fn issuer(&self) -> &str {
+        &self.0.config.issuer
+    }
+
+    /// The issuer's origin, for absolute URLs.
+    pub fn origin(&self) -> &str {
+        &self.0.origin
+    }
+
+    /// The issuer's path (`""` at the root): where the routes are mounted.
+    pub fn base_path(&self) -> &str {
+        &self.0.base_path
+    }
+
+    /// The path cookies are scoped to.
+    pub fn cookie_path(&self) -> String {
+        if self.0.base_path.is_empty() {
+            "/".into()
+        } else {
+            self.0.base_path.clone()
+        }
+    }
+
+    /// The path of an interaction's pages.
+    pub fn interaction_path(&self, uid: &str) -> String {
+        format!("{}/interaction/{uid}", self.0.base_path)
+    }
+
+    /// The absolute URL of an endpoint path.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer().trim_end_matches('/'))
+    }
+
+    /// The discovery document, serialised once.
+    pub fn discovery_json(&self) -> &str {
+        self.0
+            .discovery_json
+            .get_or_init(|| endpoints::discovery::document(self).to_string())
+    }
+
+    /// Mounts the provider's routes under `base` (which must be the issuer's path) on a host
+    /// application's Rocket.
+    pub fn mount(
+        &self,
+        rocket: rocket::Rocket<rocket::Build>,
+        base: &str,
+    ) -> rocket::Rocket<rocket::Build> {
+        let base = if base.is_empty() { "/" } else { base };
+        rocket
+            .manage(self.clone())
+            .mount(base, endpoints::routes())
+            .register(base, endpoints::catchers())
+    }
+
+    /// A Rocket serving only this provider, on the configured address and port.
+    pub fn rocket(&self) -> rocket::Rocket<rocket::Build> {
+        let figment = rocket::Config::figment()
+            .merge(("address", self.config().address))
+            .merge(("port", self.config().port))
+            .merge(("ident", false))
+            .merge(("log_level", rocket::config::LogLevel::Off))
+            .merge(("cli_colors", false));
+        let base = self.base_path().to_string();
+        self.mount(rocket::custom(figment), &base)
+    }
+}

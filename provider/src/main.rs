@@ -1,0 +1,210 @@
+//! The `provider` binary: serve, check the configuration, hash passwords.
+
+use clap::{Args, Parser, Subcommand};
+use provider::Provider;
+use provider::config::{ConfigSources, load};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A conformance-focused OAuth 2.0 Authorization Server and OpenID Connect Provider.
+#[derive(Parser)]
+#[command(name = "provider", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the provider.
+    Serve(Settings),
+    /// Print the effective configuration (secrets redacted) and check it.
+    CheckConfig(Settings),
+    /// Print an argon2id hash of a password, for a users file. Reads the password from stdin if not given.
+    HashPassword {
+        /// The password (prefer stdin: arguments end up in shell history).
+        password: Option<String>,
+    },
+    /// List the profiles compiled into this binary.
+    Profiles,
+}
+
+/// Settings shared by `serve` and `check-config`. Each flag has an `OP_*` variable and a TOML key.
+#[derive(Args, Clone)]
+struct Settings {
+    /// A configuration file (TOML).
+    #[arg(long, env = "OP_CONFIG")]
+    config: Option<PathBuf>,
+    /// A profile: an embedded name (see `provider profiles`) or a TOML file.
+    #[arg(long, env = "OP_PROFILE")]
+    profile: Option<String>,
+    /// The issuer identifier [TOML: issuer].
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The address to bind [TOML: address].
+    #[arg(long)]
+    address: Option<String>,
+    /// The port to bind [TOML: port].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Clients JSON file [TOML: clients_file].
+    #[arg(long)]
+    clients: Option<PathBuf>,
+    /// Users JSON file [TOML: users_file].
+    #[arg(long)]
+    users: Option<PathBuf>,
+    /// Storage: sqlite:PATH or memory: [TOML: storage].
+    #[arg(long)]
+    storage: Option<String>,
+    /// Signing keys JWKS file [TOML: keys.file].
+    #[arg(long)]
+    keys: Option<PathBuf>,
+}
+
+impl Settings {
+    fn sources(&self) -> ConfigSources {
+        let mut overrides = figment::value::Dict::new();
+        let mut set = |key: &str, value: Option<String>| {
+            if let Some(value) = value {
+                overrides.insert(key.into(), value.into());
+            }
+        };
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        set("issuer", self.issuer.clone());
+        set("address", self.address.clone());
+        set("clients_file", path(&self.clients));
+        set("users_file", path(&self.users));
+        set("storage", self.storage.clone());
+        if let Some(port) = self.port {
+            overrides.insert("port".into(), port.into());
+        }
+        if let Some(keys) = path(&self.keys) {
+            let mut section = figment::value::Dict::new();
+            section.insert("file".into(), keys.into());
+            overrides.insert("keys".into(), section.into());
+        }
+        ConfigSources {
+            profile: self.profile.clone(),
+            config_file: self.config.clone(),
+            overrides,
+            environment: true,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(settings) => serve(settings),
+        Command::CheckConfig(settings) => check_config(settings),
+        Command::HashPassword { password } => hash_password(password),
+        Command::Profiles => {
+            for name in provider::config::embedded_profiles() {
+                println!("{name}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn load_or_report(settings: &Settings) -> Option<provider::config::Config> {
+    match load(&settings.sources()) {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            eprintln!("invalid configuration:");
+            for error in errors {
+                eprintln!("  {error}");
+            }
+            None
+        }
+    }
+}
+
+fn check_config(settings: Settings) -> ExitCode {
+    let Some(config) = load_or_report(&settings) else {
+        return ExitCode::FAILURE;
+    };
+    print!("{}", config.redacted_toml());
+    ExitCode::SUCCESS
+}
+
+fn serve(settings: Settings) -> ExitCode {
+    let Some(config) = load_or_report(&settings) else {
+        return ExitCode::FAILURE;
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let provider = match Provider::new(config).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(
+            issuer = provider.issuer(),
+            profile = %provider.config().profile,
+            clients = provider.clients().len(),
+            storage = %provider.config().storage,
+            "provider listening on {}:{}",
+            provider.config().address,
+            provider.config().port
+        );
+        match provider.rocket().launch().await {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("server failed: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn hash_password(password: Option<String>) -> ExitCode {
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut input = String::new();
+            if std::io::stdin().read_to_string(&mut input).is_err() {
+                eprintln!("cannot read the password from stdin");
+                return ExitCode::FAILURE;
+            }
+            input.trim_end_matches(['\n', '\r']).to_string()
+        }
+    };
+    if password.is_empty() {
+        eprintln!("the password is empty");
+        return ExitCode::FAILURE;
+    }
+    match provider::accounts::hash_password(&password) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(log: &provider::config::LogConfig) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&log.level).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

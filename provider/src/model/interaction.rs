@@ -1,0 +1,69 @@
+//! A login / consent interaction in progress.
+
+use super::Model;
+use crate::authorization::AuthorizationRequest;
+use crate::storage::Kind;
+use serde::{Deserialize, Serialize};
+
+/// What the end-user must do before the authorization can be answered.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Prompt {
+    /// Authenticate.
+    Login,
+    /// Consent to the requested scopes.
+    Consent,
+}
+
+impl Prompt {
+    /// The name used in URLs and the interaction API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Consent => "consent",
+        }
+    }
+}
+
+/// An interaction: the validated request, what is asked and why, and what has been done so far.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interaction {
+    /// The interaction id (in its URL).
+    pub uid: String,
+    /// The authorization request being served.
+    pub request: AuthorizationRequest,
+    /// The prompt the user is asked now.
+    pub prompt: Prompt,
+    /// Why (`no_session`, `login_prompt`, `max_age`, `scopes_missing`, `consent_prompt`, ...).
+    pub reasons: Vec<String>,
+    /// The anti-CSRF token every form of this interaction must echo.
+    pub csrf: String,
+    /// What the user has done in this interaction.
+    pub result: InteractionResult,
+    /// When the interaction started (seconds since the epoch).
+    pub created_at: i64,
+}
+
+/// The outcome of the prompts completed so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InteractionResult {
+    /// The completed login, if any.
+    pub login: Option<LoginResult>,
+    /// Whether consent was given in this interaction.
+    pub consented: bool,
+}
+
+/// A completed login.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoginResult {
+    /// The account (`sub`).
+    pub account_id: String,
+    /// When it happened.
+    pub auth_time: i64,
+    /// The authentication methods (RFC 8176).
+    pub amr: Vec<String>,
+}
+
+impl Model for Interaction {
+    const KIND: Kind = Kind::Interaction;
+}

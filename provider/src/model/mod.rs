@@ -1,0 +1,118 @@
+//! The records the provider keeps, typed, and how each maps onto the storage contract.
+
+mod grant;
+mod interaction;
+mod session;
+mod tokens;
+
+pub use grant::Grant;
+pub use interaction::{Interaction, InteractionResult, LoginResult, Prompt};
+pub use session::Session;
+pub use tokens::{AccessToken, AuthorizationCode, RefreshToken, TokenClaims};
+
+use crate::security::sha256_b64url;
+use crate::storage::{Adapter, Kind, Record, StorageError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// A typed record.
+pub trait Model: Serialize + DeserializeOwned + Send + Sync {
+    /// Its storage kind.
+    const KIND: Kind;
+    /// Whether the storage id is the SHA-256 of the value handed out (opaque tokens and codes).
+    const HASHED: bool = false;
+
+    /// The grant this record belongs to, if any.
+    fn grant_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The storage id for a value: its SHA-256 for hashed kinds, so a database leak leaks no token.
+pub fn storage_id<M: Model>(value: &str) -> String {
+    if M::HASHED {
+        sha256_b64url(value)
+    } else {
+        value.to_string()
+    }
+}
+
+/// Saves a model under `value` (hashed where the kind says so).
+pub async fn save<M: Model>(
+    store: &dyn Adapter,
+    value: &str,
+    model: &M,
+    ttl: Duration,
+) -> Result<(), StorageError> {
+    save_with(store, value, model, None, ttl).await
+}
+
+/// Saves a model with a secondary `uid`.
+pub async fn save_with<M: Model>(
+    store: &dyn Adapter,
+    value: &str,
+    model: &M,
+    uid: Option<String>,
+    ttl: Duration,
+) -> Result<(), StorageError> {
+    let payload = serde_json::to_value(model).map_err(|e| StorageError(e.to_string()))?;
+    let record = Record {
+        grant_id: model.grant_id().map(String::from),
+        uid,
+        ..Record::new(payload)
+    };
+    store
+        .upsert(M::KIND, &storage_id::<M>(value), &record, Some(ttl))
+        .await
+}
+
+/// A found model and whether it was consumed.
+pub struct Found<M> {
+    /// The model.
+    pub model: M,
+    /// Whether `consume` was called on it.
+    pub consumed: bool,
+}
+
+/// Loads a model by the value handed out. A payload that no longer parses is treated as absent.
+pub async fn find<M: Model>(
+    store: &dyn Adapter,
+    value: &str,
+) -> Result<Option<Found<M>>, StorageError> {
+    Ok(store
+        .find(M::KIND, &storage_id::<M>(value))
+        .await?
+        .and_then(decode))
+}
+
+/// Loads a model by its secondary `uid`.
+pub async fn find_by_uid<M: Model>(
+    store: &dyn Adapter,
+    uid: &str,
+) -> Result<Option<Found<M>>, StorageError> {
+    Ok(store.find_by_uid(M::KIND, uid).await?.and_then(decode))
+}
+
+/// Consumes a model: `true` for exactly one caller.
+pub async fn consume<M: Model>(store: &dyn Adapter, value: &str) -> Result<bool, StorageError> {
+    store.consume(M::KIND, &storage_id::<M>(value)).await
+}
+
+/// Removes a model.
+pub async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), StorageError> {
+    store.destroy(M::KIND, &storage_id::<M>(value)).await
+}
+
+fn decode<M: Model>(record: Record) -> Option<Found<M>> {
+    match serde_json::from_value(record.payload) {
+        Ok(model) => Some(Found {
+            model,
+            consumed: record.consumed,
+        }),
+        Err(e) => {
+            tracing::warn!(kind = M::KIND.as_str(), error = %e, "unreadable record ignored");
+            None
+        }
+    }
+}

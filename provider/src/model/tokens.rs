@@ -1,0 +1,86 @@
+//! Authorization codes, access tokens and refresh tokens: stored under the SHA-256 of their value.
+
+use super::Model;
+use crate::storage::Kind;
+use serde::{Deserialize, Serialize};
+
+/// What every artefact of one authorization carries: who, for whom, what, and how they logged in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenClaims {
+    /// The client.
+    pub client_id: String,
+    /// The account (`sub`).
+    pub account_id: String,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+    /// The consent grant (revoking it revokes this).
+    pub grant_id: String,
+    /// The session id at issue time.
+    pub sid: Option<String>,
+    /// When the user authenticated.
+    pub auth_time: i64,
+    /// The authentication context class.
+    pub acr: String,
+    /// The authentication methods.
+    pub amr: Vec<String>,
+}
+
+impl TokenClaims {
+    /// Whether `scope` was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// An authorization code (RFC 6749 §4.1.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuthorizationCode {
+    /// The authorization's claims.
+    #[serde(flatten)]
+    pub claims: TokenClaims,
+    /// The redirect URI the code was sent to (RFC 6749 §4.1.3: must match at the token endpoint).
+    pub redirect_uri: String,
+    /// The `nonce` to put in the ID token.
+    pub nonce: Option<String>,
+    /// The PKCE `code_challenge` (S256).
+    pub code_challenge: Option<String>,
+}
+
+/// An opaque access token (RFC 6750).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessToken {
+    /// The authorization's claims.
+    #[serde(flatten)]
+    pub claims: TokenClaims,
+    /// Issued at.
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+}
+
+/// A refresh token (RFC 6749 §6). Rotated on every use.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RefreshToken {
+    /// The authorization's claims.
+    #[serde(flatten)]
+    pub claims: TokenClaims,
+    /// Issued at.
+    pub iat: i64,
+}
+
+macro_rules! hashed_model {
+    ($ty:ty, $kind:expr) => {
+        impl Model for $ty {
+            const KIND: Kind = $kind;
+            const HASHED: bool = true;
+
+            fn grant_id(&self) -> Option<&str> {
+                Some(&self.claims.grant_id)
+            }
+        }
+    };
+}
+
+hashed_model!(AuthorizationCode, Kind::AuthorizationCode);
+hashed_model!(AccessToken, Kind::AccessToken);
+hashed_model!(RefreshToken, Kind::RefreshToken);

@@ -1,0 +1,31 @@
+//! The provider's cookies: the browser session and the interaction binding.
+//!
+//! Both are `HttpOnly` (no script reads them), `SameSite=Lax` (sent on the top-level navigation back
+//! from an RP, not on cross-site subrequests) and `Secure` when the issuer is https.
+
+use rocket::http::{Cookie, CookieJar, SameSite};
+
+/// The session cookie: holds a random secret whose SHA-256 is the session's `uid` in storage.
+pub const SESSION: &str = "op_session";
+/// The interaction cookie: binds an interaction to the browser that started it.
+pub const INTERACTION: &str = "op_interaction";
+
+/// Builds a hardened cookie.
+pub fn hardened(name: &'static str, value: String, path: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path(path)
+        .build()
+}
+
+/// Reads a cookie's value.
+pub fn value(jar: &CookieJar<'_>, name: &str) -> Option<String> {
+    jar.get(name).map(|c| c.value().to_string())
+}
+
+/// Removes a cookie set on `path`.
+pub fn remove(jar: &CookieJar<'_>, name: &'static str, path: String) {
+    jar.remove(Cookie::build(name).path(path));
+}

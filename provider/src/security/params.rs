@@ -1,0 +1,126 @@
+//! `application/x-www-form-urlencoded` parameters, as OAuth reads them.
+//!
+//! RFC 6749 §3.1 / §3.2: "Request and response parameters MUST NOT be included more than once."
+//! Repetition is recorded rather than rejected here, because the authorization endpoint must first
+//! know the client and its redirect URI to decide whether the error is redirected or shown.
+
+use crate::error::OAuthError;
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::http::Status;
+use rocket::request::Request;
+use std::collections::HashMap;
+
+/// Parsed form or query parameters. Empty values count as absent (RFC 6749 §3.1).
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    values: HashMap<String, String>,
+    repeated: Vec<String>,
+}
+
+impl Params {
+    /// Parses a urlencoded string.
+    pub fn parse(input: &str) -> Self {
+        let mut params = Self::default();
+        for (key, value) in url::form_urlencoded::parse(input.as_bytes()) {
+            if value.is_empty() {
+                continue;
+            }
+            if params.values.contains_key(key.as_ref()) {
+                if !params.repeated.iter().any(|k| k == key.as_ref()) {
+                    params.repeated.push(key.into_owned());
+                }
+            } else {
+                params.values.insert(key.into_owned(), value.into_owned());
+            }
+        }
+        params
+    }
+
+    /// The value of a parameter given once (the first value if it was repeated).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Whether `name` was given more than once.
+    pub fn is_repeated(&self, name: &str) -> bool {
+        self.repeated.iter().any(|k| k == name)
+    }
+
+    /// Fails with `invalid_request` if any parameter was repeated.
+    pub fn reject_repeated(&self) -> Result<(), OAuthError> {
+        match self.repeated.first() {
+            Some(name) => Err(OAuthError::invalid_request(format!(
+                "parameter {name} is repeated"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A required parameter, or `invalid_request` naming it.
+    pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
+        self.get(name)
+            .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
+    }
+
+    /// Removes and returns a parameter (used when a value is consumed by client authentication).
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.values.remove(name)
+    }
+}
+
+/// Request bodies larger than this are refused: no OAuth form needs more.
+const FORM_LIMIT_KIB: u64 = 64;
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Params {
+    type Error = OAuthError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let is_form = req.content_type().is_some_and(|ct| ct.is_form());
+        if !is_form {
+            let err =
+                OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
+            return data::Outcome::Error((Status::BadRequest, err));
+        }
+        match data.open(FORM_LIMIT_KIB.kibibytes()).into_string().await {
+            Ok(body) if body.is_complete() => data::Outcome::Success(Params::parse(&body)),
+            Ok(_) => data::Outcome::Error((
+                Status::PayloadTooLarge,
+                OAuthError::invalid_request("the request body is too large"),
+            )),
+            Err(_) => data::Outcome::Error((
+                Status::BadRequest,
+                OAuthError::invalid_request("the request body is not valid UTF-8"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_parameters_are_recorded() {
+        let params = Params::parse("a=1&b=2&a=3");
+        assert_eq!(params.get("a"), Some("1"));
+        assert!(params.is_repeated("a"));
+        assert!(!params.is_repeated("b"));
+        assert!(params.reject_repeated().is_err());
+    }
+
+    #[test]
+    fn empty_values_are_absent() {
+        let params = Params::parse("state=&scope=openid");
+        assert_eq!(params.get("state"), None);
+        assert!(params.require("state").is_err());
+        assert_eq!(params.require("scope").unwrap(), "openid");
+    }
+
+    #[test]
+    fn percent_and_plus_decoding() {
+        let params = Params::parse("redirect_uri=https%3A%2F%2Frp.example%2Fcb&scope=openid+email");
+        assert_eq!(params.get("redirect_uri"), Some("https://rp.example/cb"));
+        assert_eq!(params.get("scope"), Some("openid email"));
+    }
+}

@@ -1,0 +1,173 @@
+//! The in-memory backend: for tests and throwaway runs. Nothing survives a restart.
+
+use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
+use async_trait::async_trait;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+type Key = (Kind, String);
+
+struct Entry {
+    record: Record,
+    expires_at: Option<i64>,
+}
+
+impl Entry {
+    fn live(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|at| at > now)
+    }
+}
+
+#[derive(Default)]
+struct Tables {
+    records: HashMap<Key, Entry>,
+    by_grant: HashMap<String, HashSet<Key>>,
+    by_uid: HashMap<(Kind, String), String>,
+    by_user_code: HashMap<(Kind, String), String>,
+}
+
+impl Tables {
+    fn remove(&mut self, key: &Key) {
+        if let Some(entry) = self.records.remove(key) {
+            if let Some(grant) = &entry.record.grant_id
+                && let Some(set) = self.by_grant.get_mut(grant)
+            {
+                set.remove(key);
+                if set.is_empty() {
+                    self.by_grant.remove(grant);
+                }
+            }
+            if let Some(uid) = &entry.record.uid {
+                self.by_uid.remove(&(key.0, uid.clone()));
+            }
+            if let Some(code) = &entry.record.user_code {
+                self.by_user_code.remove(&(key.0, code.clone()));
+            }
+        }
+    }
+
+    fn live(&self, key: &Key) -> Option<&Entry> {
+        self.records.get(key).filter(|e| e.live(now_ms()))
+    }
+}
+
+/// Records in a map behind a mutex; secondary indexes keep lookups O(1).
+#[derive(Default)]
+pub struct MemoryAdapter {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryAdapter {
+    fn tables(&self) -> Result<std::sync::MutexGuard<'_, Tables>, StorageError> {
+        self.tables
+            .lock()
+            .map_err(|_| StorageError("memory store poisoned".into()))
+    }
+}
+
+#[async_trait]
+impl Adapter for MemoryAdapter {
+    async fn upsert(
+        &self,
+        kind: Kind,
+        id: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<(), StorageError> {
+        let key = (kind, id.to_string());
+        let mut tables = self.tables()?;
+        tables.remove(&key);
+        if let Some(grant) = &record.grant_id {
+            tables
+                .by_grant
+                .entry(grant.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+        if let Some(uid) = &record.uid {
+            tables.by_uid.insert((kind, uid.clone()), id.to_string());
+        }
+        if let Some(code) = &record.user_code {
+            tables
+                .by_user_code
+                .insert((kind, code.clone()), id.to_string());
+        }
+        let record = Record {
+            consumed: false,
+            ..record.clone()
+        };
+        tables.records.insert(
+            key,
+            Entry {
+                record,
+                expires_at: expires_at(ttl),
+            },
+        );
+        Ok(())
+    }
+
+    async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
+        Ok(self
+            .tables()?
+            .live(&(kind, id.to_string()))
+            .map(|e| e.record.clone()))
+    }
+
+    async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError> {
+        let tables = self.tables()?;
+        let found = tables
+            .by_uid
+            .get(&(kind, uid.to_string()))
+            .and_then(|id| tables.live(&(kind, id.clone())));
+        Ok(found.map(|e| e.record.clone()))
+    }
+
+    async fn find_by_user_code(
+        &self,
+        kind: Kind,
+        user_code: &str,
+    ) -> Result<Option<Record>, StorageError> {
+        let tables = self.tables()?;
+        let found = tables
+            .by_user_code
+            .get(&(kind, user_code.to_string()))
+            .and_then(|id| tables.live(&(kind, id.clone())));
+        Ok(found.map(|e| e.record.clone()))
+    }
+
+    async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
+        let now = now_ms();
+        let mut tables = self.tables()?;
+        match tables.records.get_mut(&(kind, id.to_string())) {
+            Some(entry) if entry.live(now) && !entry.record.consumed => {
+                entry.record.consumed = true;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
+        self.tables()?.remove(&(kind, id.to_string()));
+        Ok(())
+    }
+
+    async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
+        let mut tables = self.tables()?;
+        let keys: Vec<Key> = tables
+            .by_grant
+            .get(grant_id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        for key in keys {
+            tables.remove(&key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    crate::adapter_contract_tests!(std::sync::Arc::new(super::MemoryAdapter::default()));
+}

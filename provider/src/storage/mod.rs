@@ -1,0 +1,185 @@
+//! Storage: the adapter contract every backend fulfils, and the backends.
+//!
+//! The contract follows node-oidc-provider's adapter: records are JSON payloads kept under
+//! `(kind, id)` with an optional lifetime, a grant id, a session `uid` and a device `user_code`.
+//! Expired records are never returned. `consume` is atomic: of any number of concurrent callers,
+//! exactly one wins, and later `find`s see the record as consumed.
+//! Callers store opaque tokens under their SHA-256 (see `model`), never under the value itself.
+
+mod memory;
+mod sqlite;
+pub mod testkit;
+
+pub use memory::MemoryAdapter;
+pub use sqlite::SqliteAdapter;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The kinds of record the provider keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A browser session (found by `uid`).
+    Session,
+    /// A login / consent interaction in progress.
+    Interaction,
+    /// What an account has consented to for a client.
+    Grant,
+    /// An authorization code (keyed by hash).
+    AuthorizationCode,
+    /// An access token (keyed by hash).
+    AccessToken,
+    /// A refresh token (keyed by hash).
+    RefreshToken,
+    /// A device code (found by `user_code`).
+    DeviceCode,
+}
+
+impl Kind {
+    /// The stable name used as the storage discriminator.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "Session",
+            Self::Interaction => "Interaction",
+            Self::Grant => "Grant",
+            Self::AuthorizationCode => "AuthorizationCode",
+            Self::AccessToken => "AccessToken",
+            Self::RefreshToken => "RefreshToken",
+            Self::DeviceCode => "DeviceCode",
+        }
+    }
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The model's data.
+    pub payload: serde_json::Value,
+    /// The grant this record belongs to (revoked together).
+    pub grant_id: Option<String>,
+    /// A session's lookup key.
+    pub uid: Option<String>,
+    /// A device code's user code.
+    pub user_code: Option<String>,
+    /// Whether `consume` has been called (always `false` on upsert).
+    pub consumed: bool,
+}
+
+impl Record {
+    /// A record with only a payload.
+    pub fn new(payload: serde_json::Value) -> Self {
+        Self {
+            payload,
+            grant_id: None,
+            uid: None,
+            user_code: None,
+            consumed: false,
+        }
+    }
+}
+
+/// A backend failure. Callers answer it with `server_error` and log it.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(pub String);
+
+/// The storage contract.
+#[async_trait]
+pub trait Adapter: Send + Sync + 'static {
+    /// Inserts or replaces a record; `ttl` of `None` keeps it until destroyed. Returns once durable.
+    async fn upsert(
+        &self,
+        kind: Kind,
+        id: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<(), StorageError>;
+    /// The unexpired record, consumed or not.
+    async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError>;
+    /// The unexpired record of `kind` whose `uid` matches.
+    async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError>;
+    /// The unexpired record of `kind` whose `user_code` matches.
+    async fn find_by_user_code(
+        &self,
+        kind: Kind,
+        user_code: &str,
+    ) -> Result<Option<Record>, StorageError>;
+    /// Marks the record consumed. `true` for exactly one caller; `false` if it was already
+    /// consumed, expired or absent.
+    async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError>;
+    /// Removes the record.
+    async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError>;
+    /// Removes every record, of every kind, that belongs to the grant.
+    async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError>;
+}
+
+/// A parsed `storage` setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// `memory:`
+    Memory,
+    /// `sqlite:PATH` or `sqlite://PATH`
+    Sqlite(std::path::PathBuf),
+}
+
+impl StorageUrl {
+    /// Parses `memory:` or `sqlite:PATH`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url == "memory:" || url == "memory" {
+            return Ok(Self::Memory);
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.starts_with(":memory:") {
+                return Err("sqlite needs a file path (use memory: for a throwaway store)".into());
+            }
+            return Ok(Self::Sqlite(path.into()));
+        }
+        Err(format!(
+            "unsupported storage {url:?}; expected sqlite:PATH or memory:"
+        ))
+    }
+}
+
+/// Opens the backend named by a `storage` setting.
+pub async fn open(url: &str) -> Result<Arc<dyn Adapter>, StorageError> {
+    match StorageUrl::parse(url).map_err(StorageError)? {
+        StorageUrl::Memory => Ok(Arc::new(MemoryAdapter::default())),
+        StorageUrl::Sqlite(path) => Ok(Arc::new(SqliteAdapter::open(&path).await?)),
+    }
+}
+
+/// Milliseconds since the Unix epoch (expiry is kept at this precision).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub(crate) fn expires_at(ttl: Option<Duration>) -> Option<i64> {
+    ttl.map(|ttl| now_ms().saturating_add(ttl.as_millis() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_urls() {
+        assert_eq!(StorageUrl::parse("memory:"), Ok(StorageUrl::Memory));
+        assert_eq!(
+            StorageUrl::parse("sqlite:data/op.db"),
+            Ok(StorageUrl::Sqlite("data/op.db".into()))
+        );
+        assert_eq!(
+            StorageUrl::parse("sqlite:///tmp/op.db"),
+            Ok(StorageUrl::Sqlite("/tmp/op.db".into()))
+        );
+        assert!(StorageUrl::parse("sqlite:").is_err());
+        assert!(StorageUrl::parse("redis://x").is_err());
+    }
+}

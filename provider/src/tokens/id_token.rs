@@ -1,0 +1,81 @@
+//! The ID token (OIDC Core §2).
+
+use crate::Provider;
+use crate::clients::Client;
+use crate::jose::{self, JoseError, SigningAlg};
+use crate::model::TokenClaims;
+use serde::Serialize;
+
+/// The claims of an ID token.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject.
+    pub sub: String,
+    /// Audience: the client.
+    pub aud: String,
+    /// Expiry.
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// When the end-user authenticated; always present, which OIDC Core §2 allows.
+    pub auth_time: i64,
+    /// The request's nonce, echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Authentication context class.
+    pub acr: String,
+    /// Authentication methods (RFC 8176).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// Authorized party: the client.
+    pub azp: String,
+    /// Session id (Front- / Back-Channel Logout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Access token hash (OIDC Core §3.1.3.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+}
+
+impl IdTokenClaims {
+    /// The claims for an authorization, issued now.
+    pub fn new(
+        op: &Provider,
+        client: &Client,
+        claims: &TokenClaims,
+        nonce: Option<&str>,
+        iat: i64,
+    ) -> Self {
+        Self {
+            iss: op.issuer().to_string(),
+            sub: claims.account_id.clone(),
+            aud: client.client_id.clone(),
+            exp: iat + op.config().ttl.id_token as i64,
+            iat,
+            auth_time: claims.auth_time,
+            nonce: nonce.map(String::from),
+            acr: claims.acr.clone(),
+            amr: claims.amr.clone(),
+            azp: client.client_id.clone(),
+            sid: claims.sid.clone(),
+            at_hash: None,
+        }
+    }
+
+    /// Adds `at_hash` for the access token issued alongside.
+    pub fn with_at_hash(mut self, alg: SigningAlg, access_token: &str) -> Self {
+        self.at_hash = Some(alg.half_hash(access_token));
+        self
+    }
+
+    /// Signs with the provider's key for `alg`.
+    pub fn sign(&self, op: &Provider, alg: SigningAlg) -> Result<String, JoseError> {
+        let key = op
+            .keys()
+            .signing_key(alg)
+            .ok_or_else(|| JoseError::new(format!("no signing key for {alg}")))?;
+        jose::sign(self, "JWT", key.signer())
+    }
+}

@@ -1,0 +1,116 @@
+//! Issuing tokens: opaque access and refresh tokens (stored as hashes) and ID tokens.
+
+mod id_token;
+
+pub use id_token::IdTokenClaims;
+
+use crate::Provider;
+use crate::clients::Client;
+use crate::error::{OAuthError, OAuthResult};
+use crate::model::{self, AccessToken, RefreshToken, TokenClaims};
+use crate::security::{now, random_token};
+use rocket::Request;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+use std::io::Cursor;
+use std::time::Duration;
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer` here.
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// The rotated or newly issued refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The ID token for OpenID requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The granted scopes (RFC 6749 §5.1).
+    pub scope: String,
+}
+
+impl<'r> Responder<'r, 'static> for TokenResponse {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = serde_json::to_string(&self).map_err(|_| Status::InternalServerError)?;
+        Response::build()
+            .header(ContentType::JSON)
+            // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
+            .header(Header::new("Cache-Control", "no-store"))
+            .header(Header::new("Pragma", "no-cache"))
+            .sized_body(body.len(), Cursor::new(body))
+            .ok()
+    }
+}
+
+/// What to issue at the token endpoint.
+pub struct Issue<'a> {
+    /// The client the tokens are for.
+    pub client: &'a Client,
+    /// The authorization behind them.
+    pub claims: TokenClaims,
+    /// The `nonce` for the ID token (code exchange only).
+    pub nonce: Option<String>,
+    /// Whether to issue a refresh token.
+    pub refresh: bool,
+}
+
+/// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
+pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
+    let ttl = &op.config().ttl;
+    let iat = now();
+    let access_token = random_token();
+    let record = AccessToken {
+        claims: what.claims.clone(),
+        iat,
+        exp: iat + ttl.access_token as i64,
+    };
+    model::save(
+        op.storage(),
+        &access_token,
+        &record,
+        Duration::from_secs(ttl.access_token),
+    )
+    .await?;
+    let refresh_token = if what.refresh {
+        let value = random_token();
+        let record = RefreshToken {
+            claims: what.claims.clone(),
+            iat,
+        };
+        model::save(
+            op.storage(),
+            &value,
+            &record,
+            Duration::from_secs(ttl.refresh_token),
+        )
+        .await?;
+        Some(value)
+    } else {
+        None
+    };
+    let id_token = if what.claims.has_scope("openid") {
+        let claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), iat)
+            .with_at_hash(what.client.id_token_alg(), &access_token);
+        Some(
+            claims
+                .sign(op, what.client.id_token_alg())
+                .map_err(OAuthError::server_error)?,
+        )
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl.access_token,
+        refresh_token,
+        id_token,
+        scope: what.claims.scopes.join(" "),
+    })
+}
