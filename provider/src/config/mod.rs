@@ -159,7 +159,7 @@ pub struct LogConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         Self {
-            level: "info".into(),
+            level: "info,rocket=warn".into(),
             format: "text".into(),
         }
     }

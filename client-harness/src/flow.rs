@@ -1,0 +1,127 @@
+//! The relying party's side of the code flow, step by step, with the `openidconnect` crate.
+
+use crate::rp::Rp;
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreTokenResponse,
+    CoreUserInfoClaims,
+};
+use openidconnect::{
+    AccessToken, AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, TokenResponse,
+};
+use url::Url;
+
+/// An authorization request the RP has started.
+pub struct Started {
+    /// The URL to send the browser to.
+    pub url: Url,
+    /// The `state` it must get back.
+    pub state: CsrfToken,
+    /// The `nonce` the ID token must carry.
+    pub nonce: Nonce,
+    /// The PKCE verifier, if PKCE is used.
+    pub verifier: Option<PkceCodeVerifier>,
+}
+
+/// Builds an authorization request for `scopes` (besides `openid`), with PKCE if asked.
+pub fn start(rp: &Rp, scopes: &[&str], pkce: bool) -> Started {
+    let mut request = rp.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
+    for scope in scopes {
+        request = request.add_scope(Scope::new(scope.to_string()));
+    }
+    let mut verifier = None;
+    if pkce {
+        let (challenge, v) = PkceCodeChallenge::new_random_sha256();
+        request = request.set_pkce_challenge(challenge);
+        verifier = Some(v);
+    }
+    let (url, state, nonce) = request.url();
+    Started {
+        url,
+        state,
+        nonce,
+        verifier,
+    }
+}
+
+/// The OAuth error code of a failed token request, or a description of the transport failure.
+pub type TokenError = String;
+
+fn describe<E: std::error::Error>(
+    err: RequestTokenError<
+        E,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
+) -> TokenError {
+    match err {
+        RequestTokenError::ServerResponse(response) => response.error().as_ref().to_string(),
+        other => format!("transport: {other:?}"),
+    }
+}
+
+/// Exchanges a code at the token endpoint.
+pub async fn exchange(
+    rp: &Rp,
+    code: &str,
+    verifier: Option<PkceCodeVerifier>,
+) -> Result<CoreTokenResponse, TokenError> {
+    let http = crate::http::oidc(crate::http::client(false));
+    let mut request = rp
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .expect("token endpoint known");
+    if let Some(verifier) = verifier {
+        request = request.set_pkce_verifier(verifier);
+    }
+    request.request_async(&http).await.map_err(describe)
+}
+
+/// Uses a refresh token.
+pub async fn refresh(
+    rp: &Rp,
+    refresh_token: &RefreshToken,
+) -> Result<CoreTokenResponse, TokenError> {
+    let http = crate::http::oidc(crate::http::client(false));
+    rp.exchange_refresh_token(refresh_token)
+        .expect("token endpoint known")
+        .request_async(&http)
+        .await
+        .map_err(describe)
+}
+
+/// Validates the ID token in a token response as an RP must (signature with the provider's
+/// JWKS, `iss`, `aud`, `exp`, `nonce`, `at_hash`), accepting the algorithms the provider offers.
+pub fn verify_id_token(rp: &Rp, response: &CoreTokenResponse, nonce: &Nonce) -> CoreIdTokenClaims {
+    let id_token = response.id_token().expect("an ID token");
+    let verifier = rp.id_token_verifier().set_allowed_algs(vec![
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        CoreJwsSigningAlgorithm::EdDsa,
+    ]);
+    let claims = id_token
+        .claims(&verifier, nonce)
+        .expect("a valid ID token")
+        .clone();
+    if let Some(expected) = claims.access_token_hash() {
+        let alg = id_token.signing_alg().expect("signing alg");
+        let key = id_token.signing_key(&verifier).expect("signing key");
+        let actual = openidconnect::AccessTokenHash::from_token(response.access_token(), alg, key)
+            .expect("at_hash computes");
+        assert_eq!(&actual, expected, "at_hash does not match the access token");
+    }
+    claims
+}
+
+/// Fetches userinfo with an access token.
+pub async fn userinfo(rp: &Rp, token: &AccessToken) -> Result<CoreUserInfoClaims, String> {
+    let http = crate::http::oidc(crate::http::client(false));
+    rp.user_info(token.clone(), None)
+        .expect("userinfo endpoint known")
+        .request_async(&http)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}

@@ -1,0 +1,43 @@
+//! One HTTP client for the harness: reqwest 0.13 with ring, no redirects followed.
+
+use openidconnect::{HttpRequest, HttpResponse};
+use std::future::Future;
+
+/// Installs ring as rustls' process-wide provider (reqwest is built without one).
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client that never follows redirects: the harness inspects every hop itself.
+pub fn client(cookies: bool) -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(cookies)
+        .build()
+        .expect("reqwest client")
+}
+
+/// An `openidconnect` / `oauth2` async HTTP client over `client`.
+pub fn oidc(
+    client: reqwest::Client,
+) -> impl Fn(
+    HttpRequest,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, reqwest::Error>> + Send>> {
+    move |request: HttpRequest| {
+        let client = client.clone();
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request)?;
+            let response = client.execute(request).await?;
+            let mut builder =
+                openidconnect::http::Response::builder().status(response.status().as_u16());
+            for (name, value) in response.headers() {
+                builder = builder.header(name.as_str(), value.as_bytes());
+            }
+            let body = response.bytes().await?.to_vec();
+            Ok(builder
+                .body(body)
+                .expect("a response rebuilt from a valid one"))
+        })
+    }
+}
