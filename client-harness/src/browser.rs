@@ -18,10 +18,9 @@ impl Landing {
     pub fn callback(self) -> Url {
         match self {
             Landing::Callback(url) => url,
-            Landing::Page(page) => panic!(
-                "expected a redirect to the client, got a {} page at {}:\n{}",
-                page.status, page.url, page.html
-            ),
+            Landing::Page(page) => {
+                panic!("expected a redirect to the client, got a {} page at {}:\n{}", page.status, page.url, page.html)
+            }
         }
     }
 
@@ -68,10 +67,7 @@ impl Form {
 
     /// The value of a field.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -97,11 +93,7 @@ impl Page {
                 .collect();
             Some(Form {
                 action: self.url.join(action).ok()?,
-                method: form
-                    .value()
-                    .attr("method")
-                    .unwrap_or("get")
-                    .to_ascii_lowercase(),
+                method: form.value().attr("method").unwrap_or("get").to_ascii_lowercase(),
                 fields,
             })
         })
@@ -133,14 +125,8 @@ pub struct Browser {
 impl Browser {
     /// A fresh browser (empty cookie jar) for the provider at `issuer`.
     pub fn new(issuer: &str) -> Self {
-        let origin = Url::parse(issuer)
-            .expect("issuer URL")
-            .origin()
-            .ascii_serialization();
-        Self {
-            client: crate::http::client(true),
-            provider_origin: origin,
-        }
+        let origin = Url::parse(issuer).expect("issuer URL").origin().ascii_serialization();
+        Self { client: crate::http::client(true), provider_origin: origin }
     }
 
     /// Opens a URL and follows the provider's redirects.
@@ -166,11 +152,7 @@ impl Browser {
         let mut response = request.send().await.expect("request to the provider");
         for _ in 0..10 {
             let url = response.url().clone();
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .map(String::from);
+            let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
             let Some(location) = location.filter(|_| response.status().is_redirection()) else {
                 let status = response.status().as_u16();
                 let html = response.text().await.unwrap_or_default();
@@ -180,12 +162,7 @@ impl Browser {
             if next.origin().ascii_serialization() != self.provider_origin {
                 return Landing::Callback(next);
             }
-            response = self
-                .client
-                .get(next)
-                .send()
-                .await
-                .expect("redirect to the provider");
+            response = self.client.get(next).send().await.expect("redirect to the provider");
         }
         panic!("too many redirects");
     }
@@ -213,12 +190,6 @@ impl Browser {
 
 /// The query (or fragment) parameters of a callback URL.
 pub fn callback_params(url: &Url) -> std::collections::HashMap<String, String> {
-    let part = url
-        .fragment()
-        .map(String::from)
-        .or_else(|| url.query().map(String::from))
-        .unwrap_or_default();
-    url::form_urlencoded::parse(part.as_bytes())
-        .into_owned()
-        .collect()
+    let part = url.fragment().map(String::from).or_else(|| url.query().map(String::from)).unwrap_or_default();
+    url::form_urlencoded::parse(part.as_bytes()).into_owned().collect()
 }

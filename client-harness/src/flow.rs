@@ -2,12 +2,11 @@
 
 use crate::rp::Rp;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreTokenResponse,
-    CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AccessToken, AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    AccessToken, AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RefreshToken, RequestTokenError, Scope, TokenResponse,
 };
 use url::Url;
 
@@ -25,11 +24,8 @@ pub struct Started {
 
 /// Builds an authorization request for `scopes` (besides `openid`), with PKCE if asked.
 pub fn start(rp: &Rp, scopes: &[&str], pkce: bool) -> Started {
-    let mut request = rp.authorize_url(
-        CoreAuthenticationFlow::AuthorizationCode,
-        CsrfToken::new_random,
-        Nonce::new_random,
-    );
+    let mut request =
+        rp.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
     for scope in scopes {
         request = request.add_scope(Scope::new(scope.to_string()));
     }
@@ -40,22 +36,14 @@ pub fn start(rp: &Rp, scopes: &[&str], pkce: bool) -> Started {
         verifier = Some(v);
     }
     let (url, state, nonce) = request.url();
-    Started {
-        url,
-        state,
-        nonce,
-        verifier,
-    }
+    Started { url, state, nonce, verifier }
 }
 
 /// The OAuth error code of a failed token request, or a description of the transport failure.
 pub type TokenError = String;
 
 fn describe<E: std::error::Error>(
-    err: RequestTokenError<
-        E,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-    >,
+    err: RequestTokenError<E, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
 ) -> TokenError {
     match err {
         RequestTokenError::ServerResponse(response) => response.error().as_ref().to_string(),
@@ -70,9 +58,7 @@ pub async fn exchange(
     verifier: Option<PkceCodeVerifier>,
 ) -> Result<CoreTokenResponse, TokenError> {
     let http = crate::http::oidc(crate::http::client(false));
-    let mut request = rp
-        .exchange_code(AuthorizationCode::new(code.to_string()))
-        .expect("token endpoint known");
+    let mut request = rp.exchange_code(AuthorizationCode::new(code.to_string())).expect("token endpoint known");
     if let Some(verifier) = verifier {
         request = request.set_pkce_verifier(verifier);
     }
@@ -80,16 +66,9 @@ pub async fn exchange(
 }
 
 /// Uses a refresh token.
-pub async fn refresh(
-    rp: &Rp,
-    refresh_token: &RefreshToken,
-) -> Result<CoreTokenResponse, TokenError> {
+pub async fn refresh(rp: &Rp, refresh_token: &RefreshToken) -> Result<CoreTokenResponse, TokenError> {
     let http = crate::http::oidc(crate::http::client(false));
-    rp.exchange_refresh_token(refresh_token)
-        .expect("token endpoint known")
-        .request_async(&http)
-        .await
-        .map_err(describe)
+    rp.exchange_refresh_token(refresh_token).expect("token endpoint known").request_async(&http).await.map_err(describe)
 }
 
 /// Validates the ID token in a token response as an RP must (signature with the provider's
@@ -102,15 +81,12 @@ pub fn verify_id_token(rp: &Rp, response: &CoreTokenResponse, nonce: &Nonce) -> 
         CoreJwsSigningAlgorithm::EcdsaP256Sha256,
         CoreJwsSigningAlgorithm::EdDsa,
     ]);
-    let claims = id_token
-        .claims(&verifier, nonce)
-        .expect("a valid ID token")
-        .clone();
+    let claims = id_token.claims(&verifier, nonce).expect("a valid ID token").clone();
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().expect("signing alg");
         let key = id_token.signing_key(&verifier).expect("signing key");
-        let actual = openidconnect::AccessTokenHash::from_token(response.access_token(), alg, key)
-            .expect("at_hash computes");
+        let actual =
+            openidconnect::AccessTokenHash::from_token(response.access_token(), alg, key).expect("at_hash computes");
         assert_eq!(&actual, expected, "at_hash does not match the access token");
     }
     claims

@@ -21,23 +21,18 @@ pub fn client(cookies: bool) -> reqwest::Client {
 /// An `openidconnect` / `oauth2` async HTTP client over `client`.
 pub fn oidc(
     client: reqwest::Client,
-) -> impl Fn(
-    HttpRequest,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, reqwest::Error>> + Send>> {
+) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, reqwest::Error>> + Send>> {
     move |request: HttpRequest| {
         let client = client.clone();
         Box::pin(async move {
             let request = reqwest::Request::try_from(request)?;
             let response = client.execute(request).await?;
-            let mut builder =
-                openidconnect::http::Response::builder().status(response.status().as_u16());
+            let mut builder = openidconnect::http::Response::builder().status(response.status().as_u16());
             for (name, value) in response.headers() {
                 builder = builder.header(name.as_str(), value.as_bytes());
             }
             let body = response.bytes().await?.to_vec();
-            Ok(builder
-                .body(body)
-                .expect("a response rebuilt from a valid one"))
+            Ok(builder.body(body).expect("a response rebuilt from a valid one"))
         })
     }
 }

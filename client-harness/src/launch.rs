@@ -26,11 +26,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            profile: "basic".into(),
-            storage: Storage::Memory,
-            port: None,
-        }
+        Self { profile: "basic".into(), storage: Storage::Memory, port: None }
     }
 }
 
@@ -73,12 +69,7 @@ impl Drop for TestProvider {
 pub async fn launch(options: Options) -> TestProvider {
     crate::http::install_crypto();
     if let Ok(issuer) = std::env::var("HARNESS_ISSUER") {
-        return TestProvider {
-            issuer,
-            port: 0,
-            shutdown: None,
-            task: None,
-        };
+        return TestProvider { issuer, port: 0, shutdown: None, task: None };
     }
     let port = options.port.unwrap_or_else(free_port);
     let issuer = format!("http://127.0.0.1:{port}");
@@ -91,30 +82,15 @@ pub async fn launch(options: Options) -> TestProvider {
     overrides.insert("issuer".into(), issuer.clone().into());
     overrides.insert("port".into(), port.into());
     overrides.insert("storage".into(), storage.into());
-    overrides.insert(
-        "clients_file".into(),
-        fixtures.join("clients.json").display().to_string().into(),
-    );
-    overrides.insert(
-        "users_file".into(),
-        fixtures.join("users.json").display().to_string().into(),
-    );
+    overrides.insert("clients_file".into(), fixtures.join("clients.json").display().to_string().into());
+    overrides.insert("users_file".into(), fixtures.join("users.json").display().to_string().into());
     let mut keys = figment::value::Dict::new();
-    keys.insert(
-        "file".into(),
-        fixtures.join("keys/jwks.json").display().to_string().into(),
-    );
+    keys.insert("file".into(), fixtures.join("keys/jwks.json").display().to_string().into());
     keys.insert("generate".into(), false.into());
     overrides.insert("keys".into(), keys.into());
-    let sources = ConfigSources {
-        profile: Some(options.profile.clone()),
-        overrides,
-        ..Default::default()
-    };
+    let sources = ConfigSources { profile: Some(options.profile.clone()), overrides, ..Default::default() };
     let config = load(&sources).unwrap_or_else(|e| panic!("fixture configuration: {e:?}"));
-    let provider = Provider::new(config)
-        .await
-        .unwrap_or_else(|e| panic!("provider start: {e}"));
+    let provider = Provider::new(config).await.unwrap_or_else(|e| panic!("provider start: {e}"));
     let figment = rocket::Config::figment()
         .merge(("address", "127.0.0.1"))
         .merge(("port", port))
@@ -123,37 +99,22 @@ pub async fn launch(options: Options) -> TestProvider {
         .merge(("shutdown.mercy", 0))
         .merge(("shutdown.ctrlc", false));
     let base = provider.base_path().to_string();
-    let rocket = provider
-        .mount(rocket::custom(figment), &base)
-        .ignite()
-        .await
-        .expect("rocket ignites");
+    let rocket = provider.mount(rocket::custom(figment), &base).ignite().await.expect("rocket ignites");
     let shutdown = rocket.shutdown();
     let task = tokio::spawn(async move {
         let _ = rocket.launch().await;
     });
     wait_until_listening(port).await;
-    TestProvider {
-        issuer,
-        port,
-        shutdown: Some(shutdown),
-        task: Some(task),
-    }
+    TestProvider { issuer, port, shutdown: Some(shutdown), task: Some(task) }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 async fn wait_until_listening(port: u16) {
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

@@ -2,19 +2,12 @@
 
 use openidconnect::core::{CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthType, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    RedirectUrl,
+    AuthType, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, RedirectUrl,
 };
 
 /// An `openidconnect` client configured from discovery.
-pub type Rp = CoreClient<
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointMaybeSet,
-    EndpointMaybeSet,
->;
+pub type Rp =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// A fixture client: its id, secret and how it authenticates.
 #[derive(Debug, Clone, Copy)]
@@ -65,12 +58,9 @@ pub const NATIVE: FixtureClient = FixtureClient {
 /// Discovers the provider's metadata.
 pub async fn discover(issuer: &str) -> CoreProviderMetadata {
     let http = crate::http::oidc(crate::http::client(false));
-    CoreProviderMetadata::discover_async(
-        IssuerUrl::new(issuer.to_string()).expect("issuer URL"),
-        &http,
-    )
-    .await
-    .expect("discovery")
+    CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.to_string()).expect("issuer URL"), &http)
+        .await
+        .expect("discovery")
 }
 
 /// A relying party for a fixture client, configured from discovery.

@@ -106,11 +106,7 @@ impl OAuthError {
             ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Challenge::Bearer,
             _ => Challenge::None,
         };
-        Self {
-            code,
-            description: description.into(),
-            challenge,
-        }
+        Self { code, description: description.into(), challenge }
     }
 
     /// `invalid_request`.
@@ -131,10 +127,7 @@ impl OAuthError {
     /// `server_error`: the detail goes to the log, never to the caller.
     pub fn server_error(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "server error");
-        Self::new(
-            ErrorCode::ServerError,
-            "the server could not complete the request",
-        )
+        Self::new(ErrorCode::ServerError, "the server could not complete the request")
     }
 
     fn challenge_header(&self) -> Option<String> {
@@ -168,11 +161,9 @@ struct ErrorBody<'a> {
 
 impl<'r> Responder<'r, 'static> for OAuthError {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let body = serde_json::to_string(&ErrorBody {
-            error: self.code.as_str(),
-            error_description: &self.description,
-        })
-        .unwrap_or_default();
+        let body =
+            serde_json::to_string(&ErrorBody { error: self.code.as_str(), error_description: &self.description })
+                .unwrap_or_default();
         let mut response = Response::build();
         response
             .status(self.code.status())
@@ -198,10 +189,7 @@ mod tests {
     fn invalid_client_challenges_with_basic() {
         let err = OAuthError::invalid_client("unknown client");
         assert_eq!(err.code.status(), Status::Unauthorized);
-        assert_eq!(
-            err.challenge_header().as_deref(),
-            Some("Basic realm=\"token\"")
-        );
+        assert_eq!(err.challenge_header().as_deref(), Some("Basic realm=\"token\""));
     }
 
     #[test]

@@ -101,22 +101,14 @@ impl ProviderBuilder {
     pub async fn build(self) -> Result<Provider, StartError> {
         let config = self.config;
         config::validate(&config).map_err(StartError::Config)?;
-        let algs: Vec<SigningAlg> = config
-            .keys
-            .signing_algs
-            .iter()
-            .filter_map(|a| a.parse().ok())
-            .collect();
+        let algs: Vec<SigningAlg> = config.keys.signing_algs.iter().filter_map(|a| a.parse().ok()).collect();
         let keys = match self.keys {
             Some(keys) => keys,
             None => {
-                let (path, generate, algs) =
-                    (config.keys.file.clone(), config.keys.generate, algs.clone());
-                tokio::task::spawn_blocking(move || {
-                    Keystore::load_or_generate(&path, generate, &algs)
-                })
-                .await
-                .map_err(|e| StartError::Data(e.to_string()))??
+                let (path, generate, algs) = (config.keys.file.clone(), config.keys.generate, algs.clone());
+                tokio::task::spawn_blocking(move || Keystore::load_or_generate(&path, generate, &algs))
+                    .await
+                    .map_err(|e| StartError::Data(e.to_string()))??
             }
         };
         let storage = match self.storage {
@@ -125,20 +117,15 @@ impl ProviderBuilder {
         };
         let clients = match (self.clients, &config.clients_file) {
             (Some(clients), _) => clients,
-            (None, Some(path)) => {
-                ClientRegistry::from_file(path, &keys.algs()).map_err(StartError::Data)?
-            }
+            (None, Some(path)) => ClientRegistry::from_file(path, &keys.algs()).map_err(StartError::Data)?,
             (None, None) => ClientRegistry::default(),
         };
         let accounts: Arc<dyn AccountStore> = match (self.accounts, &config.users_file) {
             (Some(accounts), _) => accounts,
-            (None, Some(path)) => {
-                Arc::new(FileAccountStore::from_file(path).map_err(StartError::Data)?)
-            }
+            (None, Some(path)) => Arc::new(FileAccountStore::from_file(path).map_err(StartError::Data)?),
             (None, None) => Arc::new(FileAccountStore::default()),
         };
-        let issuer = url::Url::parse(&config.issuer)
-            .map_err(|e| StartError::Data(format!("issuer: {e}")))?;
+        let issuer = url::Url::parse(&config.issuer).map_err(|e| StartError::Data(format!("issuer: {e}")))?;
         let origin = issuer.origin().ascii_serialization();
         let base_path = issuer.path().trim_end_matches('/').to_string();
         Ok(Provider(Arc::new(Inner {
@@ -157,13 +144,7 @@ impl ProviderBuilder {
 impl Provider {
     /// Starts building a provider from a configuration.
     pub fn builder(config: Config) -> ProviderBuilder {
-        ProviderBuilder {
-            config,
-            storage: None,
-            accounts: None,
-            clients: None,
-            keys: None,
-        }
+        ProviderBuilder { config, storage: None, accounts: None, clients: None, keys: None }
     }
 
     /// Builds a provider with everything taken from the configuration.
@@ -213,11 +194,7 @@ impl Provider {
 
     /// The path cookies are scoped to.
     pub fn cookie_path(&self) -> String {
-        if self.0.base_path.is_empty() {
-            "/".into()
-        } else {
-            self.0.base_path.clone()
-        }
+        if self.0.base_path.is_empty() { "/".into() } else { self.0.base_path.clone() }
     }
 
     /// The path of an interaction's pages.
@@ -232,23 +209,14 @@ impl Provider {
 
     /// The discovery document, serialised once.
     pub fn discovery_json(&self) -> &str {
-        self.0
-            .discovery_json
-            .get_or_init(|| endpoints::discovery::document(self).to_string())
+        self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
     }
 
     /// Mounts the provider's routes under `base` (which must be the issuer's path) on a host
     /// application's Rocket.
-    pub fn mount(
-        &self,
-        rocket: rocket::Rocket<rocket::Build>,
-        base: &str,
-    ) -> rocket::Rocket<rocket::Build> {
+    pub fn mount(&self, rocket: rocket::Rocket<rocket::Build>, base: &str) -> rocket::Rocket<rocket::Build> {
         let base = if base.is_empty() { "/" } else { base };
-        rocket
-            .manage(self.clone())
-            .mount(base, endpoints::routes())
-            .register(base, endpoints::catchers())
+        rocket.manage(self.clone()).mount(base, endpoints::routes()).register(base, endpoints::catchers())
     }
 
     /// A Rocket serving only this provider, on the configured address and port.

@@ -84,12 +84,7 @@ impl Settings {
             section.insert("file".into(), keys.into());
             overrides.insert("keys".into(), section.into());
         }
-        ConfigSources {
-            profile: self.profile.clone(),
-            config_file: self.config.clone(),
-            overrides,
-            environment: true,
-        }
+        ConfigSources { profile: self.profile.clone(), config_file: self.config.clone(), overrides, environment: true }
     }
 }
 
@@ -197,11 +192,8 @@ fn hash_password(password: Option<String>) -> ExitCode {
 }
 
 fn init_tracing(log: &provider::config::LogConfig) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(&log.level).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.level).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if log.format == "json" {
         builder.json().init();
     } else {

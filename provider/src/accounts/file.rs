@@ -32,8 +32,7 @@ pub struct FileAccountStore {
 impl FileAccountStore {
     /// Loads and checks the file: unique `sub` and `username`, parseable argon2 hashes.
     pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("users file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("users file {}: {e}", path.display()))?;
         Self::from_json(&text).map_err(|e| format!("users file {}: {e}", path.display()))
     }
 
@@ -50,23 +49,12 @@ impl FileAccountStore {
             }
             let user = Arc::new(User {
                 password_hash: entry.password_hash,
-                account: Account {
-                    sub: entry.sub.clone(),
-                    claims: entry.claims,
-                },
+                account: Account { sub: entry.sub.clone(), claims: entry.claims },
             });
-            if store
-                .by_sub
-                .insert(entry.sub.clone(), user.clone())
-                .is_some()
-            {
+            if store.by_sub.insert(entry.sub.clone(), user.clone()).is_some() {
                 return Err(format!("sub {:?} appears twice", entry.sub));
             }
-            if store
-                .by_username
-                .insert(entry.username.clone(), user)
-                .is_some()
-            {
+            if store.by_username.insert(entry.username.clone(), user).is_some() {
                 return Err(format!("username {:?} appears twice", entry.username));
             }
         }
@@ -94,14 +82,10 @@ fn decoy_hash() -> &'static str {
 impl AccountStore for FileAccountStore {
     async fn authenticate(&self, login: &str, password: &str) -> Option<Account> {
         let user = self.by_username.get(login).cloned();
-        let hash = user
-            .as_ref()
-            .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+        let hash = user.as_ref().map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
         let password = password.to_string();
         // argon2 costs tens of milliseconds of CPU: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
         user.filter(|_| ok).map(|u| u.account.clone())
     }
 
@@ -135,11 +119,8 @@ mod tests {
 
     #[test]
     fn plain_text_passwords_are_refused() {
-        let err = FileAccountStore::from_json(
-            r#"[{"sub": "s", "username": "u", "password_hash": "secret"}]"#,
-        )
-        .err()
-        .unwrap();
+        let err =
+            FileAccountStore::from_json(r#"[{"sub": "s", "username": "u", "password_hash": "secret"}]"#).err().unwrap();
         assert!(err.contains("hash-password"), "{err}");
     }
 }

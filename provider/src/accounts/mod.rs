@@ -65,10 +65,7 @@ pub fn supported_claims() -> Vec<&'static str> {
 
 impl Account {
     /// `sub` plus the claims released by `scopes` that the account has.
-    pub fn claims_for_scopes<'a>(
-        &self,
-        scopes: impl IntoIterator<Item = &'a str>,
-    ) -> Map<String, Value> {
+    pub fn claims_for_scopes<'a>(&self, scopes: impl IntoIterator<Item = &'a str>) -> Map<String, Value> {
         let mut out = Map::new();
         out.insert("sub".into(), Value::String(self.sub.clone()));
         for scope in scopes {
@@ -97,10 +94,7 @@ mod tests {
                 .clone(),
         };
         let claims = account.claims_for_scopes(["openid", "email"]);
-        assert_eq!(
-            Value::Object(claims),
-            json!({"sub": "s1", "email": "a@x", "email_verified": true})
-        );
+        assert_eq!(Value::Object(claims), json!({"sub": "s1", "email": "a@x", "email_verified": true}));
         let claims = account.claims_for_scopes(["profile"]);
         assert_eq!(claims.get("name"), Some(&json!("Alice")));
         assert!(claims.get("email").is_none());

@@ -11,9 +11,7 @@ mod response;
 pub use policy::current_grant;
 pub use policy::{Decision, decide};
 pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES};
-pub use response::{
-    Answer, AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget,
-};
+pub use response::{Answer, AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget};
 
 use crate::Provider;
 use crate::model::Session;

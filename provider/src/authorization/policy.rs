@@ -7,9 +7,7 @@ use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::ErrorCode;
-use crate::model::{
-    self, AuthorizationCode, Grant, Interaction, InteractionResult, Prompt, Session, TokenClaims,
-};
+use crate::model::{self, AuthorizationCode, Grant, Interaction, InteractionResult, Prompt, Session, TokenClaims};
 use crate::security::{now, random_token};
 use std::time::Duration;
 
@@ -36,10 +34,7 @@ pub async fn decide(
         Some(s) => current_grant(op, s, &client.client_id).await?,
         None => None,
     };
-    let done = interaction
-        .as_ref()
-        .map(|i| i.result.clone())
-        .unwrap_or_default();
+    let done = interaction.as_ref().map(|i| i.result.clone()).unwrap_or_default();
     let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done);
     match (needed, session) {
         (Some((prompt, reasons)), _) => {
@@ -49,26 +44,22 @@ pub async fn decide(
                     Prompt::Login => ErrorCode::LoginRequired,
                     Prompt::Consent => ErrorCode::ConsentRequired,
                 };
-                return Err(request.target.error(
-                    code,
-                    format!("{} required: {}", prompt.as_str(), reasons.join(", ")),
-                ));
+                return Err(request
+                    .target
+                    .error(code, format!("{} required: {}", prompt.as_str(), reasons.join(", "))));
             }
             let interaction = start_interaction(op, request, interaction, prompt, reasons).await?;
             Ok(Decision::Interact(interaction))
         }
         (None, Some(session)) => {
-            let grant =
-                grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
+            let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
             let response = issue_code(op, &request, &session, &grant).await?;
             if let Some(done) = interaction {
                 model::destroy::<Interaction>(op.storage(), &done.uid).await?;
             }
             Ok(Decision::Issue(response))
         }
-        (None, None) => Err(request
-            .target
-            .error(ErrorCode::ServerError, "no session after login")),
+        (None, None) => Err(request.target.error(ErrorCode::ServerError, "no session after login")),
     }
 }
 
@@ -84,15 +75,10 @@ pub fn required_prompt(
     match session {
         None => login.push("no_session".to_string()),
         Some(session) if !logged_in_now => {
-            if request.has_prompt(PromptValue::Login)
-                || request.has_prompt(PromptValue::SelectAccount)
-            {
+            if request.has_prompt(PromptValue::Login) || request.has_prompt(PromptValue::SelectAccount) {
                 login.push("login_prompt".into());
             }
-            if request
-                .max_age
-                .is_some_and(|max| now() - session.auth_time > max)
-            {
+            if request.max_age.is_some_and(|max| now() - session.auth_time > max) {
                 login.push("max_age".into());
             }
         }
@@ -114,10 +100,7 @@ pub fn required_prompt(
 /// A session whose account still exists.
 async fn live_session(op: &Provider, session: Option<Session>) -> Option<Session> {
     let session = session?;
-    op.accounts()
-        .find(&session.account_id)
-        .await
-        .map(|_| session)
+    op.accounts().find(&session.account_id).await.map(|_| session)
 }
 
 /// The session's consent grant for this client, if still stored.
@@ -129,9 +112,7 @@ pub async fn current_grant(
     let Some(grant_id) = session.grants.get(client_id) else {
         return Ok(None);
     };
-    let grant = model::find::<Grant>(op.storage(), grant_id)
-        .await?
-        .map(|f| f.model);
+    let grant = model::find::<Grant>(op.storage(), grant_id).await?.map(|f| f.model);
     Ok(grant.filter(|g| g.account_id == session.account_id && g.client_id == client_id))
 }
 
@@ -143,11 +124,7 @@ async fn start_interaction(
     reasons: Vec<String>,
 ) -> Result<Interaction, AuthorizationError> {
     let interaction = match existing {
-        Some(existing) => Interaction {
-            prompt,
-            reasons,
-            ..existing
-        },
+        Some(existing) => Interaction { prompt, reasons, ..existing },
         None => Interaction {
             uid: random_token(),
             request,
@@ -233,10 +210,7 @@ mod tests {
             id: "g".into(),
             account_id: "a".into(),
             client_id: "c".into(),
-            scopes: scopes
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<BTreeSet<_>>(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
         }
     }
 
@@ -246,16 +220,8 @@ mod tests {
 
     #[test]
     fn no_session_needs_login() {
-        let needed = required_prompt(
-            &request(vec![], None),
-            None,
-            None,
-            &InteractionResult::default(),
-        );
-        assert_eq!(
-            reasons(needed),
-            Some((Prompt::Login, vec!["no_session".into()]))
-        );
+        let needed = required_prompt(&request(vec![], None), None, None, &InteractionResult::default());
+        assert_eq!(reasons(needed), Some((Prompt::Login, vec!["no_session".into()])));
     }
 
     #[test]
@@ -266,11 +232,7 @@ mod tests {
         let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default());
         assert_eq!(needed.unwrap().1, ["max_age"]);
         let done = InteractionResult {
-            login: Some(LoginResult {
-                account_id: "a".into(),
-                auth_time: now(),
-                amr: vec![],
-            }),
+            login: Some(LoginResult { account_id: "a".into(), auth_time: now(), amr: vec![] }),
             consented: false,
         };
         assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done), None);
@@ -279,35 +241,17 @@ mod tests {
     #[test]
     fn missing_scopes_and_prompt_consent_need_consent() {
         let s = session(now());
-        let needed = required_prompt(
-            &request(vec![], None),
-            Some(&s),
-            Some(&grant(&["openid"])),
-            &InteractionResult::default(),
-        );
-        assert_eq!(
-            needed,
-            Some((Prompt::Consent, vec!["scopes_missing".into()]))
-        );
+        let needed =
+            required_prompt(&request(vec![], None), Some(&s), Some(&grant(&["openid"])), &InteractionResult::default());
+        assert_eq!(needed, Some((Prompt::Consent, vec!["scopes_missing".into()])));
         let full = grant(&["openid", "email"]);
-        assert_eq!(
-            required_prompt(
-                &request(vec![], None),
-                Some(&s),
-                Some(&full),
-                &InteractionResult::default()
-            ),
-            None
-        );
+        assert_eq!(required_prompt(&request(vec![], None), Some(&s), Some(&full), &InteractionResult::default()), None);
         let needed = required_prompt(
             &request(vec![PromptValue::Consent], None),
             Some(&s),
             Some(&full),
             &InteractionResult::default(),
         );
-        assert_eq!(
-            needed,
-            Some((Prompt::Consent, vec!["consent_prompt".into()]))
-        );
+        assert_eq!(needed, Some((Prompt::Consent, vec!["consent_prompt".into()])));
     }
 }

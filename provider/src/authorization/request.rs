@@ -10,14 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The scopes this provider knows; others are ignored (RFC 6749 §3.3).
-pub const SUPPORTED_SCOPES: [&str; 6] = [
-    "openid",
-    "offline_access",
-    "profile",
-    "email",
-    "address",
-    "phone",
-];
+pub const SUPPORTED_SCOPES: [&str; 6] = ["openid", "offline_access", "profile", "email", "address", "phone"];
 
 /// A `prompt` value (OIDC Core §3.1.2.1).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -69,10 +62,7 @@ impl AuthorizationRequest {
 }
 
 fn page(code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
-    AuthorizationError::Page {
-        code,
-        description: description.into(),
-    }
+    AuthorizationError::Page { code, description: description.into() }
 }
 
 /// Step: the client, known and named once. Failing here shows an error page.
@@ -80,12 +70,8 @@ pub fn client(op: &Provider, params: &Params) -> Result<Arc<Client>, Authorizati
     if params.is_repeated("client_id") {
         return Err(page(ErrorCode::InvalidRequest, "client_id is repeated"));
     }
-    let client_id = params
-        .get("client_id")
-        .ok_or_else(|| page(ErrorCode::InvalidRequest, "missing client_id"))?;
-    op.clients()
-        .get(client_id)
-        .ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))
+    let client_id = params.get("client_id").ok_or_else(|| page(ErrorCode::InvalidRequest, "missing client_id"))?;
+    op.clients().get(client_id).ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))
 }
 
 /// Step: the redirect URI, matched exactly against the registered ones (RFC 9700 §4.1.3).
@@ -97,10 +83,7 @@ pub fn redirect_uri(client: &Client, params: &Params) -> Result<String, Authoriz
     }
     match params.get("redirect_uri") {
         Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(uri.to_string()),
-        Some(_) => Err(page(
-            ErrorCode::InvalidRequest,
-            "redirect_uri is not registered for this client",
-        )),
+        Some(_) => Err(page(ErrorCode::InvalidRequest, "redirect_uri is not registered for this client")),
         None if client.redirect_uris.len() == 1 => Ok(client.redirect_uris[0].clone()),
         None => Err(page(ErrorCode::InvalidRequest, "missing redirect_uri")),
     }
@@ -120,19 +103,13 @@ pub fn response_target(
         issuer: op.issuer().to_string(),
     };
     if params.is_repeated("response_mode") || params.is_repeated("state") {
-        return Err(target.error(
-            ErrorCode::InvalidRequest,
-            "response_mode or state is repeated",
-        ));
+        return Err(target.error(ErrorCode::InvalidRequest, "response_mode or state is repeated"));
     }
     if let Some(mode) = params.get("response_mode") {
         match ResponseMode::parse(mode) {
             Some(mode) => target.mode = mode,
             None => {
-                return Err(target.error(
-                    ErrorCode::InvalidRequest,
-                    format!("unsupported response_mode {mode}"),
-                ));
+                return Err(target.error(ErrorCode::InvalidRequest, format!("unsupported response_mode {mode}")));
             }
         }
     }
@@ -147,21 +124,15 @@ pub fn validate(
     target: ResponseTarget,
 ) -> Result<AuthorizationRequest, AuthorizationError> {
     let fail = |code: ErrorCode, description: String| target.error(code, description);
-    params
-        .reject_repeated()
-        .map_err(|e| fail(e.code, e.description))?;
+    params.reject_repeated().map_err(|e| fail(e.code, e.description))?;
     let response_type = check_response_type(client, params).map_err(|(c, d)| fail(c, d))?;
     let scopes = check_scope(client, params);
     let is_openid = scopes.iter().any(|s| s == "openid");
     if is_openid && params.get("redirect_uri").is_none() {
         // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            "missing redirect_uri".into(),
-        ));
+        return Err(fail(ErrorCode::InvalidRequest, "missing redirect_uri".into()));
     }
-    let code_challenge =
-        check_pkce(op, client, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let code_challenge = check_pkce(op, client, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let prompt = check_prompt(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let max_age = check_max_age(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     Ok(AuthorizationRequest {
@@ -179,15 +150,10 @@ pub fn validate(
 
 /// Step: `response_type` supported by the build and registered by the client.
 fn check_response_type(client: &Client, params: &Params) -> Result<String, (ErrorCode, String)> {
-    let response_type = params.get("response_type").ok_or((
-        ErrorCode::InvalidRequest,
-        "missing response_type".to_string(),
-    ))?;
+    let response_type =
+        params.get("response_type").ok_or((ErrorCode::InvalidRequest, "missing response_type".to_string()))?;
     if !crate::clients::RESPONSE_TYPES.contains(&response_type) {
-        return Err((
-            ErrorCode::UnsupportedResponseType,
-            format!("unsupported response_type {response_type}"),
-        ));
+        return Err((ErrorCode::UnsupportedResponseType, format!("unsupported response_type {response_type}")));
     }
     if !client.response_types.iter().any(|r| r == response_type) {
         return Err((
@@ -201,10 +167,7 @@ fn check_response_type(client: &Client, params: &Params) -> Result<String, (Erro
 /// Step: scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a
 /// client that cannot refresh are dropped rather than refused (RFC 6749 §3.3).
 fn check_scope(client: &Client, params: &Params) -> Vec<String> {
-    let allowed: Option<Vec<&str>> = client
-        .scope
-        .as_deref()
-        .map(|s| s.split_whitespace().collect());
+    let allowed: Option<Vec<&str>> = client.scope.as_deref().map(|s| s.split_whitespace().collect());
     let mut scopes: Vec<String> = Vec::new();
     for scope in params.get("scope").unwrap_or_default().split_whitespace() {
         let known = SUPPORTED_SCOPES.contains(&scope);
@@ -221,10 +184,7 @@ fn check_scope(client: &Client, params: &Params) -> Vec<String> {
 /// are refused (RFC 9700 §2.1.1).
 fn check_pkce(op: &Provider, client: &Client, params: &Params) -> Result<Option<String>, String> {
     let required = client.is_public() || op.config().pkce.required == PkceRequired::All;
-    match (
-        params.get("code_challenge"),
-        params.get("code_challenge_method"),
-    ) {
+    match (params.get("code_challenge"), params.get("code_challenge_method")) {
         (None, None) if required => Err("code_challenge is required (PKCE, S256)".into()),
         (None, None) => Ok(None),
         (None, Some(_)) => Err("code_challenge_method without code_challenge".into()),
@@ -233,10 +193,8 @@ fn check_pkce(op: &Provider, client: &Client, params: &Params) -> Result<Option<
         }
         (Some(challenge), _) => {
             // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is exactly 43 characters.
-            let valid = challenge.len() == 43
-                && challenge
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let valid =
+                challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if valid {
                 Ok(Some(challenge.to_string()))
             } else {
@@ -271,11 +229,7 @@ fn check_prompt(params: &Params) -> Result<Vec<PromptValue>, String> {
 fn check_max_age(params: &Params) -> Result<Option<i64>, String> {
     params
         .get("max_age")
-        .map(|v| {
-            v.parse::<u32>()
-                .map(i64::from)
-                .map_err(|_| "max_age must be a non-negative integer".to_string())
-        })
+        .map(|v| v.parse::<u32>().map(i64::from).map_err(|_| "max_age must be a non-negative integer".to_string()))
         .transpose()
 }
 
@@ -285,10 +239,7 @@ mod tests {
 
     #[test]
     fn prompt_none_stands_alone() {
-        assert_eq!(
-            check_prompt(&Params::parse("prompt=none")),
-            Ok(vec![PromptValue::None])
-        );
+        assert_eq!(check_prompt(&Params::parse("prompt=none")), Ok(vec![PromptValue::None]));
         assert!(check_prompt(&Params::parse("prompt=none+login")).is_err());
         assert!(check_prompt(&Params::parse("prompt=bogus")).is_err());
         assert_eq!(
@@ -316,26 +267,10 @@ mod tests {
     #[test]
     fn scopes_are_filtered_not_refused() {
         let c = client(serde_json::json!({}));
-        let scopes = check_scope(
-            &c,
-            &Params::parse("scope=openid+email+bogus+offline_access+email"),
-        );
-        assert_eq!(
-            scopes,
-            ["openid", "email"],
-            "offline_access needs the refresh_token grant"
-        );
-        let c = client(
-            serde_json::json!({"grant_types": ["authorization_code", "refresh_token"], "scope": "email"}),
-        );
-        let scopes = check_scope(
-            &c,
-            &Params::parse("scope=openid+email+profile+offline_access"),
-        );
-        assert_eq!(
-            scopes,
-            ["openid", "email"],
-            "the client's scope metadata limits what it may ask"
-        );
+        let scopes = check_scope(&c, &Params::parse("scope=openid+email+bogus+offline_access+email"));
+        assert_eq!(scopes, ["openid", "email"], "offline_access needs the refresh_token grant");
+        let c = client(serde_json::json!({"grant_types": ["authorization_code", "refresh_token"], "scope": "email"}));
+        let scopes = check_scope(&c, &Params::parse("scope=openid+email+profile+offline_access"));
+        assert_eq!(scopes, ["openid", "email"], "the client's scope metadata limits what it may ask");
     }
 }

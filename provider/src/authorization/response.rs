@@ -28,11 +28,7 @@ impl ResponseMode {
     /// The default for a response type (Multiple Response Types §5): query for `code`,
     /// fragment for anything that returns a token.
     pub fn default_for(response_type: &str) -> Self {
-        if response_type == "code" || response_type == "none" {
-            Self::Query
-        } else {
-            Self::Fragment
-        }
+        if response_type == "code" || response_type == "none" { Self::Query } else { Self::Fragment }
     }
 
     /// Parses a `response_mode` value.
@@ -71,11 +67,7 @@ pub struct ResponseTarget {
 impl ResponseTarget {
     /// An error response to this target.
     pub fn error(&self, code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
-        AuthorizationError::Redirect {
-            target: self.clone(),
-            code,
-            description: description.into(),
-        }
+        AuthorizationError::Redirect { target: self.clone(), code, description: description.into() }
     }
 
     /// A response with `params` plus `state` and `iss`.
@@ -85,10 +77,7 @@ impl ResponseTarget {
         }
         // RFC 9207 §2: iss in every authorization response, success or error.
         params.push(("iss".into(), self.issuer.clone()));
-        AuthorizationResponse {
-            target: self.clone(),
-            params,
-        }
+        AuthorizationResponse { target: self.clone(), params }
     }
 }
 
@@ -104,9 +93,7 @@ pub struct AuthorizationResponse {
 impl AuthorizationResponse {
     /// The redirect URL for query and fragment modes.
     pub fn redirect_url(&self) -> String {
-        let encoded = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&self.params)
-            .finish();
+        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.params).finish();
         let uri = &self.target.redirect_uri;
         match self.target.mode {
             ResponseMode::Fragment => format!("{uri}#{encoded}"),
@@ -157,10 +144,7 @@ pub enum AuthorizationError {
 impl From<crate::storage::StorageError> for AuthorizationError {
     fn from(err: crate::storage::StorageError) -> Self {
         tracing::error!(%err, "storage failure during authorization");
-        Self::Page {
-            code: ErrorCode::ServerError,
-            description: "the server could not complete the request".into(),
-        }
+        Self::Page { code: ErrorCode::ServerError, description: "the server could not complete the request".into() }
     }
 }
 
@@ -168,22 +152,12 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         match self {
             Self::Page { code, description } => {
-                let status = if code == ErrorCode::ServerError {
-                    Status::InternalServerError
-                } else {
-                    Status::BadRequest
-                };
+                let status =
+                    if code == ErrorCode::ServerError { Status::InternalServerError } else { Status::BadRequest };
                 html_response(status, pages::error(code.as_str(), &description)).ok()
             }
-            Self::Redirect {
-                target,
-                code,
-                description,
-            } => {
-                let params = vec![
-                    ("error".into(), code.as_str().into()),
-                    ("error_description".into(), description),
-                ];
+            Self::Redirect { target, code, description } => {
+                let params = vec![("error".into(), code.as_str().into()), ("error_description".into(), description)];
                 target.respond(params).respond_to(req)
             }
         }
@@ -217,30 +191,20 @@ mod tests {
 
     #[test]
     fn query_keeps_existing_query_and_adds_iss() {
-        let res = target("https://rp.example/cb?x=1", ResponseMode::Query)
-            .respond(vec![("code".into(), "abc".into())]);
-        assert_eq!(
-            res.redirect_url(),
-            "https://rp.example/cb?x=1&code=abc&state=s+t&iss=https%3A%2F%2Fop.example"
-        );
+        let res = target("https://rp.example/cb?x=1", ResponseMode::Query).respond(vec![("code".into(), "abc".into())]);
+        assert_eq!(res.redirect_url(), "https://rp.example/cb?x=1&code=abc&state=s+t&iss=https%3A%2F%2Fop.example");
     }
 
     #[test]
     fn fragment_mode() {
         let res = target("https://rp.example/cb", ResponseMode::Fragment).respond(vec![]);
-        assert_eq!(
-            res.redirect_url(),
-            "https://rp.example/cb#state=s+t&iss=https%3A%2F%2Fop.example"
-        );
+        assert_eq!(res.redirect_url(), "https://rp.example/cb#state=s+t&iss=https%3A%2F%2Fop.example");
     }
 
     #[test]
     fn default_modes() {
         assert_eq!(ResponseMode::default_for("code"), ResponseMode::Query);
-        assert_eq!(
-            ResponseMode::default_for("code id_token"),
-            ResponseMode::Fragment
-        );
+        assert_eq!(ResponseMode::default_for("code id_token"), ResponseMode::Fragment);
     }
 }
 

@@ -63,11 +63,7 @@ impl<'r> FromData<'r> for ClientRequest {
         };
         let authorization = req.headers().get_one("Authorization");
         match authenticate(provider.clients(), authorization, &mut params) {
-            Ok((client, method)) => data::Outcome::Success(ClientRequest {
-                client,
-                method,
-                params,
-            }),
+            Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
             Err(e) => data::Outcome::Error((e.code.status(), e)),
         }
     }
@@ -80,42 +76,31 @@ pub fn authenticate(
     params: &mut Params,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
-    let basic = authorization.and_then(|h| {
-        h.strip_prefix("Basic ")
-            .or_else(|| h.strip_prefix("basic "))
-    });
+    let basic = authorization.and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")));
     let body_id = params.take("client_id");
     let body_secret = params.take("client_secret");
     let (client_id, secret, method) = match (basic, body_secret) {
         (Some(_), Some(_)) => {
             // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
-            return Err(OAuthError::invalid_request(
-                "more than one client authentication method",
-            ));
+            return Err(OAuthError::invalid_request("more than one client authentication method"));
         }
         (Some(credentials), None) => {
             let (id, secret) = parse_basic(credentials)?;
             if body_id.as_deref().is_some_and(|b| b != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id does not match the Authorization header",
-                ));
+                return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
             }
             (id, Some(secret), AuthMethod::ClientSecretBasic)
         }
         (None, Some(secret)) => {
-            let id = body_id
-                .ok_or_else(|| OAuthError::invalid_client("client_secret without client_id"))?;
+            let id = body_id.ok_or_else(|| OAuthError::invalid_client("client_secret without client_id"))?;
             (id, Some(secret), AuthMethod::ClientSecretPost)
         }
         (None, None) => {
-            let id =
-                body_id.ok_or_else(|| OAuthError::invalid_client("no client authentication"))?;
+            let id = body_id.ok_or_else(|| OAuthError::invalid_client("no client authentication"))?;
             (id, None, AuthMethod::None)
         }
     };
-    let client = registry
-        .get(&client_id)
-        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    let client = registry.get(&client_id).ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
     if client.token_endpoint_auth_method != method.as_str() {
         return Err(OAuthError::invalid_client(format!(
             "the client is registered for {}, not {}",
@@ -135,9 +120,7 @@ pub fn authenticate(
 /// RFC 6749 §2.3.1: `base64(urlencode(client_id) ":" urlencode(client_secret))`.
 fn parse_basic(credentials: &str) -> Result<(String, String), OAuthError> {
     let malformed = || OAuthError::invalid_client("malformed Basic credentials");
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(credentials.trim())
-        .map_err(|_| malformed())?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| malformed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
     let unescape = |s: &str| -> Result<String, OAuthError> {
@@ -166,41 +149,23 @@ mod tests {
             json!({"client_id": "post", "client_secret": "0123456789abcdef", "token_endpoint_auth_method": "client_secret_post", "redirect_uris": ["https://rp.example/cb"]}),
             json!({"client_id": "pub", "token_endpoint_auth_method": "none", "redirect_uris": ["https://rp.example/cb"]}),
         ];
-        ClientRegistry::new(
-            clients
-                .into_iter()
-                .map(|c| serde_json::from_value(c).unwrap())
-                .collect(),
-        )
-        .unwrap()
+        ClientRegistry::new(clients.into_iter().map(|c| serde_json::from_value(c).unwrap()).collect()).unwrap()
     }
 
     fn basic(id: &str, secret: &str) -> String {
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                enc(id),
-                enc(secret)
-            ))
-        )
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
     }
 
     fn auth(header: Option<&str>, body: &str) -> Result<AuthMethod, ErrorCode> {
         let mut params = Params::parse(body);
-        authenticate(&registry(), header, &mut params)
-            .map(|(_, m)| m)
-            .map_err(|e| e.code)
+        authenticate(&registry(), header, &mut params).map(|(_, m)| m).map_err(|e| e.code)
     }
 
     #[test]
     fn basic_with_urlencoded_secret() {
         let header = basic("conf", "a secret: with%20odd chars");
-        assert_eq!(
-            auth(Some(&header), "grant_type=x"),
-            Ok(AuthMethod::ClientSecretBasic)
-        );
+        assert_eq!(auth(Some(&header), "grant_type=x"), Ok(AuthMethod::ClientSecretBasic));
     }
 
     #[test]
@@ -211,10 +176,7 @@ mod tests {
 
     #[test]
     fn post_and_none() {
-        assert_eq!(
-            auth(None, "client_id=post&client_secret=0123456789abcdef"),
-            Ok(AuthMethod::ClientSecretPost)
-        );
+        assert_eq!(auth(None, "client_id=post&client_secret=0123456789abcdef"), Ok(AuthMethod::ClientSecretPost));
         assert_eq!(auth(None, "client_id=pub"), Ok(AuthMethod::None));
     }
 
@@ -229,18 +191,12 @@ mod tests {
     #[test]
     fn two_methods_at_once_are_invalid_request() {
         let header = basic("conf", "a secret: with%20odd chars");
-        assert_eq!(
-            auth(Some(&header), "client_secret=x"),
-            Err(ErrorCode::InvalidRequest)
-        );
+        assert_eq!(auth(Some(&header), "client_secret=x"), Err(ErrorCode::InvalidRequest));
     }
 
     #[test]
     fn unknown_client_and_no_credentials() {
-        assert_eq!(
-            auth(None, "client_id=nobody"),
-            Err(ErrorCode::InvalidClient)
-        );
+        assert_eq!(auth(None, "client_id=nobody"), Err(ErrorCode::InvalidClient));
         assert_eq!(auth(None, ""), Err(ErrorCode::InvalidClient));
         assert_eq!(auth(Some("Basic !!!"), ""), Err(ErrorCode::InvalidClient));
     }

@@ -74,21 +74,13 @@ pub struct ClientError {
 
 impl ClientError {
     pub(crate) fn new(client_id: &str, field: &str, message: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { client_id: client_id.into(), field: field.into(), message: message.into() }
     }
 }
 
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "client {:?}: {} {}",
-            self.client_id, self.field, self.message
-        )
+        write!(f, "client {:?}: {} {}", self.client_id, self.field, self.message)
     }
 }
 
@@ -118,21 +110,13 @@ impl Client {
                 ),
             ));
         }
-        let needs_secret = self
-            .token_endpoint_auth_method
-            .starts_with("client_secret_");
+        let needs_secret = self.token_endpoint_auth_method.starts_with("client_secret_");
         match (&self.client_secret, needs_secret) {
             (None, true) => {
-                return Err(err(
-                    "client_secret",
-                    format!("is required for {}", self.token_endpoint_auth_method),
-                ));
+                return Err(err("client_secret", format!("is required for {}", self.token_endpoint_auth_method)));
             }
             (Some(s), true) if s.len() < 16 => {
-                return Err(err(
-                    "client_secret",
-                    "must be at least 16 characters".into(),
-                ));
+                return Err(err("client_secret", "must be at least 16 characters".into()));
             }
             _ => {}
         }
@@ -143,10 +127,7 @@ impl Client {
         }
         for response_type in &self.response_types {
             if !RESPONSE_TYPES.contains(&response_type.as_str()) {
-                return Err(err(
-                    "response_types",
-                    format!("{response_type:?} is not supported"),
-                ));
+                return Err(err("response_types", format!("{response_type:?} is not supported")));
             }
         }
         // RFC 7591 §2.1: response type "code" goes with grant type "authorization_code".
@@ -158,27 +139,15 @@ impl Client {
             ));
         }
         if uses_code && self.redirect_uris.is_empty() {
-            return Err(err(
-                "redirect_uris",
-                "at least one is required for the authorization code flow".into(),
-            ));
+            return Err(err("redirect_uris", "at least one is required for the authorization code flow".into()));
         }
-        for uri in self
-            .redirect_uris
-            .iter()
-            .chain(&self.post_logout_redirect_uris)
-        {
+        for uri in self.redirect_uris.iter().chain(&self.post_logout_redirect_uris) {
             check_redirect_uri(uri).map_err(|m| err("redirect_uris", format!("{uri:?} {m}")))?;
         }
-        let alg: SigningAlg = self
-            .id_token_signed_response_alg
-            .parse()
-            .map_err(|m: String| err("id_token_signed_response_alg", m))?;
+        let alg: SigningAlg =
+            self.id_token_signed_response_alg.parse().map_err(|m: String| err("id_token_signed_response_alg", m))?;
         if !signing_algs.contains(&alg) {
-            return Err(err(
-                "id_token_signed_response_alg",
-                format!("{alg} has no signing key configured"),
-            ));
+            return Err(err("id_token_signed_response_alg", format!("{alg} has no signing key configured")));
         }
         if !matches!(self.application_type.as_str(), "web" | "native") {
             return Err(err("application_type", "must be web or native".into()));
@@ -198,9 +167,7 @@ impl Client {
 
     /// The ID token signing algorithm (validated at load).
     pub fn id_token_alg(&self) -> SigningAlg {
-        self.id_token_signed_response_alg
-            .parse()
-            .unwrap_or(SigningAlg::RS256)
+        self.id_token_signed_response_alg.parse().unwrap_or(SigningAlg::RS256)
     }
 
     /// The name to show the end-user.
@@ -227,9 +194,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: serde_json::Value) -> Result<Client, ClientError> {
-        serde_json::from_value::<Client>(v)
-            .unwrap()
-            .validated(&[SigningAlg::RS256])
+        serde_json::from_value::<Client>(v).unwrap().validated(&[SigningAlg::RS256])
     }
 
     fn base() -> serde_json::Value {
@@ -265,10 +230,8 @@ mod tests {
 
     #[test]
     fn public_clients_need_no_secret() {
-        let client = parse(
-            json!({"client_id": "p", "token_endpoint_auth_method": "none",
-            "redirect_uris": ["http://127.0.0.1/cb"]}),
-        )
+        let client = parse(json!({"client_id": "p", "token_endpoint_auth_method": "none",
+            "redirect_uris": ["http://127.0.0.1/cb"]}))
         .unwrap();
         assert!(client.is_public());
     }

@@ -30,14 +30,10 @@ impl ClientRegistry {
     }
 
     /// Loads and validates a JSON file holding an array of client metadata objects.
-    pub fn from_file(
-        path: &Path,
-        signing_algs: &[crate::jose::SigningAlg],
-    ) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("clients file {}: {e}", path.display()))?;
-        let clients: Vec<Client> = serde_json::from_str(&text)
-            .map_err(|e| format!("clients file {}: {e}", path.display()))?;
+    pub fn from_file(path: &Path, signing_algs: &[crate::jose::SigningAlg]) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("clients file {}: {e}", path.display()))?;
+        let clients: Vec<Client> =
+            serde_json::from_str(&text).map_err(|e| format!("clients file {}: {e}", path.display()))?;
         let clients = clients
             .into_iter()
             .map(|c| c.validated(signing_algs))

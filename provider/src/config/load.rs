@@ -6,8 +6,7 @@ use figment::providers::{Data, Env, Format, Serialized, Toml};
 use std::path::{Path, PathBuf};
 
 /// Profiles compiled into the binary, so `--profile NAME` works outside the repository.
-const EMBEDDED_PROFILES: &[(&str, &str)] =
-    &[("basic", include_str!("../../../profiles/basic.toml"))];
+const EMBEDDED_PROFILES: &[(&str, &str)] = &[("basic", include_str!("../../../profiles/basic.toml"))];
 
 /// Where configuration comes from, besides the defaults and `OP_*` environment variables.
 #[derive(Debug, Default, Clone)]
@@ -30,10 +29,7 @@ pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
         .merge(Serialized::default("profile", profile_name(profile)));
     if let Some(file) = &sources.config_file {
         if !file.is_file() {
-            return Err(vec![ConfigError::new(
-                "--config",
-                format!("{} is not a file", file.display()),
-            )]);
+            return Err(vec![ConfigError::new("--config", format!("{} is not a file", file.display()))]);
         }
         figment = figment.merge(Toml::file_exact(file));
     }
@@ -45,11 +41,7 @@ pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
         errors
             .into_iter()
             .map(|e| {
-                let key = if e.path.is_empty() {
-                    "(root)".to_string()
-                } else {
-                    e.path.join(".")
-                };
+                let key = if e.path.is_empty() { "(root)".to_string() } else { e.path.join(".") };
                 ConfigError::new(key, e.kind.to_string())
             })
             .collect::<Vec<_>>()
@@ -69,19 +61,12 @@ fn profile_provider(profile: &str) -> Result<Data<Toml>, Vec<ConfigError>> {
     let known: Vec<&str> = EMBEDDED_PROFILES.iter().map(|(name, _)| *name).collect();
     Err(vec![ConfigError::new(
         "profile",
-        format!(
-            "unknown profile {profile:?}; compiled in: {}; or give a path to a TOML file",
-            known.join(", ")
-        ),
+        format!("unknown profile {profile:?}; compiled in: {}; or give a path to a TOML file", known.join(", ")),
     )])
 }
 
 fn profile_name(profile: &str) -> String {
-    Path::new(profile)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or(profile)
-        .to_string()
+    Path::new(profile).file_stem().and_then(|s| s.to_str()).unwrap_or(profile).to_string()
 }
 
 /// The names of the profiles compiled into this binary.

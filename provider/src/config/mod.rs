@@ -79,9 +79,7 @@ impl Default for KeysConfig {
         Self {
             file: "data/jwks.json".into(),
             generate: true,
-            signing_algs: ["RS256", "PS256", "ES256", "EdDSA"]
-                .map(String::from)
-                .to_vec(),
+            signing_algs: ["RS256", "PS256", "ES256", "EdDSA"].map(String::from).to_vec(),
         }
     }
 }
@@ -130,9 +128,7 @@ pub struct PkceConfig {
 
 impl Default for PkceConfig {
     fn default() -> Self {
-        Self {
-            required: PkceRequired::Public,
-        }
+        Self { required: PkceRequired::Public }
     }
 }
 
@@ -158,10 +154,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            level: "info,rocket=warn".into(),
-            format: "text".into(),
-        }
+        Self { level: "info,rocket=warn".into(), format: "text".into() }
     }
 }
 
@@ -200,13 +193,7 @@ mod tests {
 
     #[test]
     fn storage_passwords_are_redacted() {
-        assert_eq!(
-            redact_url_password("postgres://op:hunter2@db/op"),
-            "postgres://op:***@db/op"
-        );
-        assert_eq!(
-            redact_url_password("sqlite:data/provider.db"),
-            "sqlite:data/provider.db"
-        );
+        assert_eq!(redact_url_password("postgres://op:hunter2@db/op"), "postgres://op:***@db/op");
+        assert_eq!(redact_url_password("sqlite:data/provider.db"), "sqlite:data/provider.db");
     }
 }

@@ -16,10 +16,7 @@ pub struct ConfigError {
 impl ConfigError {
     /// A problem with `key`.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            message: message.into(),
-        }
+        Self { key: key.into(), message: message.into() }
     }
 }
 
@@ -51,25 +48,15 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     }
     if ttl.authorization_code > 600 {
         // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
-        errors.push(ConfigError::new(
-            "ttl.authorization_code",
-            "must be at most 600 seconds (RFC 6749 §4.1.2)",
-        ));
+        errors.push(ConfigError::new("ttl.authorization_code", "must be at most 600 seconds (RFC 6749 §4.1.2)"));
     }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
         errors.push(ConfigError::new("log.level", e.to_string()));
     }
     if !matches!(config.log.format.as_str(), "text" | "json") {
-        errors.push(ConfigError::new(
-            "log.format",
-            "must be \"text\" or \"json\"",
-        ));
+        errors.push(ConfigError::new("log.format", "must be \"text\" or \"json\""));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
@@ -79,29 +66,17 @@ fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
     };
     // OIDC Discovery §3 / RFC 8414 §2: https, no query, no fragment.
     if url.query().is_some() || url.fragment().is_some() {
-        errors.push(ConfigError::new(
-            "issuer",
-            "must not have a query or fragment",
-        ));
+        errors.push(ConfigError::new("issuer", "must not have a query or fragment"));
     }
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => errors.push(ConfigError::new(
-            "issuer",
-            "must use https (http is allowed on loopback only)",
-        )),
-        other => errors.push(ConfigError::new(
-            "issuer",
-            format!("unsupported scheme {other}"),
-        )),
+        "http" => errors.push(ConfigError::new("issuer", "must use https (http is allowed on loopback only)")),
+        other => errors.push(ConfigError::new("issuer", format!("unsupported scheme {other}"))),
     }
     if issuer.ends_with('/') {
-        errors.push(ConfigError::new(
-            "issuer",
-            "must not end with '/' (it is compared exactly)",
-        ));
+        errors.push(ConfigError::new("issuer", "must not end with '/' (it is compared exactly)"));
     }
 }
 
@@ -116,18 +91,12 @@ fn check_algs(algs: &[String], errors: &mut Vec<ConfigError>) {
         if alg.parse::<SigningAlg>().is_err() {
             errors.push(ConfigError::new(
                 "keys.signing_algs",
-                format!(
-                    "unsupported algorithm {alg:?}; supported: {}",
-                    SigningAlg::ALL.map(|a| a.as_str()).join(", ")
-                ),
+                format!("unsupported algorithm {alg:?}; supported: {}", SigningAlg::ALL.map(|a| a.as_str()).join(", ")),
             ));
         }
     }
     if !algs.iter().any(|a| a == "RS256") {
-        errors.push(ConfigError::new(
-            "keys.signing_algs",
-            "must include RS256 (OIDC Core §15.1)",
-        ));
+        errors.push(ConfigError::new("keys.signing_algs", "must include RS256 (OIDC Core §15.1)"));
     }
 }
 
@@ -136,12 +105,7 @@ mod tests {
     use super::*;
 
     fn keys_of(config: &Config) -> Vec<String> {
-        validate(config)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| e.key)
-            .collect()
+        validate(config).err().unwrap_or_default().into_iter().map(|e| e.key).collect()
     }
 
     #[test]
@@ -151,10 +115,7 @@ mod tests {
 
     #[test]
     fn http_issuer_off_loopback_is_refused() {
-        let config = Config {
-            issuer: "http://op.example".into(),
-            ..Config::default()
-        };
+        let config = Config { issuer: "http://op.example".into(), ..Config::default() };
         assert_eq!(keys_of(&config), ["issuer"]);
     }
 
@@ -167,10 +128,7 @@ mod tests {
 
     #[test]
     fn bad_storage_url_is_named() {
-        let config = Config {
-            storage: "mysql://x".into(),
-            ..Config::default()
-        };
+        let config = Config { storage: "mysql://x".into(), ..Config::default() };
         assert_eq!(keys_of(&config), ["storage"]);
     }
 }

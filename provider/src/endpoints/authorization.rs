@@ -21,17 +21,12 @@ async fn authorize_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'
 }
 
 #[post("/authorize", data = "<form>")]
-async fn authorize_post(
-    op: &State<Provider>,
-    jar: &CookieJar<'_>,
-    form: Result<Params, OAuthError>,
-) -> Answer {
+async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
     match form {
         Ok(params) => run(op, &params, jar).await,
-        Err(e) => Answer::Error(crate::authorization::AuthorizationError::Page {
-            code: e.code,
-            description: e.description,
-        }),
+        Err(e) => {
+            Answer::Error(crate::authorization::AuthorizationError::Page { code: e.code, description: e.description })
+        }
     }
 }
 

@@ -35,8 +35,5 @@ fn default_catcher(status: Status, _: &Request<'_>) -> (Status, Json<serde_json:
         500..=599 => "server_error",
         _ => "invalid_request",
     };
-    (
-        status,
-        Json(serde_json::json!({ "error": error, "error_description": status.reason_lossy() })),
-    )
+    (status, Json(serde_json::json!({ "error": error, "error_description": status.reason_lossy() })))
 }

@@ -12,9 +12,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[post("/token", data = "<request>")]
-async fn token(
-    op: &State<Provider>,
-    request: Result<ClientRequest, OAuthError>,
-) -> OAuthResult<TokenResponse> {
+async fn token(op: &State<Provider>, request: Result<ClientRequest, OAuthError>) -> OAuthResult<TokenResponse> {
     crate::grants::exchange(op, request?).await
 }

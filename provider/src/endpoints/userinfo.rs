@@ -33,10 +33,7 @@ impl<'r> FromRequest<'r> for BearerHeader {
 }
 
 #[get("/userinfo")]
-async fn userinfo_get(
-    op: &State<Provider>,
-    bearer: BearerHeader,
-) -> OAuthResult<Json<Map<String, Value>>> {
+async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<Json<Map<String, Value>>> {
     userinfo(op, bearer.0).await
 }
 
@@ -50,9 +47,7 @@ async fn userinfo_post(
     let body_token = form.ok().and_then(|mut f| f.take("access_token"));
     let token = match (bearer.0, body_token) {
         (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request(
-                "the access token was sent twice",
-            ));
+            return Err(OAuthError::invalid_request("the access token was sent twice"));
         }
         (header, body) => header.or(body),
     };
@@ -64,25 +59,15 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<Json<Map<
     let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
     let access = model::find::<AccessToken>(op.storage(), &token)
         .await?
-        .ok_or_else(|| {
-            OAuthError::new(
-                ErrorCode::InvalidToken,
-                "the access token is invalid or expired",
-            )
-        })?
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the access token is invalid or expired"))?
         .model;
     if !access.claims.has_scope("openid") {
-        return Err(OAuthError::new(
-            ErrorCode::InsufficientScope,
-            "the access token lacks the openid scope",
-        ));
+        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
     }
     let account = op
         .accounts()
         .find(&access.claims.account_id)
         .await
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
-    Ok(Json(account.claims_for_scopes(
-        access.claims.scopes.iter().map(String::as_str),
-    )))
+    Ok(Json(account.claims_for_scopes(access.claims.scopes.iter().map(String::as_str))))
 }

@@ -20,9 +20,7 @@ pub async fn exchange(
         .ok_or_else(|| OAuthError::invalid_grant("the code is invalid or expired"))?;
     let record = found.model;
     if record.claims.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant(
-            "the code was issued to another client",
-        ));
+        return Err(OAuthError::invalid_grant("the code was issued to another client"));
     }
     if found.consumed {
         return Err(replayed(op, &record).await);
@@ -34,25 +32,12 @@ pub async fn exchange(
         return Err(replayed(op, &record).await);
     }
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(
-        op,
-        Issue {
-            client,
-            claims: record.claims,
-            nonce: record.nonce,
-            refresh,
-        },
-    )
-    .await
+    tokens::issue(op, Issue { client, claims: record.claims, nonce: record.nonce, refresh }).await
 }
 
 /// RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
 async fn replayed(op: &Provider, record: &AuthorizationCode) -> OAuthError {
-    if let Err(e) = op
-        .storage()
-        .revoke_by_grant_id(&record.claims.grant_id)
-        .await
-    {
+    if let Err(e) = op.storage().revoke_by_grant_id(&record.claims.grant_id).await {
         return OAuthError::server_error(e);
     }
     tracing::warn!(client_id = %record.claims.client_id, "authorization code replayed; grant revoked");
@@ -60,20 +45,12 @@ async fn replayed(op: &Provider, record: &AuthorizationCode) -> OAuthError {
 }
 
 /// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.
-fn check_redirect_uri(
-    client: &Client,
-    record: &AuthorizationCode,
-    given: Option<&str>,
-) -> OAuthResult<()> {
+fn check_redirect_uri(client: &Client, record: &AuthorizationCode, given: Option<&str>) -> OAuthResult<()> {
     match given {
         Some(uri) if uri == record.redirect_uri => Ok(()),
-        Some(_) => Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the authorization request",
-        )),
+        Some(_) => Err(OAuthError::invalid_grant("redirect_uri does not match the authorization request")),
         None if client.redirect_uris.len() == 1 => Ok(()),
-        None => Err(OAuthError::invalid_request(
-            "missing parameter redirect_uri",
-        )),
+        None => Err(OAuthError::invalid_request("missing parameter redirect_uri")),
     }
 }
 
@@ -81,22 +58,16 @@ fn check_redirect_uri(
 fn check_pkce(record: &AuthorizationCode, verifier: Option<&str>) -> OAuthResult<()> {
     match (&record.code_challenge, verifier) {
         (None, None) => Ok(()),
-        (None, Some(_)) => Err(OAuthError::invalid_grant(
-            "code_verifier given but no code_challenge was sent",
-        )),
+        (None, Some(_)) => Err(OAuthError::invalid_grant("code_verifier given but no code_challenge was sent")),
         (Some(_), None) => Err(OAuthError::invalid_grant("missing code_verifier")),
         (Some(challenge), Some(verifier)) => {
             // RFC 7636 §4.1: 43 to 128 unreserved characters.
             let well_formed = (43..=128).contains(&verifier.len())
-                && verifier
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+                && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
             if well_formed && constant_time_eq(&sha256_b64url(verifier), challenge) {
                 Ok(())
             } else {
-                Err(OAuthError::invalid_grant(
-                    "code_verifier does not match the code_challenge",
-                ))
+                Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"))
             }
         }
     }

@@ -44,10 +44,7 @@ impl GrantRequest {
                 refresh_token: params.require("refresh_token")?.to_string(),
                 scope: owned("scope"),
             }),
-            other => Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("unsupported grant_type {other}"),
-            )),
+            other => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("unsupported grant_type {other}"))),
         }
     }
 
@@ -70,23 +67,12 @@ pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<Toke
         ));
     }
     match grant {
-        GrantRequest::AuthorizationCode {
-            code,
-            redirect_uri,
-            code_verifier,
-        } => {
-            authorization_code::exchange(
-                op,
-                &request.client,
-                &code,
-                redirect_uri.as_deref(),
-                code_verifier.as_deref(),
-            )
-            .await
+        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            authorization_code::exchange(op, &request.client, &code, redirect_uri.as_deref(), code_verifier.as_deref())
+                .await
         }
-        GrantRequest::RefreshToken {
-            refresh_token,
-            scope,
-        } => refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref()).await,
+        GrantRequest::RefreshToken { refresh_token, scope } => {
+            refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref()).await
+        }
     }
 }

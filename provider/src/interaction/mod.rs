@@ -21,9 +21,7 @@ use std::time::Duration;
 
 /// The interaction with this uid, if it is still pending.
 pub async fn details(op: &Provider, uid: &str) -> Result<Option<Interaction>, AuthorizationError> {
-    Ok(model::find::<Interaction>(op.storage(), uid)
-        .await?
-        .map(|f| f.model))
+    Ok(model::find::<Interaction>(op.storage(), uid).await?.map(|f| f.model))
 }
 
 /// Records a successful login in the interaction and returns the session to use from now on.
@@ -37,18 +35,9 @@ pub async fn finish_login(
 ) -> Result<Session, AuthorizationError> {
     let auth_time = now();
     let amr = vec!["pwd".to_string()];
-    interaction.result.login = Some(LoginResult {
-        account_id: account.sub.clone(),
-        auth_time,
-        amr: amr.clone(),
-    });
+    interaction.result.login = Some(LoginResult { account_id: account.sub.clone(), auth_time, amr: amr.clone() });
     let session = match current {
-        Some(s) if s.account_id == account.sub => Session {
-            auth_time,
-            amr,
-            acr: op.config().acr.clone(),
-            ..s
-        },
+        Some(s) if s.account_id == account.sub => Session { auth_time, amr, acr: op.config().acr.clone(), ..s },
         _ => Session {
             sid: random_token(),
             account_id: account.sub.clone(),
@@ -76,16 +65,8 @@ pub async fn finish_consent(
         client_id: client_id.clone(),
         scopes: BTreeSet::new(),
     });
-    grant
-        .scopes
-        .extend(interaction.request.scopes.iter().cloned());
-    model::save(
-        op.storage(),
-        &grant.id,
-        &grant,
-        Duration::from_secs(op.config().ttl.grant),
-    )
-    .await?;
+    grant.scopes.extend(interaction.request.scopes.iter().cloned());
+    model::save(op.storage(), &grant.id, &grant, Duration::from_secs(op.config().ttl.grant)).await?;
     session.grants.insert(client_id, grant.id);
     interaction.result.consented = true;
     save_interaction(op, interaction).await
@@ -97,15 +78,9 @@ pub async fn resume(
     interaction: Interaction,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
-    let client = op
-        .clients()
-        .get(&interaction.request.client_id)
-        .ok_or_else(|| {
-            interaction.request.target.error(
-                ErrorCode::InvalidClient,
-                "the client is no longer registered",
-            )
-        })?;
+    let client = op.clients().get(&interaction.request.client_id).ok_or_else(|| {
+        interaction.request.target.error(ErrorCode::InvalidClient, "the client is no longer registered")
+    })?;
     let request = interaction.request.clone();
     decide(op, &client, request, session, Some(interaction)).await
 }
@@ -117,16 +92,10 @@ pub async fn deny(
     why: &str,
 ) -> Result<AuthorizationError, AuthorizationError> {
     model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
-    Ok(interaction
-        .request
-        .target
-        .error(ErrorCode::AccessDenied, why))
+    Ok(interaction.request.target.error(ErrorCode::AccessDenied, why))
 }
 
-async fn save_interaction(
-    op: &Provider,
-    interaction: &Interaction,
-) -> Result<(), AuthorizationError> {
+async fn save_interaction(op: &Provider, interaction: &Interaction) -> Result<(), AuthorizationError> {
     let ttl = Duration::from_secs(op.config().ttl.interaction);
     Ok(model::save(op.storage(), &interaction.uid, interaction, ttl).await?)
 }

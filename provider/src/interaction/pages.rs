@@ -33,23 +33,10 @@ fn layout(title: &str, body: &str) -> String {
 }
 
 /// The login page.
-pub fn login(
-    interaction: &Interaction,
-    client_name: &str,
-    base: &str,
-    error: Option<&str>,
-) -> String {
+pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Option<&str>) -> String {
     let uid = escape(&interaction.uid);
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
-        .unwrap_or_default();
-    let hint = escape(
-        interaction
-            .request
-            .login_hint
-            .as_deref()
-            .unwrap_or_default(),
-    );
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
+    let hint = escape(interaction.request.login_hint.as_deref().unwrap_or_default());
     layout(
         "Sign in",
         &format!(
@@ -69,12 +56,7 @@ pub fn login(
 /// The consent page: what is asked, and allow / deny.
 pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
     let uid = escape(&interaction.uid);
-    let scopes: String = interaction
-        .request
-        .scopes
-        .iter()
-        .map(|s| format!("<li>{}</li>", escape(s)))
-        .collect();
+    let scopes: String = interaction.request.scopes.iter().map(|s| format!("<li>{}</li>", escape(s))).collect();
     layout(
         "Authorize",
         &format!(
@@ -106,13 +88,7 @@ pub fn error(code: &str, description: &str) -> String {
 pub fn form_post(action: &str, params: &[(String, String)]) -> String {
     let inputs: String = params
         .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(k),
-                escape(v)
-            )
-        })
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
         .collect();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Submit this form</title></head>\
@@ -128,18 +104,12 @@ mod tests {
 
     #[test]
     fn escaping_neutralises_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 
     #[test]
     fn form_post_escapes_values() {
-        let html = form_post(
-            "https://rp.example/cb",
-            &[("state".into(), "\"><script>".into())],
-        );
+        let html = form_post("https://rp.example/cb", &[("state".into(), "\"><script>".into())]);
         assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;\""));
         assert!(!html.contains("\"><script>"));
     }

@@ -19,11 +19,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Turns the engine's decision into a browser answer, binding a new interaction to this browser.
-pub(crate) fn answer(
-    op: &Provider,
-    jar: &CookieJar<'_>,
-    decision: Result<Decision, AuthorizationError>,
-) -> Answer {
+pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decision, AuthorizationError>) -> Answer {
     match decision {
         Ok(Decision::Issue(response)) => Answer::Response(response),
         Ok(Decision::Interact(interaction)) => {
@@ -35,9 +31,7 @@ pub(crate) fn answer(
                 op.config().secure_cookies(),
             );
             jar.add(cookie);
-            Answer::Interact {
-                location: format!("{}{}", op.origin(), path),
-            }
+            Answer::Interact { location: format!("{}{}", op.origin(), path) }
         }
         Err(error) => Answer::Error(error),
     }
@@ -72,11 +66,7 @@ async fn bound(
     if let Some(token) = csrf
         && !token.is_some_and(|t| constant_time_eq(t, &interaction.csrf))
     {
-        return Err(problem(
-            Status::Forbidden,
-            ErrorCode::InvalidRequest,
-            "the form has expired; reload the page",
-        ));
+        return Err(problem(Status::Forbidden, ErrorCode::InvalidRequest, "the form has expired; reload the page"));
     }
     Ok(interaction)
 }
@@ -107,12 +97,7 @@ async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
 }
 
 #[post("/interaction/<uid>/login", data = "<form>")]
-async fn login(
-    op: &State<Provider>,
-    uid: &str,
-    jar: &CookieJar<'_>,
-    form: Result<Params, OAuthError>,
-) -> Answer {
+async fn login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
     let form = match form_or_page(form) {
         Ok(f) => f,
         Err(answer) => return answer,
@@ -121,10 +106,7 @@ async fn login(
         Ok(i) => i,
         Err(answer) => return answer,
     };
-    let (login, password) = (
-        form.get("login").unwrap_or_default(),
-        form.get("password").unwrap_or_default(),
-    );
+    let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
     let Some(account) = op.accounts().authenticate(login, password).await else {
         let html = pages::login(
             &interaction,
@@ -145,12 +127,7 @@ async fn login(
 }
 
 #[post("/interaction/<uid>/consent", data = "<form>")]
-async fn consent(
-    op: &State<Provider>,
-    uid: &str,
-    jar: &CookieJar<'_>,
-    form: Result<Params, OAuthError>,
-) -> Answer {
+async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
     let form = match form_or_page(form) {
         Ok(f) => f,
         Err(answer) => return answer,
@@ -160,9 +137,7 @@ async fn consent(
         Err(answer) => return answer,
     };
     if interaction.prompt != Prompt::Consent {
-        return Answer::Interact {
-            location: format!("{}{}", op.origin(), op.interaction_path(uid)),
-        };
+        return Answer::Interact { location: format!("{}{}", op.origin(), op.interaction_path(uid)) };
     }
     if form.get("decision") != Some("allow") {
         // OIDC Core §3.1.2.6: the end-user denied the request.
@@ -172,11 +147,7 @@ async fn consent(
     }
     let result = async {
         let mut session = session::load(op, jar).await?;
-        let signed_in = interaction
-            .result
-            .login
-            .as_ref()
-            .map(|l| l.account_id.clone());
+        let signed_in = interaction.result.login.as_ref().map(|l| l.account_id.clone());
         match &mut session {
             Some(s) if signed_in.as_ref().is_none_or(|a| *a == s.account_id) => {
                 finish_consent(op, &mut interaction, s).await?;

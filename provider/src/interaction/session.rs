@@ -13,56 +13,25 @@ pub async fn load(op: &Provider, jar: &CookieJar<'_>) -> Result<Option<Session>,
     let Some(secret) = cookies::value(jar, cookies::SESSION) else {
         return Ok(None);
     };
-    Ok(
-        model::find_by_uid::<Session>(op.storage(), &sha256_b64url(&secret))
-            .await?
-            .map(|f| f.model),
-    )
+    Ok(model::find_by_uid::<Session>(op.storage(), &sha256_b64url(&secret)).await?.map(|f| f.model))
 }
 
 /// Stores the session under a fresh cookie secret and sets the cookie. A new secret on every
 /// login prevents session fixation.
-pub async fn save(
-    op: &Provider,
-    jar: &CookieJar<'_>,
-    session: &Session,
-) -> Result<(), StorageError> {
+pub async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     let secret = random_token();
     let ttl = Duration::from_secs(op.config().ttl.session);
-    model::save_with(
-        op.storage(),
-        &session.sid,
-        session,
-        Some(sha256_b64url(&secret)),
-        ttl,
-    )
-    .await?;
-    jar.add(cookies::hardened(
-        cookies::SESSION,
-        secret,
-        op.cookie_path(),
-        op.config().secure_cookies(),
-    ));
+    model::save_with(op.storage(), &session.sid, session, Some(sha256_b64url(&secret)), ttl).await?;
+    jar.add(cookies::hardened(cookies::SESSION, secret, op.cookie_path(), op.config().secure_cookies()));
     Ok(())
 }
 
 /// Updates the stored session (its grants) without changing the cookie.
-pub async fn update(
-    op: &Provider,
-    jar: &CookieJar<'_>,
-    session: &Session,
-) -> Result<(), StorageError> {
+pub async fn update(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     match cookies::value(jar, cookies::SESSION) {
         Some(secret) => {
             let ttl = Duration::from_secs(op.config().ttl.session);
-            model::save_with(
-                op.storage(),
-                &session.sid,
-                session,
-                Some(sha256_b64url(&secret)),
-                ttl,
-            )
-            .await
+            model::save_with(op.storage(), &session.sid, session, Some(sha256_b64url(&secret)), ttl).await
         }
         None => save(op, jar, session).await,
     }

@@ -90,10 +90,7 @@ impl fmt::Display for SigningAlg {
 impl FromStr for SigningAlg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unsupported JWS algorithm {s}"))
+        Self::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| format!("unsupported JWS algorithm {s}"))
     }
 }
 
@@ -116,11 +113,7 @@ impl From<josekit::JoseError> for JoseError {
 }
 
 /// Signs `claims` as a compact JWS with `typ` and the signer's `kid` in the header.
-pub fn sign(
-    claims: &impl Serialize,
-    typ: &str,
-    signer: &dyn JwsSigner,
-) -> Result<String, JoseError> {
+pub fn sign(claims: &impl Serialize, typ: &str, signer: &dyn JwsSigner) -> Result<String, JoseError> {
     let payload = serde_json::to_vec(claims).map_err(|e| JoseError(e.to_string()))?;
     let mut header = JwsHeader::new();
     header.set_token_type(typ);
@@ -141,12 +134,7 @@ mod tests {
     fn every_alg_signs_and_verifies() {
         for alg in SigningAlg::ALL {
             let jwk = alg.generate().unwrap();
-            let token = sign(
-                &serde_json::json!({"sub": "a"}),
-                "JWT",
-                &*alg.signer(&jwk).unwrap(),
-            )
-            .unwrap();
+            let token = sign(&serde_json::json!({"sub": "a"}), "JWT", &*alg.signer(&jwk).unwrap()).unwrap();
             let public = jwk.to_public_key().unwrap();
             let claims = verify(&token, &*alg.verifier(&public).unwrap()).unwrap();
             assert_eq!(claims["sub"], "a", "{alg}");
@@ -156,21 +144,11 @@ mod tests {
     #[test]
     fn a_tampered_token_fails() {
         let jwk = SigningAlg::ES256.generate().unwrap();
-        let token = sign(
-            &serde_json::json!({"sub": "a"}),
-            "JWT",
-            &*SigningAlg::ES256.signer(&jwk).unwrap(),
-        )
-        .unwrap();
+        let token = sign(&serde_json::json!({"sub": "a"}), "JWT", &*SigningAlg::ES256.signer(&jwk).unwrap()).unwrap();
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged = base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            b"{\"sub\":\"b\"}",
-        );
+        let forged = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b"{\"sub\":\"b\"}");
         parts[1] = &forged;
-        let verifier = SigningAlg::ES256
-            .verifier(&jwk.to_public_key().unwrap())
-            .unwrap();
+        let verifier = SigningAlg::ES256.verifier(&jwk.to_public_key().unwrap()).unwrap();
         assert!(verify(&parts.join("."), &*verifier).is_err());
     }
 
@@ -182,8 +160,7 @@ mod tests {
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
         assert_eq!(
-            SigningAlg::RS256
-                .half_hash("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"),
+            SigningAlg::RS256.half_hash("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"),
             "LDktKdoQak3Pk0cnXxCltA"
         );
     }

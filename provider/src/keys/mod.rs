@@ -27,10 +27,7 @@ impl SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid)
-            .finish()
+        f.debug_struct("SigningKey").field("alg", &self.alg).field("kid", &self.kid).finish()
     }
 }
 
@@ -71,22 +68,12 @@ pub enum KeyError {
 impl Keystore {
     /// Loads the JWKS file; if it is missing and `generate` is set, creates it with one key per
     /// algorithm in `algs` (mode 0600).
-    pub fn load_or_generate(
-        path: &Path,
-        generate: bool,
-        algs: &[SigningAlg],
-    ) -> Result<Self, KeyError> {
-        let file_err = |message: String| KeyError::File {
-            path: path.display().to_string(),
-            message,
-        };
+    pub fn load_or_generate(path: &Path, generate: bool, algs: &[SigningAlg]) -> Result<Self, KeyError> {
+        let file_err = |message: String| KeyError::File { path: path.display().to_string(), message };
         if !path.exists() && generate {
             let keys = algs
                 .iter()
-                .map(|alg| {
-                    alg.generate()
-                        .map(|jwk| serde_json::Value::Object(jwk.as_ref().clone()))
-                })
+                .map(|alg| alg.generate().map(|jwk| serde_json::Value::Object(jwk.as_ref().clone())))
                 .collect::<Result<Vec<_>, JoseError>>()
                 .map_err(|e| file_err(e.to_string()))?;
             let text = serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))
@@ -96,11 +83,7 @@ impl Keystore {
         }
         let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
         Self::from_jwks(&text, algs).map_err(|e| match e {
-            KeyError::Key { index, message, .. } => KeyError::Key {
-                path: path.display().to_string(),
-                index,
-                message,
-            },
+            KeyError::Key { index, message, .. } => KeyError::Key { path: path.display().to_string(), index, message },
             KeyError::File { message, .. } => file_err(message),
             other => other,
         })
@@ -109,26 +92,16 @@ impl Keystore {
     /// Builds the store from a private JWKS document. Each key needs `alg`; `kid` is recomputed
     /// as the RFC 7638 thumbprint so it is stable and unique.
     pub fn from_jwks(text: &str, algs: &[SigningAlg]) -> Result<Self, KeyError> {
-        let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| KeyError::File {
-            path: String::new(),
-            message: format!("not JSON: {e}"),
-        })?;
-        let keys = doc["keys"].as_array().ok_or_else(|| KeyError::File {
-            path: String::new(),
-            message: "no \"keys\" array".into(),
-        })?;
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| KeyError::File { path: String::new(), message: format!("not JSON: {e}") })?;
+        let keys = doc["keys"]
+            .as_array()
+            .ok_or_else(|| KeyError::File { path: String::new(), message: "no \"keys\" array".into() })?;
         let mut signing = Vec::new();
         let mut public = Vec::new();
         for (index, value) in keys.iter().enumerate() {
-            let key_err = |message: String| KeyError::Key {
-                path: String::new(),
-                index,
-                message,
-            };
-            let map = value
-                .as_object()
-                .ok_or_else(|| key_err("not an object".into()))?
-                .clone();
+            let key_err = |message: String| KeyError::Key { path: String::new(), index, message };
+            let map = value.as_object().ok_or_else(|| key_err("not an object".into()))?.clone();
             let alg: SigningAlg = map
                 .get("alg")
                 .and_then(|v| v.as_str())
@@ -149,10 +122,7 @@ impl Keystore {
                 signing.push(SigningKey { alg, kid, signer });
             }
         }
-        if let Some(missing) = algs
-            .iter()
-            .find(|alg| !signing.iter().any(|k| k.alg == **alg))
-        {
+        if let Some(missing) = algs.iter().find(|alg| !signing.iter().any(|k| k.alg == **alg)) {
             return Err(KeyError::Missing(*missing));
         }
         let jwks_json = serde_json::json!({ "keys": public }).to_string();
@@ -202,11 +172,7 @@ mod tests {
         let path = dir.path().join("keys/jwks.json");
         let first = Keystore::load_or_generate(&path, true, &SigningAlg::ALL).unwrap();
         let second = Keystore::load_or_generate(&path, true, &SigningAlg::ALL).unwrap();
-        assert_eq!(
-            first.jwks_json(),
-            second.jwks_json(),
-            "keys are persisted, not regenerated"
-        );
+        assert_eq!(first.jwks_json(), second.jwks_json(), "keys are persisted, not regenerated");
         let jwks: serde_json::Value = serde_json::from_str(first.jwks_json()).unwrap();
         let keys = jwks["keys"].as_array().unwrap();
         assert_eq!(keys.len(), 4);
@@ -229,12 +195,8 @@ mod tests {
 
     #[test]
     fn missing_file_without_generation_names_the_file() {
-        let err = Keystore::load_or_generate(
-            Path::new("/nonexistent/jwks.json"),
-            false,
-            &[SigningAlg::RS256],
-        )
-        .unwrap_err();
+        let err =
+            Keystore::load_or_generate(Path::new("/nonexistent/jwks.json"), false, &[SigningAlg::RS256]).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/jwks.json"));
     }
 }

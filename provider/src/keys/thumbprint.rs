@@ -8,10 +8,7 @@ use sha2::{Digest, Sha256};
 ///
 /// Only the required public members take part, in lexicographic order, without whitespace (§3.2, §3.3).
 pub fn thumbprint(jwk: &serde_json::Map<String, serde_json::Value>) -> Result<String, String> {
-    let kty = jwk
-        .get("kty")
-        .and_then(|v| v.as_str())
-        .ok_or("JWK without kty")?;
+    let kty = jwk.get("kty").and_then(|v| v.as_str()).ok_or("JWK without kty")?;
     let members: &[&str] = match kty {
         "RSA" => &["e", "kty", "n"],
         "EC" => &["crv", "kty", "x", "y"],
@@ -21,10 +18,7 @@ pub fn thumbprint(jwk: &serde_json::Map<String, serde_json::Value>) -> Result<St
     };
     let mut canonical = String::from("{");
     for (i, name) in members.iter().enumerate() {
-        let value = jwk
-            .get(*name)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| format!("{kty} JWK without {name}"))?;
+        let value = jwk.get(*name).and_then(|v| v.as_str()).ok_or_else(|| format!("{kty} JWK without {name}"))?;
         if i > 0 {
             canonical.push(',');
         }
@@ -53,10 +47,7 @@ mod tests {
             "alg": "RS256",
             "kid": "2011-04-29"
         }));
-        assert_eq!(
-            thumbprint(&jwk).unwrap(),
-            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-        );
+        assert_eq!(thumbprint(&jwk).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 
     #[test]
@@ -66,10 +57,7 @@ mod tests {
             "crv": "Ed25519",
             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
         }));
-        assert_eq!(
-            thumbprint(&jwk).unwrap(),
-            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
-        );
+        assert_eq!(thumbprint(&jwk).unwrap(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
     }
 
     #[test]

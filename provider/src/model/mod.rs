@@ -31,20 +31,11 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync {
 
 /// The storage id for a value: its SHA-256 for hashed kinds, so a database leak leaks no token.
 pub fn storage_id<M: Model>(value: &str) -> String {
-    if M::HASHED {
-        sha256_b64url(value)
-    } else {
-        value.to_string()
-    }
+    if M::HASHED { sha256_b64url(value) } else { value.to_string() }
 }
 
 /// Saves a model under `value` (hashed where the kind says so).
-pub async fn save<M: Model>(
-    store: &dyn Adapter,
-    value: &str,
-    model: &M,
-    ttl: Duration,
-) -> Result<(), StorageError> {
+pub async fn save<M: Model>(store: &dyn Adapter, value: &str, model: &M, ttl: Duration) -> Result<(), StorageError> {
     save_with(store, value, model, None, ttl).await
 }
 
@@ -57,14 +48,8 @@ pub async fn save_with<M: Model>(
     ttl: Duration,
 ) -> Result<(), StorageError> {
     let payload = serde_json::to_value(model).map_err(|e| StorageError(e.to_string()))?;
-    let record = Record {
-        grant_id: model.grant_id().map(String::from),
-        uid,
-        ..Record::new(payload)
-    };
-    store
-        .upsert(M::KIND, &storage_id::<M>(value), &record, Some(ttl))
-        .await
+    let record = Record { grant_id: model.grant_id().map(String::from), uid, ..Record::new(payload) };
+    store.upsert(M::KIND, &storage_id::<M>(value), &record, Some(ttl)).await
 }
 
 /// A found model and whether it was consumed.
@@ -76,21 +61,12 @@ pub struct Found<M> {
 }
 
 /// Loads a model by the value handed out. A payload that no longer parses is treated as absent.
-pub async fn find<M: Model>(
-    store: &dyn Adapter,
-    value: &str,
-) -> Result<Option<Found<M>>, StorageError> {
-    Ok(store
-        .find(M::KIND, &storage_id::<M>(value))
-        .await?
-        .and_then(decode))
+pub async fn find<M: Model>(store: &dyn Adapter, value: &str) -> Result<Option<Found<M>>, StorageError> {
+    Ok(store.find(M::KIND, &storage_id::<M>(value)).await?.and_then(decode))
 }
 
 /// Loads a model by its secondary `uid`.
-pub async fn find_by_uid<M: Model>(
-    store: &dyn Adapter,
-    uid: &str,
-) -> Result<Option<Found<M>>, StorageError> {
+pub async fn find_by_uid<M: Model>(store: &dyn Adapter, uid: &str) -> Result<Option<Found<M>>, StorageError> {
     Ok(store.find_by_uid(M::KIND, uid).await?.and_then(decode))
 }
 
@@ -106,10 +82,7 @@ pub async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), S
 
 fn decode<M: Model>(record: Record) -> Option<Found<M>> {
     match serde_json::from_value(record.payload) {
-        Ok(model) => Some(Found {
-            model,
-            consumed: record.consumed,
-        }),
+        Ok(model) => Some(Found { model, consumed: record.consumed }),
         Err(e) => {
             tracing::warn!(kind = M::KIND.as_str(), error = %e, "unreadable record ignored");
             None

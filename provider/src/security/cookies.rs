@@ -12,12 +12,7 @@ pub const INTERACTION: &str = "op_interaction";
 
 /// Builds a hardened cookie.
 pub fn hardened(name: &'static str, value: String, path: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .path(path)
-        .build()
+    Cookie::build((name, value)).http_only(true).same_site(SameSite::Lax).secure(secure).path(path).build()
 }
 
 /// Reads a cookie's value.

@@ -49,17 +49,14 @@ impl Params {
     /// Fails with `invalid_request` if any parameter was repeated.
     pub fn reject_repeated(&self) -> Result<(), OAuthError> {
         match self.repeated.first() {
-            Some(name) => Err(OAuthError::invalid_request(format!(
-                "parameter {name} is repeated"
-            ))),
+            Some(name) => Err(OAuthError::invalid_request(format!("parameter {name} is repeated"))),
             None => Ok(()),
         }
     }
 
     /// A required parameter, or `invalid_request` naming it.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name)
-            .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
+        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
     }
 
     /// Removes and returns a parameter (used when a value is consumed by client authentication).
@@ -78,8 +75,7 @@ impl<'r> FromData<'r> for Params {
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         let is_form = req.content_type().is_some_and(|ct| ct.is_form());
         if !is_form {
-            let err =
-                OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
+            let err = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
             return data::Outcome::Error((Status::BadRequest, err));
         }
         match data.open(FORM_LIMIT_KIB.kibibytes()).into_string().await {

@@ -60,79 +60,44 @@ pub struct MemoryAdapter {
 
 impl MemoryAdapter {
     fn tables(&self) -> Result<std::sync::MutexGuard<'_, Tables>, StorageError> {
-        self.tables
-            .lock()
-            .map_err(|_| StorageError("memory store poisoned".into()))
+        self.tables.lock().map_err(|_| StorageError("memory store poisoned".into()))
     }
 }
 
 #[async_trait]
 impl Adapter for MemoryAdapter {
-    async fn upsert(
-        &self,
-        kind: Kind,
-        id: &str,
-        record: &Record,
-        ttl: Option<Duration>,
-    ) -> Result<(), StorageError> {
+    async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
         let key = (kind, id.to_string());
         let mut tables = self.tables()?;
         tables.remove(&key);
         if let Some(grant) = &record.grant_id {
-            tables
-                .by_grant
-                .entry(grant.clone())
-                .or_default()
-                .insert(key.clone());
+            tables.by_grant.entry(grant.clone()).or_default().insert(key.clone());
         }
         if let Some(uid) = &record.uid {
             tables.by_uid.insert((kind, uid.clone()), id.to_string());
         }
         if let Some(code) = &record.user_code {
-            tables
-                .by_user_code
-                .insert((kind, code.clone()), id.to_string());
+            tables.by_user_code.insert((kind, code.clone()), id.to_string());
         }
-        let record = Record {
-            consumed: false,
-            ..record.clone()
-        };
-        tables.records.insert(
-            key,
-            Entry {
-                record,
-                expires_at: expires_at(ttl),
-            },
-        );
+        let record = Record { consumed: false, ..record.clone() };
+        tables.records.insert(key, Entry { record, expires_at: expires_at(ttl) });
         Ok(())
     }
 
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
-        Ok(self
-            .tables()?
-            .live(&(kind, id.to_string()))
-            .map(|e| e.record.clone()))
+        Ok(self.tables()?.live(&(kind, id.to_string())).map(|e| e.record.clone()))
     }
 
     async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError> {
         let tables = self.tables()?;
-        let found = tables
-            .by_uid
-            .get(&(kind, uid.to_string()))
-            .and_then(|id| tables.live(&(kind, id.clone())));
+        let found = tables.by_uid.get(&(kind, uid.to_string())).and_then(|id| tables.live(&(kind, id.clone())));
         Ok(found.map(|e| e.record.clone()))
     }
 
-    async fn find_by_user_code(
-        &self,
-        kind: Kind,
-        user_code: &str,
-    ) -> Result<Option<Record>, StorageError> {
+    async fn find_by_user_code(&self, kind: Kind, user_code: &str) -> Result<Option<Record>, StorageError> {
         let tables = self.tables()?;
-        let found = tables
-            .by_user_code
-            .get(&(kind, user_code.to_string()))
-            .and_then(|id| tables.live(&(kind, id.clone())));
+        let found =
+            tables.by_user_code.get(&(kind, user_code.to_string())).and_then(|id| tables.live(&(kind, id.clone())));
         Ok(found.map(|e| e.record.clone()))
     }
 
@@ -155,11 +120,7 @@ impl Adapter for MemoryAdapter {
 
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
         let mut tables = self.tables()?;
-        let keys: Vec<Key> = tables
-            .by_grant
-            .get(grant_id)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
         for key in keys {
             tables.remove(&key);
         }

@@ -69,13 +69,7 @@ pub struct Record {
 impl Record {
     /// A record with only a payload.
     pub fn new(payload: serde_json::Value) -> Self {
-        Self {
-            payload,
-            grant_id: None,
-            uid: None,
-            user_code: None,
-            consumed: false,
-        }
+        Self { payload, grant_id: None, uid: None, user_code: None, consumed: false }
     }
 }
 
@@ -88,23 +82,13 @@ pub struct StorageError(pub String);
 #[async_trait]
 pub trait Adapter: Send + Sync + 'static {
     /// Inserts or replaces a record; `ttl` of `None` keeps it until destroyed. Returns once durable.
-    async fn upsert(
-        &self,
-        kind: Kind,
-        id: &str,
-        record: &Record,
-        ttl: Option<Duration>,
-    ) -> Result<(), StorageError>;
+    async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError>;
     /// The unexpired record, consumed or not.
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError>;
     /// The unexpired record of `kind` whose `uid` matches.
     async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError>;
     /// The unexpired record of `kind` whose `user_code` matches.
-    async fn find_by_user_code(
-        &self,
-        kind: Kind,
-        user_code: &str,
-    ) -> Result<Option<Record>, StorageError>;
+    async fn find_by_user_code(&self, kind: Kind, user_code: &str) -> Result<Option<Record>, StorageError>;
     /// Marks the record consumed. `true` for exactly one caller; `false` if it was already
     /// consumed, expired or absent.
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError>;
@@ -129,18 +113,13 @@ impl StorageUrl {
         if url == "memory:" || url == "memory" {
             return Ok(Self::Memory);
         }
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() || path.starts_with(":memory:") {
                 return Err("sqlite needs a file path (use memory: for a throwaway store)".into());
             }
             return Ok(Self::Sqlite(path.into()));
         }
-        Err(format!(
-            "unsupported storage {url:?}; expected sqlite:PATH or memory:"
-        ))
+        Err(format!("unsupported storage {url:?}; expected sqlite:PATH or memory:"))
     }
 }
 
@@ -154,10 +133,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Adapter>, StorageError> {
 
 /// Milliseconds since the Unix epoch (expiry is kept at this precision).
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 pub(crate) fn expires_at(ttl: Option<Duration>) -> Option<i64> {
@@ -171,14 +147,8 @@ mod tests {
     #[test]
     fn storage_urls() {
         assert_eq!(StorageUrl::parse("memory:"), Ok(StorageUrl::Memory));
-        assert_eq!(
-            StorageUrl::parse("sqlite:data/op.db"),
-            Ok(StorageUrl::Sqlite("data/op.db".into()))
-        );
-        assert_eq!(
-            StorageUrl::parse("sqlite:///tmp/op.db"),
-            Ok(StorageUrl::Sqlite("/tmp/op.db".into()))
-        );
+        assert_eq!(StorageUrl::parse("sqlite:data/op.db"), Ok(StorageUrl::Sqlite("data/op.db".into())));
+        assert_eq!(StorageUrl::parse("sqlite:///tmp/op.db"), Ok(StorageUrl::Sqlite("/tmp/op.db".into())));
         assert!(StorageUrl::parse("sqlite:").is_err());
         assert!(StorageUrl::parse("redis://x").is_err());
     }

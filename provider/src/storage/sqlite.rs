@@ -5,8 +5,7 @@ use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -54,8 +53,7 @@ impl SqliteAdapter {
     /// Opens (creating if needed) the database file and its folder, and applies the schema.
     pub async fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -84,12 +82,7 @@ impl SqliteAdapter {
         Ok(done.rows_affected())
     }
 
-    async fn find_where(
-        &self,
-        query: &'static str,
-        kind: Kind,
-        value: &str,
-    ) -> Result<Option<Record>, StorageError> {
+    async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
         let row = sqlx::query(query)
             .bind(kind.as_str())
             .bind(value)
@@ -112,22 +105,13 @@ fn to_record(row: SqliteRow) -> Result<Record, StorageError> {
         grant_id: row.try_get("grant_id").map_err(err)?,
         uid: row.try_get("uid").map_err(err)?,
         user_code: row.try_get("user_code").map_err(err)?,
-        consumed: row
-            .try_get::<Option<i64>, _>("consumed_at")
-            .map_err(err)?
-            .is_some(),
+        consumed: row.try_get::<Option<i64>, _>("consumed_at").map_err(err)?.is_some(),
     })
 }
 
 #[async_trait]
 impl Adapter for SqliteAdapter {
-    async fn upsert(
-        &self,
-        kind: Kind,
-        id: &str,
-        record: &Record,
-        ttl: Option<Duration>,
-    ) -> Result<(), StorageError> {
+    async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
@@ -155,11 +139,7 @@ impl Adapter for SqliteAdapter {
         self.find_where(FIND_BY_UID, kind, uid).await
     }
 
-    async fn find_by_user_code(
-        &self,
-        kind: Kind,
-        user_code: &str,
-    ) -> Result<Option<Record>, StorageError> {
+    async fn find_by_user_code(&self, kind: Kind, user_code: &str) -> Result<Option<Record>, StorageError> {
         self.find_where(FIND_BY_USER_CODE, kind, user_code).await
     }
 
@@ -189,11 +169,7 @@ impl Adapter for SqliteAdapter {
     }
 
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM records WHERE grant_id = ?")
-            .bind(grant_id)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
+        sqlx::query("DELETE FROM records WHERE grant_id = ?").bind(grant_id).execute(&self.pool).await.map_err(err)?;
         Ok(())
     }
 }
@@ -204,9 +180,7 @@ mod tests {
 
     crate::adapter_contract_tests!({
         let dir = tempfile::tempdir().unwrap();
-        let adapter = SqliteAdapter::open(&dir.path().join("op.db"))
-            .await
-            .unwrap();
+        let adapter = SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap();
         // Keep the directory alive for the test's duration.
         std::mem::forget(dir);
         std::sync::Arc::new(adapter)
@@ -217,15 +191,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("op.db");
         let first = SqliteAdapter::open(&path).await.unwrap();
-        first
-            .upsert(
-                Kind::RefreshToken,
-                "h",
-                &Record::new(serde_json::json!({"a": 1})),
-                None,
-            )
-            .await
-            .unwrap();
+        first.upsert(Kind::RefreshToken, "h", &Record::new(serde_json::json!({"a": 1})), None).await.unwrap();
         drop(first);
         let second = SqliteAdapter::open(&path).await.unwrap();
         let found = second.find(Kind::RefreshToken, "h").await.unwrap().unwrap();
@@ -235,36 +201,12 @@ mod tests {
     #[tokio::test]
     async fn purge_removes_only_expired_records() {
         let dir = tempfile::tempdir().unwrap();
-        let adapter = SqliteAdapter::open(&dir.path().join("op.db"))
-            .await
-            .unwrap();
+        let adapter = SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap();
         let rec = Record::new(serde_json::json!({}));
-        adapter
-            .upsert(
-                Kind::AccessToken,
-                "old",
-                &rec,
-                Some(Duration::from_millis(1)),
-            )
-            .await
-            .unwrap();
-        adapter
-            .upsert(
-                Kind::AccessToken,
-                "new",
-                &rec,
-                Some(Duration::from_secs(60)),
-            )
-            .await
-            .unwrap();
+        adapter.upsert(Kind::AccessToken, "old", &rec, Some(Duration::from_millis(1))).await.unwrap();
+        adapter.upsert(Kind::AccessToken, "new", &rec, Some(Duration::from_secs(60))).await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(adapter.purge_expired().await.unwrap(), 1);
-        assert!(
-            adapter
-                .find(Kind::AccessToken, "new")
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(adapter.find(Kind::AccessToken, "new").await.unwrap().is_some());
     }
 }

@@ -9,100 +9,41 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn record(grant: Option<&str>) -> Record {
-    Record {
-        grant_id: grant.map(String::from),
-        ..Record::new(json!({"n": 1}))
-    }
+    Record { grant_id: grant.map(String::from), ..Record::new(json!({"n": 1})) }
 }
 
 /// upsert then find returns the payload; a second upsert replaces it.
 pub async fn upsert_then_find(store: Arc<dyn Adapter>) {
-    store
-        .upsert(Kind::AccessToken, "a", &record(Some("g")), None)
-        .await
-        .unwrap();
-    let found = store
-        .find(Kind::AccessToken, "a")
-        .await
-        .unwrap()
-        .expect("record found");
+    store.upsert(Kind::AccessToken, "a", &record(Some("g")), None).await.unwrap();
+    let found = store.find(Kind::AccessToken, "a").await.unwrap().expect("record found");
     assert_eq!(found.payload, json!({"n": 1}));
     assert_eq!(found.grant_id.as_deref(), Some("g"));
     assert!(!found.consumed);
     let replaced = Record::new(json!({"n": 2}));
-    store
-        .upsert(Kind::AccessToken, "a", &replaced, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .find(Kind::AccessToken, "a")
-            .await
-            .unwrap()
-            .unwrap()
-            .payload,
-        json!({"n": 2})
-    );
-    assert!(
-        store.find(Kind::RefreshToken, "a").await.unwrap().is_none(),
-        "kinds are separate namespaces"
-    );
+    store.upsert(Kind::AccessToken, "a", &replaced, None).await.unwrap();
+    assert_eq!(store.find(Kind::AccessToken, "a").await.unwrap().unwrap().payload, json!({"n": 2}));
+    assert!(store.find(Kind::RefreshToken, "a").await.unwrap().is_none(), "kinds are separate namespaces");
 }
 
 /// Expired records are never returned by any lookup, nor consumable.
 pub async fn expired_records_are_never_returned(store: Arc<dyn Adapter>) {
-    let rec = Record {
-        uid: Some("u".into()),
-        user_code: Some("WDJB-MJHT".into()),
-        ..record(None)
-    };
-    store
-        .upsert(Kind::Session, "s", &rec, Some(Duration::from_millis(50)))
-        .await
-        .unwrap();
-    store
-        .upsert(Kind::DeviceCode, "d", &rec, Some(Duration::from_millis(50)))
-        .await
-        .unwrap();
+    let rec = Record { uid: Some("u".into()), user_code: Some("WDJB-MJHT".into()), ..record(None) };
+    store.upsert(Kind::Session, "s", &rec, Some(Duration::from_millis(50))).await.unwrap();
+    store.upsert(Kind::DeviceCode, "d", &rec, Some(Duration::from_millis(50))).await.unwrap();
     assert!(store.find(Kind::Session, "s").await.unwrap().is_some());
     tokio::time::sleep(Duration::from_millis(80)).await;
+    assert!(store.find(Kind::Session, "s").await.unwrap().is_none(), "find returned an expired record");
+    assert!(store.find_by_uid(Kind::Session, "u").await.unwrap().is_none(), "find_by_uid returned an expired record");
     assert!(
-        store.find(Kind::Session, "s").await.unwrap().is_none(),
-        "find returned an expired record"
-    );
-    assert!(
-        store
-            .find_by_uid(Kind::Session, "u")
-            .await
-            .unwrap()
-            .is_none(),
-        "find_by_uid returned an expired record"
-    );
-    assert!(
-        store
-            .find_by_user_code(Kind::DeviceCode, "WDJB-MJHT")
-            .await
-            .unwrap()
-            .is_none(),
+        store.find_by_user_code(Kind::DeviceCode, "WDJB-MJHT").await.unwrap().is_none(),
         "find_by_user_code returned an expired record"
     );
-    assert!(
-        !store.consume(Kind::Session, "s").await.unwrap(),
-        "an expired record was consumed"
-    );
+    assert!(!store.consume(Kind::Session, "s").await.unwrap(), "an expired record was consumed");
 }
 
 /// Of concurrent consumers exactly one wins; later finds see the record consumed.
 pub async fn consume_is_atomic(store: Arc<dyn Adapter>) {
-    store
-        .upsert(
-            Kind::AuthorizationCode,
-            "c",
-            &record(None),
-            Some(Duration::from_secs(60)),
-        )
-        .await
-        .unwrap();
+    store.upsert(Kind::AuthorizationCode, "c", &record(None), Some(Duration::from_secs(60))).await.unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let store = store.clone();
@@ -114,159 +55,56 @@ pub async fn consume_is_atomic(store: Arc<dyn Adapter>) {
         winners += usize::from(task.await.unwrap());
     }
     assert_eq!(winners, 1, "exactly one concurrent consumer must win");
-    let found = store
-        .find(Kind::AuthorizationCode, "c")
-        .await
-        .unwrap()
-        .expect("consumed records are still found");
+    let found = store.find(Kind::AuthorizationCode, "c").await.unwrap().expect("consumed records are still found");
     assert!(found.consumed);
     assert!(!store.consume(Kind::AuthorizationCode, "c").await.unwrap());
-    assert!(
-        !store
-            .consume(Kind::AuthorizationCode, "absent")
-            .await
-            .unwrap()
-    );
+    assert!(!store.consume(Kind::AuthorizationCode, "absent").await.unwrap());
 }
 
 /// revoke_by_grant_id removes every record of the grant, of every kind, and nothing else.
 pub async fn revoke_by_grant_id_removes_the_whole_grant(store: Arc<dyn Adapter>) {
-    for (kind, id) in [
-        (Kind::AccessToken, "at1"),
-        (Kind::AccessToken, "at2"),
-        (Kind::RefreshToken, "rt"),
-        (Kind::Grant, "g1"),
-    ] {
-        store
-            .upsert(kind, id, &record(Some("g1")), Some(Duration::from_secs(60)))
-            .await
-            .unwrap();
+    for (kind, id) in
+        [(Kind::AccessToken, "at1"), (Kind::AccessToken, "at2"), (Kind::RefreshToken, "rt"), (Kind::Grant, "g1")]
+    {
+        store.upsert(kind, id, &record(Some("g1")), Some(Duration::from_secs(60))).await.unwrap();
     }
-    store
-        .upsert(Kind::AccessToken, "other", &record(Some("g2")), None)
-        .await
-        .unwrap();
+    store.upsert(Kind::AccessToken, "other", &record(Some("g2")), None).await.unwrap();
     store.revoke_by_grant_id("g1").await.unwrap();
-    for (kind, id) in [
-        (Kind::AccessToken, "at1"),
-        (Kind::AccessToken, "at2"),
-        (Kind::RefreshToken, "rt"),
-        (Kind::Grant, "g1"),
-    ] {
-        assert!(
-            store.find(kind, id).await.unwrap().is_none(),
-            "{kind:?} {id} survived its grant's revocation"
-        );
+    for (kind, id) in
+        [(Kind::AccessToken, "at1"), (Kind::AccessToken, "at2"), (Kind::RefreshToken, "rt"), (Kind::Grant, "g1")]
+    {
+        assert!(store.find(kind, id).await.unwrap().is_none(), "{kind:?} {id} survived its grant's revocation");
     }
-    assert!(
-        store
-            .find(Kind::AccessToken, "other")
-            .await
-            .unwrap()
-            .is_some(),
-        "another grant's token was revoked"
-    );
+    assert!(store.find(Kind::AccessToken, "other").await.unwrap().is_some(), "another grant's token was revoked");
 }
 
 /// Sessions are found by uid and device codes by user code; a replaced record drops its old keys.
 pub async fn secondary_lookups(store: Arc<dyn Adapter>) {
-    let session = Record {
-        uid: Some("uid-1".into()),
-        ..record(None)
-    };
-    store
-        .upsert(Kind::Session, "sid", &session, None)
-        .await
-        .unwrap();
-    assert!(
-        store
-            .find_by_uid(Kind::Session, "uid-1")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        store
-            .find_by_uid(Kind::Interaction, "uid-1")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let moved = Record {
-        uid: Some("uid-2".into()),
-        ..record(None)
-    };
-    store
-        .upsert(Kind::Session, "sid", &moved, None)
-        .await
-        .unwrap();
-    assert!(
-        store
-            .find_by_uid(Kind::Session, "uid-1")
-            .await
-            .unwrap()
-            .is_none(),
-        "old uid still finds the session"
-    );
-    assert!(
-        store
-            .find_by_uid(Kind::Session, "uid-2")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    let device = Record {
-        user_code: Some("BDWP-HQPK".into()),
-        ..record(None)
-    };
-    store
-        .upsert(Kind::DeviceCode, "dc", &device, None)
-        .await
-        .unwrap();
-    assert!(
-        store
-            .find_by_user_code(Kind::DeviceCode, "BDWP-HQPK")
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let session = Record { uid: Some("uid-1".into()), ..record(None) };
+    store.upsert(Kind::Session, "sid", &session, None).await.unwrap();
+    assert!(store.find_by_uid(Kind::Session, "uid-1").await.unwrap().is_some());
+    assert!(store.find_by_uid(Kind::Interaction, "uid-1").await.unwrap().is_none());
+    let moved = Record { uid: Some("uid-2".into()), ..record(None) };
+    store.upsert(Kind::Session, "sid", &moved, None).await.unwrap();
+    assert!(store.find_by_uid(Kind::Session, "uid-1").await.unwrap().is_none(), "old uid still finds the session");
+    assert!(store.find_by_uid(Kind::Session, "uid-2").await.unwrap().is_some());
+    let device = Record { user_code: Some("BDWP-HQPK".into()), ..record(None) };
+    store.upsert(Kind::DeviceCode, "dc", &device, None).await.unwrap();
+    assert!(store.find_by_user_code(Kind::DeviceCode, "BDWP-HQPK").await.unwrap().is_some());
 }
 
 /// destroy removes the record and its secondary keys; upsert after consume resets it.
 pub async fn destroy_and_reset(store: Arc<dyn Adapter>) {
-    let rec = Record {
-        uid: Some("u".into()),
-        ..record(None)
-    };
+    let rec = Record { uid: Some("u".into()), ..record(None) };
     store.upsert(Kind::Session, "s", &rec, None).await.unwrap();
     store.destroy(Kind::Session, "s").await.unwrap();
     assert!(store.find(Kind::Session, "s").await.unwrap().is_none());
-    assert!(
-        store
-            .find_by_uid(Kind::Session, "u")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.find_by_uid(Kind::Session, "u").await.unwrap().is_none());
     store.destroy(Kind::Session, "never-existed").await.unwrap();
-    store
-        .upsert(Kind::Interaction, "i", &record(None), None)
-        .await
-        .unwrap();
+    store.upsert(Kind::Interaction, "i", &record(None), None).await.unwrap();
     assert!(store.consume(Kind::Interaction, "i").await.unwrap());
-    store
-        .upsert(Kind::Interaction, "i", &record(None), None)
-        .await
-        .unwrap();
-    assert!(
-        !store
-            .find(Kind::Interaction, "i")
-            .await
-            .unwrap()
-            .unwrap()
-            .consumed,
-        "upsert must reset consumed"
-    );
+    store.upsert(Kind::Interaction, "i", &record(None), None).await.unwrap();
+    assert!(!store.find(Kind::Interaction, "i").await.unwrap().unwrap().consumed, "upsert must reset consumed");
 }
 
 /// Generates one `#[tokio::test]` per contract check for a backend.

@@ -41,13 +41,7 @@ pub struct IdTokenClaims {
 
 impl IdTokenClaims {
     /// The claims for an authorization, issued now.
-    pub fn new(
-        op: &Provider,
-        client: &Client,
-        claims: &TokenClaims,
-        nonce: Option<&str>,
-        iat: i64,
-    ) -> Self {
+    pub fn new(op: &Provider, client: &Client, claims: &TokenClaims, nonce: Option<&str>, iat: i64) -> Self {
         Self {
             iss: op.issuer().to_string(),
             sub: claims.account_id.clone(),
@@ -72,10 +66,7 @@ impl IdTokenClaims {
 
     /// Signs with the provider's key for `alg`.
     pub fn sign(&self, op: &Provider, alg: SigningAlg) -> Result<String, JoseError> {
-        let key = op
-            .keys()
-            .signing_key(alg)
-            .ok_or_else(|| JoseError::new(format!("no signing key for {alg}")))?;
+        let key = op.keys().signing_key(alg).ok_or_else(|| JoseError::new(format!("no signing key for {alg}")))?;
         jose::sign(self, "JWT", key.signer())
     }
 }

@@ -65,31 +65,12 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     let ttl = &op.config().ttl;
     let iat = now();
     let access_token = random_token();
-    let record = AccessToken {
-        claims: what.claims.clone(),
-        iat,
-        exp: iat + ttl.access_token as i64,
-    };
-    model::save(
-        op.storage(),
-        &access_token,
-        &record,
-        Duration::from_secs(ttl.access_token),
-    )
-    .await?;
+    let record = AccessToken { claims: what.claims.clone(), iat, exp: iat + ttl.access_token as i64 };
+    model::save(op.storage(), &access_token, &record, Duration::from_secs(ttl.access_token)).await?;
     let refresh_token = if what.refresh {
         let value = random_token();
-        let record = RefreshToken {
-            claims: what.claims.clone(),
-            iat,
-        };
-        model::save(
-            op.storage(),
-            &value,
-            &record,
-            Duration::from_secs(ttl.refresh_token),
-        )
-        .await?;
+        let record = RefreshToken { claims: what.claims.clone(), iat };
+        model::save(op.storage(), &value, &record, Duration::from_secs(ttl.refresh_token)).await?;
         Some(value)
     } else {
         None
@@ -97,11 +78,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     let id_token = if what.claims.has_scope("openid") {
         let claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), iat)
             .with_at_hash(what.client.id_token_alg(), &access_token);
-        Some(
-            claims
-                .sign(op, what.client.id_token_alg())
-                .map_err(OAuthError::server_error)?,
-        )
+        Some(claims.sign(op, what.client.id_token_alg()).map_err(OAuthError::server_error)?)
     } else {
         None
     };
