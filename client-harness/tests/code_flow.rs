@@ -32,7 +32,7 @@ async fn code_flow_with_pkce_refresh_and_userinfo(#[case] client: FixtureClient,
     assert!(claims.auth_time().is_some());
     assert!(claims.access_token_hash().is_some());
     let header_alg = tokens.id_token().unwrap().signing_alg().unwrap();
-    assert_eq!(serde_json::to_value(&header_alg).unwrap(), alg, "signed with the client's registered alg");
+    assert_eq!(serde_json::to_value(header_alg).unwrap(), alg, "signed with the client's registered alg");
     assert!(claims.email().is_none(), "OIDC Core §5.4: scope claims go to userinfo when an access token is issued");
 
     // Userinfo releases the consented scopes' claims.

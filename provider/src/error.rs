@@ -12,26 +12,47 @@ use std::io::Cursor;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    /// The request is missing, repeats or misuses a parameter (RFC 6749 §4.1.2.1, §5.2).
     InvalidRequest,
+    /// Client authentication failed (RFC 6749 §5.2).
     InvalidClient,
+    /// The grant (code, refresh token) is invalid, expired, revoked or another client's (RFC 6749 §5.2).
     InvalidGrant,
+    /// The client may not use this grant or response type (RFC 6749 §5.2).
     UnauthorizedClient,
+    /// The grant type is not supported (RFC 6749 §5.2).
     UnsupportedGrantType,
+    /// The response type is not supported (RFC 6749 §4.1.2.1).
     UnsupportedResponseType,
+    /// The scope is invalid or exceeds what was granted (RFC 6749 §5.2).
     InvalidScope,
+    /// The end-user or the server denied the request (RFC 6749 §4.1.2.1).
     AccessDenied,
+    /// An unexpected condition; details are logged, never sent (RFC 6749 §4.1.2.1).
     ServerError,
+    /// The server is overloaded or in maintenance (RFC 6749 §4.1.2.1).
     TemporarilyUnavailable,
+    /// The access token is invalid, expired or revoked (RFC 6750 §3.1).
     InvalidToken,
+    /// The access token lacks the needed scope (RFC 6750 §3.1).
     InsufficientScope,
+    /// `prompt=none` but the end-user must log in (OIDC Core §3.1.2.6).
     LoginRequired,
+    /// `prompt=none` but the end-user must consent (OIDC Core §3.1.2.6).
     ConsentRequired,
+    /// `prompt=none` but some other interaction is needed (OIDC Core §3.1.2.6).
     InteractionRequired,
+    /// `prompt=none` but the end-user must pick an account (OIDC Core §3.1.2.6).
     AccountSelectionRequired,
+    /// The `request_uri` is invalid or unreachable (OIDC Core §3.1.2.6).
     InvalidRequestUri,
+    /// The request object is invalid (OIDC Core §3.1.2.6).
     InvalidRequestObject,
+    /// The `request` parameter is not supported (OIDC Core §3.1.2.6).
     RequestNotSupported,
+    /// The `request_uri` parameter is not supported (OIDC Core §3.1.2.6).
     RequestUriNotSupported,
+    /// The `registration` parameter is not supported (OIDC Core §3.1.2.6).
     RegistrationNotSupported,
 }
 

@@ -5,6 +5,8 @@
 //! it on its own with [`Provider::rocket`] or mount it into your Rocket application with
 //! [`Provider::mount`].
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod authorization;
 pub mod clients;
@@ -26,6 +28,7 @@ use config::Config;
 use jose::SigningAlg;
 use keys::Keystore;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use storage::Adapter;
 
 /// Why the provider could not start. Each message names the file or setting at fault.
@@ -216,7 +219,15 @@ impl Provider {
     /// application's Rocket.
     pub fn mount(&self, rocket: rocket::Rocket<rocket::Build>, base: &str) -> rocket::Rocket<rocket::Build> {
         let base = if base.is_empty() { "/" } else { base };
-        rocket.manage(self.clone()).mount(base, endpoints::routes()).register(base, endpoints::catchers())
+        let purge_every = Duration::from_secs(self.config().storage_purge_interval);
+        rocket
+            .manage(self.clone())
+            .attach(storage::Purger::new(self.0.storage.clone(), purge_every))
+            .attach(security::cors::Cors::new(
+                endpoints::CORS_PATHS.iter().map(|p| format!("{}{p}", self.base_path())).collect(),
+            ))
+            .mount(base, endpoints::routes())
+            .register(base, endpoints::catchers())
     }
 
     /// A Rocket serving only this provider, on the configured address and port.

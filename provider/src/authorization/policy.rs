@@ -17,7 +17,7 @@ pub enum Decision {
     /// Send this response to the client.
     Issue(AuthorizationResponse),
     /// The end-user must act first.
-    Interact(Interaction),
+    Interact(Box<Interaction>),
 }
 
 /// Decides between issuing and interacting, given the session and what the current interaction
@@ -49,7 +49,7 @@ pub async fn decide(
                     .error(code, format!("{} required: {}", prompt.as_str(), reasons.join(", "))));
             }
             let interaction = start_interaction(op, request, interaction, prompt, reasons).await?;
-            Ok(Decision::Interact(interaction))
+            Ok(Decision::Interact(Box::new(interaction)))
         }
         (None, Some(session)) => {
             let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;

@@ -25,6 +25,8 @@ pub struct Config {
     pub port: u16,
     /// Storage: `sqlite:PATH` (embedded, durable) or `memory:` (tests; lost on exit).
     pub storage: String,
+    /// Seconds between deletions of expired records.
+    pub storage_purge_interval: u64,
     /// JSON file with an array of client metadata objects.
     pub clients_file: Option<PathBuf>,
     /// JSON file with an array of user accounts.
@@ -50,6 +52,7 @@ impl Default for Config {
             address: IpAddr::from([127, 0, 0, 1]),
             port: 3000,
             storage: "sqlite:data/provider.db".into(),
+            storage_purge_interval: 600,
             clients_file: None,
             users_file: None,
             profile: "basic".into(),

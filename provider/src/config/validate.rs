@@ -41,9 +41,10 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
         ("ttl.session", ttl.session),
         ("ttl.grant", ttl.grant),
         ("ttl.interaction", ttl.interaction),
+        ("storage_purge_interval", config.storage_purge_interval),
     ] {
         if value == 0 {
-            errors.push(ConfigError::new(key, "must be at least 1 second"));
+            errors.push(ConfigError::new(key, "must be at least 1 (seconds)"));
         }
     }
     if ttl.authorization_code > 600 {

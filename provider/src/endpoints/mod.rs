@@ -10,9 +10,19 @@ use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Request, catch};
 
+/// Paths (below the issuer's) that browser-based clients call with `fetch`, so they allow CORS.
+pub const CORS_PATHS: [&str; 5] =
+    ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/jwks", "/token", "/userinfo"];
+
+/// Answers CORS preflights with 204; the CORS fairing adds the headers on CORS paths only.
+#[rocket::options("/<_..>")]
+fn preflight() -> Status {
+    Status::NoContent
+}
+
 /// Every route of the provider.
 pub fn routes() -> Vec<rocket::Route> {
-    let mut routes = Vec::new();
+    let mut routes = rocket::routes![preflight];
     routes.extend(discovery::routes());
     routes.extend(jwks::routes());
     routes.extend(authorization::routes());

@@ -14,6 +14,19 @@ pub fn routes() -> Vec<Route> {
     rocket_routes![userinfo_get, userinfo_post]
 }
 
+/// A response that intermediaries must not cache: userinfo is personal data.
+#[derive(rocket::Responder)]
+pub struct NoStore<T> {
+    inner: T,
+    cache_control: rocket::http::Header<'static>,
+}
+
+impl<T> NoStore<T> {
+    fn new(inner: T) -> Self {
+        Self { inner, cache_control: rocket::http::Header::new("Cache-Control", "no-store") }
+    }
+}
+
 /// The bearer token of the `Authorization` header (RFC 6750 §2.1), if any.
 pub struct BearerHeader(Option<String>);
 
@@ -33,7 +46,7 @@ impl<'r> FromRequest<'r> for BearerHeader {
 }
 
 #[get("/userinfo")]
-async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<Json<Map<String, Value>>> {
+async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
     userinfo(op, bearer.0).await
 }
 
@@ -42,7 +55,7 @@ async fn userinfo_post(
     op: &State<Provider>,
     bearer: BearerHeader,
     form: Result<Params, OAuthError>,
-) -> OAuthResult<Json<Map<String, Value>>> {
+) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
     // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
     let body_token = form.ok().and_then(|mut f| f.take("access_token"));
     let token = match (bearer.0, body_token) {
@@ -54,7 +67,7 @@ async fn userinfo_post(
     userinfo(op, token).await
 }
 
-async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<Json<Map<String, Value>>> {
+async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
     // RFC 6750 §3.1: a request without a token gets a bare challenge and no error code.
     let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
     let access = model::find::<AccessToken>(op.storage(), &token)
@@ -69,5 +82,5 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<Json<Map<
         .find(&access.claims.account_id)
         .await
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
-    Ok(Json(account.claims_for_scopes(access.claims.scopes.iter().map(String::as_str))))
+    Ok(NoStore::new(Json(account.claims_for_scopes(access.claims.scopes.iter().map(String::as_str)))))
 }

@@ -1,6 +1,7 @@
 //! Cross-cutting request security: parameter parsing, randomness, hashing, cookies and CSRF.
 
 pub mod cookies;
+pub mod cors;
 pub mod params;
 
 use base64::Engine as _;

@@ -118,6 +118,16 @@ impl Adapter for MemoryAdapter {
         Ok(())
     }
 
+    async fn purge_expired(&self) -> Result<u64, StorageError> {
+        let now = now_ms();
+        let mut tables = self.tables()?;
+        let expired: Vec<Key> = tables.records.iter().filter(|(_, e)| !e.live(now)).map(|(k, _)| k.clone()).collect();
+        for key in &expired {
+            tables.remove(key);
+        }
+        Ok(expired.len() as u64)
+    }
+
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
         let mut tables = self.tables()?;
         let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();

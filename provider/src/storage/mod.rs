@@ -7,10 +7,12 @@
 //! Callers store opaque tokens under their SHA-256 (see `model`), never under the value itself.
 
 mod memory;
+mod purge;
 mod sqlite;
 pub mod testkit;
 
 pub use memory::MemoryAdapter;
+pub use purge::Purger;
 pub use sqlite::SqliteAdapter;
 
 use async_trait::async_trait;
@@ -96,6 +98,9 @@ pub trait Adapter: Send + Sync + 'static {
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError>;
     /// Removes every record, of every kind, that belongs to the grant.
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError>;
+    /// Deletes expired records, returning how many. Lookups ignore them regardless; this only
+    /// reclaims space, and runs periodically (see [`Purger`]).
+    async fn purge_expired(&self) -> Result<u64, StorageError>;
 }
 
 /// A parsed `storage` setting.

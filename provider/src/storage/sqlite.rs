@@ -72,16 +72,6 @@ impl SqliteAdapter {
         Ok(Self { pool })
     }
 
-    /// Deletes expired records (called periodically; `find` ignores them regardless).
-    pub async fn purge_expired(&self) -> Result<u64, StorageError> {
-        let done = sqlx::query("DELETE FROM records WHERE expires_at <= ?")
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(done.rows_affected())
-    }
-
     async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
         let row = sqlx::query(query)
             .bind(kind.as_str())
@@ -168,6 +158,15 @@ impl Adapter for SqliteAdapter {
         Ok(())
     }
 
+    async fn purge_expired(&self) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM records WHERE expires_at <= ?")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM records WHERE grant_id = ?").bind(grant_id).execute(&self.pool).await.map_err(err)?;
         Ok(())
@@ -196,17 +195,5 @@ mod tests {
         let second = SqliteAdapter::open(&path).await.unwrap();
         let found = second.find(Kind::RefreshToken, "h").await.unwrap().unwrap();
         assert_eq!(found.payload["a"], 1);
-    }
-
-    #[tokio::test]
-    async fn purge_removes_only_expired_records() {
-        let dir = tempfile::tempdir().unwrap();
-        let adapter = SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap();
-        let rec = Record::new(serde_json::json!({}));
-        adapter.upsert(Kind::AccessToken, "old", &rec, Some(Duration::from_millis(1))).await.unwrap();
-        adapter.upsert(Kind::AccessToken, "new", &rec, Some(Duration::from_secs(60))).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        assert_eq!(adapter.purge_expired().await.unwrap(), 1);
-        assert!(adapter.find(Kind::AccessToken, "new").await.unwrap().is_some());
     }
 }

@@ -107,6 +107,23 @@ pub async fn destroy_and_reset(store: Arc<dyn Adapter>) {
     assert!(!store.find(Kind::Interaction, "i").await.unwrap().unwrap().consumed, "upsert must reset consumed");
 }
 
+/// purge_expired deletes expired records, secondary keys included, and nothing live.
+pub async fn purge_removes_only_expired_records(store: Arc<dyn Adapter>) {
+    let old = Record { uid: Some("old-uid".into()), grant_id: Some("g".into()), ..record(None) };
+    store.upsert(Kind::Session, "old", &old, Some(Duration::from_millis(1))).await.unwrap();
+    store.upsert(Kind::Session, "new", &record(None), Some(Duration::from_secs(60))).await.unwrap();
+    store.upsert(Kind::Grant, "forever", &record(None), None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(store.purge_expired().await.unwrap(), 1);
+    assert!(store.find(Kind::Session, "new").await.unwrap().is_some());
+    assert!(store.find(Kind::Grant, "forever").await.unwrap().is_some());
+    // A new record may reuse the purged uid without colliding with leftovers.
+    let reuse = Record { uid: Some("old-uid".into()), ..record(None) };
+    store.upsert(Kind::Session, "fresh", &reuse, None).await.unwrap();
+    assert!(store.find_by_uid(Kind::Session, "old-uid").await.unwrap().is_some());
+    assert_eq!(store.purge_expired().await.unwrap(), 0);
+}
+
 /// Generates one `#[tokio::test]` per contract check for a backend.
 /// The argument is an expression (evaluated in an async context) giving an `Arc<dyn Adapter>`.
 #[macro_export]
@@ -114,7 +131,8 @@ macro_rules! adapter_contract_tests {
     ($make:expr) => {
         $crate::adapter_contract_tests!(@each $make;
             upsert_then_find, expired_records_are_never_returned, consume_is_atomic,
-            revoke_by_grant_id_removes_the_whole_grant, secondary_lookups, destroy_and_reset);
+            revoke_by_grant_id_removes_the_whole_grant, secondary_lookups, destroy_and_reset,
+            purge_removes_only_expired_records);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
