@@ -124,7 +124,9 @@ impl StorageUrl {
             }
             return Ok(Self::Sqlite(path.into()));
         }
-        Err(format!("unsupported storage {url:?}; expected sqlite:PATH or memory:"))
+        // Name only the scheme: the rest of a URL may hold a password.
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(format!("unsupported storage scheme {scheme:?}; expected sqlite:PATH or memory:"))
     }
 }
 

@@ -1,0 +1,88 @@
+//! The `provider` binary's commands, as an operator runs them.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn provider() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
+    // The host's OP_* variables must not leak into these checks.
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OP_")) {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
+    let out = provider()
+        .args(["check-config", "--port", "4444", "--storage", "postgres://op:hunter2@db.example/op"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // postgres is not a storage this build supports: the error names the key.
+    assert!(!out.status.success());
+    assert!(stderr.contains("storage:"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !stdout.contains("hunter2"), "the password leaked");
+
+    let out =
+        provider().args(["check-config", "--port", "4444"]).env("OP_ISSUER", "https://op.example").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("port = 4444"), "{stdout}");
+    assert!(stdout.contains("issuer = \"https://op.example\""), "environment overrides apply: {stdout}");
+    assert!(stdout.contains("[ttl]"), "{stdout}");
+}
+
+#[test]
+fn invalid_configuration_names_the_key_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("op.toml");
+    std::fs::write(&file, "issuer = \"http://op.example\"\n[ttl]\naccess_token = 0\n").unwrap();
+    let out = provider().args(["check-config", "--config"]).arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("issuer: must use https"), "{stderr}");
+    assert!(stderr.contains("ttl.access_token"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_bad_clients_file_naming_the_client_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let clients = dir.path().join("clients.json");
+    std::fs::write(
+        &clients,
+        r#"[{"client_id": "x", "client_secret": "0123456789abcdef", "redirect_uris": ["https://rp.example/cb#frag"]}]"#,
+    )
+    .unwrap();
+    let out = provider()
+        .args(["serve", "--storage", "memory:", "--port", "0", "--clients"])
+        .arg(&clients)
+        .arg("--keys")
+        .arg(dir.path().join("jwks.json"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("client \"x\": redirect_uris") && stderr.contains("fragment"), "{stderr}");
+}
+
+#[test]
+fn hash_password_reads_stdin_and_prints_an_argon2id_hash() {
+    let mut child = provider().arg("hash-password").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(
+        provider::accounts::verify_password("s3cret", hash.trim()),
+        "the trailing newline is not part of the password"
+    );
+}
+
+#[test]
+fn profiles_lists_the_compiled_in_profiles() {
+    let out = provider().arg("profiles").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(), ["basic"]);
+}

@@ -1,0 +1,25 @@
+//! Shared set-up for the provider's in-process tests.
+
+use provider::Provider;
+use provider::config::{ConfigSources, load};
+use std::path::PathBuf;
+
+/// The repository's fixtures folder.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// A provider on memory storage with the fixture clients, users and keys.
+pub async fn provider(issuer: &str) -> Provider {
+    let mut overrides = figment::value::Dict::new();
+    overrides.insert("issuer".into(), issuer.into());
+    overrides.insert("storage".into(), "memory:".into());
+    overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
+    overrides.insert("users_file".into(), fixtures().join("users.json").display().to_string().into());
+    let mut keys = figment::value::Dict::new();
+    keys.insert("file".into(), fixtures().join("keys/jwks.json").display().to_string().into());
+    keys.insert("generate".into(), false.into());
+    overrides.insert("keys".into(), keys.into());
+    let config = load(&ConfigSources { overrides, ..Default::default() }).expect("fixture config");
+    Provider::new(config).await.expect("provider")
+}
