@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test that needs no Docker engine: formatting, lints, and the whole test
+# suite (unit, in-process endpoint, client harness over real HTTP). This is the README's test
+# command and what .ci/run calls. Needs only a Rust toolchain and a C toolchain (build-essential):
+# OpenSSL is built from source by josekit's `vendored` feature and SQLite is bundled by sqlx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || { echo "ci/test.sh: '$1' is required ($2)" >&2; exit 2; }
+}
+need cargo "install Rust with rustup: https://rustup.rs"
+need cc "install a C toolchain, e.g. Debian's build-essential"
+need perl "OpenSSL's build needs perl (Debian: perl)"
+need make "OpenSSL's build needs make (Debian: build-essential)"
+
+# Components the default rustup profile has; a minimal profile may lack them.
+for component in rustfmt clippy; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        rustup component add "$component"
+    fi
+done
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+# Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
+cargo test --workspace --locked
