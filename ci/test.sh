@@ -30,3 +30,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 # Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
 cargo test --workspace --locked
+
+echo "== interop: a certified RP library from another ecosystem"
+ci/interop.sh

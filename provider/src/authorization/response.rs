@@ -171,7 +171,8 @@ pub fn html_response(status: Status, html: String) -> response::Builder<'static>
         .status(status)
         .header(ContentType::HTML)
         .header(Header::new("Cache-Control", "no-store"))
-        .header(Header::new("X-Frame-Options", "DENY"))
+        // Never framed (clickjacking). CSP rather than X-Frame-Options, which Rocket's Shield owns.
+        .header(Header::new("Content-Security-Policy", "frame-ancestors 'none'"))
         .sized_body(html.len(), Cursor::new(html));
     builder
 }

@@ -23,6 +23,12 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Whether authenticating this way satisfies the registered `token_endpoint_auth_method`.
+    pub fn satisfies(self, registered: &str, strict: bool) -> bool {
+        let shared_secret = |m: &str| m == "client_secret_basic" || m == "client_secret_post";
+        registered == self.as_str() || (!strict && shared_secret(registered) && shared_secret(self.as_str()))
+    }
+
     /// The `token_endpoint_auth_method` name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,7 +68,8 @@ impl<'r> FromData<'r> for ClientRequest {
             ));
         };
         let authorization = req.headers().get_one("Authorization");
-        match authenticate(provider.clients(), authorization, &mut params) {
+        let strict = provider.config().strict_client_auth_method;
+        match authenticate(provider.clients(), authorization, &mut params, strict) {
             Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
             Err(e) => data::Outcome::Error((e.code.status(), e)),
         }
@@ -70,10 +77,14 @@ impl<'r> FromData<'r> for ClientRequest {
 }
 
 /// Authenticates the client of a form request from its `Authorization` header and body.
+/// With `strict`, the method must be exactly the registered one; otherwise the two shared-secret
+/// methods stand in for each other (same secret, same strength), as many RP libraries pick one
+/// by default without asking.
 pub fn authenticate(
     registry: &ClientRegistry,
     authorization: Option<&str>,
     params: &mut Params,
+    strict: bool,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
     let basic = authorization.and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")));
@@ -101,7 +112,7 @@ pub fn authenticate(
         }
     };
     let client = registry.get(&client_id).ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
-    if client.token_endpoint_auth_method != method.as_str() {
+    if !method.satisfies(&client.token_endpoint_auth_method, strict) {
         return Err(OAuthError::invalid_client(format!(
             "the client is registered for {}, not {}",
             client.token_endpoint_auth_method,
@@ -158,8 +169,12 @@ mod tests {
     }
 
     fn auth(header: Option<&str>, body: &str) -> Result<AuthMethod, ErrorCode> {
+        auth_with(header, body, true)
+    }
+
+    fn auth_with(header: Option<&str>, body: &str, strict: bool) -> Result<AuthMethod, ErrorCode> {
         let mut params = Params::parse(body);
-        authenticate(&registry(), header, &mut params).map(|(_, m)| m).map_err(|e| e.code)
+        authenticate(&registry(), header, &mut params, strict).map(|(_, m)| m).map_err(|e| e.code)
     }
 
     #[test]
@@ -189,6 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn shared_secret_methods_stand_in_for_each_other_unless_strict() {
+        let header = basic("post", "0123456789abcdef");
+        assert_eq!(auth_with(Some(&header), "", false), Ok(AuthMethod::ClientSecretBasic));
+        assert_eq!(
+            auth_with(None, "client_id=conf&client_secret=a secret: with%2520odd chars", false),
+            Ok(AuthMethod::ClientSecretPost)
+        );
+        // Never from a secret method to none, or the other way.
+        assert_eq!(auth_with(None, "client_id=conf", false), Err(ErrorCode::InvalidClient));
+        assert_eq!(auth_with(None, "client_id=pub&client_secret=x", false), Err(ErrorCode::InvalidClient));
+        // A wrong secret stays wrong.
+        assert_eq!(auth_with(Some(&basic("post", "wrong")), "", false), Err(ErrorCode::InvalidClient));
+    }
+
+    #[test]
     fn two_methods_at_once_are_invalid_request() {
         let header = basic("conf", "a secret: with%20odd chars");
         assert_eq!(auth(Some(&header), "client_secret=x"), Err(ErrorCode::InvalidRequest));
@@ -204,7 +234,7 @@ mod tests {
     #[test]
     fn credentials_are_removed_from_params() {
         let mut params = Params::parse("client_id=post&client_secret=0123456789abcdef&code=x");
-        authenticate(&registry(), None, &mut params).unwrap();
+        authenticate(&registry(), None, &mut params, true).unwrap();
         assert_eq!(params.get("client_secret"), None);
         assert_eq!(params.get("code"), Some("x"));
     }

@@ -39,6 +39,9 @@ pub struct Config {
     pub ttl: TtlConfig,
     /// PKCE policy.
     pub pkce: PkceConfig,
+    /// Require exactly the registered `token_endpoint_auth_method`. Off: `client_secret_basic` and
+    /// `client_secret_post` stand in for each other (same secret). FAPI profiles turn it on.
+    pub strict_client_auth_method: bool,
     /// The `acr` value of a password login, also published in `acr_values_supported`.
     pub acr: String,
     /// Log format and level.
@@ -59,6 +62,7 @@ impl Default for Config {
             keys: KeysConfig::default(),
             ttl: TtlConfig::default(),
             pkce: PkceConfig::default(),
+            strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
             log: LogConfig::default(),
         }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Cross-ecosystem check: the certified Node.js relying party library `openid-client` drives the
+# provider as a new user would, with its own clients and users files given on the command line:
+# discovery, code flow with PKCE, ID token validation, userinfo, refresh and its rotation, code
+# reuse, a wrong verifier, a wrong secret, a public client without PKCE, an unregistered
+# redirect_uri, prompt=none, form_post, and refresh after a restart on the same SQLite file.
+# Needs Node.js >= 20 and npm; without them it says it skipped, and why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "interop: skipped: Node.js and npm are not installed (Debian: apt-get install nodejs npm)"
+    exit 0
+fi
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    echo "interop: skipped: openid-client 6 needs Node.js 20 or newer, found $(node --version)"
+    exit 0
+fi
+
+dir=client-harness/interop/openid-client
+(cd "$dir" && npm ci --no-audit --no-fund --silent)
+cargo build --locked -q -p provider
+root="$PWD"
+bin="$root/target/debug/provider"
+
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# A users file of its own, with a hash made by the provider's own command.
+hash=$(printf '%s' 'pw-of-carol' | "$bin" hash-password)
+cat > "$work/users.json" <<JSON
+[{"sub": "carol-1", "username": "carol", "password_hash": "$hash", "email": "carol@example.org", "email_verified": true, "name": "Carol"}]
+JSON
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+issuer="http://127.0.0.1:$port"
+
+start() {
+    (cd "$work" && exec "$bin" serve --port "$port" --issuer "$issuer" \
+        --clients "$root/$dir/clients.json" --users "$work/users.json" >>"$work/provider.log" 2>&1) &
+    pid=$!
+    for _ in $(seq 1 100); do
+        curl -sf "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return 0
+        node -e "fetch('$issuer/jwks').then(()=>process.exit(0),()=>process.exit(1))" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "interop: the provider did not start:"; cat "$work/provider.log"; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+
+start
+(cd "$dir" && ISSUER="$issuer" STATE_FILE="$work/refresh-token.txt" node rp.mjs)
+stop
+start
+(cd "$dir" && ISSUER="$issuer" STATE_FILE="$work/refresh-token.txt" node rp.mjs --after-restart)
