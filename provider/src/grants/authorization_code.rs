@@ -1,9 +1,10 @@
 //! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6).
 
+use super::credential;
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::{OAuthError, OAuthResult};
-use crate::model::{self, AuthorizationCode};
+use crate::model::AuthorizationCode;
 use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse};
 
@@ -15,33 +16,12 @@ pub async fn exchange(
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
-    let found = model::find::<AuthorizationCode>(op.storage(), code)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_grant("the code is invalid or expired"))?;
-    let record = found.model;
-    if record.claims.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the code was issued to another client"));
-    }
-    if found.consumed {
-        return Err(replayed(op, &record).await);
-    }
+    let record: AuthorizationCode = credential::load(op, code, client).await?;
     check_redirect_uri(client, &record, redirect_uri)?;
     check_pkce(&record, code_verifier)?;
-    // Atomic: of two concurrent exchanges exactly one gets here with `true`.
-    if !model::consume::<AuthorizationCode>(op.storage(), code).await? {
-        return Err(replayed(op, &record).await);
-    }
+    credential::spend(op, code, &record).await?;
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
     tokens::issue(op, Issue { client, claims: record.claims, nonce: record.nonce, refresh }).await
-}
-
-/// RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
-async fn replayed(op: &Provider, record: &AuthorizationCode) -> OAuthError {
-    if let Err(e) = op.storage().revoke_by_grant_id(&record.claims.grant_id).await {
-        return OAuthError::server_error(e);
-    }
-    tracing::warn!(client_id = %record.claims.client_id, "authorization code replayed; grant revoked");
-    OAuthError::invalid_grant("the code has already been used")
 }
 
 /// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.

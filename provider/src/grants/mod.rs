@@ -1,6 +1,7 @@
 //! The token endpoint's grants: a closed set, parsed into an enum so dispatch is exhaustive.
 
 mod authorization_code;
+mod credential;
 mod refresh_token;
 
 use crate::Provider;

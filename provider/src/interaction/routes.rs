@@ -71,8 +71,16 @@ async fn bound(
     Ok(interaction)
 }
 
-fn form_or_page(form: Result<Params, OAuthError>) -> Result<Params, Answer> {
-    form.map_err(|e| problem(Status::BadRequest, e.code, &e.description))
+/// A form POST to an interaction: a readable form, from the bound browser, with the CSRF token.
+async fn bound_form(
+    op: &Provider,
+    uid: &str,
+    jar: &CookieJar<'_>,
+    form: Result<Params, OAuthError>,
+) -> Result<(Params, Interaction), Answer> {
+    let form = form.map_err(|e| problem(Status::BadRequest, e.code, &e.description))?;
+    let interaction = bound(op, uid, jar, Some(form.get("csrf"))).await?;
+    Ok((form, interaction))
 }
 
 fn client_name(op: &Provider, interaction: &Interaction) -> String {
@@ -98,12 +106,8 @@ async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
 
 #[post("/interaction/<uid>/login", data = "<form>")]
 async fn login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
-    let form = match form_or_page(form) {
-        Ok(f) => f,
-        Err(answer) => return answer,
-    };
-    let mut interaction = match bound(op, uid, jar, Some(form.get("csrf"))).await {
-        Ok(i) => i,
+    let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
+        Ok(bound) => bound,
         Err(answer) => return answer,
     };
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
@@ -128,12 +132,8 @@ async fn login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Resul
 
 #[post("/interaction/<uid>/consent", data = "<form>")]
 async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
-    let form = match form_or_page(form) {
-        Ok(f) => f,
-        Err(answer) => return answer,
-    };
-    let mut interaction = match bound(op, uid, jar, Some(form.get("csrf"))).await {
-        Ok(i) => i,
+    let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
+        Ok(bound) => bound,
         Err(answer) => return answer,
     };
     if interaction.prompt != Prompt::Consent {
