@@ -9,6 +9,7 @@
 mod memory;
 mod purge;
 mod sqlite;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
 pub use memory::MemoryAdapter;
