@@ -22,10 +22,15 @@ pub struct Started {
     pub verifier: Option<PkceCodeVerifier>,
 }
 
-/// Builds an authorization request for `scopes` (besides `openid`), with PKCE if asked.
+/// Builds a code flow request for `scopes` (besides `openid`), with PKCE if asked.
 pub fn start(rp: &Rp, scopes: &[&str], pkce: bool) -> Started {
-    let mut request =
-        rp.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+    start_flow(rp, CoreAuthenticationFlow::AuthorizationCode, scopes, pkce)
+}
+
+/// Builds a request for any flow: code, implicit (`Implicit(with_token)`) or hybrid
+/// (`Hybrid(response types)`).
+pub fn start_flow(rp: &Rp, flow: CoreAuthenticationFlow, scopes: &[&str], pkce: bool) -> Started {
+    let mut request = rp.authorize_url(flow, CsrfToken::new_random, Nonce::new_random);
     for scope in scopes {
         request = request.add_scope(Scope::new(scope.to_string()));
     }
@@ -88,6 +93,45 @@ pub fn verify_id_token(rp: &Rp, response: &CoreTokenResponse, nonce: &Nonce) -> 
         let actual =
             openidconnect::AccessTokenHash::from_token(response.access_token(), alg, key).expect("at_hash computes");
         assert_eq!(&actual, expected, "at_hash does not match the access token");
+    }
+    claims
+}
+
+/// Validates an ID token from the authorization response, with its `c_hash` and `at_hash`
+/// checked against the code and access token that came with it (OIDC Core §3.3.2.12).
+pub fn verify_front_channel_id_token(
+    rp: &Rp,
+    id_token: &str,
+    nonce: &Nonce,
+    code: Option<&str>,
+    access_token: Option<&str>,
+) -> CoreIdTokenClaims {
+    let id_token: openidconnect::core::CoreIdToken = id_token.parse().expect("an ID token");
+    let verifier = rp.id_token_verifier().set_allowed_algs(vec![
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        CoreJwsSigningAlgorithm::EdDsa,
+    ]);
+    let claims = id_token.claims(&verifier, nonce).expect("a valid ID token").clone();
+    let alg = id_token.signing_alg().expect("signing alg");
+    let key = id_token.signing_key(&verifier).expect("signing key");
+    match code {
+        Some(code) => {
+            let expected =
+                openidconnect::AuthorizationCodeHash::from_code(&AuthorizationCode::new(code.into()), alg, key)
+                    .expect("c_hash computes");
+            assert_eq!(claims.code_hash(), Some(&expected), "c_hash must match the code");
+        }
+        None => assert!(claims.code_hash().is_none(), "no c_hash without a code"),
+    }
+    match access_token {
+        Some(token) => {
+            let expected = openidconnect::AccessTokenHash::from_token(&AccessToken::new(token.into()), alg, key)
+                .expect("at_hash computes");
+            assert_eq!(claims.access_token_hash(), Some(&expected), "at_hash must match the access token");
+        }
+        None => assert!(claims.access_token_hash().is_none(), "no at_hash without an access token"),
     }
     claims
 }

@@ -55,6 +55,21 @@ pub const NATIVE: FixtureClient = FixtureClient {
     redirect_uri: "http://127.0.0.1:8080/callback",
 };
 
+/// `rp-implicit`: `id_token` and `id_token token`, PS256 ID tokens.
+pub const IMPLICIT: FixtureClient = FixtureClient {
+    id: "rp-implicit",
+    secret: Some("rp-implicit-secret-0123456789"),
+    auth: AuthStyle::Basic,
+    redirect_uri: "https://rp.example.com/callback",
+};
+/// `rp-hybrid`: `code` and the three hybrid response types, ES256 ID tokens.
+pub const HYBRID: FixtureClient = FixtureClient {
+    id: "rp-hybrid",
+    secret: Some("rp-hybrid-secret-0123456789"),
+    auth: AuthStyle::Basic,
+    redirect_uri: "https://rp.example.com/callback",
+};
+
 /// Discovers the provider's metadata.
 pub async fn discover(issuer: &str) -> CoreProviderMetadata {
     let http = crate::http::oidc(crate::http::client(false));

@@ -7,7 +7,7 @@ use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::ErrorCode;
-use crate::model::{self, AuthorizationCode, Grant, Interaction, InteractionResult, Prompt, Session, TokenClaims};
+use crate::model::{self, Grant, Interaction, InteractionResult, Prompt, Session};
 use crate::security::{now, random_token};
 use std::time::Duration;
 
@@ -53,7 +53,7 @@ pub async fn decide(
         }
         (None, Some(session)) => {
             let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
-            let response = issue_code(op, &request, &session, &grant).await?;
+            let response = super::issue::issue(op, client, &request, &session, &grant).await?;
             if let Some(done) = interaction {
                 model::destroy::<Interaction>(op.storage(), &done.uid).await?;
             }
@@ -140,34 +140,6 @@ async fn start_interaction(
     Ok(interaction)
 }
 
-/// Issues an authorization code (RFC 6749 §4.1.2), single-use and stored only as a hash.
-async fn issue_code(
-    op: &Provider,
-    request: &AuthorizationRequest,
-    session: &Session,
-    grant: &Grant,
-) -> Result<AuthorizationResponse, AuthorizationError> {
-    let code = random_token();
-    let record = AuthorizationCode {
-        claims: TokenClaims {
-            client_id: request.client_id.clone(),
-            account_id: session.account_id.clone(),
-            scopes: request.scopes.clone(),
-            grant_id: grant.id.clone(),
-            sid: Some(session.sid.clone()),
-            auth_time: session.auth_time,
-            acr: session.acr.clone(),
-            amr: session.amr.clone(),
-        },
-        redirect_uri: request.target.redirect_uri.clone(),
-        nonce: request.nonce.clone(),
-        code_challenge: request.code_challenge.clone(),
-    };
-    let ttl = Duration::from_secs(op.config().ttl.authorization_code);
-    model::save(op.storage(), &code, &record, ttl).await?;
-    Ok(request.target.respond(vec![("code".into(), code)]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,7 +156,7 @@ mod tests {
                 issuer: "https://op.example".into(),
             },
             client_id: "c".into(),
-            response_type: "code".into(),
+            response_type: crate::authorization::ResponseType::parse("code").unwrap(),
             scopes: vec!["openid".into(), "email".into()],
             nonce: None,
             code_challenge: None,

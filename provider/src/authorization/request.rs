@@ -1,6 +1,7 @@
 //! The authorization request: each check a named step, in the order the specs need them.
 
 use super::response::{AuthorizationError, ResponseMode, ResponseTarget};
+use super::response_type::ResponseType;
 use crate::Provider;
 use crate::clients::Client;
 use crate::config::PkceRequired;
@@ -34,7 +35,7 @@ pub struct AuthorizationRequest {
     /// The client.
     pub client_id: String,
     /// `response_type`.
-    pub response_type: String,
+    pub response_type: ResponseType,
     /// The scopes asked for that the provider supports and the client may have, in request order.
     pub scopes: Vec<String>,
     /// `nonce`, echoed in the ID token.
@@ -126,6 +127,8 @@ pub fn validate(
     let fail = |code: ErrorCode, description: String| target.error(code, description);
     params.reject_repeated().map_err(|e| fail(e.code, e.description))?;
     let response_type = check_response_type(client, params).map_err(|(c, d)| fail(c, d))?;
+    check_response_mode(&target, response_type)?;
+    let nonce = check_nonce(params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let scopes = check_scope(client, params);
     let is_openid = scopes.iter().any(|s| s == "openid");
     if is_openid && params.get("redirect_uri").is_none() {
@@ -140,7 +143,7 @@ pub fn validate(
         client_id: client.client_id.clone(),
         response_type,
         scopes,
-        nonce: params.get("nonce").map(String::from),
+        nonce,
         code_challenge,
         prompt,
         max_age,
@@ -149,19 +152,36 @@ pub fn validate(
 }
 
 /// Step: `response_type` supported by the build and registered by the client.
-fn check_response_type(client: &Client, params: &Params) -> Result<String, (ErrorCode, String)> {
-    let response_type =
-        params.get("response_type").ok_or((ErrorCode::InvalidRequest, "missing response_type".to_string()))?;
-    if !crate::clients::RESPONSE_TYPES.contains(&response_type) {
-        return Err((ErrorCode::UnsupportedResponseType, format!("unsupported response_type {response_type}")));
-    }
-    if !client.response_types.iter().any(|r| r == response_type) {
+fn check_response_type(client: &Client, params: &Params) -> Result<ResponseType, (ErrorCode, String)> {
+    let value = params.get("response_type").ok_or((ErrorCode::InvalidRequest, "missing response_type".to_string()))?;
+    let response_type = ResponseType::parse(value)
+        .ok_or_else(|| (ErrorCode::UnsupportedResponseType, format!("unsupported response_type {value}")))?;
+    if !client.allows_response_type(response_type) {
         return Err((
             ErrorCode::UnauthorizedClient,
-            format!("response_type {response_type} is not registered for this client"),
+            format!("response_type {value} is not registered for this client"),
         ));
     }
-    Ok(response_type.to_string())
+    Ok(response_type)
+}
+
+/// Step: the response mode fits the response type. Multiple Response Types §5: tokens are never
+/// put in the query; the error goes out in the type's default mode (the fragment) instead.
+fn check_response_mode(target: &ResponseTarget, response_type: ResponseType) -> Result<(), AuthorizationError> {
+    if target.mode == ResponseMode::Query && response_type.returns_tokens() {
+        let fallback = ResponseTarget { mode: ResponseMode::Fragment, ..target.clone() };
+        return Err(fallback.error(ErrorCode::InvalidRequest, "response_mode=query cannot carry tokens"));
+    }
+    Ok(())
+}
+
+/// Step: `nonce` is required whenever the authorization endpoint returns an ID token
+/// (OIDC Core §3.2.2.1, §3.3.2.11).
+fn check_nonce(params: &Params, response_type: ResponseType) -> Result<Option<String>, String> {
+    match params.get("nonce") {
+        None if response_type.id_token => Err("nonce is required when an ID token is returned".into()),
+        nonce => Ok(nonce.map(String::from)),
+    }
 }
 
 /// Step: scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a

@@ -1,5 +1,6 @@
 //! Client metadata and its validation.
 
+use crate::authorization::ResponseType;
 use crate::jose::SigningAlg;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -88,10 +89,9 @@ impl std::error::Error for ClientError {}
 
 /// Authentication methods this build supports at the token endpoint.
 pub const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
-/// Grant types this build supports.
+/// Grant types this build supports at the token endpoint (`implicit` exists only at the
+/// authorization endpoint, and is published beside these).
 pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
-/// Response types this build supports.
-pub const RESPONSE_TYPES: [&str; 1] = ["code"];
 
 impl Client {
     /// Validates the metadata, returning the client unchanged if it is consistent.
@@ -122,25 +122,40 @@ impl Client {
             _ => {}
         }
         for grant in &self.grant_types {
-            if !GRANT_TYPES.contains(&grant.as_str()) {
+            if !GRANT_TYPES.contains(&grant.as_str()) && grant != "implicit" {
                 return Err(err("grant_types", format!("{grant:?} is not supported")));
             }
         }
-        for response_type in &self.response_types {
-            if !RESPONSE_TYPES.contains(&response_type.as_str()) {
-                return Err(err("response_types", format!("{response_type:?} is not supported")));
+        let response_types = self.parsed_response_types().map_err(|m| err("response_types", m))?;
+        // RFC 7591 §2.1: a code needs authorization_code; a front-channel token needs implicit;
+        // and a grant type with no response type using it is a registration mistake.
+        for (grant, used) in [
+            ("authorization_code", response_types.iter().any(|rt| rt.code)),
+            ("implicit", response_types.iter().any(|rt| rt.returns_tokens())),
+        ] {
+            if used != self.allows_grant(grant) {
+                return Err(err(
+                    "grant_types",
+                    format!("{grant} and the response types that use it must be registered together (RFC 7591 §2.1)"),
+                ));
             }
         }
-        // RFC 7591 §2.1: response type "code" goes with grant type "authorization_code".
-        let uses_code = self.response_types.iter().any(|r| r == "code");
-        if uses_code != self.grant_types.iter().any(|g| g == "authorization_code") {
-            return Err(err(
-                "grant_types",
-                "authorization_code and response type code must be registered together (RFC 7591 §2.1)".into(),
-            ));
+        if !response_types.is_empty() && self.redirect_uris.is_empty() {
+            return Err(err("redirect_uris", "at least one is required for the authorization endpoint".into()));
         }
-        if uses_code && self.redirect_uris.is_empty() {
-            return Err(err("redirect_uris", "at least one is required for the authorization code flow".into()));
+        if self.allows_grant("implicit") && self.application_type == "web" {
+            // OIDC Registration §2: web clients using implicit register https URIs, not localhost.
+            for uri in &self.redirect_uris {
+                let url = url::Url::parse(uri).ok();
+                let https = url.as_ref().is_some_and(|u| u.scheme() == "https");
+                let localhost = url.as_ref().and_then(|u| u.host_str()).is_some_and(|h| h == "localhost");
+                if !https || localhost {
+                    return Err(err(
+                        "redirect_uris",
+                        format!("{uri:?}: a web client using implicit must use https and not localhost"),
+                    ));
+                }
+            }
         }
         for uri in self.redirect_uris.iter().chain(&self.post_logout_redirect_uris) {
             check_redirect_uri(uri).map_err(|m| err("redirect_uris", format!("{uri:?} {m}")))?;
@@ -154,6 +169,19 @@ impl Client {
             return Err(err("application_type", "must be web or native".into()));
         }
         Ok(self)
+    }
+
+    /// The registered response types, parsed.
+    pub fn parsed_response_types(&self) -> Result<Vec<ResponseType>, String> {
+        self.response_types
+            .iter()
+            .map(|value| ResponseType::parse(value).ok_or_else(|| format!("{value:?} is not supported")))
+            .collect()
+    }
+
+    /// Whether the client registered this response type (in any member order).
+    pub fn allows_response_type(&self, response_type: ResponseType) -> bool {
+        self.response_types.iter().any(|r| ResponseType::parse(r) == Some(response_type))
     }
 
     /// Whether this is a public client (no authentication at the token endpoint).
@@ -226,6 +254,30 @@ mod tests {
             v[k] = val.clone();
         }
         assert_eq!(parse(v).unwrap_err().field, field);
+    }
+
+    #[test]
+    fn implicit_web_clients_need_https_redirects() {
+        let implicit = json!({"client_id": "i", "client_secret": "0123456789abcdef",
+            "grant_types": ["implicit"], "response_types": ["id_token token"],
+            "redirect_uris": ["https://rp.example/cb"]});
+        assert!(parse(implicit.clone()).is_ok());
+        let mut local = implicit.clone();
+        local["redirect_uris"] = json!(["http://localhost/cb"]);
+        assert_eq!(parse(local).unwrap_err().field, "redirect_uris");
+        let mut no_grant = implicit;
+        no_grant["grant_types"] = json!(["authorization_code"]);
+        assert_eq!(parse(no_grant).unwrap_err().field, "grant_types");
+    }
+
+    #[test]
+    fn hybrid_needs_both_grant_types() {
+        let hybrid = json!({"client_id": "h", "client_secret": "0123456789abcdef",
+            "grant_types": ["authorization_code", "implicit"], "response_types": ["code id_token", "code"],
+            "redirect_uris": ["https://rp.example/cb"]});
+        let client = parse(hybrid).unwrap();
+        assert!(client.allows_response_type(ResponseType::parse("id_token code").unwrap()));
+        assert!(!client.allows_response_type(ResponseType::parse("id_token").unwrap()));
     }
 
     #[test]

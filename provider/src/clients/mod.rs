@@ -4,7 +4,7 @@ mod auth;
 mod metadata;
 
 pub use auth::{AuthMethod, ClientRequest, authenticate};
-pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES, RESPONSE_TYPES};
+pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -4,8 +4,9 @@
 use crate::Provider;
 use crate::accounts::supported_claims;
 use crate::authorization::ResponseMode;
+use crate::authorization::ResponseType;
 use crate::authorization::SUPPORTED_SCOPES;
-use crate::clients::{AUTH_METHODS, GRANT_TYPES, RESPONSE_TYPES};
+use crate::clients::{AUTH_METHODS, GRANT_TYPES};
 use rocket::http::ContentType;
 use rocket::{Route, State, get, routes as rocket_routes};
 use serde_json::{Value, json};
@@ -25,9 +26,9 @@ pub fn document(op: &Provider) -> Value {
         "userinfo_endpoint": op.endpoint("/userinfo"),
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": SUPPORTED_SCOPES,
-        "response_types_supported": RESPONSE_TYPES,
+        "response_types_supported": ResponseType::SUPPORTED,
         "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
-        "grant_types_supported": GRANT_TYPES,
+        "grant_types_supported": GRANT_TYPES.iter().chain(&["implicit"]).collect::<Vec<_>>(),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

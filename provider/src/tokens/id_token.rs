@@ -34,9 +34,15 @@ pub struct IdTokenClaims {
     /// Session id (Front- / Back-Channel Logout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// Access token hash (OIDC Core §3.1.3.6).
+    /// Access token hash (OIDC Core §3.1.3.6, §3.3.2.11).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
+    /// Code hash (OIDC Core §3.3.2.11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c_hash: Option<String>,
+    /// End-user claims released into the ID token.
+    #[serde(flatten)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl IdTokenClaims {
@@ -55,13 +61,19 @@ impl IdTokenClaims {
             azp: client.client_id.clone(),
             sid: claims.sid.clone(),
             at_hash: None,
+            c_hash: None,
+            claims: serde_json::Map::new(),
         }
     }
 
-    /// Adds `at_hash` for the access token issued alongside.
-    pub fn with_at_hash(mut self, alg: SigningAlg, access_token: &str) -> Self {
-        self.at_hash = Some(alg.half_hash(access_token));
-        self
+    /// Adds the end-user claims the granted scopes release (for ID tokens issued without an
+    /// access token, OIDC Core §5.4).
+    pub async fn add_scope_claims(&mut self, op: &Provider, claims: &TokenClaims) {
+        if let Some(account) = op.accounts().find(&claims.account_id).await {
+            let mut released = account.claims_for_scopes(claims.scopes.iter().map(String::as_str));
+            released.remove("sub");
+            self.claims.extend(released);
+        }
     }
 
     /// Signs with the provider's key for `alg`.

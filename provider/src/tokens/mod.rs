@@ -60,32 +60,39 @@ pub struct Issue<'a> {
     pub refresh: bool,
 }
 
+/// Stores an opaque access token; returns its value and lifetime in seconds.
+pub async fn store_access_token(op: &Provider, claims: &TokenClaims) -> OAuthResult<(String, u64)> {
+    let lifetime = op.config().ttl.access_token;
+    let iat = now();
+    let value = random_token();
+    let record = AccessToken { claims: claims.clone(), iat, exp: iat + lifetime as i64 };
+    model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
+    Ok((value, lifetime))
+}
+
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
-    let ttl = &op.config().ttl;
-    let iat = now();
-    let access_token = random_token();
-    let record = AccessToken { claims: what.claims.clone(), iat, exp: iat + ttl.access_token as i64 };
-    model::save(op.storage(), &access_token, &record, Duration::from_secs(ttl.access_token)).await?;
+    let (access_token, expires_in) = store_access_token(op, &what.claims).await?;
     let refresh_token = if what.refresh {
         let value = random_token();
-        let record = RefreshToken { claims: what.claims.clone(), iat };
-        model::save(op.storage(), &value, &record, Duration::from_secs(ttl.refresh_token)).await?;
+        let record = RefreshToken { claims: what.claims.clone(), iat: now() };
+        model::save(op.storage(), &value, &record, Duration::from_secs(op.config().ttl.refresh_token)).await?;
         Some(value)
     } else {
         None
     };
     let id_token = if what.claims.has_scope("openid") {
-        let claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), iat)
-            .with_at_hash(what.client.id_token_alg(), &access_token);
-        Some(claims.sign(op, what.client.id_token_alg()).map_err(OAuthError::server_error)?)
+        let alg = what.client.id_token_alg();
+        let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
+        claims.at_hash = Some(alg.half_hash(&access_token));
+        Some(claims.sign(op, alg).map_err(OAuthError::server_error)?)
     } else {
         None
     };
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: ttl.access_token,
+        expires_in,
         refresh_token,
         id_token,
         scope: what.claims.scopes.join(" "),

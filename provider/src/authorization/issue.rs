@@ -1,0 +1,87 @@
+//! Issuing the authorization response: a code, an access token and/or an ID token, as the
+//! response type asks (OIDC Core §3.1.2.5, §3.2.2.5, §3.3.2.5).
+
+use super::request::AuthorizationRequest;
+use super::response::{AuthorizationError, AuthorizationResponse};
+use crate::Provider;
+use crate::clients::Client;
+use crate::error::ErrorCode;
+use crate::model::{self, AuthorizationCode, Grant, Session, TokenClaims};
+use crate::security::{now, random_token};
+use crate::tokens::{self, IdTokenClaims};
+use std::time::Duration;
+
+/// Issues what the request's response type asks for and builds the response.
+pub async fn issue(
+    op: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: &Session,
+    grant: &Grant,
+) -> Result<AuthorizationResponse, AuthorizationError> {
+    let claims = TokenClaims {
+        client_id: request.client_id.clone(),
+        account_id: session.account_id.clone(),
+        scopes: request.scopes.clone(),
+        grant_id: grant.id.clone(),
+        sid: Some(session.sid.clone()),
+        auth_time: session.auth_time,
+        acr: session.acr.clone(),
+        amr: session.amr.clone(),
+    };
+    let rt = request.response_type;
+    let mut params = Vec::new();
+    let code = if rt.code { Some(issue_code(op, request, &claims).await?) } else { None };
+    let access_token = if rt.token {
+        let (value, expires_in) = tokens::store_access_token(op, &claims).await.map_err(server_error)?;
+        params.push(("access_token".into(), value.clone()));
+        params.push(("token_type".into(), "Bearer".into()));
+        params.push(("expires_in".into(), expires_in.to_string()));
+        Some(value)
+    } else {
+        None
+    };
+    if rt.id_token {
+        let alg = client.id_token_alg();
+        let mut id_token = IdTokenClaims::new(op, client, &claims, request.nonce.as_deref(), now());
+        if let Some(code) = &code {
+            id_token.c_hash = Some(alg.half_hash(code));
+        }
+        match &access_token {
+            Some(token) => id_token.at_hash = Some(alg.half_hash(token)),
+            // OIDC Core §5.4: with no access token to reach userinfo, scope claims go in the ID token.
+            None => id_token.add_scope_claims(op, &claims).await,
+        }
+        params.push(("id_token".into(), id_token.sign(op, alg).map_err(server_error)?));
+    }
+    if let Some(code) = code {
+        params.insert(0, ("code".into(), code));
+    }
+    Ok(request.target.respond(params))
+}
+
+/// An authorization code (RFC 6749 §4.1.2): single-use, short-lived, stored as a hash.
+async fn issue_code(
+    op: &Provider,
+    request: &AuthorizationRequest,
+    claims: &TokenClaims,
+) -> Result<String, AuthorizationError> {
+    let code = random_token();
+    let record = AuthorizationCode {
+        claims: claims.clone(),
+        redirect_uri: request.target.redirect_uri.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+    };
+    let ttl = Duration::from_secs(op.config().ttl.authorization_code);
+    model::save(op.storage(), &code, &record, ttl).await?;
+    Ok(code)
+}
+
+fn server_error(e: impl std::fmt::Display) -> AuthorizationError {
+    tracing::error!(error = %e, "issuing the authorization response failed");
+    AuthorizationError::Page {
+        code: ErrorCode::ServerError,
+        description: "the server could not complete the request".into(),
+    }
+}
