@@ -66,13 +66,25 @@ pub fn supported_claims() -> Vec<&'static str> {
 impl Account {
     /// `sub` plus the claims released by `scopes` that the account has.
     pub fn claims_for_scopes<'a>(&self, scopes: impl IntoIterator<Item = &'a str>) -> Map<String, Value> {
+        self.released(scopes, std::iter::empty())
+    }
+
+    /// `sub` plus the claims released by `scopes` and the individually `named` ones
+    /// (the `claims` parameter) that the account has. Missing claims are simply absent (§5.5).
+    pub fn released<'a>(
+        &self,
+        scopes: impl IntoIterator<Item = &'a str>,
+        named: impl IntoIterator<Item = &'a str>,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         out.insert("sub".into(), Value::String(self.sub.clone()));
-        for scope in scopes {
-            for name in scope_claims(scope) {
-                if let Some(value) = self.claims.get(*name) {
-                    out.insert((*name).into(), value.clone());
-                }
+        let names = scopes.into_iter().flat_map(|scope| scope_claims(scope).iter().copied()).chain(named);
+        for name in names {
+            if name == "sub" {
+                continue;
+            }
+            if let Some(value) = self.claims.get(name) {
+                out.insert(name.into(), value.clone());
             }
         }
         out

@@ -28,7 +28,16 @@ pub async fn issue(
         auth_time: session.auth_time,
         acr: session.acr.clone(),
         amr: session.amr.clone(),
+        claims: request.claims.clone(),
     };
+    if let Some(acrs) = request.claims.as_ref().and_then(|c| c.essential_acrs())
+        && !acrs.contains(&claims.acr)
+    {
+        // OIDC Core §5.5.1.1: an essential acr that cannot be met is a failed authentication.
+        return Err(request
+            .target
+            .error(ErrorCode::AccessDenied, "the requested authentication context cannot be met"));
+    }
     let rt = request.response_type;
     let mut params = Vec::new();
     let code = if rt.code { Some(issue_code(op, request, &claims).await?) } else { None };
@@ -47,11 +56,11 @@ pub async fn issue(
         if let Some(code) = &code {
             id_token.c_hash = Some(alg.half_hash(code));
         }
-        match &access_token {
-            Some(token) => id_token.at_hash = Some(alg.half_hash(token)),
-            // OIDC Core §5.4: with no access token to reach userinfo, scope claims go in the ID token.
-            None => id_token.add_scope_claims(op, &claims).await,
+        if let Some(token) = &access_token {
+            id_token.at_hash = Some(alg.half_hash(token));
         }
+        // OIDC Core §5.4: with no access token to reach userinfo, scope claims go in the ID token.
+        id_token.add_end_user_claims(op, &claims, access_token.is_none()).await;
         params.push(("id_token".into(), id_token.sign(op, alg).map_err(server_error)?));
     }
     if let Some(code) = code {

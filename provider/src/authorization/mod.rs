@@ -4,12 +4,14 @@
 //! response now, or run an interaction (a prompt and its reasons). It knows nothing of HTML; the
 //! built-in pages and an external login app are two consumers of the same answer.
 
+mod claims;
 mod issue;
 mod policy;
 mod request;
 mod response;
 mod response_type;
 
+pub use claims::{ClaimSpec, ClaimsRequest};
 pub use policy::current_grant;
 pub use policy::{Decision, decide};
 pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES};

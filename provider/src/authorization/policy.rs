@@ -81,6 +81,13 @@ pub fn required_prompt(
             if request.max_age.is_some_and(|max| now() - session.auth_time > max) {
                 login.push("max_age".into());
             }
+            if request.id_token_hint_sub.as_ref().is_some_and(|sub| *sub != session.account_id) {
+                login.push("id_token_hint".into());
+            }
+            let essential = request.claims.as_ref().and_then(|c| c.essential_acrs());
+            if essential.is_some_and(|acrs| !acrs.contains(&session.acr)) {
+                login.push("essential_acr".into());
+            }
         }
         Some(_) => {}
     }
@@ -88,7 +95,8 @@ pub fn required_prompt(
         return Some((Prompt::Login, login));
     }
     let mut consent = Vec::new();
-    if !grant.is_some_and(|g| g.covers(request.scopes.iter())) {
+    let claims = request.claims.as_ref().map(|c| c.end_user_claims()).unwrap_or_default();
+    if !grant.is_some_and(|g| g.covers(request.scopes.iter(), &claims)) {
         consent.push("scopes_missing".to_string());
     }
     if request.has_prompt(PromptValue::Consent) && !done.consented {
@@ -163,6 +171,8 @@ mod tests {
             prompt,
             max_age,
             login_hint: None,
+            claims: None,
+            id_token_hint_sub: None,
         }
     }
 
@@ -183,6 +193,7 @@ mod tests {
             account_id: "a".into(),
             client_id: "c".into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
+            claims: BTreeSet::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The authorization request: each check a named step, in the order the specs need them.
 
+use super::claims::ClaimsRequest;
 use super::response::{AuthorizationError, ResponseMode, ResponseTarget};
 use super::response_type::ResponseType;
 use crate::Provider;
@@ -48,6 +49,12 @@ pub struct AuthorizationRequest {
     pub max_age: Option<i64>,
     /// `login_hint`, prefilled on the login page.
     pub login_hint: Option<String>,
+    /// The `claims` parameter (OIDC Core §5.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<ClaimsRequest>,
+    /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_hint_sub: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -138,6 +145,10 @@ pub fn validate(
     let code_challenge = check_pkce(op, client, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let prompt = check_prompt(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let max_age = check_max_age(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    // OIDC Registration §2: default_max_age applies when the request has none.
+    let max_age = max_age.or(client.default_max_age.map(i64::from));
+    let claims = if is_openid { check_claims(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))? } else { None };
+    let id_token_hint_sub = check_id_token_hint(op, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     Ok(AuthorizationRequest {
         target: target.clone(),
         client_id: client.client_id.clone(),
@@ -148,6 +159,8 @@ pub fn validate(
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(String::from),
+        claims,
+        id_token_hint_sub,
     })
 }
 
@@ -243,6 +256,21 @@ fn check_prompt(params: &Params) -> Result<Vec<PromptValue>, String> {
         return Err("prompt=none cannot be combined with other values".into());
     }
     Ok(values)
+}
+
+/// Step: the `claims` parameter, a JSON claims request (OIDC Core §5.5).
+fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, String> {
+    params.get("claims").map(ClaimsRequest::parse).transpose()
+}
+
+/// Step: `id_token_hint` must be an ID token we issued; expired ones are fine (OIDC Core §3.1.2.1).
+fn check_id_token_hint(op: &Provider, params: &Params) -> Result<Option<String>, String> {
+    let Some(hint) = params.get("id_token_hint") else { return Ok(None) };
+    let claims = op.keys().verify_own(hint).map_err(|_| "id_token_hint is not an ID token issued here".to_string())?;
+    if claims["iss"] != op.issuer() {
+        return Err("id_token_hint was issued by another issuer".into());
+    }
+    claims["sub"].as_str().map(|sub| Some(sub.to_string())).ok_or_else(|| "id_token_hint has no sub".into())
 }
 
 /// Step: `max_age`, a non-negative integer of seconds.

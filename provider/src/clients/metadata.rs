@@ -38,6 +38,18 @@ pub struct Client {
     /// Registered post-logout redirect URIs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Seconds after which a login is too old for this client, when a request has no `max_age`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_max_age: Option<u32>,
+    /// Whether ID tokens must carry `auth_time` (they always do here).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_auth_time: bool,
+    /// `acr` values asked for by default (voluntary).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_acr_values: Vec<String>,
+    /// Where a third party can start this client's login (OIDC Core §4); https only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiate_login_uri: Option<String>,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -165,6 +177,11 @@ impl Client {
         if !signing_algs.contains(&alg) {
             return Err(err("id_token_signed_response_alg", format!("{alg} has no signing key configured")));
         }
+        if let Some(uri) = &self.initiate_login_uri
+            && !url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https")
+        {
+            return Err(err("initiate_login_uri", "must be an https URL (OIDC Registration §2)".into()));
+        }
         if !matches!(self.application_type.as_str(), "web" | "native") {
             return Err(err("application_type", "must be web or native".into()));
         }
@@ -248,6 +265,7 @@ mod tests {
     #[case::inconsistent(json!({"grant_types": ["refresh_token"]}), "grant_types")]
     #[case::alg_without_key(json!({"id_token_signed_response_alg": "ES256"}), "id_token_signed_response_alg")]
     #[case::unknown_alg(json!({"id_token_signed_response_alg": "none"}), "id_token_signed_response_alg")]
+    #[case::http_initiate_login(json!({"initiate_login_uri": "http://rp.example/start"}), "initiate_login_uri")]
     fn invalid_metadata_names_the_field(#[case] patch: serde_json::Value, #[case] field: &str) {
         let mut v = base();
         for (k, val) in patch.as_object().unwrap() {

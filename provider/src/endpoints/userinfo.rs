@@ -82,5 +82,6 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<J
         .find(&access.claims.account_id)
         .await
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
-    Ok(NoStore::new(Json(account.claims_for_scopes(access.claims.scopes.iter().map(String::as_str)))))
+    let requested = access.claims.claims.iter().flat_map(|c| c.userinfo_names());
+    Ok(NoStore::new(Json(account.released(access.claims.scopes.iter().map(String::as_str), requested))))
 }

@@ -64,8 +64,10 @@ pub async fn finish_consent(
         account_id: session.account_id.clone(),
         client_id: client_id.clone(),
         scopes: BTreeSet::new(),
+        claims: BTreeSet::new(),
     });
     grant.scopes.extend(interaction.request.scopes.iter().cloned());
+    grant.claims.extend(interaction.request.claims.iter().flat_map(|c| c.end_user_claims()));
     model::save(op.storage(), &grant.id, &grant, Duration::from_secs(op.config().ttl.grant)).await?;
     session.grants.insert(client_id, grant.id);
     interaction.result.consented = true;

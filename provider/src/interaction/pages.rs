@@ -56,7 +56,15 @@ pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Op
 /// The consent page: what is asked, and allow / deny.
 pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
     let uid = escape(&interaction.uid);
-    let scopes: String = interaction.request.scopes.iter().map(|s| format!("<li>{}</li>", escape(s))).collect();
+    let claims = interaction.request.claims.iter().flat_map(|c| c.end_user_claims());
+    let scopes: String = interaction
+        .request
+        .scopes
+        .iter()
+        .cloned()
+        .chain(claims.map(|c| format!("claim: {c}")))
+        .map(|s| format!("<li>{}</li>", escape(&s)))
+        .collect();
     layout(
         "Authorize",
         &format!(

@@ -6,7 +6,7 @@ pub use thumbprint::thumbprint;
 
 use crate::jose::{JoseError, SigningAlg};
 use josekit::jwk::Jwk;
-use josekit::jws::JwsSigner;
+use josekit::jws::{JwsSigner, JwsVerifier};
 use std::path::Path;
 
 /// One signing key, ready to sign.
@@ -35,6 +35,8 @@ impl std::fmt::Debug for SigningKey {
 #[derive(Debug)]
 pub struct Keystore {
     signing: Vec<SigningKey>,
+    /// A verifier per published key, by `kid`: for tokens of our own that come back (`id_token_hint`).
+    verifiers: Vec<(String, Box<dyn JwsVerifier>)>,
     /// The public JWKS, serialised once.
     jwks_json: String,
 }
@@ -98,6 +100,7 @@ impl Keystore {
             .as_array()
             .ok_or_else(|| KeyError::File { path: String::new(), message: "no \"keys\" array".into() })?;
         let mut signing = Vec::new();
+        let mut verifiers = Vec::new();
         let mut public = Vec::new();
         for (index, value) in keys.iter().enumerate() {
             let key_err = |message: String| KeyError::Key { path: String::new(), index, message };
@@ -117,6 +120,7 @@ impl Keystore {
             public_jwk.set_key_id(&kid);
             public_jwk.set_algorithm(alg.as_str());
             public_jwk.set_key_use("sig");
+            verifiers.push((kid.clone(), alg.verifier(&public_jwk).map_err(|e| key_err(e.to_string()))?));
             public.push(serde_json::Value::Object(public_jwk.as_ref().clone()));
             if algs.contains(&alg) {
                 signing.push(SigningKey { alg, kid, signer });
@@ -126,7 +130,7 @@ impl Keystore {
             return Err(KeyError::Missing(*missing));
         }
         let jwks_json = serde_json::json!({ "keys": public }).to_string();
-        Ok(Self { signing, jwks_json })
+        Ok(Self { signing, verifiers, jwks_json })
     }
 
     /// The current key for `alg`, if one is configured.
@@ -143,6 +147,15 @@ impl Keystore {
             }
         }
         algs
+    }
+
+    /// Verifies a JWS signed by one of our published keys (chosen by its `kid`) and returns its
+    /// payload. Expiry and other claims are the caller's to check.
+    pub fn verify_own(&self, token: &str) -> Result<serde_json::Value, JoseError> {
+        crate::jose::verify_selected(token, |header| {
+            let kid = header.key_id()?;
+            self.verifiers.iter().find(|(k, _)| k == kid).map(|(_, v)| &**v)
+        })
     }
 
     /// The public JWKS document, as served at `jwks_uri`.
@@ -183,6 +196,26 @@ mod tests {
             let kid = key["kid"].as_str().unwrap();
             assert_eq!(kid, thumbprint(key.as_object().unwrap()).unwrap());
         }
+    }
+
+    #[test]
+    fn own_tokens_verify_and_foreign_ones_do_not() {
+        let jwk = SigningAlg::ES256.generate().unwrap();
+        let text = serde_json::json!({ "keys": [jwk.as_ref()] }).to_string();
+        let store = Keystore::from_jwks(&text, &[SigningAlg::ES256]).unwrap();
+        let key = store.signing_key(SigningAlg::ES256).unwrap();
+        let token = crate::jose::sign(&serde_json::json!({"sub": "a"}), "JWT", key.signer()).unwrap();
+        assert_eq!(store.verify_own(&token).unwrap()["sub"], "a");
+        let other = SigningAlg::ES256.generate().unwrap();
+        let mut signer = SigningAlg::ES256.signer(&other).unwrap();
+        let foreign = crate::jose::sign(&serde_json::json!({"sub": "a"}), "JWT", &*signer).unwrap();
+        assert!(store.verify_own(&foreign).is_err(), "no kid: refused");
+        drop(signer);
+        let mut forged = other.clone();
+        forged.set_key_id(&key.kid);
+        signer = SigningAlg::ES256.signer(&forged).unwrap();
+        let forged = crate::jose::sign(&serde_json::json!({"sub": "a"}), "JWT", &*signer).unwrap();
+        assert!(store.verify_own(&forged).is_err(), "our kid, another key: refused");
     }
 
     #[test]

@@ -17,12 +17,15 @@ pub struct Grant {
     pub client_id: String,
     /// The scopes consented to.
     pub scopes: BTreeSet<String>,
+    /// Individual claims consented to (requested with the `claims` parameter).
+    #[serde(default)]
+    pub claims: BTreeSet<String>,
 }
 
 impl Grant {
-    /// Whether every scope in `scopes` has been consented to.
-    pub fn covers<'a>(&self, mut scopes: impl Iterator<Item = &'a String>) -> bool {
-        scopes.all(|s| self.scopes.contains(s))
+    /// Whether every scope and claim asked for has been consented to.
+    pub fn covers<'a>(&self, mut scopes: impl Iterator<Item = &'a String>, claims: &BTreeSet<String>) -> bool {
+        scopes.all(|s| self.scopes.contains(s)) && claims.is_subset(&self.claims)
     }
 }
 

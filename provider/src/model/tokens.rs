@@ -23,6 +23,9 @@ pub struct TokenClaims {
     pub acr: String,
     /// The authentication methods.
     pub amr: Vec<String>,
+    /// Individual claims the RP asked for (OIDC Core §5.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<crate::authorization::ClaimsRequest>,
 }
 
 impl TokenClaims {

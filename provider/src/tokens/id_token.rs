@@ -66,11 +66,17 @@ impl IdTokenClaims {
         }
     }
 
-    /// Adds the end-user claims the granted scopes release (for ID tokens issued without an
-    /// access token, OIDC Core §5.4).
-    pub async fn add_scope_claims(&mut self, op: &Provider, claims: &TokenClaims) {
+    /// Adds the end-user claims requested for the ID token with the `claims` parameter, and with
+    /// `scope_claims` those the granted scopes release (for ID tokens issued without an access
+    /// token, OIDC Core §5.4).
+    pub async fn add_end_user_claims(&mut self, op: &Provider, claims: &TokenClaims, scope_claims: bool) {
+        let requested: Vec<&str> = claims.claims.iter().flat_map(|c| c.id_token_names()).collect();
+        if requested.is_empty() && !scope_claims {
+            return;
+        }
         if let Some(account) = op.accounts().find(&claims.account_id).await {
-            let mut released = account.claims_for_scopes(claims.scopes.iter().map(String::as_str));
+            let scopes = claims.scopes.iter().map(String::as_str).filter(|_| scope_claims);
+            let mut released = account.released(scopes, requested);
             released.remove("sub");
             self.claims.extend(released);
         }

@@ -85,6 +85,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
         let alg = what.client.id_token_alg();
         let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
         claims.at_hash = Some(alg.half_hash(&access_token));
+        claims.add_end_user_claims(op, &what.claims, false).await;
         Some(claims.sign(op, alg).map_err(OAuthError::server_error)?)
     } else {
         None
