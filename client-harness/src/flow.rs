@@ -70,6 +70,26 @@ pub async fn exchange(
     request.request_async(&http).await.map_err(describe)
 }
 
+/// Exchanges a code authenticating with a client assertion (RFC 7523), which the RP crate sends
+/// as extra parameters.
+pub async fn exchange_with_assertion(
+    rp: &Rp,
+    code: &str,
+    verifier: Option<PkceCodeVerifier>,
+    assertion: &str,
+) -> Result<CoreTokenResponse, TokenError> {
+    let http = crate::http::oidc(crate::http::client(false));
+    let mut request = rp
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .expect("token endpoint known")
+        .add_extra_param("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        .add_extra_param("client_assertion", assertion);
+    if let Some(verifier) = verifier {
+        request = request.set_pkce_verifier(verifier);
+    }
+    request.request_async(&http).await.map_err(describe)
+}
+
 /// Uses a refresh token.
 pub async fn refresh(rp: &Rp, refresh_token: &RefreshToken) -> Result<CoreTokenResponse, TokenError> {
     let http = crate::http::oidc(crate::http::client(false));

@@ -22,11 +22,13 @@ pub struct Options {
     pub storage: Storage,
     /// A fixed port (to restart on the same issuer); `None` picks a free one.
     pub port: Option<u16>,
+    /// Clients registered besides the fixtures (for metadata that points at a test server).
+    pub extra_clients: Vec<serde_json::Value>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { profile: "basic".into(), storage: Storage::Memory, port: None }
+        Self { profile: "basic".into(), storage: Storage::Memory, port: None, extra_clients: Vec::new() }
     }
 }
 
@@ -36,6 +38,7 @@ pub struct TestProvider {
     pub issuer: String,
     /// The port it listens on (0 for an external issuer).
     pub port: u16,
+    _clients_file: Option<tempfile::NamedTempFile>,
     shutdown: Option<rocket::Shutdown>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -69,7 +72,7 @@ impl Drop for TestProvider {
 pub async fn launch(options: Options) -> TestProvider {
     crate::http::install_crypto();
     if let Ok(issuer) = std::env::var("HARNESS_ISSUER") {
-        return TestProvider { issuer, port: 0, shutdown: None, task: None };
+        return TestProvider { issuer, port: 0, _clients_file: None, shutdown: None, task: None };
     }
     let port = options.port.unwrap_or_else(free_port);
     let issuer = format!("http://127.0.0.1:{port}");
@@ -82,7 +85,12 @@ pub async fn launch(options: Options) -> TestProvider {
     overrides.insert("issuer".into(), issuer.clone().into());
     overrides.insert("port".into(), port.into());
     overrides.insert("storage".into(), storage.into());
-    overrides.insert("clients_file".into(), fixtures.join("clients.json").display().to_string().into());
+    let clients_file = clients_file(&options.extra_clients);
+    overrides.insert("clients_file".into(), clients_file.path().display().to_string().into());
+    // The harness serves client documents (jwks_uri, request_uri, ...) from wiremock on loopback.
+    let mut outbound = figment::value::Dict::new();
+    outbound.insert("allow_http_loopback".into(), true.into());
+    overrides.insert("outbound".into(), outbound.into());
     overrides.insert("users_file".into(), fixtures.join("users.json").display().to_string().into());
     let mut keys = figment::value::Dict::new();
     keys.insert("file".into(), fixtures.join("keys/jwks.json").display().to_string().into());
@@ -105,7 +113,17 @@ pub async fn launch(options: Options) -> TestProvider {
         let _ = rocket.launch().await;
     });
     wait_until_listening(port).await;
-    TestProvider { issuer, port, shutdown: Some(shutdown), task: Some(task) }
+    TestProvider { issuer, port, _clients_file: Some(clients_file), shutdown: Some(shutdown), task: Some(task) }
+}
+
+/// The fixture clients plus `extra`, in a temporary file.
+fn clients_file(extra: &[serde_json::Value]) -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(crate::fixtures().join("clients.json")).expect("fixture clients");
+    let mut clients: Vec<serde_json::Value> = serde_json::from_str(&text).expect("fixture clients are JSON");
+    clients.extend(extra.iter().cloned());
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), serde_json::to_vec(&clients).unwrap()).expect("clients written");
+    file
 }
 
 fn free_port() -> u16 {

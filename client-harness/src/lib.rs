@@ -4,6 +4,7 @@
 //! targets the issuer in `HARNESS_ISSUER`); [`rp`] builds `openidconnect` clients for the
 //! fixture clients; [`browser::Browser`] plays the end-user on the provider's HTML pages.
 
+pub mod assertion;
 pub mod browser;
 pub mod flow;
 pub mod http;

@@ -70,6 +70,21 @@ pub const HYBRID: FixtureClient = FixtureClient {
     redirect_uri: "https://rp.example.com/callback",
 };
 
+/// `rp-jwt`: `private_key_jwt` with an inline ES256 key (private half in `fixtures/keys`).
+pub const JWT: FixtureClient = FixtureClient {
+    id: "rp-jwt",
+    secret: None,
+    auth: AuthStyle::None,
+    redirect_uri: "https://rp.example.com/callback",
+};
+/// `rp-hmac`: `client_secret_jwt`.
+pub const HMAC: FixtureClient = FixtureClient {
+    id: "rp-hmac",
+    secret: Some("rp-hmac-secret-that-is-at-least-32-bytes-long"),
+    auth: AuthStyle::None,
+    redirect_uri: "https://rp.example.com/callback",
+};
+
 /// Discovers the provider's metadata.
 pub async fn discover(issuer: &str) -> CoreProviderMetadata {
     let http = crate::http::oidc(crate::http::client(false));

@@ -18,6 +18,7 @@ pub mod interaction;
 pub mod jose;
 pub mod keys;
 pub mod model;
+pub mod outbound;
 pub mod security;
 pub mod storage;
 pub mod tokens;
@@ -54,6 +55,7 @@ struct Inner {
     storage: Arc<dyn Adapter>,
     clients: ClientRegistry,
     accounts: Arc<dyn AccountStore>,
+    fetcher: outbound::Fetcher,
     /// The issuer's origin (`scheme://host[:port]`).
     origin: String,
     /// The issuer's path without a trailing slash (`""` at the root).
@@ -131,7 +133,9 @@ impl ProviderBuilder {
         let issuer = url::Url::parse(&config.issuer).map_err(|e| StartError::Data(format!("issuer: {e}")))?;
         let origin = issuer.origin().ascii_serialization();
         let base_path = issuer.path().trim_end_matches('/').to_string();
+        let fetcher = outbound::Fetcher::new(config.outbound.clone());
         Ok(Provider(Arc::new(Inner {
+            fetcher,
             config,
             keys,
             storage,
@@ -178,6 +182,11 @@ impl Provider {
     /// The account store.
     pub fn accounts(&self) -> &dyn AccountStore {
         &*self.0.accounts
+    }
+
+    /// The outbound HTTP client.
+    pub fn fetcher(&self) -> &outbound::Fetcher {
+        &self.0.fetcher
     }
 
     /// The issuer identifier, exactly as configured.

@@ -18,6 +18,10 @@ pub enum AuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
     ClientSecretPost,
+    /// An assertion signed with the client secret (OIDC Core §9).
+    ClientSecretJwt,
+    /// An assertion signed with the client's private key (OIDC Core §9, RFC 7523).
+    PrivateKeyJwt,
     /// A public client: `client_id` only.
     None,
 }
@@ -34,6 +38,8 @@ impl AuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
         }
     }
@@ -68,19 +74,39 @@ impl<'r> FromData<'r> for ClientRequest {
             ));
         };
         let authorization = req.headers().get_one("Authorization");
-        let strict = provider.config().strict_client_auth_method;
-        match authenticate(provider.clients(), authorization, &mut params, strict) {
+        match authenticate(provider, authorization, &mut params).await {
             Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
             Err(e) => data::Outcome::Error((e.code.status(), e)),
         }
     }
 }
 
+/// Authenticates the client of a form request: by assertion if it sent one, otherwise by secret
+/// (or as a public client).
+pub async fn authenticate(
+    op: &Provider,
+    authorization: Option<&str>,
+    params: &mut Params,
+) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+    params.reject_repeated()?;
+    if let Some(assertion) = params.take("client_assertion") {
+        if authorization.is_some_and(|h| h.len() > 6 && h[..6].eq_ignore_ascii_case("basic "))
+            || params.get("client_secret").is_some()
+        {
+            return Err(OAuthError::invalid_request("more than one client authentication method"));
+        }
+        let assertion_type = params.take("client_assertion_type").unwrap_or_default();
+        let body_client_id = params.take("client_id");
+        return super::assertion::authenticate(op, body_client_id.as_deref(), &assertion_type, &assertion).await;
+    }
+    authenticate_secret(op.clients(), authorization, params, op.config().strict_client_auth_method)
+}
+
 /// Authenticates the client of a form request from its `Authorization` header and body.
 /// With `strict`, the method must be exactly the registered one; otherwise the two shared-secret
 /// methods stand in for each other (same secret, same strength), as many RP libraries pick one
 /// by default without asking.
-pub fn authenticate(
+pub fn authenticate_secret(
     registry: &ClientRegistry,
     authorization: Option<&str>,
     params: &mut Params,
@@ -174,7 +200,7 @@ mod tests {
 
     fn auth_with(header: Option<&str>, body: &str, strict: bool) -> Result<AuthMethod, ErrorCode> {
         let mut params = Params::parse(body);
-        authenticate(&registry(), header, &mut params, strict).map(|(_, m)| m).map_err(|e| e.code)
+        authenticate_secret(&registry(), header, &mut params, strict).map(|(_, m)| m).map_err(|e| e.code)
     }
 
     #[test]
@@ -234,7 +260,7 @@ mod tests {
     #[test]
     fn credentials_are_removed_from_params() {
         let mut params = Params::parse("client_id=post&client_secret=0123456789abcdef&code=x");
-        authenticate(&registry(), None, &mut params, true).unwrap();
+        authenticate_secret(&registry(), None, &mut params, true).unwrap();
         assert_eq!(params.get("client_secret"), None);
         assert_eq!(params.get("code"), Some("x"));
     }

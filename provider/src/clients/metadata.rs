@@ -50,6 +50,15 @@ pub struct Client {
     /// Where a third party can start this client's login (OIDC Core §4); https only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiate_login_uri: Option<String>,
+    /// The client's public keys, inline (RFC 7591 §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its public keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    /// The JWS alg the client signs its assertions with, if it commits to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg: Option<String>,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -100,7 +109,8 @@ impl fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 /// Authentication methods this build supports at the token endpoint.
-pub const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+pub const AUTH_METHODS: [&str; 5] =
+    ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
 pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
@@ -132,6 +142,28 @@ impl Client {
                 tracing::warn!(client_id = %self.client_id, "client_secret is shorter than 16 characters");
             }
             _ => {}
+        }
+        if self.token_endpoint_auth_method == "client_secret_jwt"
+            && self.client_secret.as_ref().is_some_and(|s| s.len() < 32)
+        {
+            // RFC 7518 §3.2: an HMAC key at least as long as the hash (HS256: 32 bytes).
+            return Err(err("client_secret", "must be at least 32 characters for client_secret_jwt".into()));
+        }
+        if self.jwks.is_some() && self.jwks_uri.is_some() {
+            return Err(err("jwks", "jwks and jwks_uri must not both be registered (RFC 7591 §2)".into()));
+        }
+        if let Some(jwks) = &self.jwks
+            && !jwks["keys"].is_array()
+        {
+            return Err(err("jwks", "must be a JWK set with a keys array".into()));
+        }
+        if self.token_endpoint_auth_method == "private_key_jwt" && self.jwks.is_none() && self.jwks_uri.is_none() {
+            return Err(err("jwks_uri", "private_key_jwt needs jwks or jwks_uri".into()));
+        }
+        if let Some(alg) = &self.token_endpoint_auth_signing_alg
+            && !crate::jose::CLIENT_ALGS.contains(&alg.as_str())
+        {
+            return Err(err("token_endpoint_auth_signing_alg", format!("{alg:?} is not supported")));
         }
         for grant in &self.grant_types {
             if !GRANT_TYPES.contains(&grant.as_str()) && grant != "implicit" {

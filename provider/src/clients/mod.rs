@@ -1,9 +1,13 @@
 //! Clients: registered metadata (RFC 7591 / OIDC Registration names), validation, and authentication.
 
+mod assertion;
 mod auth;
+mod keys;
 mod metadata;
 
-pub use auth::{AuthMethod, ClientRequest, authenticate};
+pub use assertion::JWT_BEARER;
+pub use auth::{AuthMethod, ClientRequest, authenticate, authenticate_secret};
+pub use keys::verify as verify_client_jws;
 pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
 
 use std::collections::HashMap;

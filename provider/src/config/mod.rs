@@ -44,6 +44,10 @@ pub struct Config {
     pub strict_client_auth_method: bool,
     /// The `acr` value of a password login, also published in `acr_values_supported`.
     pub acr: String,
+    /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
+    pub outbound: OutboundConfig,
+    /// Seconds of clock difference tolerated in JWTs from clients (`exp`, `nbf`, `iat`).
+    pub clock_tolerance: u64,
     /// Log format and level.
     pub log: LogConfig,
 }
@@ -64,6 +68,8 @@ impl Default for Config {
             pkce: PkceConfig::default(),
             strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
+            outbound: OutboundConfig::default(),
+            clock_tolerance: 8,
             log: LogConfig::default(),
         }
     }
@@ -147,6 +153,26 @@ pub enum PkceRequired {
     Public,
     /// Every client.
     All,
+}
+
+/// Limits on what the provider fetches.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Timeout for one fetch, in milliseconds.
+    pub timeout_ms: u64,
+    /// Largest response accepted, in bytes.
+    pub max_bytes: usize,
+    /// Allow plain http to loopback addresses (development and tests only).
+    pub allow_http_loopback: bool,
+    /// How long to cache a response whose `Cache-Control` says nothing, in seconds.
+    pub default_cache_seconds: u64,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        Self { timeout_ms: 5000, max_bytes: 512 * 1024, allow_http_loopback: false, default_cache_seconds: 300 }
+    }
 }
 
 /// Logging.

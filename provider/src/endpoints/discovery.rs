@@ -32,6 +32,7 @@ pub fn document(op: &Provider) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": supported_claims().into_iter().chain(
             ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash"]

@@ -130,6 +130,42 @@ pub fn verify_selected<'a>(
     serde_json::from_slice(&payload).map_err(|e| JoseError(e.to_string()))
 }
 
+/// JWS algorithms accepted from clients (assertions, request objects): HMAC with the client
+/// secret, or the client's own keys.
+pub const CLIENT_ALGS: [&str; 7] = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "EdDSA"];
+
+/// Whether `alg` is an HMAC algorithm (keyed by the client secret).
+pub fn is_hmac(alg: &str) -> bool {
+    alg.starts_with("HS")
+}
+
+/// A verifier for an HMAC alg keyed by a shared secret (RFC 7518 §3.2: at least the hash size).
+pub fn hmac_verifier(alg: &str, secret: &[u8]) -> Result<Box<dyn JwsVerifier>, JoseError> {
+    Ok(match alg {
+        "HS256" => Box::new(jws::HS256.verifier_from_bytes(secret)?),
+        "HS384" => Box::new(jws::HS384.verifier_from_bytes(secret)?),
+        "HS512" => Box::new(jws::HS512.verifier_from_bytes(secret)?),
+        other => return Err(JoseError(format!("{other} is not an HMAC algorithm"))),
+    })
+}
+
+/// The header and payload of a compact JWS, decoded but NOT verified: only for choosing the key
+/// that will verify it.
+pub fn peek(token: &str) -> Result<(serde_json::Value, serde_json::Value), JoseError> {
+    use base64::Engine as _;
+    let decode = |part: &str| -> Result<serde_json::Value, JoseError> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| JoseError::new("not base64url"))?;
+        serde_json::from_slice(&bytes).map_err(|_| JoseError::new("not JSON"))
+    };
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(_), None) => Ok((decode(header)?, decode(payload)?)),
+        _ => Err(JoseError::new("not a compact JWS")),
+    }
+}
+
 /// Verifies a compact JWS and returns its payload as JSON.
 pub fn verify(token: &str, verifier: &dyn JwsVerifier) -> Result<serde_json::Value, JoseError> {
     let (payload, _header) = jws::deserialize_compact(token, verifier)?;

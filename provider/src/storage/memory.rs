@@ -47,6 +47,23 @@ impl Tables {
         }
     }
 
+    /// Inserts or replaces a record and its secondary keys (the caller holds the lock).
+    fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
+        let key = (kind, id.to_string());
+        self.remove(&key);
+        if let Some(grant) = &record.grant_id {
+            self.by_grant.entry(grant.clone()).or_default().insert(key.clone());
+        }
+        if let Some(uid) = &record.uid {
+            self.by_uid.insert((kind, uid.clone()), id.to_string());
+        }
+        if let Some(code) = &record.user_code {
+            self.by_user_code.insert((kind, code.clone()), id.to_string());
+        }
+        let record = Record { consumed: false, ..record.clone() };
+        self.records.insert(key, Entry { record, expires_at: expires_at(ttl) });
+    }
+
     fn live(&self, key: &Key) -> Option<&Entry> {
         self.records.get(key).filter(|e| e.live(now_ms()))
     }
@@ -67,21 +84,17 @@ impl MemoryAdapter {
 #[async_trait]
 impl Adapter for MemoryAdapter {
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
-        let key = (kind, id.to_string());
-        let mut tables = self.tables()?;
-        tables.remove(&key);
-        if let Some(grant) = &record.grant_id {
-            tables.by_grant.entry(grant.clone()).or_default().insert(key.clone());
-        }
-        if let Some(uid) = &record.uid {
-            tables.by_uid.insert((kind, uid.clone()), id.to_string());
-        }
-        if let Some(code) = &record.user_code {
-            tables.by_user_code.insert((kind, code.clone()), id.to_string());
-        }
-        let record = Record { consumed: false, ..record.clone() };
-        tables.records.insert(key, Entry { record, expires_at: expires_at(ttl) });
+        self.tables()?.insert(kind, id, record, ttl);
         Ok(())
+    }
+
+    async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
+        let mut tables = self.tables()?;
+        if tables.live(&(kind, id.to_string())).is_some() {
+            return Ok(false);
+        }
+        tables.insert(kind, id, record, Some(ttl));
+        Ok(true)
     }
 
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {

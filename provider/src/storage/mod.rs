@@ -37,6 +37,8 @@ pub enum Kind {
     RefreshToken,
     /// A device code (found by `user_code`).
     DeviceCode,
+    /// A seen `jti` of a client assertion or request object, kept until it expires.
+    ReplayDetection,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             Self::AccessToken => "AccessToken",
             Self::RefreshToken => "RefreshToken",
             Self::DeviceCode => "DeviceCode",
+            Self::ReplayDetection => "ReplayDetection",
         }
     }
 }
@@ -86,6 +89,9 @@ pub struct StorageError(pub String);
 pub trait Adapter: Send + Sync + 'static {
     /// Inserts or replaces a record; `ttl` of `None` keeps it until destroyed. Returns once durable.
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError>;
+    /// Inserts a record only if no live record has this id: `true` for exactly one of any number of
+    /// concurrent callers (replay detection: a `jti` seen once may not be seen again).
+    async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError>;
     /// The unexpired record, consumed or not.
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError>;
     /// The unexpired record of `kind` whose `uid` matches.

@@ -121,6 +121,31 @@ impl Adapter for SqliteAdapter {
         Ok(())
     }
 
+    async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
+        // One statement: insert, or take over the row only if it has expired. SQLite serialises
+        // writers, so of concurrent callers exactly one changes a row.
+        let now = now_ms();
+        let done = sqlx::query(
+            "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+             ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+               uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL
+             WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(record.payload.to_string())
+        .bind(&record.grant_id)
+        .bind(&record.uid)
+        .bind(&record.user_code)
+        .bind(expires_at(Some(ttl)))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
         self.find_where(FIND_BY_ID, kind, id).await
     }

@@ -124,6 +124,30 @@ pub async fn purge_removes_only_expired_records(store: Arc<dyn Adapter>) {
     assert_eq!(store.purge_expired().await.unwrap(), 0);
 }
 
+/// insert_new: of concurrent inserters exactly one wins; an expired record may be replaced.
+pub async fn insert_new_is_atomic(store: Arc<dyn Adapter>) {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store.insert_new(Kind::ReplayDetection, "jti", &record(None), Duration::from_secs(60)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1, "exactly one concurrent insert_new must win");
+    store.insert_new(Kind::ReplayDetection, "short", &record(None), Duration::from_millis(20)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert!(
+        store.insert_new(Kind::ReplayDetection, "short", &record(None), Duration::from_secs(60)).await.unwrap(),
+        "an expired record does not block a new one"
+    );
+    assert!(!store.insert_new(Kind::ReplayDetection, "short", &record(None), Duration::from_secs(60)).await.unwrap());
+}
+
 /// Generates one `#[tokio::test]` per contract check for a backend.
 /// The argument is an expression (evaluated in an async context) giving an `Arc<dyn Adapter>`.
 #[macro_export]
@@ -132,7 +156,7 @@ macro_rules! adapter_contract_tests {
         $crate::adapter_contract_tests!(@each $make;
             upsert_then_find, expired_records_are_never_returned, consume_is_atomic,
             revoke_by_grant_id_removes_the_whole_grant, secondary_lookups, destroy_and_reset,
-            purge_removes_only_expired_records);
+            purge_removes_only_expired_records, insert_new_is_atomic);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
