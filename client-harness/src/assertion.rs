@@ -59,3 +59,9 @@ pub fn fresh_key(kid: &str) -> (Jwk, Value) {
     public.set_key_id(kid);
     (key, Value::Object(public.as_ref().clone()))
 }
+
+/// An unsigned JWT (`alg: none`, empty signature), as OIDC Core §6.1 allows for request objects.
+pub fn unsigned(claims: &Value) -> String {
+    let b64 = |v: &Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
+    format!("{}.{}.", b64(&json!({"alg": "none"})), b64(claims))
+}

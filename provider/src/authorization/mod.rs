@@ -8,6 +8,7 @@ mod claims;
 mod issue;
 mod policy;
 mod request;
+mod request_object;
 mod response;
 mod response_type;
 
@@ -29,6 +30,11 @@ pub async fn authorize(
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
     let client = request::client(op, params)?;
+    let merged = match request_object::resolve(op, &client, params).await {
+        Ok(merged) => merged,
+        Err((code, description)) => return Err(request::early_error(op, &client, params, code, description)),
+    };
+    let params = merged.as_ref().unwrap_or(params);
     let redirect_uri = request::redirect_uri(&client, params)?;
     // From here on the redirect URI is trusted: errors go back to the client (RFC 6749 §4.1.2.1).
     let target = request::response_target(op, params, redirect_uri)?;

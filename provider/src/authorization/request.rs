@@ -97,6 +97,21 @@ pub fn redirect_uri(client: &Client, params: &Params) -> Result<String, Authoriz
     }
 }
 
+/// An error found before the redirect URI is settled (a broken request object, say): redirected
+/// if the query's own redirect URI is registered, shown on a page otherwise.
+pub fn early_error(
+    op: &Provider,
+    client: &Client,
+    params: &Params,
+    code: ErrorCode,
+    description: String,
+) -> AuthorizationError {
+    match redirect_uri(client, params).and_then(|uri| response_target(op, params, uri)) {
+        Ok(target) => target.error(code, description),
+        Err(_) => page(code, description),
+    }
+}
+
 /// Step: how to answer (`response_mode`, `state`, `iss`). An unknown mode is reported using the
 /// response type's default mode.
 pub fn response_target(

@@ -59,6 +59,12 @@ pub struct Client {
     /// The JWS alg the client signs its assertions with, if it commits to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
+    /// The alg of the client's request objects (`none` for unsigned), if it commits to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_object_signing_alg: Option<String>,
+    /// Where the client's `request_uri`s may point (OIDC Registration §2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_uris: Vec<String>,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -164,6 +170,17 @@ impl Client {
             && !crate::jose::CLIENT_ALGS.contains(&alg.as_str())
         {
             return Err(err("token_endpoint_auth_signing_alg", format!("{alg:?} is not supported")));
+        }
+        if let Some(alg) = &self.request_object_signing_alg
+            && alg != "none"
+            && !crate::jose::CLIENT_ALGS.contains(&alg.as_str())
+        {
+            return Err(err("request_object_signing_alg", format!("{alg:?} is not supported")));
+        }
+        for uri in &self.request_uris {
+            if url::Url::parse(uri).is_err() {
+                return Err(err("request_uris", format!("{uri:?} is not an absolute URL")));
+            }
         }
         for grant in &self.grant_types {
             if !GRANT_TYPES.contains(&grant.as_str()) && grant != "implicit" {

@@ -46,6 +46,9 @@ pub struct Config {
     pub acr: String,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
+    /// Accept unsigned (`alg: none`) request objects from clients that registered no
+    /// `request_object_signing_alg` (OIDC Core §6.1 allows it; FAPI profiles turn it off).
+    pub allow_unsigned_request_objects: bool,
     /// Seconds of clock difference tolerated in JWTs from clients (`exp`, `nbf`, `iat`).
     pub clock_tolerance: u64,
     /// Log format and level.
@@ -69,6 +72,7 @@ impl Default for Config {
             strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
             outbound: OutboundConfig::default(),
+            allow_unsigned_request_objects: true,
             clock_tolerance: 8,
             log: LogConfig::default(),
         }

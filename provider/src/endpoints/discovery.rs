@@ -40,10 +40,12 @@ pub fn document(op: &Provider) -> Value {
         "claim_types_supported": ["normal"],
         "acr_values_supported": [op.config().acr],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        // OIDC Discovery §3: the request ones default to true when absent, so say what is (not yet) done.
         "claims_parameter_supported": true,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
+        "require_request_uri_registration": false,
+        "request_object_signing_alg_values_supported":
+            std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>(),
         "authorization_response_iss_parameter_supported": true,
     })
 }

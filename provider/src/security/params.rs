@@ -59,6 +59,21 @@ impl Params {
         self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
     }
 
+    /// A copy with `overrides` replacing (or adding) values; an overridden parameter no longer
+    /// counts as repeated, since the override is the one value used.
+    pub fn with_overrides(&self, overrides: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut merged = self.clone();
+        for (name, value) in overrides {
+            merged.repeated.retain(|r| *r != name);
+            if value.is_empty() {
+                merged.values.remove(&name);
+            } else {
+                merged.values.insert(name, value);
+            }
+        }
+        merged
+    }
+
     /// Removes and returns a parameter (used when a value is consumed by client authentication).
     pub fn take(&mut self, name: &str) -> Option<String> {
         self.values.remove(name)

@@ -1,0 +1,119 @@
+//! Request objects (OIDC Core §6): `request` by value and `request_uri` by reference, signed with
+//! the client's keys or, where allowed, unsigned. Their parameters supersede the query's (§6.3.3).
+
+use crate::Provider;
+use crate::clients::{Client, verify_client_jws};
+use crate::error::ErrorCode;
+use crate::jose::CLIENT_ALGS;
+use crate::security::now;
+use crate::security::params::Params;
+use serde_json::Value;
+
+/// A request object problem: the error code and its description.
+pub type Problem = (ErrorCode, String);
+
+/// The parameters with the request object's merged in, or `None` if the request has none.
+pub async fn resolve(op: &Provider, client: &Client, params: &Params) -> Result<Option<Params>, Problem> {
+    let jwt = match (params.get("request"), params.get("request_uri")) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err((ErrorCode::InvalidRequest, "request and request_uri cannot both be used".into()));
+        }
+        (Some(jwt), None) => jwt.to_string(),
+        (None, Some(uri)) => fetch(op, client, uri).await?,
+    };
+    let claims = verify(op, client, &jwt).await?;
+    check_claims(op, client, params, &claims)?;
+    let overrides = claims
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| {
+            !matches!(name.as_str(), "iss" | "aud" | "exp" | "nbf" | "iat" | "jti" | "request" | "request_uri")
+        })
+        .map(|(name, value)| {
+            // Non-string members (max_age, claims) travel as their JSON text, like in a query.
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), text)
+        });
+    Ok(Some(params.with_overrides(overrides)))
+}
+
+/// `request_uri`: fetched over https, and only from a registered `request_uris` entry if the
+/// client registered any (OIDC Registration §2; the fragment is not part of the match).
+async fn fetch(op: &Provider, client: &Client, uri: &str) -> Result<String, Problem> {
+    let bad = |why: String| (ErrorCode::InvalidRequestUri, why);
+    let without_fragment = uri.split('#').next().unwrap_or(uri);
+    if !client.request_uris.is_empty()
+        && !client.request_uris.iter().any(|r| r.split('#').next() == Some(without_fragment))
+    {
+        return Err(bad("request_uri is not registered for this client".into()));
+    }
+    let body = op.fetcher().get(without_fragment).await.map_err(|e| bad(e.to_string()))?;
+    Ok(body.trim().to_string())
+}
+
+/// Checks the signature (or the permission to have none) and returns the claims.
+async fn verify(op: &Provider, client: &Client, jwt: &str) -> Result<Value, Problem> {
+    let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
+    let (header, unverified) =
+        crate::jose::peek(jwt).map_err(|e| bad(format!("the request object is not a JWS: {e}")))?;
+    let alg = header["alg"].as_str().unwrap_or_default();
+    let registered = client.request_object_signing_alg.as_deref();
+    if registered.is_some_and(|r| r != alg) {
+        return Err(bad(format!(
+            "the client signs request objects with {}, not {alg}",
+            registered.unwrap_or_default()
+        )));
+    }
+    if alg == "none" {
+        let allowed =
+            registered == Some("none") || (registered.is_none() && op.config().allow_unsigned_request_objects);
+        let unsigned = jwt.ends_with('.');
+        return match (allowed, unsigned) {
+            (true, true) => Ok(unverified),
+            (true, false) => Err(bad("an unsigned request object must have an empty signature".into())),
+            (false, _) => Err(bad("unsigned request objects are not accepted".into())),
+        };
+    }
+    let allowed: Vec<&str> = registered.map(|r| vec![r]).unwrap_or_else(|| CLIENT_ALGS.to_vec());
+    verify_client_jws(op, client, jwt, &allowed).await.map_err(|e| bad(format!("the request object: {e}")))
+}
+
+/// OIDC Core §6.1 / RFC 9101 §4: the object names this client and this server, and is current.
+fn check_claims(op: &Provider, client: &Client, params: &Params, claims: &Value) -> Result<(), Problem> {
+    let bad = |why: &str| Err((ErrorCode::InvalidRequestObject, format!("the request object {why}")));
+    if !claims.is_object() {
+        return bad("is not a JSON object");
+    }
+    for name in ["client_id", "iss"] {
+        if claims.get(name).is_some_and(|v| *v != client.client_id.as_str()) {
+            return bad(&format!("has a {name} other than the client's"));
+        }
+    }
+    if let (Some(inside), Some(outside)) = (claims["response_type"].as_str(), params.get("response_type"))
+        && inside != outside
+    {
+        return bad("has a response_type other than the request's");
+    }
+    let audience_ok = match &claims["aud"] {
+        Value::Null => true,
+        Value::String(aud) => aud == op.issuer(),
+        Value::Array(auds) => auds.iter().any(|a| a == op.issuer()),
+        _ => false,
+    };
+    if !audience_ok {
+        return bad("is meant for another audience");
+    }
+    let tolerance = op.config().clock_tolerance as i64;
+    if claims["exp"].as_i64().is_some_and(|exp| exp + tolerance < now()) {
+        return bad("has expired");
+    }
+    if claims["nbf"].as_i64().is_some_and(|nbf| nbf - tolerance > now()) {
+        return bad("is not valid yet");
+    }
+    Ok(())
+}
