@@ -70,9 +70,14 @@ impl Drop for TestProvider {
 
 /// Launches the provider with the fixtures, or returns the external one named by `HARNESS_ISSUER`.
 pub async fn launch(options: Options) -> TestProvider {
+    try_launch(options).await.unwrap_or_else(|e| panic!("provider start: {e}"))
+}
+
+/// Like [`launch`], but returns why the provider refused to start.
+pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     crate::http::install_crypto();
     if let Ok(issuer) = std::env::var("HARNESS_ISSUER") {
-        return TestProvider { issuer, port: 0, _clients_file: None, shutdown: None, task: None };
+        return Ok(TestProvider { issuer, port: 0, _clients_file: None, shutdown: None, task: None });
     }
     let port = options.port.unwrap_or_else(free_port);
     let issuer = format!("http://127.0.0.1:{port}");
@@ -98,7 +103,7 @@ pub async fn launch(options: Options) -> TestProvider {
     overrides.insert("keys".into(), keys.into());
     let sources = ConfigSources { profile: Some(options.profile.clone()), overrides, ..Default::default() };
     let config = load(&sources).unwrap_or_else(|e| panic!("fixture configuration: {e:?}"));
-    let provider = Provider::new(config).await.unwrap_or_else(|e| panic!("provider start: {e}"));
+    let provider = Provider::new(config).await.map_err(|e| e.to_string())?;
     let figment = rocket::Config::figment()
         .merge(("address", "127.0.0.1"))
         .merge(("port", port))
@@ -113,7 +118,7 @@ pub async fn launch(options: Options) -> TestProvider {
         let _ = rocket.launch().await;
     });
     wait_until_listening(port).await;
-    TestProvider { issuer, port, _clients_file: Some(clients_file), shutdown: Some(shutdown), task: Some(task) }
+    Ok(TestProvider { issuer, port, _clients_file: Some(clients_file), shutdown: Some(shutdown), task: Some(task) })
 }
 
 /// The fixture clients plus `extra`, in a temporary file.

@@ -11,7 +11,7 @@ pub mod http;
 pub mod launch;
 pub mod rp;
 
-pub use launch::{Options, Storage, TestProvider, launch};
+pub use launch::{Options, Storage, TestProvider, launch, try_launch};
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> std::path::PathBuf {

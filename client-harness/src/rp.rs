@@ -85,6 +85,14 @@ pub const HMAC: FixtureClient = FixtureClient {
     redirect_uri: "https://rp.example.com/callback",
 };
 
+/// `rp-pairwise`: pairwise subject identifiers for the sector `rp.example.com`.
+pub const PAIRWISE: FixtureClient = FixtureClient {
+    id: "rp-pairwise",
+    secret: Some("rp-pairwise-secret-0123456789"),
+    auth: AuthStyle::Basic,
+    redirect_uri: "https://rp.example.com/callback",
+};
+
 /// Discovers the provider's metadata.
 pub async fn discover(issuer: &str) -> CoreProviderMetadata {
     let http = crate::http::oidc(crate::http::client(false));

@@ -56,6 +56,7 @@ struct Inner {
     clients: ClientRegistry,
     accounts: Arc<dyn AccountStore>,
     fetcher: outbound::Fetcher,
+    pairwise_salt: String,
     /// The issuer's origin (`scheme://host[:port]`).
     origin: String,
     /// The issuer's path without a trailing slash (`""` at the root).
@@ -134,7 +135,13 @@ impl ProviderBuilder {
         let origin = issuer.origin().ascii_serialization();
         let base_path = issuer.path().trim_end_matches('/').to_string();
         let fetcher = outbound::Fetcher::new(config.outbound.clone());
+        let clients = clients.resolve_sectors(&fetcher).await.map_err(StartError::Data)?;
+        let pairwise_salt = match &config.pairwise_salt {
+            Some(salt) => salt.clone(),
+            None => storage::provider_secret(&*storage, "pairwise_salt").await?,
+        };
         Ok(Provider(Arc::new(Inner {
+            pairwise_salt,
             fetcher,
             config,
             keys,
@@ -182,6 +189,15 @@ impl Provider {
     /// The account store.
     pub fn accounts(&self) -> &dyn AccountStore {
         &*self.0.accounts
+    }
+
+    /// The `sub` of an account as `client` sees it: the account id, or a pairwise identifier for
+    /// clients with `subject_type=pairwise` (OIDC Core §8.1).
+    pub fn subject(&self, client: &clients::Client, account_id: &str) -> String {
+        match &client.sector {
+            Some(sector) => clients::pairwise_subject(sector, account_id, &self.0.pairwise_salt),
+            None => account_id.to_string(),
+        }
     }
 
     /// The outbound HTTP client.

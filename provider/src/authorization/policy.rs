@@ -35,7 +35,12 @@ pub async fn decide(
         None => None,
     };
     let done = interaction.as_ref().map(|i| i.result.clone()).unwrap_or_default();
-    let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done);
+    // The hint names the user as this client sees them (pairwise or not).
+    let hint_mismatch = match (&request.id_token_hint_sub, &session) {
+        (Some(hint), Some(s)) => *hint != op.subject(client, &s.account_id),
+        _ => false,
+    };
+    let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done, hint_mismatch);
     match (needed, session) {
         (Some((prompt, reasons)), _) => {
             if request.has_prompt(PromptValue::None) {
@@ -69,6 +74,7 @@ pub fn required_prompt(
     session: Option<&Session>,
     grant: Option<&Grant>,
     done: &InteractionResult,
+    hint_mismatch: bool,
 ) -> Option<(Prompt, Vec<String>)> {
     let logged_in_now = done.login.is_some();
     let mut login = Vec::new();
@@ -81,7 +87,7 @@ pub fn required_prompt(
             if request.max_age.is_some_and(|max| now() - session.auth_time > max) {
                 login.push("max_age".into());
             }
-            if request.id_token_hint_sub.as_ref().is_some_and(|sub| *sub != session.account_id) {
+            if hint_mismatch {
                 login.push("id_token_hint".into());
             }
             let essential = request.claims.as_ref().and_then(|c| c.essential_acrs());
@@ -203,7 +209,7 @@ mod tests {
 
     #[test]
     fn no_session_needs_login() {
-        let needed = required_prompt(&request(vec![], None), None, None, &InteractionResult::default());
+        let needed = required_prompt(&request(vec![], None), None, None, &InteractionResult::default(), false);
         assert_eq!(reasons(needed), Some((Prompt::Login, vec!["no_session".into()])));
     }
 
@@ -212,28 +218,37 @@ mod tests {
         let req = request(vec![], Some(60));
         let old = session(now() - 120);
         let full = grant(&["openid", "email"]);
-        let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default());
+        let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default(), false);
         assert_eq!(needed.unwrap().1, ["max_age"]);
         let done = InteractionResult {
             login: Some(LoginResult { account_id: "a".into(), auth_time: now(), amr: vec![] }),
             consented: false,
         };
-        assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done), None);
+        assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done, false), None);
     }
 
     #[test]
     fn missing_scopes_and_prompt_consent_need_consent() {
         let s = session(now());
-        let needed =
-            required_prompt(&request(vec![], None), Some(&s), Some(&grant(&["openid"])), &InteractionResult::default());
+        let needed = required_prompt(
+            &request(vec![], None),
+            Some(&s),
+            Some(&grant(&["openid"])),
+            &InteractionResult::default(),
+            false,
+        );
         assert_eq!(needed, Some((Prompt::Consent, vec!["scopes_missing".into()])));
         let full = grant(&["openid", "email"]);
-        assert_eq!(required_prompt(&request(vec![], None), Some(&s), Some(&full), &InteractionResult::default()), None);
+        assert_eq!(
+            required_prompt(&request(vec![], None), Some(&s), Some(&full), &InteractionResult::default(), false),
+            None
+        );
         let needed = required_prompt(
             &request(vec![PromptValue::Consent], None),
             Some(&s),
             Some(&full),
             &InteractionResult::default(),
+            false,
         );
         assert_eq!(needed, Some((Prompt::Consent, vec!["consent_prompt".into()])));
     }

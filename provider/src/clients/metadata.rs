@@ -65,6 +65,15 @@ pub struct Client {
     /// Where the client's `request_uri`s may point (OIDC Registration §2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_uris: Vec<String>,
+    /// `public` (the default) or `pairwise` subject identifiers (OIDC Core §8).
+    #[serde(default = "default_subject_type")]
+    pub subject_type: String,
+    /// A document listing the redirect URIs of a pairwise client's sector (OIDC Registration §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_identifier_uri: Option<String>,
+    /// The resolved sector of a pairwise client (set at load).
+    #[serde(skip)]
+    pub sector: Option<String>,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -84,6 +93,9 @@ fn default_auth_method() -> String {
 }
 fn default_id_token_alg() -> String {
     "RS256".into()
+}
+fn default_subject_type() -> String {
+    "public".into()
 }
 fn default_application_type() -> String {
     "web".into()
@@ -230,6 +242,15 @@ impl Client {
             && !url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https")
         {
             return Err(err("initiate_login_uri", "must be an https URL (OIDC Registration §2)".into()));
+        }
+        if !matches!(self.subject_type.as_str(), "public" | "pairwise") {
+            return Err(err("subject_type", "must be public or pairwise".into()));
+        }
+        if let Some(uri) = &self.sector_identifier_uri
+            && url::Url::parse(uri).is_err()
+        {
+            // Its scheme is the fetcher's to enforce (https, or http on loopback in development).
+            return Err(err("sector_identifier_uri", "must be an absolute URL".into()));
         }
         if !matches!(self.application_type.as_str(), "web" | "native") {
             return Err(err("application_type", "must be web or native".into()));

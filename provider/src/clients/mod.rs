@@ -4,11 +4,13 @@ mod assertion;
 mod auth;
 mod keys;
 mod metadata;
+mod sector;
 
 pub use assertion::JWT_BEARER;
 pub use auth::{AuthMethod, ClientRequest, authenticate, authenticate_secret};
 pub use keys::verify as verify_client_jws;
 pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
+pub use sector::pairwise_subject;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -44,6 +46,19 @@ impl ClientRegistry {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("clients file {}: {e}", path.display()))?;
         Self::new(clients).map_err(|e| format!("clients file {}: {e}", path.display()))
+    }
+
+    /// Resolves the sector of every pairwise client (fetching `sector_identifier_uri`s).
+    pub async fn resolve_sectors(mut self, fetcher: &crate::outbound::Fetcher) -> Result<Self, String> {
+        for client in self.clients.values_mut() {
+            if client.subject_type == "pairwise" {
+                let sector = sector::resolve(client, fetcher)
+                    .await
+                    .map_err(|e| format!("client {:?}: sector_identifier_uri {e}", client.client_id))?;
+                Arc::make_mut(client).sector = Some(sector);
+            }
+        }
+        Ok(self)
     }
 
     /// The client with this id.

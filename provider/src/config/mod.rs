@@ -46,6 +46,9 @@ pub struct Config {
     pub acr: String,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
+    /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
+    /// storage. Changing it changes every pairwise `sub`.
+    pub pairwise_salt: Option<String>,
     /// Accept unsigned (`alg: none`) request objects from clients that registered no
     /// `request_object_signing_alg` (OIDC Core §6.1 allows it; FAPI profiles turn it off).
     pub allow_unsigned_request_objects: bool,
@@ -72,6 +75,7 @@ impl Default for Config {
             strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
             outbound: OutboundConfig::default(),
+            pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,
             log: LogConfig::default(),
@@ -205,6 +209,9 @@ impl Config {
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.storage = redact_url_password(&shown.storage);
+        if shown.pairwise_salt.is_some() {
+            shown.pairwise_salt = Some("***".into());
+        }
         toml_string(&shown)
     }
 }

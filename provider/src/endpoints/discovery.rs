@@ -29,7 +29,7 @@ pub fn document(op: &Provider) -> Value {
         "response_types_supported": ResponseType::SUPPORTED,
         "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
         "grant_types_supported": GRANT_TYPES.iter().chain(&["implicit"]).collect::<Vec<_>>(),
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,

@@ -82,6 +82,12 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<J
         .find(&access.claims.account_id)
         .await
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    let client = op
+        .clients()
+        .get(&access.claims.client_id)
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the client is no longer registered"))?;
     let requested = access.claims.claims.iter().flat_map(|c| c.userinfo_names());
-    Ok(NoStore::new(Json(account.released(access.claims.scopes.iter().map(String::as_str), requested))))
+    let mut claims = account.released(access.claims.scopes.iter().map(String::as_str), requested);
+    claims.insert("sub".into(), Value::String(op.subject(&client, &account.sub)));
+    Ok(NoStore::new(Json(claims)))
 }

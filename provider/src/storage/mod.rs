@@ -39,6 +39,8 @@ pub enum Kind {
     DeviceCode,
     /// A seen `jti` of a client assertion or request object, kept until it expires.
     ReplayDetection,
+    /// A value the provider makes once and keeps (the pairwise salt), shared by all instances.
+    ProviderSecret,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
             Self::RefreshToken => "RefreshToken",
             Self::DeviceCode => "DeviceCode",
             Self::ReplayDetection => "ReplayDetection",
+            Self::ProviderSecret => "ProviderSecret",
         }
     }
 }
@@ -137,6 +140,21 @@ impl StorageUrl {
     }
 }
 
+/// The provider secret `name`: made at first use and kept forever, the same for every instance
+/// sharing the storage (the first writer wins).
+pub async fn provider_secret(store: &dyn Adapter, name: &str) -> Result<String, StorageError> {
+    let fresh = Record::new(serde_json::json!({ "value": crate::security::random_token() }));
+    // Effectively forever; insert_new needs a lifetime.
+    let forever = Duration::from_secs(100 * 365 * 24 * 3600);
+    store.insert_new(Kind::ProviderSecret, name, &fresh, forever).await?;
+    let stored =
+        store.find(Kind::ProviderSecret, name).await?.ok_or_else(|| StorageError(format!("secret {name} vanished")))?;
+    stored.payload["value"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| StorageError(format!("secret {name} is unreadable")))
+}
+
 /// Opens the backend named by a `storage` setting.
 pub async fn open(url: &str) -> Result<Arc<dyn Adapter>, StorageError> {
     match StorageUrl::parse(url).map_err(StorageError)? {
@@ -157,6 +175,15 @@ pub(crate) fn expires_at(ttl: Option<Duration>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_provider_secret_is_made_once_and_kept() {
+        let store = MemoryAdapter::default();
+        let first = provider_secret(&store, "salt").await.unwrap();
+        assert_eq!(first.len(), 43);
+        assert_eq!(provider_secret(&store, "salt").await.unwrap(), first);
+        assert_ne!(provider_secret(&store, "other").await.unwrap(), first);
+    }
 
     #[test]
     fn storage_urls() {

@@ -50,7 +50,7 @@ impl IdTokenClaims {
     pub fn new(op: &Provider, client: &Client, claims: &TokenClaims, nonce: Option<&str>, iat: i64) -> Self {
         Self {
             iss: op.issuer().to_string(),
-            sub: claims.account_id.clone(),
+            sub: op.subject(client, &claims.account_id),
             aud: client.client_id.clone(),
             exp: iat + op.config().ttl.id_token as i64,
             iat,
