@@ -28,6 +28,20 @@ enum Command {
     },
     /// List the profiles compiled into this binary.
     Profiles,
+    /// Manage keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new private key as a JWK set: for a JWS alg (RS256, PS256, ES256, EdDSA) a signing
+    /// key, for a JWE alg (RSA-OAEP-256, ECDH-ES, ...) an encryption key.
+    Generate {
+        /// The algorithm the key is for.
+        #[arg(long)]
+        alg: String,
+    },
 }
 
 /// Settings shared by `serve` and `check-config`. Each flag has an `OP_*` variable and a TOML key.
@@ -94,6 +108,16 @@ fn main() -> ExitCode {
         Command::Serve(settings) => serve(settings),
         Command::CheckConfig(settings) => check_config(settings),
         Command::HashPassword { password } => hash_password(password),
+        Command::Keys(KeysCommand::Generate { alg }) => match provider::keys::generate_jwk(&alg) {
+            Ok(jwk) => {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "keys": [jwk] })).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Profiles => {
             for name in provider::config::embedded_profiles() {
                 println!("{name}");

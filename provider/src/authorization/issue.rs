@@ -61,7 +61,7 @@ pub async fn issue(
         }
         // OIDC Core §5.4: with no access token to reach userinfo, scope claims go in the ID token.
         id_token.add_end_user_claims(op, &claims, access_token.is_none()).await;
-        params.push(("id_token".into(), id_token.sign(op, alg).map_err(server_error)?));
+        params.push(("id_token".into(), id_token.seal(op, client).await.map_err(server_error)?));
     }
     if let Some(code) = code {
         params.insert(0, ("code".into(), code));

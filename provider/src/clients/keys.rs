@@ -56,6 +56,19 @@ fn try_keys(keys: &[Jwk], alg: SigningAlg, kid: Option<&str>, token: &str) -> Re
     }))
 }
 
+/// The client's key for encrypting to it with `alg`: an encryption key (`use: enc` or no `use`)
+/// of the matching type (OIDC Core §10.2).
+pub async fn encryption_key(op: &Provider, client: &Client, alg: &str) -> Result<Jwk, String> {
+    let kty = if alg.starts_with("RSA") { "RSA" } else { "EC" };
+    client_keys(op, client, false)
+        .await?
+        .into_iter()
+        .find(|k| {
+            k.key_type() == kty && k.key_use().is_none_or(|u| u == "enc") && k.algorithm().is_none_or(|a| a == alg)
+        })
+        .ok_or_else(|| format!("the client has no {kty} key for {alg}"))
+}
+
 /// The client's public keys, from `jwks` or `jwks_uri`.
 async fn client_keys(op: &Provider, client: &Client, fresh: bool) -> Result<Vec<Jwk>, String> {
     let document = match (&client.jwks, &client.jwks_uri) {

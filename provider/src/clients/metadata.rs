@@ -59,6 +59,21 @@ pub struct Client {
     /// The JWS alg the client signs its assertions with, if it commits to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
+    /// The JWS alg of signed userinfo responses (absent: plain JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_signed_response_alg: Option<String>,
+    /// The JWE key algorithm for ID tokens (absent: not encrypted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// The JWE content encryption for ID tokens (default A128CBC-HS256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// The JWE key algorithm for userinfo responses (absent: not encrypted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// The JWE content encryption for userinfo (default A128CBC-HS256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<String>,
     /// The alg of the client's request objects (`none` for unsigned), if it commits to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
@@ -183,6 +198,18 @@ impl Client {
         {
             return Err(err("token_endpoint_auth_signing_alg", format!("{alg:?} is not supported")));
         }
+        if let Some(alg) = &self.userinfo_signed_response_alg {
+            let parsed: SigningAlg = alg.parse().map_err(|m: String| err("userinfo_signed_response_alg", m))?;
+            if !signing_algs.contains(&parsed) {
+                return Err(err("userinfo_signed_response_alg", format!("{alg} has no signing key configured")));
+            }
+        }
+        for (what, alg, enc) in [
+            ("id_token", &self.id_token_encrypted_response_alg, &self.id_token_encrypted_response_enc),
+            ("userinfo", &self.userinfo_encrypted_response_alg, &self.userinfo_encrypted_response_enc),
+        ] {
+            self.check_encryption(what, alg.as_deref(), enc.as_deref()).map_err(|(field, m)| err(&field, m))?;
+        }
         if let Some(alg) = &self.request_object_signing_alg
             && alg != "none"
             && !crate::jose::CLIENT_ALGS.contains(&alg.as_str())
@@ -256,6 +283,33 @@ impl Client {
             return Err(err("application_type", "must be web or native".into()));
         }
         Ok(self)
+    }
+
+    /// OIDC Registration §2: `*_enc` needs `*_alg`; symmetric algs need a secret, the others keys.
+    fn check_encryption(&self, what: &str, alg: Option<&str>, enc: Option<&str>) -> Result<(), (String, String)> {
+        use crate::jose::encrypt::{CONTENT_ENCS, KEY_ALGS, is_symmetric};
+        let field = |suffix: &str| format!("{what}_encrypted_response_{suffix}");
+        match (alg, enc) {
+            (None, None) => return Ok(()),
+            (None, Some(_)) => return Err((field("enc"), format!("needs {}", field("alg")))),
+            _ => {}
+        }
+        let alg = alg.unwrap_or_default();
+        if !KEY_ALGS.contains(&alg) {
+            return Err((field("alg"), format!("{alg:?} is not supported")));
+        }
+        if let Some(enc) = enc
+            && !CONTENT_ENCS.contains(&enc)
+        {
+            return Err((field("enc"), format!("{enc:?} is not supported")));
+        }
+        if is_symmetric(alg) && self.client_secret.is_none() {
+            return Err((field("alg"), format!("{alg} derives its key from client_secret, which the client lacks")));
+        }
+        if !is_symmetric(alg) && self.jwks.is_none() && self.jwks_uri.is_none() {
+            return Err((field("alg"), format!("{alg} needs the client's keys (jwks or jwks_uri)")));
+        }
+        Ok(())
     }
 
     /// The registered response types, parsed.

@@ -7,6 +7,7 @@ use crate::authorization::ResponseMode;
 use crate::authorization::ResponseType;
 use crate::authorization::SUPPORTED_SCOPES;
 use crate::clients::{AUTH_METHODS, GRANT_TYPES};
+use crate::jose::encrypt::{CONTENT_ENCS, KEY_ALGS};
 use rocket::http::ContentType;
 use rocket::{Route, State, get, routes as rocket_routes};
 use serde_json::{Value, json};
@@ -31,6 +32,11 @@ pub fn document(op: &Provider) -> Value {
         "grant_types_supported": GRANT_TYPES.iter().chain(&["implicit"]).collect::<Vec<_>>(),
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
+        "id_token_encryption_alg_values_supported": KEY_ALGS,
+        "id_token_encryption_enc_values_supported": CONTENT_ENCS,
+        "userinfo_signing_alg_values_supported": algs,
+        "userinfo_encryption_alg_values_supported": KEY_ALGS,
+        "userinfo_encryption_enc_values_supported": CONTENT_ENCS,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
         "code_challenge_methods_supported": ["S256"],

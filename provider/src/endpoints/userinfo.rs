@@ -1,9 +1,13 @@
 //! The UserInfo endpoint (OIDC Core §5.3), a protected resource (RFC 6750).
 
 use crate::Provider;
+use crate::clients::Client;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken};
 use crate::security::params::Params;
+use crate::tokens::sealed;
+use rocket::http::ContentType;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
@@ -46,7 +50,7 @@ impl<'r> FromRequest<'r> for BearerHeader {
 }
 
 #[get("/userinfo")]
-async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
+async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<NoStore<UserinfoBody>> {
     userinfo(op, bearer.0).await
 }
 
@@ -55,7 +59,7 @@ async fn userinfo_post(
     op: &State<Provider>,
     bearer: BearerHeader,
     form: Result<Params, OAuthError>,
-) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
+) -> OAuthResult<NoStore<UserinfoBody>> {
     // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
     let body_token = form.ok().and_then(|mut f| f.take("access_token"));
     let token = match (bearer.0, body_token) {
@@ -67,7 +71,7 @@ async fn userinfo_post(
     userinfo(op, token).await
 }
 
-async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<Json<Map<String, Value>>>> {
+async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<UserinfoBody>> {
     // RFC 6750 §3.1: a request without a token gets a bare challenge and no error code.
     let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
     let access = model::find::<AccessToken>(op.storage(), &token)
@@ -89,5 +93,37 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<J
     let requested = access.claims.claims.iter().flat_map(|c| c.userinfo_names());
     let mut claims = account.released(access.claims.scopes.iter().map(String::as_str), requested);
     claims.insert("sub".into(), Value::String(op.subject(&client, &account.sub)));
-    Ok(NoStore::new(Json(claims)))
+    respond(op, &client, claims).await.map(NoStore::new)
+}
+
+/// The userinfo response as the client registered it: JSON, a signed JWT (with `iss` and `aud`,
+/// OIDC Core §5.3.2), encrypted JSON, or a signed-then-encrypted JWT.
+async fn respond(op: &Provider, client: &Client, mut claims: Map<String, Value>) -> OAuthResult<UserinfoBody> {
+    let signing: Option<SigningAlg> = client.userinfo_signed_response_alg.as_deref().and_then(|a| a.parse().ok());
+    let encryption = client.userinfo_encrypted_response_alg.as_deref();
+    if signing.is_none() && encryption.is_none() {
+        return Ok(UserinfoBody::Json(Json(claims)));
+    }
+    let payload = match signing {
+        Some(alg) => {
+            claims.insert("iss".into(), op.issuer().into());
+            claims.insert("aud".into(), client.client_id.clone().into());
+            sealed::sign(op, &claims, alg).map_err(OAuthError::server_error)?
+        }
+        None => Value::Object(claims).to_string(),
+    };
+    let enc = client.userinfo_encrypted_response_enc.as_deref();
+    let body = sealed::encrypt_for(op, client, payload, encryption, enc, signing.is_some())
+        .await
+        .map_err(OAuthError::server_error)?;
+    Ok(UserinfoBody::Jwt((ContentType::new("application", "jwt"), body)))
+}
+
+/// A userinfo body: JSON, or a JWT (`application/jwt`).
+#[derive(rocket::Responder)]
+pub enum UserinfoBody {
+    /// Plain claims.
+    Json(Json<Map<String, Value>>),
+    /// Signed and/or encrypted claims.
+    Jwt((ContentType, String)),
 }

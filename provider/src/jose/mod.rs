@@ -2,6 +2,8 @@
 //!
 //! Keys are parsed into signers and verifiers once (at start or rotation), never per request.
 
+pub mod encrypt;
+
 use josekit::jwk::Jwk;
 use josekit::jws::{self, JwsHeader, JwsSigner, JwsVerifier};
 use serde::Serialize;

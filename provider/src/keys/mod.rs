@@ -164,6 +164,29 @@ impl Keystore {
     }
 }
 
+/// A new private key as a JWK object: signing keys for a JWS alg, encryption keys (RSA 2048 or
+/// P-256) for a JWE key algorithm; `kid` is the RFC 7638 thumbprint.
+pub fn generate_jwk(alg: &str) -> Result<serde_json::Map<String, serde_json::Value>, JoseError> {
+    let mut jwk = match alg.parse::<SigningAlg>() {
+        Ok(signing) => signing.generate()?,
+        Err(_) => {
+            let mut key = match alg {
+                "RSA-OAEP" | "RSA-OAEP-256" => Jwk::generate_rsa_key(2048)?,
+                "ECDH-ES" | "ECDH-ES+A128KW" | "ECDH-ES+A256KW" => {
+                    Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256)?
+                }
+                other => return Err(JoseError::new(format!("cannot generate a key for {other}"))),
+            };
+            key.set_algorithm(alg);
+            key.set_key_use("enc");
+            key
+        }
+    };
+    let kid = thumbprint(jwk.as_ref()).map_err(JoseError::new)?;
+    jwk.set_key_id(kid);
+    Ok(jwk.as_ref().clone())
+}
+
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

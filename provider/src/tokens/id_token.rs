@@ -2,7 +2,6 @@
 
 use crate::Provider;
 use crate::clients::Client;
-use crate::jose::{self, JoseError, SigningAlg};
 use crate::model::TokenClaims;
 use serde::Serialize;
 
@@ -82,9 +81,11 @@ impl IdTokenClaims {
         }
     }
 
-    /// Signs with the provider's key for `alg`.
-    pub fn sign(&self, op: &Provider, alg: SigningAlg) -> Result<String, JoseError> {
-        let key = op.keys().signing_key(alg).ok_or_else(|| JoseError::new(format!("no signing key for {alg}")))?;
-        jose::sign(self, "JWT", key.signer())
+    /// Signs with the client's `id_token_signed_response_alg`, then encrypts if the client
+    /// registered `id_token_encrypted_response_alg` (OIDC Core §10).
+    pub async fn seal(&self, op: &Provider, client: &Client) -> Result<String, String> {
+        let signed = super::sealed::sign(op, self, client.id_token_alg())?;
+        let (alg, enc) = (&client.id_token_encrypted_response_alg, &client.id_token_encrypted_response_enc);
+        super::sealed::encrypt_for(op, client, signed, alg.as_deref(), enc.as_deref(), true).await
     }
 }

@@ -1,6 +1,7 @@
 //! Issuing tokens: opaque access and refresh tokens (stored as hashes) and ID tokens.
 
 mod id_token;
+pub mod sealed;
 
 pub use id_token::IdTokenClaims;
 
@@ -86,7 +87,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
         let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
         claims.at_hash = Some(alg.half_hash(&access_token));
         claims.add_end_user_claims(op, &what.claims, false).await;
-        Some(claims.sign(op, alg).map_err(OAuthError::server_error)?)
+        Some(claims.seal(op, what.client).await.map_err(OAuthError::server_error)?)
     } else {
         None
     };
