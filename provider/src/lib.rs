@@ -51,7 +51,7 @@ pub enum StartError {
 
 struct Inner {
     config: Config,
-    keys: Keystore,
+    keys: keys::SharedKeystore,
     storage: Arc<dyn Adapter>,
     clients: ClientRegistry,
     accounts: Arc<dyn AccountStore>,
@@ -140,6 +140,7 @@ impl ProviderBuilder {
             Some(salt) => salt.clone(),
             None => storage::provider_secret(&*storage, "pairwise_salt").await?,
         };
+        let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         Ok(Provider(Arc::new(Inner {
             pairwise_salt,
             fetcher,
@@ -171,9 +172,9 @@ impl Provider {
         &self.0.config
     }
 
-    /// The key store.
-    pub fn keys(&self) -> &Keystore {
-        &self.0.keys
+    /// The current key store (replaced whole when the keys file changes).
+    pub fn keys(&self) -> Arc<Keystore> {
+        self.0.keys.read().map(|k| k.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// The storage backend.
@@ -248,6 +249,12 @@ impl Provider {
         rocket
             .manage(self.clone())
             .attach(storage::Purger::new(self.0.storage.clone(), purge_every))
+            .attach(keys::Reloader::new(
+                self.0.keys.clone(),
+                self.config().keys.file.clone(),
+                self.keys().algs(),
+                Duration::from_secs(self.config().keys.reload_interval),
+            ))
             .attach(security::cors::Cors::new(
                 endpoints::CORS_PATHS.iter().map(|p| format!("{}{p}", self.base_path())).collect(),
             ))

@@ -42,6 +42,10 @@ enum KeysCommand {
         #[arg(long)]
         alg: String,
     },
+    /// Add a new signing key per configured algorithm to the keys file; older keys stay published
+    /// until every token they signed has expired, then a later rotation removes them. A running
+    /// provider picks the file up within keys.reload_interval seconds.
+    Rotate(Settings),
 }
 
 /// Settings shared by `serve` and `check-config`. Each flag has an `OP_*` variable and a TOML key.
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Keys(KeysCommand::Rotate(settings)) => rotate_keys(settings),
         Command::Profiles => {
             for name in provider::config::embedded_profiles() {
                 println!("{name}");
@@ -185,6 +190,28 @@ fn serve(settings: Settings) -> ExitCode {
             }
         }
     })
+}
+
+fn rotate_keys(settings: Settings) -> ExitCode {
+    let Some(config) = load_or_report(&settings) else { return ExitCode::FAILURE };
+    let algs: Vec<provider::jose::SigningAlg> =
+        config.keys.signing_algs.iter().filter_map(|a| a.parse().ok()).collect();
+    // Tokens signed by a superseded key stay verifiable for as long as the longest-lived of them.
+    let retire_after = std::time::Duration::from_secs(config.ttl.id_token.max(config.ttl.access_token));
+    match provider::keys::rotate(&config.keys.file, &algs, retire_after) {
+        Ok(rotation) => {
+            println!("added: {}", rotation.added.join(", "));
+            println!(
+                "removed: {}",
+                if rotation.removed.is_empty() { "none".to_string() } else { rotation.removed.join(", ") }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn hash_password(password: Option<String>) -> ExitCode {

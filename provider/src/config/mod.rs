@@ -93,6 +93,8 @@ pub struct KeysConfig {
     pub generate: bool,
     /// The JWS algorithms to sign with; RS256 is always required (OIDC Core §15.1).
     pub signing_algs: Vec<String>,
+    /// Seconds between checks of the file for changes (after `provider keys rotate`).
+    pub reload_interval: u64,
 }
 
 impl Default for KeysConfig {
@@ -101,6 +103,7 @@ impl Default for KeysConfig {
             file: "data/jwks.json".into(),
             generate: true,
             signing_algs: ["RS256", "PS256", "ES256", "EdDSA"].map(String::from).to_vec(),
+            reload_interval: 30,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The key store: the provider's signing keys, parsed once, and their public JWKS.
 
+mod rotation;
 mod thumbprint;
 
+pub use rotation::{Reloader, Rotation, SharedKeystore, rotate};
 pub use thumbprint::thumbprint;
 
 use crate::jose::{JoseError, SigningAlg};

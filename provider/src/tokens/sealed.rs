@@ -9,7 +9,8 @@ use serde::Serialize;
 
 /// Signs `claims` with our key for `alg`.
 pub fn sign(op: &Provider, claims: &impl Serialize, alg: SigningAlg) -> Result<String, String> {
-    let key = op.keys().signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
+    let keys = op.keys();
+    let key = keys.signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
     jose::sign(claims, "JWT", key.signer()).map_err(|e| e.to_string())
 }
 
