@@ -165,3 +165,11 @@ pub async fn userinfo(rp: &Rp, token: &AccessToken) -> Result<CoreUserInfoClaims
         .await
         .map_err(|e| format!("{e:?}"))
 }
+
+/// The payload of a compact JWS, decoded without verification (for snapshots and forgeries).
+pub fn payload_of(jwt: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let part = jwt.split('.').nth(1).expect("a compact JWS");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).expect("base64url"))
+        .expect("JSON")
+}

@@ -32,6 +32,13 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The defaults with another profile.
+    pub fn profile(name: &str) -> Self {
+        Self { profile: name.into(), ..Self::default() }
+    }
+}
+
 /// A running provider. Dropping it shuts the server down.
 pub struct TestProvider {
     /// The issuer identifier.

@@ -3,9 +3,16 @@
 use client_harness::http;
 use client_harness::{Options, launch};
 
+#[rstest::rstest]
+#[case("basic")]
+#[case("implicit")]
+#[case("hybrid")]
+#[case("config")]
+#[case("formpost")]
+#[case("3rdparty-init")]
 #[tokio::test]
-async fn discovery_document_snapshot() {
-    let op = launch(Options::default()).await;
+async fn discovery_document_snapshot(#[case] profile: &str) {
+    let op = launch(Options::profile(profile)).await;
     let doc: serde_json::Value = http::client(false)
         .get(format!("{}/.well-known/openid-configuration", op.issuer))
         .send()
@@ -16,7 +23,7 @@ async fn discovery_document_snapshot() {
         .unwrap();
     assert_eq!(doc["issuer"], op.issuer, "issuer is exact (OIDC Discovery §4.3)");
     let text = serde_json::to_string_pretty(&doc).unwrap().replace(&op.issuer, "[issuer]");
-    insta::assert_snapshot!("discovery_basic", text);
+    insta::assert_snapshot!(format!("discovery_{profile}"), text);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use rstest::rstest;
 
 #[tokio::test]
 async fn implicit_id_token_only_carries_the_scope_claims() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("implicit")).await;
     let rp = rp::relying_party(&op.issuer, IMPLICIT).await;
     let req = start_flow(&rp, CoreAuthenticationFlow::Implicit(false), &["email"], false);
     let callback = Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.callback();
@@ -19,6 +19,11 @@ async fn implicit_id_token_only_carries_the_scope_claims() {
     let params = callback_params(&callback);
     assert!(!params.contains_key("access_token") && !params.contains_key("code"));
     let claims = flow::verify_front_channel_id_token(&rp, &params["id_token"], &req.nonce, None, None);
+    let mut raw = flow::payload_of(&params["id_token"]);
+    raw["iss"] = "[issuer]".into();
+    insta::assert_json_snapshot!("implicit_id_token_only", raw, {
+        ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]", ".sid" => "[sid]",
+    });
     // OIDC Core §5.4: no access token was issued, so the scope's claims are in the ID token.
     assert_eq!(claims.email().map(|e| e.as_str()), Some("alice@example.com"));
     assert_eq!(params["iss"], op.issuer);
@@ -26,7 +31,7 @@ async fn implicit_id_token_only_carries_the_scope_claims() {
 
 #[tokio::test]
 async fn implicit_with_token_has_at_hash_and_a_working_access_token() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("implicit")).await;
     let rp = rp::relying_party(&op.issuer, IMPLICIT).await;
     let req = start_flow(&rp, CoreAuthenticationFlow::Implicit(true), &["email"], false);
     let params = callback_params(
@@ -47,7 +52,7 @@ async fn implicit_with_token_has_at_hash_and_a_working_access_token() {
 #[case::code_id_token_token(vec![CoreResponseType::Code, CoreResponseType::IdToken, CoreResponseType::Token])]
 #[tokio::test]
 async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("hybrid")).await;
     let rp = rp::relying_party(&op.issuer, HYBRID).await;
     let front_id_token = response_types.contains(&CoreResponseType::IdToken);
     let req = start_flow(&rp, CoreAuthenticationFlow::Hybrid(response_types), &["email", "offline_access"], true);
@@ -55,6 +60,15 @@ async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
     assert!(callback.query().is_none(), "hybrid responses default to the fragment");
     let params = callback_params(&callback);
     let code = params["code"].clone();
+    if front_id_token {
+        let mut claims = flow::payload_of(&params["id_token"]);
+        claims["iss"] = "[issuer]".into();
+        let name = format!("front_channel_id_token_{}", params.contains_key("access_token"));
+        insta::assert_json_snapshot!(name, claims, {
+            ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]",
+            ".sid" => "[sid]", ".at_hash" => "[at_hash]", ".c_hash" => "[c_hash]",
+        });
+    }
     let front_sub = front_id_token.then(|| {
         let claims = flow::verify_front_channel_id_token(
             &rp,
@@ -76,7 +90,7 @@ async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
 
 #[tokio::test]
 async fn an_id_token_without_nonce_is_invalid_request() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("implicit")).await;
     let url = format!(
         "{}/authorize?response_type=id_token&scope=openid&client_id=rp-implicit&redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback&state=s",
         op.issuer
@@ -90,7 +104,7 @@ async fn an_id_token_without_nonce_is_invalid_request() {
 
 #[tokio::test]
 async fn tokens_are_never_sent_in_the_query() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("implicit")).await;
     let url = format!(
         "{}/authorize?response_type=id_token%20token&response_mode=query&nonce=n&scope=openid&client_id=rp-implicit&redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback",
         op.issuer
@@ -102,7 +116,7 @@ async fn tokens_are_never_sent_in_the_query() {
 
 #[tokio::test]
 async fn an_unregistered_response_type_is_unauthorized_client() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("config")).await;
     let url = format!(
         "{}/authorize?response_type=code&nonce=n&scope=openid&client_id=rp-implicit&redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback",
         op.issuer
@@ -113,11 +127,46 @@ async fn an_unregistered_response_type_is_unauthorized_client() {
 
 #[tokio::test]
 async fn implicit_with_form_post() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::profile("formpost")).await;
     let rp = rp::relying_party(&op.issuer, IMPLICIT).await;
     let mut req = start_flow(&rp, CoreAuthenticationFlow::Implicit(true), &[], false);
     req.url.query_pairs_mut().append_pair("response_mode", "form_post");
     let page = Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.page();
     let form = page.form(IMPLICIT.redirect_uri).expect("auto-submitting form");
     flow::verify_front_channel_id_token(&rp, form.get("id_token").unwrap(), &req.nonce, None, form.get("access_token"));
+}
+
+/// Re-signs `id_token` with the provider's own fixture key after `edit`, so only the hash
+/// checks can tell: proves the RP really verifies c_hash and at_hash.
+fn forge(id_token: &str, edit: impl Fn(&mut serde_json::Value)) -> String {
+    let text = std::fs::read_to_string(client_harness::fixtures().join("keys/jwks.json")).unwrap();
+    let set: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let es256 = set["keys"].as_array().unwrap().iter().find(|k| k["alg"] == "ES256").unwrap();
+    let mut key = josekit::jwk::Jwk::from_map(es256.as_object().unwrap().clone()).unwrap();
+    key.set_key_id(provider::keys::thumbprint(es256.as_object().unwrap()).unwrap());
+    let mut claims = flow::payload_of(id_token);
+    edit(&mut claims);
+    client_harness::assertion::sign_with_key(&claims, &key)
+}
+
+#[tokio::test]
+async fn a_wrong_c_hash_or_at_hash_is_caught_by_the_rp() {
+    let op = launch(Options::profile("hybrid")).await;
+    let rp = rp::relying_party(&op.issuer, HYBRID).await;
+    let flow_type = vec![CoreResponseType::Code, CoreResponseType::IdToken, CoreResponseType::Token];
+    let req = start_flow(&rp, CoreAuthenticationFlow::Hybrid(flow_type), &[], true);
+    let params = callback_params(
+        &Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.callback(),
+    );
+    let (id_token, code, token) = (&params["id_token"], &params["code"], &params["access_token"]);
+    // The genuine token passes, and so does an untouched re-signing (the forgery is sound).
+    flow::verify_front_channel_id_token(&rp, id_token, &req.nonce, Some(code), Some(token));
+    flow::verify_front_channel_id_token(&rp, &forge(id_token, |_| {}), &req.nonce, Some(code), Some(token));
+    for claim in ["c_hash", "at_hash"] {
+        let forged = forge(id_token, |c| c[claim] = "AAAAAAAAAAAAAAAAAAAAAA".into());
+        let caught = std::panic::catch_unwind(|| {
+            flow::verify_front_channel_id_token(&rp, &forged, &req.nonce, Some(code), Some(token));
+        });
+        assert!(caught.is_err(), "a wrong {claim} must be rejected");
+    }
 }

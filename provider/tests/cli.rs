@@ -84,5 +84,8 @@ fn hash_password_reads_stdin_and_prints_an_argon2id_hash() {
 #[test]
 fn profiles_lists_the_compiled_in_profiles() {
     let out = provider().arg("profiles").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(), ["basic"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(),
+        ["basic", "implicit", "hybrid", "config", "formpost", "3rdparty-init"]
+    );
 }

@@ -148,7 +148,7 @@ pub fn validate(
 ) -> Result<AuthorizationRequest, AuthorizationError> {
     let fail = |code: ErrorCode, description: String| target.error(code, description);
     params.reject_repeated().map_err(|e| fail(e.code, e.description))?;
-    let response_type = check_response_type(client, params).map_err(|(c, d)| fail(c, d))?;
+    let response_type = check_response_type(op, client, params).map_err(|(c, d)| fail(c, d))?;
     check_response_mode(&target, response_type)?;
     let nonce = check_nonce(params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let scopes = check_scope(client, params);
@@ -180,9 +180,10 @@ pub fn validate(
 }
 
 /// Step: `response_type` supported by the build and registered by the client.
-fn check_response_type(client: &Client, params: &Params) -> Result<ResponseType, (ErrorCode, String)> {
+fn check_response_type(op: &Provider, client: &Client, params: &Params) -> Result<ResponseType, (ErrorCode, String)> {
     let value = params.get("response_type").ok_or((ErrorCode::InvalidRequest, "missing response_type".to_string()))?;
     let response_type = ResponseType::parse(value)
+        .filter(|rt| op.config().response_types.iter().any(|enabled| ResponseType::parse(enabled) == Some(*rt)))
         .ok_or_else(|| (ErrorCode::UnsupportedResponseType, format!("unsupported response_type {value}")))?;
     if !client.allows_response_type(response_type) {
         return Err((

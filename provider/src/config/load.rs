@@ -6,7 +6,14 @@ use figment::providers::{Data, Env, Format, Serialized, Toml};
 use std::path::{Path, PathBuf};
 
 /// Profiles compiled into the binary, so `--profile NAME` works outside the repository.
-const EMBEDDED_PROFILES: &[(&str, &str)] = &[("basic", include_str!("../../../profiles/basic.toml"))];
+const EMBEDDED_PROFILES: &[(&str, &str)] = &[
+    ("basic", include_str!("../../../profiles/basic.toml")),
+    ("implicit", include_str!("../../../profiles/implicit.toml")),
+    ("hybrid", include_str!("../../../profiles/hybrid.toml")),
+    ("config", include_str!("../../../profiles/config.toml")),
+    ("formpost", include_str!("../../../profiles/formpost.toml")),
+    ("3rdparty-init", include_str!("../../../profiles/3rdparty-init.toml")),
+];
 
 /// Where configuration comes from, besides the defaults and `OP_*` environment variables.
 #[derive(Debug, Default, Clone)]
@@ -122,6 +129,14 @@ mod tests {
         src.config_file = Some(file);
         let errors = load(&src).unwrap_err();
         assert!(errors[0].message.contains("isuer"), "{errors:?}");
+    }
+
+    #[test]
+    fn every_embedded_profile_loads() {
+        for name in embedded_profiles() {
+            let config = load(&ConfigSources { profile: Some(name.into()), ..sources() }).unwrap();
+            assert_eq!(config.profile, name);
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct Config {
     pub address: IpAddr,
     /// The port the HTTP server binds to (0 picks a free one).
     pub port: u16,
+    /// The response types the authorization endpoint serves (and discovery publishes).
+    pub response_types: Vec<String>,
     /// Storage: `sqlite:PATH` (embedded, durable) or `memory:` (tests; lost on exit).
     pub storage: String,
     /// Seconds between deletions of expired records.
@@ -64,6 +66,7 @@ impl Default for Config {
             issuer: "http://127.0.0.1:3000".into(),
             address: IpAddr::from([127, 0, 0, 1]),
             port: 3000,
+            response_types: crate::authorization::ResponseType::SUPPORTED.map(String::from).to_vec(),
             storage: "sqlite:data/provider.db".into(),
             storage_purge_interval: 600,
             clients_file: None,

@@ -32,6 +32,17 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     check_issuer(&config.issuer, &mut errors);
     check_storage(&config.storage, &mut errors);
     check_algs(&config.keys.signing_algs, &mut errors);
+    for value in &config.response_types {
+        if crate::authorization::ResponseType::parse(value).is_none() {
+            errors.push(ConfigError::new(
+                "response_types",
+                format!("{value:?} is not one of {}", crate::authorization::ResponseType::SUPPORTED.join(", ")),
+            ));
+        }
+    }
+    if config.response_types.is_empty() {
+        errors.push(ConfigError::new("response_types", "must name at least one response type"));
+    }
     let ttl = &config.ttl;
     for (key, value) in [
         ("ttl.access_token", ttl.access_token),

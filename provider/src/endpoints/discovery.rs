@@ -27,9 +27,9 @@ pub fn document(op: &Provider) -> Value {
         "userinfo_endpoint": op.endpoint("/userinfo"),
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": SUPPORTED_SCOPES,
-        "response_types_supported": ResponseType::SUPPORTED,
+        "response_types_supported": &op.config().response_types,
         "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
-        "grant_types_supported": GRANT_TYPES.iter().chain(&["implicit"]).collect::<Vec<_>>(),
+        "grant_types_supported": grant_types(op),
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,
         "id_token_encryption_alg_values_supported": KEY_ALGS,
@@ -54,6 +54,12 @@ pub fn document(op: &Provider) -> Value {
             std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>(),
         "authorization_response_iss_parameter_supported": true,
     })
+}
+
+/// The token endpoint's grants, plus `implicit` when a front-channel token is served.
+fn grant_types(op: &Provider) -> Vec<&'static str> {
+    let implicit = op.config().response_types.iter().filter_map(|r| ResponseType::parse(r)).any(|r| r.returns_tokens());
+    GRANT_TYPES.iter().copied().chain(implicit.then_some("implicit")).collect()
 }
 
 #[get("/.well-known/openid-configuration")]
