@@ -41,6 +41,12 @@ async fn implicit_with_token_has_at_hash_and_a_working_access_token() {
     assert_eq!(params["expires_in"], "3600");
     let token = &params["access_token"];
     let claims = flow::verify_front_channel_id_token(&rp, &params["id_token"], &req.nonce, None, Some(token));
+    let mut raw = flow::payload_of(&params["id_token"]);
+    raw["iss"] = "[issuer]".into();
+    insta::assert_json_snapshot!("implicit_id_token_token", raw, {
+        ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]",
+        ".sid" => "[sid]", ".at_hash" => "[at_hash]",
+    });
     assert!(claims.email().is_none(), "an access token was issued, so email goes to userinfo");
     let info = flow::userinfo(&rp, &AccessToken::new(token.clone())).await.unwrap();
     assert_eq!(info.email().map(|e| e.as_str()), Some("alice@example.com"));
