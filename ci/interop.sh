@@ -3,7 +3,9 @@
 # provider as a new user would, with its own clients and users files given on the command line:
 # discovery, code flow with PKCE, ID token validation, userinfo, refresh and its rotation, code
 # reuse, a wrong verifier, a wrong secret, a public client without PKCE, an unregistered
-# redirect_uri, prompt=none, form_post, and refresh after a restart on the same SQLite file.
+# redirect_uri, prompt=none, form_post, and refresh after a restart on the same SQLite file; then,
+# on the config profile, implicit and hybrid flows, the claims parameter, id_token_hint, prompt=login,
+# max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo.
 # Needs Node.js >= 20 and npm; without them it says it skipped, and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +38,10 @@ JSON
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 issuer="http://127.0.0.1:$port"
 
+# start [serve options...]: the provider with the interop users, on $port.
 start() {
-    (cd "$work" && exec "$bin" serve --port "$port" --issuer "$issuer" \
-        --clients "$root/$dir/clients.json" --users "$work/users.json" >>"$work/provider.log" 2>&1) &
+    (cd "$work" && exec "$bin" serve --port "$port" --issuer "$issuer" --users "$work/users.json" "$@" \
+        >>"$work/provider.log" 2>&1) &
     pid=$!
     for _ in $(seq 1 100); do
         curl -sf "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return 0
@@ -49,8 +52,15 @@ start() {
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 
-start
+start --clients "$root/$dir/clients.json"
 (cd "$dir" && ISSUER="$issuer" STATE_FILE="$work/refresh-token.txt" node rp.mjs)
 stop
-start
+start --clients "$root/$dir/clients.json"
 (cd "$dir" && ISSUER="$issuer" STATE_FILE="$work/refresh-token.txt" node rp.mjs --after-restart)
+stop
+
+# OpenID Connect Core: every response type, request objects, pairwise, encryption (profile config).
+mkdir -p "$work/core"
+(cd "$dir" && node core.mjs --setup "$work/core")
+start --profile config --clients "$work/core/clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" node core.mjs --run "$work/core")

@@ -1,54 +1,11 @@
 import * as client from 'openid-client';
+import { browser as makeBrowser, checker } from './browser.mjs';
 // Usage: ISSUER=... node rp.mjs [--after-restart]
 const issuer = new URL(process.env.ISSUER ?? 'http://127.0.0.1:3000');
 const state_file = process.env.STATE_FILE ?? 'refresh-token.txt';
 const redirect_uri = 'http://localhost:9999/cb';
-const log = (...a) => console.log(...a);
-let failures = 0, passes = 0;
-const check = (name, ok, detail='') => { log(`${ok ? 'PASS' : 'FAIL'} ${name} ${detail}`); if (ok) passes++; else failures++; };
-
-// A tiny browser: cookie jar + manual redirects + form filling on the OP's pages.
-function browser() {
-  const jar = new Map();
-  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  async function go(url, init = {}) {
-    for (let i = 0; i < 10; i++) {
-      const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers || {}), cookie: cookieHeader() } });
-      for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const [k, v] = kv.split('='); jar.set(k, v); }
-      const loc = res.headers.get('location');
-      if (res.status >= 300 && res.status < 400 && loc) {
-        const next = new URL(loc, url);
-        if (next.origin !== issuer.origin) return { callback: next };
-        url = next; init = {}; continue;
-      }
-      return { page: await res.text(), status: res.status, url };
-    }
-  }
-  function form(html, part) {
-    const m = [...html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find(m => m[1].includes(part));
-    if (!m) return null;
-    const fields = {};
-    for (const i of m[2].matchAll(/<input([^>]*)>/g)) {
-      const name = i[1].match(/name="([^"]*)"/), value = i[1].match(/value="([^"]*)"/);
-      if (name) fields[name[1]] = (value ? value[1] : '').replace(/&amp;/g, '&');
-    }
-    return { action: m[1], fields };
-  }
-  async function post(base, f, extra) {
-    return go(new URL(f.action, base), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...f.fields, ...extra }) });
-  }
-  async function authorize(url, user, pass, decision = 'allow') {
-    let r = await go(url);
-    for (let i = 0; i < 3 && r.page; i++) {
-      const login = form(r.page, '/login'), consent = form(r.page, '/consent');
-      if (login) r = await post(r.url, login, { login: user, password: pass });
-      else if (consent) r = await post(r.url, consent, { decision });
-      else break;
-    }
-    return r;
-  }
-  return { go, authorize };
-}
+const { check, expectError, finish } = checker('openid-client');
+const browser = () => makeBrowser(issuer);
 
 const options = { execute: [client.allowInsecureRequests] };
 const config = await client.discovery(issuer, 'node-rp', 'node-rp-secret', undefined, options);
@@ -87,14 +44,6 @@ check('refresh', !!refreshed.access_token && refreshed.refresh_token !== tokens.
 try { await client.refreshTokenGrant(config, tokens.refresh_token); check('old refresh refused', false); }
 catch (e) { check('old refresh refused', e.error === 'invalid_grant', e.error); }
 
-async function expectError(name, fn, code) {
-  try { await fn(); check(name, false, 'no error'); } catch (e) {
-    // A 401 comes as a WWW-Authenticate challenge: Bearer carries the error code, Basic means invalid_client.
-    const challenge = Array.isArray(e.cause) ? e.cause[0] : undefined;
-    const got = e.error ?? challenge?.parameters?.error ?? (challenge?.scheme === 'basic' && e.status === 401 ? 'invalid_client' : undefined);
-    check(name, got === code, `${got} ${e.status ?? ''} ${e.code ?? ''}`);
-  }
-}
 // Code reuse
 {
   const s2 = await start(config); const r2 = await browser().authorize(s2.url, 'carol', 'pw-of-carol');
@@ -149,8 +98,3 @@ async function expectError(name, fn, code) {
   (await import('node:fs')).writeFileSync(state_file, t9.refresh_token);
 }
 finish();
-
-function finish() {
-  log(`openid-client: ${passes} passed, ${failures} failed`);
-  process.exit(failures ? 1 : 0);
-}

@@ -84,7 +84,10 @@ pub fn required_prompt(
             if request.has_prompt(PromptValue::Login) || request.has_prompt(PromptValue::SelectAccount) {
                 login.push("login_prompt".into());
             }
-            if request.max_age.is_some_and(|max| now() - session.auth_time > max) {
+            // OIDC Core §3.1.2.1: re-authenticate once the elapsed time exceeds max_age. Times are
+            // whole seconds, so an elapsed count that has reached max_age has (almost surely)
+            // exceeded it; max_age=0 always re-authenticates.
+            if request.max_age.is_some_and(|max| now() - session.auth_time >= max) {
                 login.push("max_age".into());
             }
             if hint_mismatch {
@@ -225,6 +228,39 @@ mod tests {
             consented: false,
         };
         assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done, false), None);
+    }
+
+    #[test]
+    fn max_age_counts_whole_seconds_inclusively() {
+        let full = grant(&["openid", "email"]);
+        let one_second_ago = session(now() - 1);
+        let needed = required_prompt(
+            &request(vec![], Some(1)),
+            Some(&one_second_ago),
+            Some(&full),
+            &InteractionResult::default(),
+            false,
+        );
+        assert_eq!(needed.unwrap().1, ["max_age"]);
+        let just_now = session(now());
+        let needed = required_prompt(
+            &request(vec![], Some(0)),
+            Some(&just_now),
+            Some(&full),
+            &InteractionResult::default(),
+            false,
+        );
+        assert_eq!(needed.unwrap().1, ["max_age"], "max_age=0 always re-authenticates");
+        assert_eq!(
+            required_prompt(
+                &request(vec![], Some(60)),
+                Some(&just_now),
+                Some(&full),
+                &InteractionResult::default(),
+                false
+            ),
+            None
+        );
     }
 
     #[test]
