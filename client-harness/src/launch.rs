@@ -24,11 +24,19 @@ pub struct Options {
     pub port: Option<u16>,
     /// Clients registered besides the fixtures (for metadata that points at a test server).
     pub extra_clients: Vec<serde_json::Value>,
+    /// Configuration keys to set, dotted (`("ttl.refresh_token_grace", 1.into())`).
+    pub settings: Vec<(&'static str, figment::value::Value)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { profile: "basic".into(), storage: Storage::Memory, port: None, extra_clients: Vec::new() }
+        Self {
+            profile: "basic".into(),
+            storage: Storage::Memory,
+            port: None,
+            extra_clients: Vec::new(),
+            settings: Vec::new(),
+        }
     }
 }
 
@@ -36,6 +44,11 @@ impl Options {
     /// The defaults with another profile.
     pub fn profile(name: &str) -> Self {
         Self { profile: name.into(), ..Self::default() }
+    }
+
+    /// The defaults with one configuration key set.
+    pub fn with(key: &'static str, value: impl Into<figment::value::Value>) -> Self {
+        Self { settings: vec![(key, value.into())], ..Self::default() }
     }
 }
 
@@ -103,12 +116,20 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     let mut outbound = figment::value::Dict::new();
     outbound.insert("allow_http_loopback".into(), true.into());
     overrides.insert("outbound".into(), outbound.into());
+    for (key, value) in &options.settings {
+        set_dotted(&mut overrides, key, value.clone());
+    }
     overrides.insert("users_file".into(), fixtures.join("users.json").display().to_string().into());
     let mut keys = figment::value::Dict::new();
     keys.insert("file".into(), fixtures.join("keys/jwks.json").display().to_string().into());
     keys.insert("generate".into(), false.into());
     overrides.insert("keys".into(), keys.into());
-    let sources = ConfigSources { profile: Some(options.profile.clone()), overrides, ..Default::default() };
+    let sources = ConfigSources {
+        profile: Some(options.profile.clone()),
+        config_file: Some(fixtures.join("provider.toml")),
+        overrides,
+        ..Default::default()
+    };
     let config = load(&sources).unwrap_or_else(|e| panic!("fixture configuration: {e:?}"));
     let provider = Provider::new(config).await.map_err(|e| e.to_string())?;
     let figment = rocket::Config::figment()
@@ -126,6 +147,21 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     });
     wait_until_listening(port).await;
     Ok(TestProvider { issuer, port, _clients_file: Some(clients_file), shutdown: Some(shutdown), task: Some(task) })
+}
+
+/// Sets `a.b.c` in nested dictionaries, keeping what is there.
+fn set_dotted(dict: &mut figment::value::Dict, key: &str, value: figment::value::Value) {
+    match key.split_once('.') {
+        None => {
+            dict.insert(key.into(), value);
+        }
+        Some((head, rest)) => {
+            let entry = dict.entry(head.into()).or_insert_with(|| figment::value::Dict::new().into());
+            if let figment::value::Value::Dict(_, inner) = entry {
+                set_dotted(inner, rest, value);
+            }
+        }
+    }
 }
 
 /// The fixture clients plus `extra`, in a temporary file.

@@ -51,20 +51,40 @@ async fn code_flow_with_pkce_refresh_and_userinfo(#[case] client: FixtureClient,
     flow::refresh(&rp, second_refresh).await.expect("the rotated token works");
 }
 
-#[tokio::test]
-async fn a_reused_refresh_token_is_refused_and_revokes_the_grant() {
-    let op = launch(Options::default()).await;
+/// A fresh refresh token for alice, from a provider launched with `options`.
+async fn refresh_token_of(op: &client_harness::TestProvider) -> (client_harness::rp::Rp, openidconnect::RefreshToken) {
     let rp = rp::relying_party(&op.issuer, BASIC).await;
-    let browser = Browser::new(&op.issuer);
     let req = start(&rp, &["offline_access"], true);
+    let browser = Browser::new(&op.issuer);
     let params = callback_params(&browser.authorize(req.url.as_str(), "alice", "alice-password").await.callback());
     let tokens = flow::exchange(&rp, &params["code"], req.verifier).await.unwrap();
-    let old = tokens.refresh_token().unwrap().clone();
+    (rp, tokens.refresh_token().unwrap().clone())
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_is_refused_and_revokes_the_grant() {
+    let op = launch(Options::with("ttl.refresh_token_grace", 0)).await;
+    let (rp, old) = refresh_token_of(&op).await;
     let refreshed = flow::refresh(&rp, &old).await.unwrap();
     // RFC 9700 §4.14.2: the spent token comes back, so it leaked; everything of the grant goes.
     assert_eq!(flow::refresh(&rp, &old).await.unwrap_err(), "invalid_grant");
     assert_eq!(flow::refresh(&rp, refreshed.refresh_token().unwrap()).await.unwrap_err(), "invalid_grant");
     assert!(flow::userinfo(&rp, refreshed.access_token()).await.is_err(), "access tokens of the grant are revoked");
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_reused_inside_the_grace_window_still_works() {
+    let op = launch(Options::with("ttl.refresh_token_grace", 1)).await;
+    let (rp, old) = refresh_token_of(&op).await;
+    let first = flow::refresh(&rp, &old).await.unwrap();
+    // A concurrent request of the same client, a moment later: answered, grant intact.
+    let second = flow::refresh(&rp, &old).await.expect("inside the grace window");
+    assert_ne!(first.refresh_token().unwrap().secret(), second.refresh_token().unwrap().secret());
+    flow::userinfo(&rp, first.access_token()).await.expect("the first answer still works");
+    // Once the window has passed, reuse is theft again.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert_eq!(flow::refresh(&rp, &old).await.unwrap_err(), "invalid_grant");
+    assert!(flow::userinfo(&rp, second.access_token()).await.is_err(), "the grant is revoked");
 }
 
 #[tokio::test]

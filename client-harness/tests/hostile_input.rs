@@ -36,7 +36,7 @@ use rstest::rstest;
     "application/x-www-form-urlencoded",
     "client_id=rp-native&grant_type=client_credentials",
     400,
-    "unsupported_grant_type"
+    "unauthorized_client"
 )]
 #[case::binary_garbage("application/x-www-form-urlencoded", "%FF%FE%00=%00&&&==", 401, "invalid_client")]
 #[tokio::test]

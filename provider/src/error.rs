@@ -54,6 +54,14 @@ pub enum ErrorCode {
     RequestUriNotSupported,
     /// The `registration` parameter is not supported (OIDC Core §3.1.2.6).
     RegistrationNotSupported,
+    /// The resource is unknown or not granted (RFC 8707 §2).
+    InvalidTarget,
+    /// The device code has not been approved yet (RFC 8628 §3.5).
+    AuthorizationPending,
+    /// The device polls too fast (RFC 8628 §3.5).
+    SlowDown,
+    /// The device code has expired (RFC 8628 §3.5).
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -81,6 +89,10 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
+            Self::InvalidTarget => "invalid_target",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 

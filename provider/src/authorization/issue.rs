@@ -29,6 +29,7 @@ pub async fn issue(
         acr: session.acr.clone(),
         amr: session.amr.clone(),
         claims: request.claims.clone(),
+        resources: request.resources.clone(),
     };
     if let Some(acrs) = request.claims.as_ref().and_then(|c| c.essential_acrs())
         && !acrs.contains(&claims.acr)
@@ -42,11 +43,17 @@ pub async fn issue(
     let mut params = Vec::new();
     let code = if rt.code { Some(issue_code(op, request, &claims).await?) } else { None };
     let access_token = if rt.token {
-        let (value, expires_in) = tokens::store_access_token(op, &claims).await.map_err(server_error)?;
-        params.push(("access_token".into(), value.clone()));
+        // From the front channel, a token can only be for the one resource asked for, if any.
+        let audience = match claims.resources.as_slice() {
+            [] => None,
+            [one] => Some(one.as_str()),
+            _ => return Err(request.target.error(ErrorCode::InvalidTarget, "an access token has one audience")),
+        };
+        let access = tokens::access_token::issue(op, client, &claims, audience).await.map_err(server_error)?;
+        params.push(("access_token".into(), access.value.clone()));
         params.push(("token_type".into(), "Bearer".into()));
-        params.push(("expires_in".into(), expires_in.to_string()));
-        Some(value)
+        params.push(("expires_in".into(), access.expires_in.to_string()));
+        Some(access.value)
     } else {
         None
     };

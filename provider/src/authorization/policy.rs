@@ -181,6 +181,7 @@ mod tests {
             max_age,
             login_hint: None,
             claims: None,
+            resources: vec![],
             id_token_hint_sub: None,
         }
     }

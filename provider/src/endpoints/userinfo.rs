@@ -78,6 +78,10 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<U
         .await?
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the access token is invalid or expired"))?
         .model;
+    if !access.claims.resources.is_empty() {
+        // RFC 8707: a token for a resource server is not for userinfo.
+        return Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is for another audience"));
+    }
     if !access.claims.has_scope("openid") {
         return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
     }

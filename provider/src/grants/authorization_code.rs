@@ -6,7 +6,7 @@ use crate::clients::Client;
 use crate::error::{OAuthError, OAuthResult};
 use crate::model::AuthorizationCode;
 use crate::security::{constant_time_eq, sha256_b64url};
-use crate::tokens::{self, Issue, TokenResponse};
+use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a code for tokens.
 pub async fn exchange(
@@ -15,13 +15,22 @@ pub async fn exchange(
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
+    resource: &[String],
 ) -> OAuthResult<TokenResponse> {
-    let record: AuthorizationCode = credential::load(op, code, client).await?;
+    let found = credential::load::<AuthorizationCode>(op, code, client).await?;
+    let record = found.model;
+    if found.consumed_at.is_some() {
+        return Err(credential::replayed(op, &record).await);
+    }
     check_redirect_uri(client, &record, redirect_uri)?;
     check_pkce(&record, code_verifier)?;
-    credential::spend(op, code, &record).await?;
+    let audience = access_token::audience(&record.claims, resource)?;
+    // Atomic: of two concurrent exchanges exactly one spends the code; the other is a replay.
+    if !credential::spend::<AuthorizationCode>(op, code).await? {
+        return Err(credential::replayed(op, &record).await);
+    }
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims: record.claims, nonce: record.nonce, refresh }).await
+    tokens::issue(op, Issue { client, claims: record.claims, nonce: record.nonce, refresh, audience }).await
 }
 
 /// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.

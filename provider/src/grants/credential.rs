@@ -5,7 +5,7 @@
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::{OAuthError, OAuthResult};
-use crate::model::{self, AuthorizationCode, Model, RefreshToken, TokenClaims};
+use crate::model::{self, AuthorizationCode, Found, Model, RefreshToken, TokenClaims};
 
 /// A model that is a single-use credential of a grant.
 pub trait Credential: Model {
@@ -29,27 +29,24 @@ impl Credential for RefreshToken {
     }
 }
 
-/// Loads an unspent credential issued to `client`; a spent one is a replay.
-pub async fn load<C: Credential>(op: &Provider, value: &str, client: &Client) -> OAuthResult<C> {
+/// Loads a credential issued to `client`, spent or not: the caller decides what a spent one means.
+pub async fn load<C: Credential>(op: &Provider, value: &str, client: &Client) -> OAuthResult<Found<C>> {
     let found = model::find::<C>(op.storage(), value)
         .await?
         .ok_or_else(|| OAuthError::invalid_grant(format!("the {} is invalid or expired", C::NAME)))?;
     if found.model.claims().client_id != client.client_id {
         return Err(OAuthError::invalid_grant(format!("the {} was issued to another client", C::NAME)));
     }
-    if found.consumed {
-        return Err(replayed(op, &found.model).await);
-    }
-    Ok(found.model)
+    Ok(found)
 }
 
-/// Spends the credential atomically: of two concurrent redemptions exactly one succeeds, and the
-/// other is a replay.
-pub async fn spend<C: Credential>(op: &Provider, value: &str, credential: &C) -> OAuthResult<()> {
-    if model::consume::<C>(op.storage(), value).await? { Ok(()) } else { Err(replayed(op, credential).await) }
+/// Spends the credential atomically. `Ok(false)` if another request spent it first.
+pub async fn spend<C: Credential>(op: &Provider, value: &str) -> OAuthResult<bool> {
+    Ok(model::consume::<C>(op.storage(), value).await?)
 }
 
-async fn replayed<C: Credential>(op: &Provider, credential: &C) -> OAuthError {
+/// A spent credential came back: revoke everything of its grant.
+pub async fn replayed<C: Credential>(op: &Provider, credential: &C) -> OAuthError {
     let claims = credential.claims();
     if let Err(e) = op.storage().revoke_by_grant_id(&claims.grant_id).await {
         return OAuthError::server_error(e);

@@ -1,6 +1,7 @@
 //! The token endpoint's grants: a closed set, parsed into an enum so dispatch is exhaustive.
 
 mod authorization_code;
+mod client_credentials;
 mod credential;
 mod refresh_token;
 
@@ -21,6 +22,8 @@ pub enum GrantRequest {
         redirect_uri: Option<String>,
         /// The PKCE verifier.
         code_verifier: Option<String>,
+        /// Resource indicators (RFC 8707).
+        resource: Vec<String>,
     },
     /// `refresh_token`.
     RefreshToken {
@@ -28,6 +31,15 @@ pub enum GrantRequest {
         refresh_token: String,
         /// A narrower scope, if asked.
         scope: Option<String>,
+        /// Resource indicators (RFC 8707).
+        resource: Vec<String>,
+    },
+    /// `client_credentials`.
+    ClientCredentials {
+        /// The scope asked for.
+        scope: Option<String>,
+        /// Resource indicators (RFC 8707).
+        resource: Vec<String>,
     },
 }
 
@@ -40,11 +52,16 @@ impl GrantRequest {
                 code: params.require("code")?.to_string(),
                 redirect_uri: owned("redirect_uri"),
                 code_verifier: owned("code_verifier"),
+                resource: params.get_all("resource"),
             }),
             "refresh_token" => Ok(Self::RefreshToken {
                 refresh_token: params.require("refresh_token")?.to_string(),
                 scope: owned("scope"),
+                resource: params.get_all("resource"),
             }),
+            "client_credentials" => {
+                Ok(Self::ClientCredentials { scope: owned("scope"), resource: params.get_all("resource") })
+            }
             other => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("unsupported grant_type {other}"))),
         }
     }
@@ -54,6 +71,7 @@ impl GrantRequest {
         match self {
             Self::AuthorizationCode { .. } => "authorization_code",
             Self::RefreshToken { .. } => "refresh_token",
+            Self::ClientCredentials { .. } => "client_credentials",
         }
     }
 }
@@ -68,12 +86,15 @@ pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<Toke
         ));
     }
     match grant {
-        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
-            authorization_code::exchange(op, &request.client, &code, redirect_uri.as_deref(), code_verifier.as_deref())
-                .await
+        GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
+            let (redirect_uri, verifier) = (redirect_uri.as_deref(), code_verifier.as_deref());
+            authorization_code::exchange(op, &request.client, &code, redirect_uri, verifier, &resource).await
         }
-        GrantRequest::RefreshToken { refresh_token, scope } => {
-            refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref()).await
+        GrantRequest::RefreshToken { refresh_token, scope, resource } => {
+            refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref(), &resource).await
+        }
+        GrantRequest::ClientCredentials { scope, resource } => {
+            client_credentials::exchange(op, &request.client, request.method, scope.as_deref(), &resource).await
         }
     }
 }

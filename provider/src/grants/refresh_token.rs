@@ -1,15 +1,28 @@
-//! The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2).
+//! The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2) and a grace window for
+//! concurrent requests.
 
 use super::credential;
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::model::{self, Grant, RefreshToken};
-use crate::tokens::{self, Issue, TokenResponse};
+use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working.
-pub async fn exchange(op: &Provider, client: &Client, value: &str, scope: Option<&str>) -> OAuthResult<TokenResponse> {
-    let record: RefreshToken = credential::load(op, value, client).await?;
+pub async fn exchange(
+    op: &Provider,
+    client: &Client,
+    value: &str,
+    scope: Option<&str>,
+    resource: &[String],
+) -> OAuthResult<TokenResponse> {
+    let found = credential::load::<RefreshToken>(op, value, client).await?;
+    let record = found.model;
+    if let Some(consumed_at) = found.consumed_at
+        && !within_grace(op, consumed_at)
+    {
+        return Err(credential::replayed(op, &record).await);
+    }
     let mut claims = record.claims.clone();
     if let Some(scope) = scope {
         // RFC 6749 §6: the scope may narrow, never widen.
@@ -19,19 +32,34 @@ pub async fn exchange(op: &Provider, client: &Client, value: &str, scope: Option
         }
         claims.scopes = asked;
     }
+    // RFC 8707 §2.2: a refresh may narrow the audience to one of the granted resources.
+    let audience = access_token::audience(&record.claims, resource)?;
     if model::find::<Grant>(op.storage(), &record.claims.grant_id).await?.is_none() {
         return Err(OAuthError::invalid_grant("the grant has been revoked"));
     }
     if op.accounts().find(&record.claims.account_id).await.is_none() {
         return Err(OAuthError::invalid_grant("the account no longer exists"));
     }
-    credential::spend(op, value, &record).await?;
-    let mut response = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false }).await?;
+    if found.consumed_at.is_none() && !credential::spend::<RefreshToken>(op, value).await? {
+        // A concurrent request rotated it a moment ago: that is within the grace window or not.
+        let spent = credential::load::<RefreshToken>(op, value, client).await?;
+        if !spent.consumed_at.is_some_and(|at| within_grace(op, at)) {
+            return Err(credential::replayed(op, &record).await);
+        }
+    }
+    let mut response = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience }).await?;
     response.refresh_token = Some(rotate(op, &record).await?);
     Ok(response)
 }
 
-/// The next refresh token keeps the original scopes, so a narrowed refresh can widen again later.
+/// Whether a refresh token spent at `consumed_at` (ms) may still be used by its client.
+fn within_grace(op: &Provider, consumed_at: i64) -> bool {
+    let grace_ms = op.config().ttl.refresh_token_grace as i64 * 1000;
+    grace_ms > 0 && crate::storage::now_ms() - consumed_at <= grace_ms
+}
+
+/// The next refresh token keeps the original scopes and resources, so a narrowed refresh can
+/// widen again later.
 async fn rotate(op: &Provider, record: &RefreshToken) -> OAuthResult<String> {
     let value = crate::security::random_token();
     let next = RefreshToken { claims: record.claims.clone(), iat: crate::security::now() };

@@ -56,8 +56,15 @@ pub async fn save_with<M: Model>(
 pub struct Found<M> {
     /// The model.
     pub model: M,
+    /// When `consume` was called on it (milliseconds since the epoch).
+    pub consumed_at: Option<i64>,
+}
+
+impl<M> Found<M> {
     /// Whether `consume` was called on it.
-    pub consumed: bool,
+    pub fn consumed(&self) -> bool {
+        self.consumed_at.is_some()
+    }
 }
 
 /// Loads a model by the value handed out. A payload that no longer parses is treated as absent.
@@ -82,7 +89,7 @@ pub async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), S
 
 fn decode<M: Model>(record: Record) -> Option<Found<M>> {
     match serde_json::from_value(record.payload) {
-        Ok(model) => Some(Found { model, consumed: record.consumed }),
+        Ok(model) => Some(Found { model, consumed_at: record.consumed_at }),
         Err(e) => {
             tracing::warn!(kind = M::KIND.as_str(), error = %e, "unreadable record ignored");
             None

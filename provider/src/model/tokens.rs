@@ -4,6 +4,9 @@ use super::Model;
 use crate::storage::Kind;
 use serde::{Deserialize, Serialize};
 
+/// The `amr` marker of client credentials tokens (no end-user authenticated).
+const CLIENT_CREDENTIALS: &str = "client_credentials";
+
 /// What every artefact of one authorization carries: who, for whom, what, and how they logged in.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TokenClaims {
@@ -23,12 +26,36 @@ pub struct TokenClaims {
     pub acr: String,
     /// The authentication methods.
     pub amr: Vec<String>,
+    /// Resource indicators granted (RFC 8707); an access token carries at most one, its audience.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
     /// Individual claims the RP asked for (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<crate::authorization::ClaimsRequest>,
 }
 
 impl TokenClaims {
+    /// The claims of a client credentials grant (RFC 6749 §4.4): the client acts for itself.
+    pub fn client_credentials(client_id: &str, scopes: Vec<String>, resources: Vec<String>) -> Self {
+        Self {
+            client_id: client_id.to_string(),
+            account_id: client_id.to_string(),
+            scopes,
+            grant_id: crate::security::random_token(),
+            sid: None,
+            auth_time: crate::security::now(),
+            acr: String::new(),
+            amr: vec![CLIENT_CREDENTIALS.into()],
+            resources,
+            claims: None,
+        }
+    }
+
+    /// Whether these are a client credentials grant's (no end-user).
+    pub fn is_client_credentials(&self) -> bool {
+        self.amr.len() == 1 && self.amr[0] == CLIENT_CREDENTIALS && self.account_id == self.client_id
+    }
+
     /// Whether `scope` was granted.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
@@ -59,6 +86,9 @@ pub struct AccessToken {
     pub iat: i64,
     /// Expires at.
     pub exp: i64,
+    /// The token's unique id (the `jti` of a JWT access token).
+    #[serde(default)]
+    pub jti: String,
 }
 
 /// A refresh token (RFC 6749 §6). Rotated on every use.

@@ -15,7 +15,12 @@ use std::collections::HashMap;
 pub struct Params {
     values: HashMap<String, String>,
     repeated: Vec<String>,
+    /// Every value of the parameters that may repeat.
+    multi: HashMap<String, Vec<String>>,
 }
+
+/// Parameters that may be given more than once: `resource` (RFC 8707 §2).
+const MULTI_VALUED: [&str; 1] = ["resource"];
 
 impl Params {
     /// Parses a urlencoded string.
@@ -25,7 +30,10 @@ impl Params {
             if value.is_empty() {
                 continue;
             }
-            if params.values.contains_key(key.as_ref()) {
+            if MULTI_VALUED.contains(&key.as_ref()) {
+                params.multi.entry(key.to_string()).or_default().push(value.to_string());
+            }
+            if params.values.contains_key(key.as_ref()) && !MULTI_VALUED.contains(&key.as_ref()) {
                 if !params.repeated.iter().any(|k| k == key.as_ref()) {
                     params.repeated.push(key.into_owned());
                 }
@@ -39,6 +47,11 @@ impl Params {
     /// The value of a parameter given once (the first value if it was repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// Every value of a parameter that may repeat (`resource`).
+    pub fn get_all(&self, name: &str) -> Vec<String> {
+        self.multi.get(name).cloned().unwrap_or_default()
     }
 
     /// Whether `name` was given more than once.
@@ -118,6 +131,13 @@ mod tests {
         assert!(params.is_repeated("a"));
         assert!(!params.is_repeated("b"));
         assert!(params.reject_repeated().is_err());
+    }
+
+    #[test]
+    fn resource_may_repeat() {
+        let params = Params::parse("resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example");
+        assert!(params.reject_repeated().is_ok());
+        assert_eq!(params.get_all("resource"), ["https://a.example", "https://b.example"]);
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl Tables {
         if let Some(code) = &record.user_code {
             self.by_user_code.insert((kind, code.clone()), id.to_string());
         }
-        let record = Record { consumed: false, ..record.clone() };
+        let record = Record { consumed_at: None, ..record.clone() };
         self.records.insert(key, Entry { record, expires_at: expires_at(ttl) });
     }
 
@@ -118,8 +118,8 @@ impl Adapter for MemoryAdapter {
         let now = now_ms();
         let mut tables = self.tables()?;
         match tables.records.get_mut(&(kind, id.to_string())) {
-            Some(entry) if entry.live(now) && !entry.record.consumed => {
-                entry.record.consumed = true;
+            Some(entry) if entry.live(now) && !entry.record.consumed() => {
+                entry.record.consumed_at = Some(now);
                 Ok(true)
             }
             _ => Ok(false),

@@ -71,14 +71,19 @@ pub struct Record {
     pub uid: Option<String>,
     /// A device code's user code.
     pub user_code: Option<String>,
-    /// Whether `consume` has been called (always `false` on upsert).
-    pub consumed: bool,
+    /// When `consume` was called, in milliseconds since the epoch (`None` after an upsert).
+    pub consumed_at: Option<i64>,
 }
 
 impl Record {
     /// A record with only a payload.
     pub fn new(payload: serde_json::Value) -> Self {
-        Self { payload, grant_id: None, uid: None, user_code: None, consumed: false }
+        Self { payload, grant_id: None, uid: None, user_code: None, consumed_at: None }
+    }
+
+    /// Whether the record has been consumed.
+    pub fn consumed(&self) -> bool {
+        self.consumed_at.is_some()
     }
 }
 
@@ -163,8 +168,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Adapter>, StorageError> {
     }
 }
 
-/// Milliseconds since the Unix epoch (expiry is kept at this precision).
-pub(crate) fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch (expiry and consumption are kept at this precision).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 

@@ -95,7 +95,7 @@ fn to_record(row: SqliteRow) -> Result<Record, StorageError> {
         grant_id: row.try_get("grant_id").map_err(err)?,
         uid: row.try_get("uid").map_err(err)?,
         user_code: row.try_get("user_code").map_err(err)?,
-        consumed: row.try_get::<Option<i64>, _>("consumed_at").map_err(err)?.is_some(),
+        consumed_at: row.try_get::<Option<i64>, _>("consumed_at").map_err(err)?,
     })
 }
 

@@ -18,7 +18,7 @@ pub async fn upsert_then_find(store: Arc<dyn Adapter>) {
     let found = store.find(Kind::AccessToken, "a").await.unwrap().expect("record found");
     assert_eq!(found.payload, json!({"n": 1}));
     assert_eq!(found.grant_id.as_deref(), Some("g"));
-    assert!(!found.consumed);
+    assert!(!found.consumed());
     let replaced = Record::new(json!({"n": 2}));
     store.upsert(Kind::AccessToken, "a", &replaced, None).await.unwrap();
     assert_eq!(store.find(Kind::AccessToken, "a").await.unwrap().unwrap().payload, json!({"n": 2}));
@@ -56,7 +56,9 @@ pub async fn consume_is_atomic(store: Arc<dyn Adapter>) {
     }
     assert_eq!(winners, 1, "exactly one concurrent consumer must win");
     let found = store.find(Kind::AuthorizationCode, "c").await.unwrap().expect("consumed records are still found");
-    assert!(found.consumed);
+    assert!(found.consumed());
+    let at = found.consumed_at.unwrap();
+    assert!((super::now_ms() - at).abs() < 5_000, "consumed_at is when it was consumed");
     assert!(!store.consume(Kind::AuthorizationCode, "c").await.unwrap());
     assert!(!store.consume(Kind::AuthorizationCode, "absent").await.unwrap());
 }
@@ -104,7 +106,7 @@ pub async fn destroy_and_reset(store: Arc<dyn Adapter>) {
     store.upsert(Kind::Interaction, "i", &record(None), None).await.unwrap();
     assert!(store.consume(Kind::Interaction, "i").await.unwrap());
     store.upsert(Kind::Interaction, "i", &record(None), None).await.unwrap();
-    assert!(!store.find(Kind::Interaction, "i").await.unwrap().unwrap().consumed, "upsert must reset consumed");
+    assert!(!store.find(Kind::Interaction, "i").await.unwrap().unwrap().consumed(), "upsert must reset consumed");
 }
 
 /// purge_expired deletes expired records, secondary keys included, and nothing live.

@@ -1,5 +1,6 @@
 //! Issuing tokens: opaque access and refresh tokens (stored as hashes) and ID tokens.
 
+pub mod access_token;
 mod id_token;
 pub mod sealed;
 
@@ -8,7 +9,7 @@ pub use id_token::IdTokenClaims;
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::{OAuthError, OAuthResult};
-use crate::model::{self, AccessToken, RefreshToken, TokenClaims};
+use crate::model::{self, RefreshToken, TokenClaims};
 use crate::security::{now, random_token};
 use rocket::Request;
 use rocket::http::{ContentType, Header, Status};
@@ -59,21 +60,13 @@ pub struct Issue<'a> {
     pub nonce: Option<String>,
     /// Whether to issue a refresh token.
     pub refresh: bool,
-}
-
-/// Stores an opaque access token; returns its value and lifetime in seconds.
-pub async fn store_access_token(op: &Provider, claims: &TokenClaims) -> OAuthResult<(String, u64)> {
-    let lifetime = op.config().ttl.access_token;
-    let iat = now();
-    let value = random_token();
-    let record = AccessToken { claims: claims.clone(), iat, exp: iat + lifetime as i64 };
-    model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
-    Ok((value, lifetime))
+    /// The access token's audience (RFC 8707).
+    pub audience: Option<String>,
 }
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
-    let (access_token, expires_in) = store_access_token(op, &what.claims).await?;
+    let access = access_token::issue(op, what.client, &what.claims, what.audience.as_deref()).await?;
     let refresh_token = if what.refresh {
         let value = random_token();
         let record = RefreshToken { claims: what.claims.clone(), iat: now() };
@@ -85,18 +78,18 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     let id_token = if what.claims.has_scope("openid") {
         let alg = what.client.id_token_alg();
         let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
-        claims.at_hash = Some(alg.half_hash(&access_token));
+        claims.at_hash = Some(alg.half_hash(&access.value));
         claims.add_end_user_claims(op, &what.claims, false).await;
         Some(claims.seal(op, what.client).await.map_err(OAuthError::server_error)?)
     } else {
         None
     };
     Ok(TokenResponse {
-        access_token,
+        access_token: access.value,
         token_type: "Bearer",
-        expires_in,
+        expires_in: access.expires_in,
         refresh_token,
         id_token,
-        scope: what.claims.scopes.join(" "),
+        scope: access.scopes.join(" "),
     })
 }

@@ -1,0 +1,105 @@
+//! Access tokens: opaque (256 random bits) or RFC 9068 JWTs, per resource server. Both are stored
+//! under the SHA-256 of the token, so revocation and introspection treat them alike.
+
+use crate::Provider;
+use crate::clients::Client;
+use crate::config::TokenFormat;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::jose::SigningAlg;
+use crate::model::{self, AccessToken, TokenClaims};
+use crate::security::{now, random_token};
+use serde_json::json;
+use std::time::Duration;
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub struct IssuedAccessToken {
+    /// The token.
+    pub value: String,
+    /// Its lifetime in seconds.
+    pub expires_in: u64,
+    /// Its scopes (narrowed to its audience's).
+    pub scopes: Vec<String>,
+}
+
+/// The audience of the next access token (RFC 8707 §2.2): the one `requested` if any (it must be
+/// among those granted), else the one granted if there is exactly one.
+pub fn audience(claims: &TokenClaims, requested: &[String]) -> OAuthResult<Option<String>> {
+    let invalid = |why: &str| OAuthError::new(ErrorCode::InvalidTarget, why);
+    match requested {
+        [] if claims.resources.len() <= 1 => Ok(claims.resources.first().cloned()),
+        [] => Err(invalid("several resources were granted: name one with the resource parameter")),
+        [one] if claims.resources.contains(one) => Ok(Some(one.clone())),
+        [_] => Err(invalid("the resource was not granted")),
+        _ => Err(invalid("an access token has one audience: name one resource")),
+    }
+}
+
+/// Issues and stores an access token for `audience` (a configured resource server, or none).
+pub async fn issue(
+    op: &Provider,
+    client: &Client,
+    claims: &TokenClaims,
+    audience: Option<&str>,
+) -> OAuthResult<IssuedAccessToken> {
+    let server = audience.and_then(|aud| op.config().resource_server(aud));
+    let lifetime = server.and_then(|rs| rs.access_token_ttl).unwrap_or(op.config().ttl.access_token);
+    let mut claims = claims.clone();
+    claims.resources = audience.map(|a| vec![a.to_string()]).unwrap_or_default();
+    if let Some(rs) = server {
+        // A token for a resource server carries only the scopes that server understands.
+        claims.scopes.retain(|s| rs.scopes.contains(s));
+    }
+    let iat = now();
+    let jti = random_token();
+    let value = match server.map(|rs| (rs.access_token_format, &rs.signing_alg)) {
+        Some((TokenFormat::Jwt, alg)) => {
+            jwt(op, client, &claims, audience.unwrap_or_default(), alg, iat, lifetime, &jti)?
+        }
+        _ => random_token(),
+    };
+    let record = AccessToken { claims: claims.clone(), iat, exp: iat + lifetime as i64, jti };
+    model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
+    Ok(IssuedAccessToken { value, expires_in: lifetime, scopes: claims.scopes })
+}
+
+/// An RFC 9068 JWT access token (`typ: at+jwt`).
+#[allow(clippy::too_many_arguments)]
+fn jwt(
+    op: &Provider,
+    client: &Client,
+    claims: &TokenClaims,
+    audience: &str,
+    alg: &str,
+    iat: i64,
+    lifetime: u64,
+    jti: &str,
+) -> OAuthResult<String> {
+    let mut body = json!({
+        "iss": op.issuer(),
+        "exp": iat + lifetime as i64,
+        "aud": audience,
+        "sub": subject(op, client, claims),
+        "client_id": claims.client_id,
+        "iat": iat,
+        "jti": jti,
+        "scope": claims.scopes.join(" "),
+    });
+    if !claims.is_client_credentials() {
+        body["auth_time"] = claims.auth_time.into();
+        body["acr"] = claims.acr.clone().into();
+        if !claims.amr.is_empty() {
+            body["amr"] = claims.amr.clone().into();
+        }
+    }
+    let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
+    let keys = op.keys();
+    let key = keys.signing_key(alg).ok_or_else(|| OAuthError::server_error(format!("no key for {alg}")))?;
+    // RFC 9068 §2.1: the typ header is "at+jwt".
+    crate::jose::sign(&body, "at+jwt", key.signer()).map_err(OAuthError::server_error)
+}
+
+/// RFC 9068 §2.2: the end-user's subject, or the client's id for client credentials.
+pub fn subject(op: &Provider, client: &Client, claims: &TokenClaims) -> String {
+    if claims.is_client_credentials() { claims.client_id.clone() } else { op.subject(client, &claims.account_id) }
+}
