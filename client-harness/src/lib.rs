@@ -9,6 +9,7 @@ pub mod browser;
 pub mod flow;
 pub mod http;
 pub mod launch;
+pub mod oauth;
 pub mod rp;
 
 pub use launch::{Options, Storage, TestProvider, launch, try_launch};

@@ -77,6 +77,16 @@ pub struct Client {
     /// The JWE content encryption for userinfo (default A128CBC-HS256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_encrypted_response_enc: Option<String>,
+    /// The JWS alg of JWT introspection responses (RFC 9701); asking for one makes every
+    /// introspection response a JWT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_signed_response_alg: Option<String>,
+    /// The JWE key algorithm for introspection responses (RFC 9701).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_encrypted_response_alg: Option<String>,
+    /// The JWE content encryption for introspection responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_encrypted_response_enc: Option<String>,
     /// The alg of the client's request objects (`none` for unsigned), if it commits to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
@@ -205,15 +215,21 @@ impl Client {
         {
             return Err(err("token_endpoint_auth_signing_alg", format!("{alg:?} is not supported")));
         }
-        if let Some(alg) = &self.userinfo_signed_response_alg {
-            let parsed: SigningAlg = alg.parse().map_err(|m: String| err("userinfo_signed_response_alg", m))?;
-            if !signing_algs.contains(&parsed) {
-                return Err(err("userinfo_signed_response_alg", format!("{alg} has no signing key configured")));
+        for (field, alg) in [
+            ("userinfo_signed_response_alg", &self.userinfo_signed_response_alg),
+            ("introspection_signed_response_alg", &self.introspection_signed_response_alg),
+        ] {
+            if let Some(alg) = alg {
+                let parsed: SigningAlg = alg.parse().map_err(|m: String| err(field, m))?;
+                if !signing_algs.contains(&parsed) {
+                    return Err(err(field, format!("{alg} has no signing key configured")));
+                }
             }
         }
         for (what, alg, enc) in [
             ("id_token", &self.id_token_encrypted_response_alg, &self.id_token_encrypted_response_enc),
             ("userinfo", &self.userinfo_encrypted_response_alg, &self.userinfo_encrypted_response_enc),
+            ("introspection", &self.introspection_encrypted_response_alg, &self.introspection_encrypted_response_enc),
         ] {
             self.check_encryption(what, alg.as_deref(), enc.as_deref()).map_err(|(field, m)| err(&field, m))?;
         }

@@ -25,6 +25,8 @@ pub fn document(op: &Provider) -> Value {
         "authorization_endpoint": op.endpoint("/authorize"),
         "token_endpoint": op.endpoint("/token"),
         "userinfo_endpoint": op.endpoint("/userinfo"),
+        "introspection_endpoint": op.endpoint("/introspect"),
+        "revocation_endpoint": op.endpoint("/revoke"),
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": scopes(op),
         "response_types_supported": &op.config().response_types,
@@ -39,6 +41,14 @@ pub fn document(op: &Provider) -> Value {
         "userinfo_encryption_enc_values_supported": CONTENT_ENCS,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        // Public clients cannot introspect (RFC 7662 §2.1) but may revoke their own tokens.
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS.iter().filter(|m| **m != "none").collect::<Vec<_>>(),
+        "introspection_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        "introspection_signing_alg_values_supported": algs,
+        "introspection_encryption_alg_values_supported": KEY_ALGS,
+        "introspection_encryption_enc_values_supported": CONTENT_ENCS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": supported_claims().into_iter().chain(
             ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash"]

@@ -2,7 +2,9 @@
 
 pub mod authorization;
 pub mod discovery;
+pub mod introspection;
 pub mod jwks;
+pub mod revocation;
 pub mod token;
 pub mod userinfo;
 
@@ -11,8 +13,14 @@ use rocket::serde::json::Json;
 use rocket::{Request, catch};
 
 /// Paths (below the issuer's) that browser-based clients call with `fetch`, so they allow CORS.
-pub const CORS_PATHS: [&str; 5] =
-    ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/jwks", "/token", "/userinfo"];
+pub const CORS_PATHS: [&str; 6] = [
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+    "/jwks",
+    "/token",
+    "/userinfo",
+    "/revoke",
+];
 
 /// Answers CORS preflights with 204; the CORS fairing adds the headers on CORS paths only.
 #[rocket::options("/<_..>")]
@@ -27,6 +35,8 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(jwks::routes());
     routes.extend(authorization::routes());
     routes.extend(token::routes());
+    routes.extend(introspection::routes());
+    routes.extend(revocation::routes());
     routes.extend(userinfo::routes());
     routes.extend(crate::interaction::routes());
     routes

@@ -1,0 +1,167 @@
+//! Token introspection (RFC 7662), answered as JSON or, on request or by client metadata, as a
+//! signed (and optionally encrypted) JWT (RFC 9701).
+
+use crate::Provider;
+use crate::clients::{AuthMethod, Client, ClientRequest};
+use crate::error::{OAuthError, OAuthResult};
+use crate::jose::SigningAlg;
+use crate::model::{self, AccessToken, RefreshToken, TokenClaims};
+use crate::security::now;
+use crate::tokens::{access_token, sealed};
+use rocket::http::{ContentType, Header};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Route, State, post, routes as rocket_routes};
+use serde_json::{Map, Value, json};
+
+/// The route.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![introspect]
+}
+
+/// RFC 9701 §4: the media type of JWT introspection responses.
+const JWT_MEDIA_TYPE: &str = "token-introspection+jwt";
+
+/// Whether the caller's `Accept` asks for a JWT response.
+pub struct AcceptsJwt(bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AcceptsJwt {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let accept = req.headers().get("Accept").any(|a| a.contains(&format!("application/{JWT_MEDIA_TYPE}")));
+        Outcome::Success(AcceptsJwt(accept))
+    }
+}
+
+/// An introspection answer: JSON or JWT, never cached.
+#[derive(rocket::Responder)]
+pub struct Introspection {
+    body: (ContentType, String),
+    cache_control: Header<'static>,
+}
+
+#[post("/introspect", data = "<request>")]
+async fn introspect(
+    op: &State<Provider>,
+    request: Result<ClientRequest, OAuthError>,
+    accept: AcceptsJwt,
+) -> OAuthResult<Introspection> {
+    let request = request?;
+    if request.method == AuthMethod::None {
+        // RFC 7662 §2.1: the endpoint is protected; public clients cannot use it.
+        return Err(OAuthError::invalid_client("introspection needs client authentication"));
+    }
+    let token = request.params.require("token")?;
+    let answer = match find(op, token, request.params.get("token_type_hint")).await? {
+        Some(found) if found.visible_to(op, &request.client) => found.describe(op),
+        _ => json!({ "active": false }),
+    };
+    let body = if accept.0 || request.client.introspection_signed_response_alg.is_some() {
+        (ContentType::new("application", JWT_MEDIA_TYPE), as_jwt(op, &request.client, answer).await?)
+    } else {
+        (ContentType::JSON, answer.to_string())
+    };
+    Ok(Introspection { body, cache_control: Header::new("Cache-Control", "no-store") })
+}
+
+/// A live token found by its value.
+enum Found {
+    Access(AccessToken),
+    Refresh(RefreshToken),
+}
+
+/// Looks the token up as the hint says first (RFC 7662 §2.1: the hint is not trusted).
+async fn find(op: &Provider, token: &str, hint: Option<&str>) -> OAuthResult<Option<Found>> {
+    let access = || async {
+        Ok::<_, OAuthError>(model::find::<AccessToken>(op.storage(), token).await?.map(|f| Found::Access(f.model)))
+    };
+    let refresh = || async {
+        // A spent (rotated) refresh token is no longer active.
+        let found = model::find::<RefreshToken>(op.storage(), token).await?;
+        Ok::<_, OAuthError>(found.filter(|f| !f.consumed()).map(|f| Found::Refresh(f.model)))
+    };
+    if hint == Some("refresh_token") {
+        if let Some(found) = refresh().await? {
+            return Ok(Some(found));
+        }
+        return access().await;
+    }
+    if let Some(found) = access().await? {
+        return Ok(Some(found));
+    }
+    refresh().await
+}
+
+impl Found {
+    fn claims(&self) -> &TokenClaims {
+        match self {
+            Found::Access(at) => &at.claims,
+            Found::Refresh(rt) => &rt.claims,
+        }
+    }
+
+    /// The token's client may see it, and so may the resource server it is for.
+    fn visible_to(&self, op: &Provider, caller: &Client) -> bool {
+        let claims = self.claims();
+        claims.client_id == caller.client_id
+            || claims.resources.iter().any(|r| {
+                op.config().resource_server(r).and_then(|rs| rs.client_id.as_deref()) == Some(&caller.client_id)
+            })
+    }
+
+    /// RFC 7662 §2.2 members.
+    fn describe(&self, op: &Provider) -> Value {
+        let claims = self.claims();
+        let (token_type, iat, exp) = match self {
+            Found::Access(at) => ("Bearer", at.iat, at.exp),
+            Found::Refresh(rt) => ("refresh_token", rt.iat, rt.iat + op.config().ttl.refresh_token as i64),
+        };
+        let mut body = Map::new();
+        body.insert("active".into(), true.into());
+        body.insert("scope".into(), claims.scopes.join(" ").into());
+        body.insert("client_id".into(), claims.client_id.clone().into());
+        if let Some(client) = op.clients().get(&claims.client_id) {
+            body.insert("sub".into(), access_token::subject(op, &client, claims).into());
+        }
+        match claims.resources.as_slice() {
+            [] => {}
+            [one] => {
+                body.insert("aud".into(), one.clone().into());
+            }
+            many => {
+                body.insert("aud".into(), many.to_vec().into());
+            }
+        }
+        body.insert("iss".into(), op.issuer().into());
+        body.insert("exp".into(), exp.into());
+        body.insert("iat".into(), iat.into());
+        body.insert("token_type".into(), token_type.into());
+        if let Found::Access(at) = self
+            && !at.jti.is_empty()
+        {
+            body.insert("jti".into(), at.jti.clone().into());
+        }
+        Value::Object(body)
+    }
+}
+
+/// RFC 9701 §5: `{iss, aud, iat, token_introspection}`, signed with the client's
+/// `introspection_signed_response_alg` (default RS256), then encrypted if it registered so.
+async fn as_jwt(op: &Provider, client: &Client, answer: Value) -> OAuthResult<String> {
+    let alg: SigningAlg = client
+        .introspection_signed_response_alg
+        .as_deref()
+        .unwrap_or("RS256")
+        .parse()
+        .map_err(OAuthError::server_error)?;
+    let claims = json!({ "iss": op.issuer(), "aud": client.client_id, "iat": now(), "token_introspection": answer });
+    let keys = op.keys();
+    let key = keys.signing_key(alg).ok_or_else(|| OAuthError::server_error(format!("no key for {alg}")))?;
+    let signed = crate::jose::sign(&claims, JWT_MEDIA_TYPE, key.signer()).map_err(OAuthError::server_error)?;
+    let (enc_alg, enc) = (
+        client.introspection_encrypted_response_alg.as_deref(),
+        client.introspection_encrypted_response_enc.as_deref(),
+    );
+    sealed::encrypt_for(op, client, signed, enc_alg, enc, true).await.map_err(OAuthError::server_error)
+}
