@@ -6,7 +6,7 @@ use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::ErrorCode;
-use crate::model::{self, AuthorizationCode, Grant, Session, TokenClaims};
+use crate::model::{self, AuthorizationCode, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
 use crate::security::{now, random_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
@@ -19,18 +19,7 @@ pub async fn issue(
     session: &Session,
     grant: &Grant,
 ) -> Result<AuthorizationResponse, AuthorizationError> {
-    let claims = TokenClaims {
-        client_id: request.client_id.clone(),
-        account_id: session.account_id.clone(),
-        scopes: request.scopes.clone(),
-        grant_id: grant.id.clone(),
-        sid: Some(session.sid.clone()),
-        auth_time: session.auth_time,
-        acr: session.acr.clone(),
-        amr: session.amr.clone(),
-        claims: request.claims.clone(),
-        resources: request.resources.clone(),
-    };
+    let claims = claims_for(request, session, grant);
     if let Some(acrs) = request.claims.as_ref().and_then(|c| c.essential_acrs())
         && !acrs.contains(&claims.acr)
     {
@@ -74,6 +63,40 @@ pub async fn issue(
         params.insert(0, ("code".into(), code));
     }
     Ok(request.target.respond(params))
+}
+
+/// What the tokens of this authorization will say.
+fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) -> TokenClaims {
+    TokenClaims {
+        client_id: request.client_id.clone(),
+        account_id: session.account_id.clone(),
+        scopes: request.scopes.clone(),
+        grant_id: grant.id.clone(),
+        sid: Some(session.sid.clone()),
+        auth_time: session.auth_time,
+        acr: session.acr.clone(),
+        amr: session.amr.clone(),
+        claims: request.claims.clone(),
+        resources: request.resources.clone(),
+    }
+}
+
+/// Approves a device authorization (RFC 8628 §3.3): its next poll gets tokens for these claims.
+pub async fn approve_device(
+    op: &Provider,
+    id: &str,
+    request: &AuthorizationRequest,
+    session: &Session,
+    grant: &Grant,
+) -> Result<(), AuthorizationError> {
+    let device = model::find::<DeviceCode>(op.storage(), id).await?.map(|f| f.model);
+    let Some(mut device) = device.filter(|d| d.status == DeviceStatus::Pending && d.expires_at > now()) else {
+        return Err(request
+            .target
+            .error(ErrorCode::ExpiredToken, "the device code has expired; start again on the device"));
+    };
+    device.status = DeviceStatus::Approved { claims: claims_for(request, session, grant) };
+    Ok(device.save(op.storage(), device.remaining()).await?)
 }
 
 /// An authorization code (RFC 6749 §4.1.2): single-use, short-lived, stored as a hash.

@@ -15,8 +15,8 @@ mod response_type;
 pub use claims::{ClaimSpec, ClaimsRequest};
 pub use policy::current_grant;
 pub use policy::{Decision, decide};
-pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES, known_scope};
-pub use response::{Answer, AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget};
+pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES, check_resources, known_scope};
+pub use response::{Answer, AuthorizationError, AuthorizationResponse, DEVICE_TARGET, ResponseMode, ResponseTarget};
 pub use response_type::ResponseType;
 
 use crate::Provider;

@@ -18,6 +18,8 @@ pub enum Decision {
     Issue(AuthorizationResponse),
     /// The end-user must act first.
     Interact(Box<Interaction>),
+    /// A device authorization was approved; the device's next poll gets its tokens.
+    DeviceApproved,
 }
 
 /// Decides between issuing and interacting, given the session and what the current interaction
@@ -58,11 +60,17 @@ pub async fn decide(
         }
         (None, Some(session)) => {
             let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
-            let response = super::issue::issue(op, client, &request, &session, &grant).await?;
+            let decision = match &request.device {
+                Some(id) => {
+                    super::issue::approve_device(op, id, &request, &session, &grant).await?;
+                    Decision::DeviceApproved
+                }
+                None => Decision::Issue(super::issue::issue(op, client, &request, &session, &grant).await?),
+            };
             if let Some(done) = interaction {
                 model::destroy::<Interaction>(op.storage(), &done.uid).await?;
             }
-            Ok(Decision::Issue(response))
+            Ok(decision)
         }
         (None, None) => Err(request.target.error(ErrorCode::ServerError, "no session after login")),
     }
@@ -110,6 +118,10 @@ pub fn required_prompt(
     }
     if request.has_prompt(PromptValue::Consent) && !done.consented {
         consent.push("consent_prompt".into());
+    }
+    if request.device.is_some() && !done.consented {
+        // RFC 8628 §5.4: the user confirms the device (and its user code) every time.
+        consent.push("device_confirmation".into());
     }
     (!consent.is_empty()).then_some((Prompt::Consent, consent))
 }
@@ -182,6 +194,7 @@ mod tests {
             login_hint: None,
             claims: None,
             resources: vec![],
+            device: None,
             id_token_hint_sub: None,
         }
     }

@@ -55,6 +55,10 @@ pub struct AuthorizationRequest {
     /// Resource indicators asked for (RFC 8707).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// For a device authorization (RFC 8628): the device code record's id. Such a request is
+    /// answered on the provider's pages, never by redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
@@ -180,6 +184,7 @@ pub fn validate(
         login_hint: params.get("login_hint").map(String::from),
         claims,
         resources,
+        device: None,
         id_token_hint_sub,
     })
 }

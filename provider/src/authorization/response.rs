@@ -51,6 +51,9 @@ impl ResponseMode {
     }
 }
 
+/// The `redirect_uri` of device authorizations (RFC 8628), which are answered on pages.
+pub const DEVICE_TARGET: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// Where and how an authorization response is delivered.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ResponseTarget {
@@ -155,6 +158,15 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
                 let status =
                     if code == ErrorCode::ServerError { Status::InternalServerError } else { Status::BadRequest };
                 html_response(status, pages::error(code.as_str(), &description)).ok()
+            }
+            // A device authorization has nowhere to redirect to: its outcome is shown.
+            Self::Redirect { target, code, description } if target.redirect_uri == DEVICE_TARGET => {
+                let html = if code == ErrorCode::AccessDenied {
+                    pages::device_done(false)
+                } else {
+                    pages::error(code.as_str(), &description)
+                };
+                html_response(Status::Ok, html).ok()
             }
             Self::Redirect { target, code, description } => {
                 let params = vec![("error".into(), code.as_str().into()), ("error_description".into(), description)];

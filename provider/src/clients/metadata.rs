@@ -156,7 +156,8 @@ pub const AUTH_METHODS: [&str; 5] =
     ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
-pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+pub const GRANT_TYPES: [&str; 4] =
+    ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
 
 impl Client {
     /// Validates the metadata, returning the client if it is consistent.

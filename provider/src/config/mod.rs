@@ -48,6 +48,8 @@ pub struct Config {
     pub acr: String,
     /// Resource servers (RFC 8707) and the access tokens issued for them.
     pub resource_servers: Vec<ResourceServer>,
+    /// Seconds a device must wait between polls (RFC 8628 §3.2 `interval`).
+    pub device_poll_interval: u64,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -80,6 +82,7 @@ impl Default for Config {
             strict_client_auth_method: false,
             acr: "urn:mace:incommon:iap:bronze".into(),
             resource_servers: Vec::new(),
+            device_poll_interval: 5,
             outbound: OutboundConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

@@ -27,6 +27,7 @@ pub fn document(op: &Provider) -> Value {
         "userinfo_endpoint": op.endpoint("/userinfo"),
         "introspection_endpoint": op.endpoint("/introspect"),
         "revocation_endpoint": op.endpoint("/revoke"),
+        "device_authorization_endpoint": op.endpoint("/device_authorization"),
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": scopes(op),
         "response_types_supported": &op.config().response_types,

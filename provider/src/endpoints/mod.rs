@@ -1,6 +1,7 @@
 //! One module per endpoint; each handler reads as a short list of named steps.
 
 pub mod authorization;
+pub mod device;
 pub mod discovery;
 pub mod introspection;
 pub mod jwks;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(token::routes());
     routes.extend(introspection::routes());
     routes.extend(revocation::routes());
+    routes.extend(device::routes());
     routes.extend(userinfo::routes());
     routes.extend(crate::interaction::routes());
     routes

@@ -3,6 +3,7 @@
 mod authorization_code;
 mod client_credentials;
 mod credential;
+mod device_code;
 mod refresh_token;
 
 use crate::Provider;
@@ -34,6 +35,11 @@ pub enum GrantRequest {
         /// Resource indicators (RFC 8707).
         resource: Vec<String>,
     },
+    /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
+    DeviceCode {
+        /// The device code.
+        device_code: String,
+    },
     /// `client_credentials`.
     ClientCredentials {
         /// The scope asked for.
@@ -59,6 +65,9 @@ impl GrantRequest {
                 scope: owned("scope"),
                 resource: params.get_all("resource"),
             }),
+            crate::endpoints::device::GRANT_TYPE => {
+                Ok(Self::DeviceCode { device_code: params.require("device_code")?.to_string() })
+            }
             "client_credentials" => {
                 Ok(Self::ClientCredentials { scope: owned("scope"), resource: params.get_all("resource") })
             }
@@ -72,6 +81,7 @@ impl GrantRequest {
             Self::AuthorizationCode { .. } => "authorization_code",
             Self::RefreshToken { .. } => "refresh_token",
             Self::ClientCredentials { .. } => "client_credentials",
+            Self::DeviceCode { .. } => crate::endpoints::device::GRANT_TYPE,
         }
     }
 }
@@ -93,6 +103,7 @@ pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<Toke
         GrantRequest::RefreshToken { refresh_token, scope, resource } => {
             refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref(), &resource).await
         }
+        GrantRequest::DeviceCode { device_code } => device_code::exchange(op, &request.client, &device_code).await,
         GrantRequest::ClientCredentials { scope, resource } => {
             client_credentials::exchange(op, &request.client, request.method, scope.as_deref(), &resource).await
         }

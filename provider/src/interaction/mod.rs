@@ -14,7 +14,7 @@ use crate::Provider;
 use crate::accounts::Account;
 use crate::authorization::{AuthorizationError, Decision, decide};
 use crate::error::ErrorCode;
-use crate::model::{self, Grant, Interaction, LoginResult, Session};
+use crate::model::{self, DeviceCode, DeviceStatus, Grant, Interaction, LoginResult, Session};
 use crate::security::{now, random_token};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -94,6 +94,14 @@ pub async fn deny(
     why: &str,
 ) -> Result<AuthorizationError, AuthorizationError> {
     model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
+    if let Some(id) = &interaction.request.device
+        && let Some(found) = model::find::<DeviceCode>(op.storage(), id).await?
+    {
+        // RFC 8628 §3.5: the device's next poll gets access_denied.
+        let mut device = found.model;
+        device.status = DeviceStatus::Denied;
+        device.save(op.storage(), device.remaining()).await?;
+    }
     Ok(interaction.request.target.error(ErrorCode::AccessDenied, why))
 }
 

@@ -65,10 +65,16 @@ pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> Stri
         .chain(claims.map(|c| format!("claim: {c}")))
         .map(|s| format!("<li>{}</li>", escape(&s)))
         .collect();
+    let device = interaction
+        .request
+        .device
+        .as_ref()
+        .map(|_| "<p>Check that your device shows the code you typed before you allow it.</p>")
+        .unwrap_or_default();
     layout(
         "Authorize",
         &format!(
-            "<h1>Authorize {client}</h1><p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
+            "<h1>Authorize {client}</h1>{device}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
              <form method=\"post\" action=\"{base}/interaction/{uid}/consent\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
              <button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
@@ -77,6 +83,31 @@ pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> Stri
             csrf = escape(&interaction.csrf),
         ),
     )
+}
+
+/// The device verification page (RFC 8628 §3.3): type the code the device shows.
+pub fn device_entry(base: &str, prefilled: &str, error: Option<&str>) -> String {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
+    layout(
+        "Connect a device",
+        &format!(
+            "<h1>Connect a device</h1><p>Enter the code shown on your device.</p>{error}\
+             <form method=\"post\" action=\"{base}/device\"><label for=\"user_code\">Code</label>\
+             <input id=\"user_code\" name=\"user_code\" value=\"{code}\" autocomplete=\"off\" required autofocus>\
+             <button type=\"submit\">Continue</button></form>",
+            code = escape(prefilled)
+        ),
+    )
+}
+
+/// The end of a device authorization.
+pub fn device_done(approved: bool) -> String {
+    let (title, text) = if approved {
+        ("Device connected", "You can return to your device: it is signing in now.")
+    } else {
+        ("Device not connected", "The device was not given access. You can close this page.")
+    };
+    layout(title, &format!("<h1 id=\"device-result\">{title}</h1><p>{text}</p>"))
 }
 
 /// The error page for requests that cannot be answered at a trusted redirect URI.

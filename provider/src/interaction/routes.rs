@@ -22,6 +22,7 @@ pub fn routes() -> Vec<Route> {
 pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decision, AuthorizationError>) -> Answer {
     match decision {
         Ok(Decision::Issue(response)) => Answer::Response(response),
+        Ok(Decision::DeviceApproved) => Answer::Page(Status::Ok, pages::device_done(true)),
         Ok(Decision::Interact(interaction)) => {
             let path = op.interaction_path(&interaction.uid);
             let cookie = cookies::hardened(

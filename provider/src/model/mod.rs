@@ -1,10 +1,12 @@
 //! The records the provider keeps, typed, and how each maps onto the storage contract.
 
+mod device_code;
 mod grant;
 mod interaction;
 mod session;
 mod tokens;
 
+pub use device_code::{DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
 pub use grant::Grant;
 pub use interaction::{Interaction, InteractionResult, LoginResult, Prompt};
 pub use session::Session;
@@ -47,8 +49,20 @@ pub async fn save_with<M: Model>(
     uid: Option<String>,
     ttl: Duration,
 ) -> Result<(), StorageError> {
+    save_keyed(store, value, model, uid, None, ttl).await
+}
+
+/// Saves a model with its secondary keys (`uid` for sessions, `user_code` for device codes).
+pub async fn save_keyed<M: Model>(
+    store: &dyn Adapter,
+    value: &str,
+    model: &M,
+    uid: Option<String>,
+    user_code: Option<String>,
+    ttl: Duration,
+) -> Result<(), StorageError> {
     let payload = serde_json::to_value(model).map_err(|e| StorageError(e.to_string()))?;
-    let record = Record { grant_id: model.grant_id().map(String::from), uid, ..Record::new(payload) };
+    let record = Record { grant_id: model.grant_id().map(String::from), uid, user_code, ..Record::new(payload) };
     store.upsert(M::KIND, &storage_id::<M>(value), &record, Some(ttl)).await
 }
 
@@ -70,6 +84,11 @@ impl<M> Found<M> {
 /// Loads a model by the value handed out. A payload that no longer parses is treated as absent.
 pub async fn find<M: Model>(store: &dyn Adapter, value: &str) -> Result<Option<Found<M>>, StorageError> {
     Ok(store.find(M::KIND, &storage_id::<M>(value)).await?.and_then(decode))
+}
+
+/// Loads a model by its `user_code`.
+pub async fn find_by_user_code<M: Model>(store: &dyn Adapter, code: &str) -> Result<Option<Found<M>>, StorageError> {
+    Ok(store.find_by_user_code(M::KIND, code).await?.and_then(decode))
 }
 
 /// Loads a model by its secondary `uid`.

@@ -1,0 +1,131 @@
+//! The device authorization grant's endpoints (RFC 8628): the device asks for codes, the user
+//! types the user code on a page, then logs in and confirms through the interaction engine.
+
+use crate::Provider;
+use crate::authorization::{Answer, AuthorizationRequest, DEVICE_TARGET, ResponseMode, ResponseTarget, decide};
+use crate::clients::ClientRequest;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::interaction::{pages, session};
+use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
+use crate::security::params::Params;
+use crate::security::{now, random_token, sha256_b64url};
+use rocket::http::{CookieJar, Header, Status};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes as rocket_routes};
+use serde_json::{Value, json};
+
+/// The grant type of device code token requests (RFC 8628 §3.4).
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The routes.
+pub fn routes() -> Vec<Route> {
+    rocket_routes![device_authorization, verification_page, verification_submit]
+}
+
+/// The device authorization response, never cached.
+#[derive(rocket::Responder)]
+pub struct DeviceAuthorization {
+    body: Json<Value>,
+    cache_control: Header<'static>,
+}
+
+/// RFC 8628 §3.1–3.2.
+#[post("/device_authorization", data = "<request>")]
+async fn device_authorization(
+    op: &State<Provider>,
+    request: Result<ClientRequest, OAuthError>,
+) -> OAuthResult<DeviceAuthorization> {
+    let request = request?;
+    let client = &request.client;
+    if !client.allows_grant(GRANT_TYPE) {
+        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow"));
+    }
+    let resources = crate::authorization::check_resources(op, &request.params)
+        .map_err(|d| OAuthError::new(ErrorCode::InvalidTarget, d))?;
+    let scopes: Vec<String> = request
+        .params
+        .get("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|s| crate::authorization::known_scope(op, s))
+        .filter(|s| client.scope.as_deref().is_none_or(|allowed| allowed.split_whitespace().any(|a| a == *s)))
+        .map(String::from)
+        .collect();
+    let device_code = random_token();
+    let lifetime = op.config().ttl.device_code;
+    let record = DeviceCode {
+        id: sha256_b64url(&device_code),
+        client_id: client.client_id.clone(),
+        scopes,
+        resources,
+        user_code: new_user_code(),
+        expires_at: now() + lifetime as i64,
+        interval: op.config().device_poll_interval,
+        last_poll: None,
+        status: DeviceStatus::Pending,
+    };
+    record.save(op.storage(), record.remaining()).await?;
+    let shown = display_user_code(&record.user_code);
+    let verification_uri = op.endpoint("/device");
+    Ok(DeviceAuthorization {
+        body: Json(json!({
+            "device_code": device_code,
+            "user_code": shown,
+            "verification_uri": verification_uri,
+            "verification_uri_complete": format!("{verification_uri}?user_code={shown}"),
+            "expires_in": lifetime,
+            "interval": record.interval,
+        })),
+        cache_control: Header::new("Cache-Control", "no-store"),
+    })
+}
+
+#[get("/device?<user_code>")]
+fn verification_page(op: &State<Provider>, user_code: Option<&str>) -> Answer {
+    Answer::Page(Status::Ok, pages::device_entry(op.base_path(), user_code.unwrap_or_default(), None))
+}
+
+/// The typed user code starts an interaction: login if needed, then confirmation.
+#[post("/device", data = "<form>")]
+async fn verification_submit(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
+    let typed = form.ok().and_then(|f| f.get("user_code").map(String::from)).unwrap_or_default();
+    let retry = |why: &str| Answer::Page(Status::BadRequest, pages::device_entry(op.base_path(), &typed, Some(why)));
+    let Some(code) = normalize_user_code(&typed) else { return retry("That is not a valid code.") };
+    let device = match model::find_by_user_code::<DeviceCode>(op.storage(), &code).await {
+        Ok(Some(found)) => found.model,
+        Ok(None) => return retry("That code is unknown or has expired."),
+        Err(e) => return Answer::Error(e.into()),
+    };
+    if device.status != DeviceStatus::Pending || device.expires_at <= now() {
+        return retry("That code has already been used or has expired.");
+    }
+    let Some(client) = op.clients().get(&device.client_id) else {
+        return retry("That device is no longer registered.");
+    };
+    let request = AuthorizationRequest {
+        target: ResponseTarget {
+            redirect_uri: DEVICE_TARGET.into(),
+            mode: ResponseMode::Query,
+            state: None,
+            issuer: op.issuer().to_string(),
+        },
+        client_id: device.client_id.clone(),
+        response_type: crate::authorization::ResponseType::parse("code").unwrap_or_else(|| unreachable!()),
+        scopes: device.scopes.clone(),
+        nonce: None,
+        code_challenge: None,
+        prompt: vec![],
+        max_age: None,
+        login_hint: None,
+        claims: None,
+        resources: device.resources.clone(),
+        device: Some(device.id.clone()),
+        id_token_hint_sub: None,
+    };
+    let session = match session::load(op, jar).await {
+        Ok(session) => session,
+        Err(e) => return Answer::Error(e.into()),
+    };
+    let decision = decide(op, &client, request, session, None).await;
+    crate::interaction::routes::answer(op, jar, decision)
+}

@@ -1,0 +1,56 @@
+//! The device authorization grant at the token endpoint (RFC 8628 §3.4–3.5).
+
+use crate::Provider;
+use crate::clients::Client;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::model::{self, DeviceCode, DeviceStatus};
+use crate::security::{now, sha256_b64url};
+use crate::tokens::{self, Issue, TokenResponse, access_token};
+
+/// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
+pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAuthResult<TokenResponse> {
+    let id = sha256_b64url(device_code);
+    let found = model::find::<DeviceCode>(op.storage(), &id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("the device code is invalid"))?;
+    let mut device = found.model;
+    if device.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant("the device code was issued to another client"));
+    }
+    if found.consumed_at.is_some() {
+        return Err(OAuthError::invalid_grant("the device code has already been used"));
+    }
+    if device.expires_at <= now() {
+        return Err(OAuthError::new(ErrorCode::ExpiredToken, "the device code has expired"));
+    }
+    match device.status.clone() {
+        DeviceStatus::Pending => Err(poll(op, &mut device).await?),
+        DeviceStatus::Denied => Err(OAuthError::new(ErrorCode::AccessDenied, "the user refused the device")),
+        DeviceStatus::Approved { claims } => {
+            // Single use: of concurrent polls exactly one gets the tokens.
+            if !model::consume::<DeviceCode>(op.storage(), &id).await? {
+                return Err(OAuthError::invalid_grant("the device code has already been used"));
+            }
+            let audience = access_token::audience(&claims, &[])?;
+            let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
+            tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience }).await
+        }
+    }
+}
+
+/// RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds longer
+/// interval; otherwise `authorization_pending`.
+async fn poll(op: &Provider, device: &mut DeviceCode) -> OAuthResult<OAuthError> {
+    let now = now();
+    let too_fast = device.last_poll.is_some_and(|last| now - last < device.interval as i64);
+    if too_fast {
+        device.interval += 5;
+    }
+    device.last_poll = Some(now);
+    device.save(op.storage(), device.remaining()).await?;
+    Ok(if too_fast {
+        OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
+    } else {
+        OAuthError::new(ErrorCode::AuthorizationPending, "the user has not finished yet")
+    })
+}
