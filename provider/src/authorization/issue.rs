@@ -95,7 +95,7 @@ pub async fn approve_device(
             .target
             .error(ErrorCode::ExpiredToken, "the device code has expired; start again on the device"));
     };
-    device.status = DeviceStatus::Approved { claims: claims_for(request, session, grant) };
+    device.status = DeviceStatus::Approved { claims: Box::new(claims_for(request, session, grant)) };
     Ok(device.save(op.storage(), device.remaining()).await?)
 }
 

@@ -33,7 +33,7 @@ pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAut
             }
             let audience = access_token::audience(&claims, &[])?;
             let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-            tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience }).await
+            tokens::issue(op, Issue { client, claims: *claims, nonce: None, refresh, audience }).await
         }
     }
 }

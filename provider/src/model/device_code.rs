@@ -13,7 +13,7 @@ pub enum DeviceStatus {
     /// The user approved; these are the tokens' claims.
     Approved {
         /// The authorization.
-        claims: TokenClaims,
+        claims: Box<TokenClaims>,
     },
     /// The user refused.
     Denied,
