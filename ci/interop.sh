@@ -5,7 +5,9 @@
 # reuse, a wrong verifier, a wrong secret, a public client without PKCE, an unregistered
 # redirect_uri, prompt=none, form_post, and refresh after a restart on the same SQLite file; then,
 # on the config profile, implicit and hybrid flows, the claims parameter, id_token_hint, prompt=login,
-# max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo.
+# max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo;
+# then client credentials (basic, post, private_key_jwt), resource indicators with JWT access tokens,
+# introspection (JSON and JWT), revocation and the device flow.
 # Needs Node.js >= 20 and npm; without them it says it skipped, and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,3 +66,11 @@ mkdir -p "$work/core"
 (cd "$dir" && node core.mjs --setup "$work/core")
 start --profile config --clients "$work/core/clients.json" --storage memory:
 (cd "$dir" && ISSUER="$issuer" node core.mjs --run "$work/core")
+stop
+
+# OAuth 2.0 extensions: client credentials, resource indicators and JWT access tokens,
+# introspection (JSON and JWT), revocation, the device flow.
+mkdir -p "$work/oauth"
+(cd "$dir" && node oauth.mjs --setup "$work/oauth")
+start --config "$work/oauth/provider.toml" --clients "$work/oauth/clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" node oauth.mjs --run "$work/oauth")

@@ -31,7 +31,10 @@ export function browser(issuer) {
     return go(new URL(f.action, base), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...f.fields, ...extra }) });
   }
   async function authorize(url, user, pass, decision = 'allow') {
-    let r = await go(url);
+    return complete(await go(url), user, pass, decision);
+  }
+  // From any page of the provider: log in and consent (or refuse) as asked.
+  async function complete(r, user, pass, decision = 'allow') {
     for (let i = 0; i < 3 && r.page; i++) {
       const login = form(r.page, '/login'), consent = form(r.page, '/consent');
       if (login) r = await post(r.url, login, { login: user, password: pass });
@@ -45,7 +48,7 @@ export function browser(issuer) {
     const f = form(html, 'http');
     return new Request(f.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(f.fields) });
   }
-  return { go, authorize, form, formPostRequest };
+  return { go, post, authorize, complete, form, formPostRequest };
 }
 
 // Counting checks, and the closing line CI reads: "<name>: N passed, N failed".

@@ -41,8 +41,10 @@ const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
 check('userinfo', info.email === 'carol@example.org', JSON.stringify(info));
 const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
 check('refresh', !!refreshed.access_token && refreshed.refresh_token !== tokens.refresh_token);
-try { await client.refreshTokenGrant(config, tokens.refresh_token); check('old refresh refused', false); }
-catch (e) { check('old refresh refused', e.error === 'invalid_grant', e.error); }
+// Rotation: inside the default grace window (5 s) a concurrent reuse still works; after it, reuse
+// is refused (RFC 9700 §4.14.2).
+await new Promise((resolve) => setTimeout(resolve, 5200));
+await expectError('old refresh token refused after the grace window', () => client.refreshTokenGrant(config, tokens.refresh_token), 'invalid_grant');
 
 // Code reuse
 {
