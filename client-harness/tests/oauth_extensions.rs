@@ -325,3 +325,47 @@ async fn revocation() {
     assert!(flow::userinfo(&rp, openidconnect::OAuth2TokenResponse::access_token(&tokens)).await.is_err());
     assert!(flow::refresh(&rp, &openidconnect::RefreshToken::new(refresh)).await.is_err());
 }
+
+/// Client credentials then introspection of the token, for one client authentication method.
+async fn token_form(op: &TestProvider, auth: &str, mut form: Vec<(&'static str, String)>, path: &str) -> Value {
+    let request = http::client(false).post(format!("{}{path}", op.issuer));
+    let request = match auth {
+        "client_secret_basic" => request.basic_auth("svc-basic", Some("svc-basic-secret-0123456789")),
+        "client_secret_post" => {
+            form.push(("client_id", "svc-post".into()));
+            form.push(("client_secret", "svc-post-secret-0123456789".into()));
+            request
+        }
+        "private_key_jwt" => {
+            form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+            form.push(("client_assertion", sign_with_key(&assertion_claims("rp-jwt", &op.issuer), &rp_jwt_key())));
+            request
+        }
+        "client_secret_jwt" => {
+            let secret = "rp-hmac-secret-that-is-at-least-32-bytes-long";
+            let jwt = client_harness::assertion::sign_with_secret(&assertion_claims("rp-hmac", &op.issuer), secret);
+            form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+            form.push(("client_assertion", jwt));
+            request
+        }
+        other => panic!("{other}"),
+    };
+    request.form(&form).send().await.unwrap().json().await.unwrap()
+}
+
+#[rstest]
+#[case("client_secret_basic")]
+#[case("client_secret_post")]
+#[case("private_key_jwt")]
+#[case("client_secret_jwt")]
+#[tokio::test]
+async fn client_credentials_and_introspection_with_every_authentication_method(#[case] auth: &str) {
+    let op = launch(Options::default()).await;
+    let tokens =
+        token_form(&op, auth, vec![("grant_type", "client_credentials".into()), ("scope", "read".into())], "/token")
+            .await;
+    let token = tokens["access_token"].as_str().unwrap_or_else(|| panic!("{auth}: {tokens}")).to_string();
+    let answer = token_form(&op, auth, vec![("token", token)], "/introspect").await;
+    assert_eq!(answer["active"], true, "{auth}: {answer}");
+    assert_eq!(answer["scope"], "read");
+}
