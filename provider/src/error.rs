@@ -108,6 +108,12 @@ impl ErrorCode {
     }
 }
 
+/// An `error_description` in the characters RFC 6749 §5.2 allows (%x20-21 / %x23-5B / %x5D-7E):
+/// others, which may come from echoed input, become `?`.
+pub fn description_chars(text: &str) -> String {
+    text.chars().map(|c| if matches!(c, ' '..='~') && c != '"' && c != '\\' { c } else { '?' }).collect()
+}
+
 /// How a 401 challenges the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
@@ -164,7 +170,6 @@ impl OAuthError {
     }
 
     fn challenge_header(&self) -> Option<String> {
-        let quoted = |s: &str| s.replace(['"', '\\'], "'");
         match self.challenge {
             Challenge::None => None,
             Challenge::Basic => Some("Basic realm=\"token\"".to_string()),
@@ -173,7 +178,7 @@ impl OAuthError {
             Challenge::Bearer => Some(format!(
                 "Bearer error=\"{}\", error_description=\"{}\"",
                 self.code.as_str(),
-                quoted(&self.description)
+                description_chars(&self.description)
             )),
         }
     }
@@ -230,7 +235,16 @@ mod tests {
         let err = OAuthError::new(ErrorCode::InvalidToken, "bad \"token\"");
         assert_eq!(
             err.challenge_header().unwrap(),
-            "Bearer error=\"invalid_token\", error_description=\"bad 'token'\""
+            "Bearer error=\"invalid_token\", error_description=\"bad ?token?\""
         );
+    }
+
+    #[test]
+    fn descriptions_keep_to_the_rfc6749_charset() {
+        assert_eq!(
+            description_chars("unsupported response_type \"x\\y\" § é\n"),
+            "unsupported response_type ?x?y? ? ??"
+        );
+        assert_eq!(description_chars("plain text (RFC 6749) ok!"), "plain text (RFC 6749) ok!");
     }
 }

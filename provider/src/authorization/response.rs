@@ -169,6 +169,7 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
                 html_response(Status::Ok, html).ok()
             }
             Self::Redirect { target, code, description } => {
+                let description = crate::error::description_chars(&description);
                 let params = vec![("error".into(), code.as_str().into()), ("error_description".into(), description)];
                 target.respond(params).respond_to(req)
             }
