@@ -8,12 +8,15 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A client that never follows redirects: the harness inspects every hop itself.
+/// A client that never follows redirects (the harness inspects every hop itself) and trusts the
+/// fixture CA (`fixtures/tls/ca.pem`) besides the system's roots.
 pub fn client(cookies: bool) -> reqwest::Client {
     install_crypto();
+    let ca = std::fs::read(crate::fixtures().join("tls/ca.pem")).expect("fixture CA");
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(cookies)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("fixture CA is PEM"))
         .build()
         .expect("reqwest client")
 }

@@ -24,6 +24,8 @@ pub struct Options {
     pub port: Option<u16>,
     /// Clients registered besides the fixtures (for metadata that points at a test server).
     pub extra_clients: Vec<serde_json::Value>,
+    /// Serve HTTPS with the fixture certificate (`fixtures/tls`).
+    pub tls: bool,
     /// Configuration keys to set, dotted (`("ttl.refresh_token_grace", 1.into())`).
     pub settings: Vec<(&'static str, figment::value::Value)>,
 }
@@ -35,6 +37,7 @@ impl Default for Options {
             storage: Storage::Memory,
             port: None,
             extra_clients: Vec::new(),
+            tls: false,
             settings: Vec::new(),
         }
     }
@@ -100,7 +103,8 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
         return Ok(TestProvider { issuer, port: 0, _clients_file: None, shutdown: None, task: None });
     }
     let port = options.port.unwrap_or_else(free_port);
-    let issuer = format!("http://127.0.0.1:{port}");
+    let scheme = if options.tls { "https" } else { "http" };
+    let issuer = format!("{scheme}://127.0.0.1:{port}");
     let fixtures = crate::fixtures();
     let storage = match &options.storage {
         Storage::Memory => "memory:".to_string(),
@@ -116,6 +120,12 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     let mut outbound = figment::value::Dict::new();
     outbound.insert("allow_http_loopback".into(), true.into());
     overrides.insert("outbound".into(), outbound.into());
+    if options.tls {
+        let mut tls = figment::value::Dict::new();
+        tls.insert("cert".into(), fixtures.join("tls/server.pem").display().to_string().into());
+        tls.insert("key".into(), fixtures.join("tls/server.key").display().to_string().into());
+        overrides.insert("tls".into(), tls.into());
+    }
     for (key, value) in &options.settings {
         set_dotted(&mut overrides, key, value.clone());
     }
@@ -132,10 +142,8 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     };
     let config = load(&sources).unwrap_or_else(|e| panic!("fixture configuration: {e:?}"));
     let provider = Provider::new(config).await.map_err(|e| e.to_string())?;
-    let figment = rocket::Config::figment()
-        .merge(("address", "127.0.0.1"))
-        .merge(("port", port))
-        .merge(("log_level", rocket::config::LogLevel::Off))
+    let figment = provider
+        .rocket_figment()
         .merge(("shutdown.grace", 0))
         .merge(("shutdown.mercy", 0))
         .merge(("shutdown.ctrlc", false));

@@ -262,14 +262,32 @@ impl Provider {
             .register(base, endpoints::catchers())
     }
 
-    /// A Rocket serving only this provider, on the configured address and port.
-    pub fn rocket(&self) -> rocket::Rocket<rocket::Build> {
-        let figment = rocket::Config::figment()
+    /// Rocket settings for this provider: address, port, TLS; quiet logs (tracing has ours).
+    pub fn rocket_figment(&self) -> rocket::figment::Figment {
+        let mut figment = rocket::Config::figment()
             .merge(("address", self.config().address))
             .merge(("port", self.config().port))
             .merge(("ident", false))
             .merge(("log_level", rocket::config::LogLevel::Off))
             .merge(("cli_colors", false));
+        if let Some(tls) = &self.config().tls {
+            let mut rocket_tls = rocket::config::TlsConfig::from_paths(&tls.cert, &tls.key);
+            if let Some(names) = &tls.ciphers {
+                // Validated at load, so every name parses.
+                let suites: Vec<rocket::config::CipherSuite> = names
+                    .iter()
+                    .filter_map(|n| serde_json::from_value(serde_json::Value::String(n.clone())).ok())
+                    .collect();
+                rocket_tls = rocket_tls.with_ciphers(suites);
+            }
+            figment = figment.merge(("tls", rocket_tls));
+        }
+        figment
+    }
+
+    /// A Rocket serving only this provider, on the configured address and port.
+    pub fn rocket(&self) -> rocket::Rocket<rocket::Build> {
+        let figment = self.rocket_figment();
         let base = self.base_path().to_string();
         self.mount(rocket::custom(figment), &base)
     }

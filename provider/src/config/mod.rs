@@ -50,6 +50,8 @@ pub struct Config {
     pub resource_servers: Vec<ResourceServer>,
     /// Seconds a device must wait between polls (RFC 8628 §3.2 `interval`).
     pub device_poll_interval: u64,
+    /// HTTPS served by the provider itself (absent: plain HTTP, e.g. behind a TLS-terminating proxy).
+    pub tls: Option<TlsConfig>,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -83,6 +85,7 @@ impl Default for Config {
             acr: "urn:mace:incommon:iap:bronze".into(),
             resource_servers: Vec::new(),
             device_poll_interval: 5,
+            tls: None,
             outbound: OutboundConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
@@ -222,6 +225,34 @@ fn default_format() -> TokenFormat {
 fn default_rs_alg() -> String {
     "RS256".into()
 }
+
+/// TLS for serving HTTPS (TLS 1.2 and 1.3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file with the certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// Cipher suites, by IANA name, in preference order; the TLS 1.3 names enable TLS 1.3 and the
+    /// `TLS_ECDHE_*` names TLS 1.2. Absent: Rocket's default set (all nine it supports). FAPI
+    /// allows only the ECDHE AES-GCM suites on TLS 1.2.
+    #[serde(default)]
+    pub ciphers: Option<Vec<String>>,
+}
+
+/// The cipher suite names `tls.ciphers` accepts.
+pub const CIPHER_SUITES: [&str; 9] = [
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+];
 
 /// Limits on what the provider fetches.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

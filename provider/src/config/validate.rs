@@ -82,6 +82,21 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
             errors.push(ConfigError::new(format!("{key}.access_token_ttl"), "must be at least 1 (seconds)"));
         }
     }
+    if let Some(tls) = &config.tls {
+        for (key, path) in [("tls.cert", &tls.cert), ("tls.key", &tls.key)] {
+            if !path.is_file() {
+                errors.push(ConfigError::new(key, format!("{} is not a readable file", path.display())));
+            }
+        }
+        for cipher in tls.ciphers.iter().flatten() {
+            if !super::CIPHER_SUITES.contains(&cipher.as_str()) {
+                errors.push(ConfigError::new("tls.ciphers", format!("unknown cipher suite {cipher}")));
+            }
+        }
+        if !config.issuer.starts_with("https://") {
+            errors.push(ConfigError::new("issuer", "must be https when the provider serves TLS"));
+        }
+    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
         errors.push(ConfigError::new("log.level", e.to_string()));
     }
@@ -156,6 +171,24 @@ mod tests {
         let mut config = Config::default();
         config.keys.signing_algs = vec!["ES256".into(), "HS256".into()];
         assert_eq!(keys_of(&config), ["keys.signing_algs", "keys.signing_algs"]);
+    }
+
+    #[test]
+    fn tls_needs_readable_files_known_ciphers_and_an_https_issuer() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tls");
+        let mut config = Config { issuer: "https://op.example".into(), ..Config::default() };
+        config.tls = Some(crate::config::TlsConfig {
+            cert: fixtures.join("server.pem"),
+            key: fixtures.join("server.key"),
+            ciphers: Some(vec!["TLS_AES_128_GCM_SHA256".into(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into()]),
+        });
+        assert!(validate(&config).is_ok());
+        config.issuer = "http://127.0.0.1:3000".into();
+        if let Some(tls) = config.tls.as_mut() {
+            tls.cert = "/nonexistent.pem".into();
+            tls.ciphers = Some(vec!["TLS_RSA_WITH_RC4_128_MD5".into()]);
+        }
+        assert_eq!(keys_of(&config), ["tls.cert", "tls.ciphers", "issuer"]);
     }
 
     #[test]
