@@ -45,7 +45,7 @@ pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Op
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label for=\"login\">Username</label><input id=\"login\" name=\"login\" value=\"{hint}\" required autofocus>\
              <label for=\"password\">Password</label><input id=\"password\" type=\"password\" name=\"password\" required>\
-             <button type=\"submit\">Sign in</button></form>\
+             <button type=\"submit\" class=\"login-submit\">Sign in</button></form>\
              <p><a href=\"{base}/interaction/{uid}/abort\">Cancel</a></p>",
             client = escape(client_name),
             csrf = escape(&interaction.csrf),
@@ -77,8 +77,8 @@ pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> Stri
             "<h1>Authorize {client}</h1>{device}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
              <form method=\"post\" action=\"{base}/interaction/{uid}/consent\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
-             <button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
-             <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></div></form>",
+             <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"consent-allow\">Allow</button>\
+             <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"consent-deny\">Deny</button></div></form>",
             client = escape(client_name),
             csrf = escape(&interaction.csrf),
         ),

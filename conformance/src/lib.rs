@@ -1,0 +1,46 @@
+//! Drives the OpenID Foundation conformance suite's REST API: creates a plan with its variants
+//! and configuration, runs each module to completion (bounded waits), and reports the results.
+
+pub mod plan;
+pub mod report;
+pub mod suite;
+
+pub use plan::{Expected, PlanSpec};
+pub use report::{ModuleResult, Outcome, Report};
+pub use suite::{Suite, SuiteError};
+
+use std::time::Duration;
+
+/// How long to wait, and how often to look.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// The longest a module may take to finish.
+    pub module_timeout: Duration,
+    /// Pause between state checks.
+    pub poll_every: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        // The suite's own scripts allow 240 s per phase.
+        Self { module_timeout: Duration::from_secs(240), poll_every: Duration::from_secs(1) }
+    }
+}
+
+/// Runs a plan: create it, then each module in turn, and judge the results against `expected`.
+pub async fn run(
+    suite: &Suite,
+    spec: &PlanSpec,
+    config: &serde_json::Value,
+    expected: &Expected,
+    timing: Timing,
+) -> Result<Report, SuiteError> {
+    let plan = suite.create_plan(&spec.plan, &spec.variant, config).await?;
+    let mut results = Vec::new();
+    for module in &plan.modules {
+        let started = suite.start_module(&module.name, &plan.id, &module.variant).await?;
+        let outcome = suite.wait_for_result(&started, timing).await?;
+        results.push(ModuleResult::judge(&module.name, started, outcome, expected));
+    }
+    Ok(Report { plan: spec.plan.clone(), plan_id: plan.id, results })
+}

@@ -1,0 +1,55 @@
+//! What to run for a profile: the plan, its variants and configuration, and the results that are
+//! expected to be less than PASSED, each with its reason.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A plan to run for a profile (`conformance/plans/<profile>.toml`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanSpec {
+    /// The suite's plan name.
+    pub plan: String,
+    /// The variant selections, as the suite's JSON.
+    #[serde(default = "empty_object")]
+    pub variant: Value,
+    /// The plan configuration file (JSON), relative to the spec.
+    pub config: String,
+}
+
+fn empty_object() -> Value {
+    Value::Object(Default::default())
+}
+
+/// Results that may be WARNING, each with the reason it is acceptable
+/// (`conformance/expected/<profile>.toml`: `module = "reason"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Expected {
+    #[serde(flatten)]
+    reasons: BTreeMap<String, String>,
+}
+
+impl Expected {
+    /// The reason `module` may be a warning.
+    pub fn reason(&self, module: &str) -> Option<&str> {
+        self.reasons.get(module).map(String::as_str)
+    }
+}
+
+/// Loads a profile's plan spec, its configuration (with `{ISSUER}` replaced) and expected results.
+pub fn load(dir: &Path, profile: &str, issuer: &str) -> Result<(PlanSpec, Value, Expected), String> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let spec_path = dir.join("plans").join(format!("{profile}.toml"));
+    let spec: PlanSpec = toml::from_str(&read(&spec_path)?).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let config_path = dir.join("plans").join(&spec.config);
+    let config_text = read(&config_path)?.replace("{ISSUER}", issuer);
+    let config = serde_json::from_str(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    let expected_path = dir.join("expected").join(format!("{profile}.toml"));
+    let expected = if expected_path.exists() {
+        toml::from_str(&read(&expected_path)?).map_err(|e| format!("{}: {e}", expected_path.display()))?
+    } else {
+        Expected::default()
+    };
+    Ok((spec, config, expected))
+}
