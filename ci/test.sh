@@ -27,6 +27,15 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== each profile builds from its own cargo feature"
+for profile in basic implicit hybrid config formpost 3rdparty-init; do
+    cargo check -q --locked -p provider --no-default-features --features "$profile"
+done
+# A single-profile build embeds only that profile and makes it the default.
+only=$(cargo run -q --locked -p provider --no-default-features --features implicit -- profiles)
+[ "$only" = "implicit" ] || { echo "an implicit-only build lists profiles: $only" >&2; exit 1; }
+echo "profiles: ok"
+
 echo "== cargo test"
 # Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
 cargo test --workspace --locked

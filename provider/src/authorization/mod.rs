@@ -8,6 +8,7 @@ mod claims;
 mod issue;
 mod policy;
 mod request;
+#[cfg(feature = "jar")]
 mod request_object;
 mod response;
 mod response_type;
@@ -30,7 +31,7 @@ pub async fn authorize(
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
     let client = request::client(op, params)?;
-    let merged = match request_object::resolve(op, &client, params).await {
+    let merged = match resolve_request_object(op, &client, params).await {
         Ok(merged) => merged,
         Err((code, description)) => return Err(request::early_error(op, &client, params, code, description)),
     };
@@ -40,4 +41,29 @@ pub async fn authorize(
     let target = request::response_target(op, params, redirect_uri)?;
     let request = request::validate(op, &client, params, target)?;
     decide(op, &client, request, session, None).await
+}
+
+/// Merges a request object's parameters in (OIDC Core §6).
+#[cfg(feature = "jar")]
+async fn resolve_request_object(
+    op: &Provider,
+    client: &crate::clients::Client,
+    params: &Params,
+) -> Result<Option<Params>, (crate::error::ErrorCode, String)> {
+    request_object::resolve(op, client, params).await
+}
+
+/// Without the `jar` feature request objects are refused as unsupported (OIDC Core §3.1.2.6).
+#[cfg(not(feature = "jar"))]
+async fn resolve_request_object(
+    _op: &Provider,
+    _client: &crate::clients::Client,
+    params: &Params,
+) -> Result<Option<Params>, (crate::error::ErrorCode, String)> {
+    use crate::error::ErrorCode;
+    match (params.get("request"), params.get("request_uri")) {
+        (Some(_), _) => Err((ErrorCode::RequestNotSupported, "request objects are not supported by this build".into())),
+        (_, Some(_)) => Err((ErrorCode::RequestUriNotSupported, "request_uri is not supported by this build".into())),
+        _ => Ok(None),
+    }
 }

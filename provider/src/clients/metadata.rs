@@ -156,8 +156,16 @@ pub const AUTH_METHODS: [&str; 5] =
     ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
-pub const GRANT_TYPES: [&str; 4] =
-    ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
+pub const GRANT_TYPES: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    #[cfg(feature = "device-flow")]
+    DEVICE_CODE_GRANT,
+];
+
+/// The device code grant type (RFC 8628 §3.4).
+const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 impl Client {
     /// Validates the metadata, returning the client if it is consistent.
@@ -246,6 +254,9 @@ impl Client {
             }
         }
         for grant in &self.grant_types {
+            if grant == DEVICE_CODE_GRANT && !GRANT_TYPES.contains(&grant.as_str()) {
+                return Err(err("grant_types", "the device code grant needs the cargo feature \"device-flow\"".into()));
+            }
             if !GRANT_TYPES.contains(&grant.as_str()) && grant != "implicit" {
                 return Err(err("grant_types", format!("{grant:?} is not supported")));
             }

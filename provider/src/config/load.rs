@@ -7,13 +7,32 @@ use std::path::{Path, PathBuf};
 
 /// Profiles compiled into the binary, so `--profile NAME` works outside the repository.
 const EMBEDDED_PROFILES: &[(&str, &str)] = &[
+    #[cfg(feature = "basic")]
     ("basic", include_str!("../../../profiles/basic.toml")),
+    #[cfg(feature = "implicit")]
     ("implicit", include_str!("../../../profiles/implicit.toml")),
+    #[cfg(feature = "hybrid")]
     ("hybrid", include_str!("../../../profiles/hybrid.toml")),
+    #[cfg(feature = "config")]
     ("config", include_str!("../../../profiles/config.toml")),
+    #[cfg(feature = "formpost")]
     ("formpost", include_str!("../../../profiles/formpost.toml")),
+    #[cfg(feature = "3rdparty-init")]
     ("3rdparty-init", include_str!("../../../profiles/3rdparty-init.toml")),
 ];
+
+/// Spec-family features compiled into this build; profiles name what they need in `requires`.
+pub const COMPILED_FEATURES: &[&str] = &[
+    #[cfg(feature = "jar")]
+    "jar",
+    #[cfg(feature = "device-flow")]
+    "device-flow",
+];
+
+/// The default profile: the first compiled in (Basic in a default build).
+pub fn default_profile() -> &'static str {
+    EMBEDDED_PROFILES.first().map(|(name, _)| *name).unwrap_or("basic")
+}
 
 /// Where configuration comes from, besides the defaults and `OP_*` environment variables.
 #[derive(Debug, Default, Clone)]
@@ -30,7 +49,7 @@ pub struct ConfigSources {
 
 /// Loads, merges and validates the configuration.
 pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
-    let profile = sources.profile.as_deref().unwrap_or("basic");
+    let profile = sources.profile.as_deref().unwrap_or(default_profile());
     let mut figment = Figment::from(Serialized::defaults(Config::default()))
         .merge(profile_provider(profile)?)
         .merge(Serialized::default("profile", profile_name(profile)));
@@ -65,7 +84,7 @@ fn profile_provider(profile: &str) -> Result<Data<Toml>, Vec<ConfigError>> {
     if path.is_file() {
         return Ok(Toml::file_exact(path));
     }
-    let known: Vec<&str> = EMBEDDED_PROFILES.iter().map(|(name, _)| *name).collect();
+    let known: Vec<&str> = embedded_profiles().collect();
     Err(vec![ConfigError::new(
         "profile",
         format!("unknown profile {profile:?}; compiled in: {}; or give a path to a TOML file", known.join(", ")),
@@ -92,7 +111,7 @@ mod tests {
     #[test]
     fn defaults_and_basic_profile_load() {
         let config = load(&sources()).unwrap();
-        assert_eq!(config.profile, "basic");
+        assert_eq!(config.profile, default_profile());
         assert_eq!(config.ttl.authorization_code, 60);
     }
 

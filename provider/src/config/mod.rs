@@ -6,7 +6,7 @@
 mod load;
 mod validate;
 
-pub use load::{ConfigSources, embedded_profiles, load};
+pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load};
 pub use validate::{ConfigError, validate};
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,8 @@ pub struct Config {
     pub users_file: Option<PathBuf>,
     /// The profile this configuration was built on (informational; set by `--profile`).
     pub profile: String,
+    /// Cargo features the configuration needs (profiles set it); a build without one refuses to start.
+    pub requires: Vec<String>,
     /// Signing keys.
     pub keys: KeysConfig,
     /// Token and record lifetimes, in seconds.
@@ -78,6 +80,7 @@ impl Default for Config {
             clients_file: None,
             users_file: None,
             profile: "basic".into(),
+            requires: Vec::new(),
             keys: KeysConfig::default(),
             ttl: TtlConfig::default(),
             pkce: PkceConfig::default(),

@@ -32,6 +32,16 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     check_issuer(&config.issuer, &mut errors);
     check_storage(&config.storage, &mut errors);
     check_algs(&config.keys.signing_algs, &mut errors);
+    for feature in &config.requires {
+        if !super::COMPILED_FEATURES.contains(&feature.as_str()) {
+            errors.push(ConfigError::new(
+                "requires",
+                format!(
+                    "needs the cargo feature {feature:?}, which this build lacks (build with --features {feature})"
+                ),
+            ));
+        }
+    }
     for value in &config.response_types {
         if crate::authorization::ResponseType::parse(value).is_none() {
             errors.push(ConfigError::new(
@@ -189,6 +199,14 @@ mod tests {
             tls.ciphers = Some(vec!["TLS_RSA_WITH_RC4_128_MD5".into()]);
         }
         assert_eq!(keys_of(&config), ["tls.cert", "tls.ciphers", "issuer"]);
+    }
+
+    #[test]
+    fn a_missing_cargo_feature_is_named() {
+        let config = Config { requires: vec!["dpop".into()], ..Config::default() };
+        let errors = validate(&config).unwrap_err();
+        assert_eq!(errors[0].key, "requires");
+        assert!(errors[0].message.contains("\"dpop\""), "{}", errors[0].message);
     }
 
     #[test]

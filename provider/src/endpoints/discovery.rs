@@ -19,6 +19,20 @@ pub fn routes() -> Vec<Route> {
 
 /// Builds the metadata document.
 pub fn document(op: &Provider) -> Value {
+    let mut doc = core_document(op);
+    if cfg!(feature = "jar") {
+        doc["require_request_uri_registration"] = false.into();
+        doc["request_object_signing_alg_values_supported"] =
+            std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>().into();
+    }
+    if cfg!(feature = "device-flow") {
+        doc["device_authorization_endpoint"] = op.endpoint("/device_authorization").into();
+    }
+    doc
+}
+
+/// What every build serves.
+fn core_document(op: &Provider) -> Value {
     let algs: Vec<&str> = op.keys().algs().iter().map(|a| a.as_str()).collect();
     json!({
         "issuer": op.issuer(),
@@ -27,7 +41,7 @@ pub fn document(op: &Provider) -> Value {
         "userinfo_endpoint": op.endpoint("/userinfo"),
         "introspection_endpoint": op.endpoint("/introspect"),
         "revocation_endpoint": op.endpoint("/revoke"),
-        "device_authorization_endpoint": op.endpoint("/device_authorization"),
+
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": scopes(op),
         "response_types_supported": &op.config().response_types,
@@ -58,11 +72,8 @@ pub fn document(op: &Provider) -> Value {
         "acr_values_supported": [op.config().acr],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": true,
-        "request_parameter_supported": true,
-        "request_uri_parameter_supported": true,
-        "require_request_uri_registration": false,
-        "request_object_signing_alg_values_supported":
-            std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>(),
+        "request_parameter_supported": cfg!(feature = "jar"),
+        "request_uri_parameter_supported": cfg!(feature = "jar"),
         "authorization_response_iss_parameter_supported": true,
     })
 }

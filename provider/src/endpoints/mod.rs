@@ -1,6 +1,7 @@
 //! One module per endpoint; each handler reads as a short list of named steps.
 
 pub mod authorization;
+#[cfg(feature = "device-flow")]
 pub mod device;
 pub mod discovery;
 pub mod introspection;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(token::routes());
     routes.extend(introspection::routes());
     routes.extend(revocation::routes());
+    #[cfg(feature = "device-flow")]
     routes.extend(device::routes());
     routes.extend(userinfo::routes());
     routes.extend(crate::interaction::routes());

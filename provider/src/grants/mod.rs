@@ -3,6 +3,7 @@
 mod authorization_code;
 mod client_credentials;
 mod credential;
+#[cfg(feature = "device-flow")]
 mod device_code;
 mod refresh_token;
 
@@ -36,6 +37,7 @@ pub enum GrantRequest {
         resource: Vec<String>,
     },
     /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
+    #[cfg(feature = "device-flow")]
     DeviceCode {
         /// The device code.
         device_code: String,
@@ -65,6 +67,7 @@ impl GrantRequest {
                 scope: owned("scope"),
                 resource: params.get_all("resource"),
             }),
+            #[cfg(feature = "device-flow")]
             crate::endpoints::device::GRANT_TYPE => {
                 Ok(Self::DeviceCode { device_code: params.require("device_code")?.to_string() })
             }
@@ -81,6 +84,7 @@ impl GrantRequest {
             Self::AuthorizationCode { .. } => "authorization_code",
             Self::RefreshToken { .. } => "refresh_token",
             Self::ClientCredentials { .. } => "client_credentials",
+            #[cfg(feature = "device-flow")]
             Self::DeviceCode { .. } => crate::endpoints::device::GRANT_TYPE,
         }
     }
@@ -103,6 +107,7 @@ pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<Toke
         GrantRequest::RefreshToken { refresh_token, scope, resource } => {
             refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref(), &resource).await
         }
+        #[cfg(feature = "device-flow")]
         GrantRequest::DeviceCode { device_code } => device_code::exchange(op, &request.client, &device_code).await,
         GrantRequest::ClientCredentials { scope, resource } => {
             client_credentials::exchange(op, &request.client, request.method, scope.as_deref(), &resource).await
