@@ -40,5 +40,8 @@ echo "== cargo test"
 # Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
 cargo test --workspace --locked
 
+echo "== benchmarks compile (they are run by hand: cargo bench -p provider)"
+cargo bench --locked -p provider --no-run
+
 echo "== interop: a certified RP library from another ecosystem"
 ci/interop.sh

@@ -1,0 +1,158 @@
+//! Micro-benchmarks of the hot paths: JWS sign and verify per algorithm, building an ID token,
+//! issuing and looking up an opaque access token per storage backend, and client authentication
+//! per method. Run with `cargo bench -p provider`; the HTTP load benchmark is separate.
+
+use base64::Engine as _;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use provider::Provider;
+use provider::clients::authenticate;
+use provider::config::{ConfigSources, load};
+use provider::jose::SigningAlg;
+use provider::model::{self, AccessToken, TokenClaims};
+use provider::security::params::Params;
+use provider::tokens::{IdTokenClaims, access_token};
+use std::hint::black_box;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// A provider with the fixtures on `storage`.
+fn provider(rt: &tokio::runtime::Runtime, storage: &str) -> Provider {
+    let mut overrides = figment::value::Dict::new();
+    overrides.insert("storage".into(), storage.into());
+    overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
+    overrides.insert("users_file".into(), fixtures().join("users.json").display().to_string().into());
+    let mut keys = figment::value::Dict::new();
+    keys.insert("file".into(), fixtures().join("keys/jwks.json").display().to_string().into());
+    keys.insert("generate".into(), false.into());
+    overrides.insert("keys".into(), keys.into());
+    let config = load(&ConfigSources { overrides, ..Default::default() }).unwrap();
+    rt.block_on(Provider::new(config)).unwrap()
+}
+
+fn claims(client_id: &str) -> TokenClaims {
+    TokenClaims {
+        client_id: client_id.into(),
+        account_id: "248289761001".into(),
+        scopes: vec!["openid".into(), "email".into()],
+        grant_id: "grant-1".into(),
+        sid: Some("sid-1".into()),
+        auth_time: 1_800_000_000,
+        acr: "urn:mace:incommon:iap:bronze".into(),
+        amr: vec!["pwd".into()],
+        resources: vec![],
+        claims: None,
+    }
+}
+
+fn jws(c: &mut Criterion) {
+    let rt = runtime();
+    let op = provider(&rt, "memory:");
+    let keys = op.keys();
+    let payload = serde_json::json!({"iss": "https://op.example", "sub": "248289761001", "aud": "rp", "exp": 2_000_000_000});
+    for alg in SigningAlg::ALL {
+        let key = keys.signing_key(alg).unwrap();
+        c.bench_function(&format!("jws/sign/{alg}"), |b| {
+            b.iter(|| provider::jose::sign(black_box(&payload), "JWT", key.signer()).unwrap())
+        });
+        let token = provider::jose::sign(&payload, "JWT", key.signer()).unwrap();
+        c.bench_function(&format!("jws/verify/{alg}"), |b| b.iter(|| keys.verify_own(black_box(&token)).unwrap()));
+    }
+}
+
+fn id_token(c: &mut Criterion) {
+    let rt = runtime();
+    let op = provider(&rt, "memory:");
+    let client = op.clients().get("rp-basic").unwrap();
+    let claims = claims("rp-basic");
+    c.bench_function("id_token/build_and_sign/RS256", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut token = IdTokenClaims::new(&op, &client, &claims, Some("nonce"), 1_800_000_000);
+            token.at_hash = Some(SigningAlg::RS256.half_hash("access-token"));
+            token.seal(&op, &client).await.unwrap()
+        })
+    });
+}
+
+fn opaque_tokens(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite:{}", dir.path().join("bench.db").display());
+    for (name, storage) in [("memory", "memory:".to_string()), ("sqlite", sqlite)] {
+        let op = provider(&rt, &storage);
+        let client = op.clients().get("svc-basic").unwrap();
+        let claims = TokenClaims::client_credentials("svc-basic", vec!["read".into()], vec![]);
+        c.bench_function(&format!("opaque_token/issue/{name}"), |b| {
+            b.to_async(&rt).iter(|| async { access_token::issue(&op, &client, &claims, None).await.unwrap() })
+        });
+        let token = rt.block_on(access_token::issue(&op, &client, &claims, None)).unwrap().value;
+        c.bench_function(&format!("opaque_token/lookup/{name}"), |b| {
+            b.to_async(&rt).iter(|| async { model::find::<AccessToken>(op.storage(), black_box(&token)).await.unwrap() })
+        });
+    }
+}
+
+fn client_authentication(c: &mut Criterion) {
+    let rt = runtime();
+    let op = provider(&rt, "memory:");
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("rp-basic:rp-basic-secret-0123456789")
+    );
+    c.bench_function("client_auth/client_secret_basic", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut params = Params::parse("grant_type=client_credentials");
+            authenticate(&op, Some(&basic), &mut params).await.unwrap()
+        })
+    });
+    c.bench_function("client_auth/client_secret_post", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut params = Params::parse("client_id=rp-post&client_secret=rp-post-secret-0123456789");
+            authenticate(&op, None, &mut params).await.unwrap()
+        })
+    });
+    // Assertions carry a fresh jti each (replay detection): made outside the timed section.
+    let key = {
+        let text = std::fs::read_to_string(fixtures().join("keys/rp-jwt.private.json")).unwrap();
+        let set: serde_json::Value = serde_json::from_str(&text).unwrap();
+        josekit::jwk::Jwk::from_map(set["keys"][0].as_object().unwrap().clone()).unwrap()
+    };
+    let signer = josekit::jws::ES256.signer_from_jwk(&key).unwrap();
+    let issuer = op.issuer().to_string();
+    let assertion = move |n: u64| {
+        let claims = serde_json::json!({"iss": "rp-jwt", "sub": "rp-jwt", "aud": issuer, "exp": 4_000_000_000u64, "jti": format!("bench-{n}-{}", rand_suffix())});
+        let mut header = josekit::jws::JwsHeader::new();
+        header.set_key_id(key.key_id().unwrap());
+        josekit::jws::serialize_compact(claims.to_string().as_bytes(), &header, &signer).unwrap()
+    };
+    let mut n = 0u64;
+    c.bench_function("client_auth/private_key_jwt", |b| {
+        b.to_async(&rt).iter_batched(
+            || {
+                n += 1;
+                let jwt = assertion(n);
+                Params::parse(&format!(
+                    "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={jwt}"
+                ))
+            },
+            |mut params| {
+                let op = &op;
+                async move { authenticate(op, None, &mut params).await.unwrap() }
+            },
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+criterion_group!(benches, jws, id_token, opaque_tokens, client_authentication);
+criterion_main!(benches);
