@@ -96,16 +96,21 @@ pub async fn refresh(rp: &Rp, refresh_token: &RefreshToken) -> Result<CoreTokenR
     rp.exchange_refresh_token(refresh_token).expect("token endpoint known").request_async(&http).await.map_err(describe)
 }
 
-/// Validates the ID token in a token response as an RP must (signature with the provider's
-/// JWKS, `iss`, `aud`, `exp`, `nonce`, `at_hash`), accepting the algorithms the provider offers.
-pub fn verify_id_token(rp: &Rp, response: &CoreTokenResponse, nonce: &Nonce) -> CoreIdTokenClaims {
-    let id_token = response.id_token().expect("an ID token");
-    let verifier = rp.id_token_verifier().set_allowed_algs(vec![
+/// The RP's ID token verifier, accepting every algorithm the provider offers.
+fn id_token_verifier(rp: &Rp) -> openidconnect::core::CoreIdTokenVerifier<'_> {
+    rp.id_token_verifier().set_allowed_algs(vec![
         CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
         CoreJwsSigningAlgorithm::RsaSsaPssSha256,
         CoreJwsSigningAlgorithm::EcdsaP256Sha256,
         CoreJwsSigningAlgorithm::EdDsa,
-    ]);
+    ])
+}
+
+/// Validates the ID token in a token response as an RP must (signature with the provider's
+/// JWKS, `iss`, `aud`, `exp`, `nonce`, `at_hash`), accepting the algorithms the provider offers.
+pub fn verify_id_token(rp: &Rp, response: &CoreTokenResponse, nonce: &Nonce) -> CoreIdTokenClaims {
+    let id_token = response.id_token().expect("an ID token");
+    let verifier = id_token_verifier(rp);
     let claims = id_token.claims(&verifier, nonce).expect("a valid ID token").clone();
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().expect("signing alg");
@@ -127,12 +132,7 @@ pub fn verify_front_channel_id_token(
     access_token: Option<&str>,
 ) -> CoreIdTokenClaims {
     let id_token: openidconnect::core::CoreIdToken = id_token.parse().expect("an ID token");
-    let verifier = rp.id_token_verifier().set_allowed_algs(vec![
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
-        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-        CoreJwsSigningAlgorithm::EdDsa,
-    ]);
+    let verifier = id_token_verifier(rp);
     let claims = id_token.claims(&verifier, nonce).expect("a valid ID token").clone();
     let alg = id_token.signing_alg().expect("signing alg");
     let key = id_token.signing_key(&verifier).expect("signing key");

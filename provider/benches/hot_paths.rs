@@ -6,17 +6,15 @@ use base64::Engine as _;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use provider::Provider;
 use provider::clients::authenticate;
-use provider::config::{ConfigSources, load};
 use provider::jose::SigningAlg;
 use provider::model::{self, AccessToken, TokenClaims};
 use provider::security::params::Params;
 use provider::tokens::{IdTokenClaims, access_token};
 use std::hint::black_box;
-use std::path::PathBuf;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::fixtures;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
@@ -24,16 +22,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A provider with the fixtures on `storage`.
 fn provider(rt: &tokio::runtime::Runtime, storage: &str) -> Provider {
-    let mut overrides = figment::value::Dict::new();
-    overrides.insert("storage".into(), storage.into());
-    overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
-    overrides.insert("users_file".into(), fixtures().join("users.json").display().to_string().into());
-    let mut keys = figment::value::Dict::new();
-    keys.insert("file".into(), fixtures().join("keys/jwks.json").display().to_string().into());
-    keys.insert("generate".into(), false.into());
-    overrides.insert("keys".into(), keys.into());
-    let config = load(&ConfigSources { overrides, ..Default::default() }).unwrap();
-    rt.block_on(Provider::new(config)).unwrap()
+    rt.block_on(common::provider_on("https://op.example", storage))
 }
 
 fn claims(client_id: &str) -> TokenClaims {
@@ -55,7 +44,8 @@ fn jws(c: &mut Criterion) {
     let rt = runtime();
     let op = provider(&rt, "memory:");
     let keys = op.keys();
-    let payload = serde_json::json!({"iss": "https://op.example", "sub": "248289761001", "aud": "rp", "exp": 2_000_000_000});
+    let payload =
+        serde_json::json!({"iss": "https://op.example", "sub": "248289761001", "aud": "rp", "exp": 2_000_000_000});
     for alg in SigningAlg::ALL {
         let key = keys.signing_key(alg).unwrap();
         c.bench_function(&format!("jws/sign/{alg}"), |b| {
@@ -93,7 +83,8 @@ fn opaque_tokens(c: &mut Criterion) {
         });
         let token = rt.block_on(access_token::issue(&op, &client, &claims, None)).unwrap().value;
         c.bench_function(&format!("opaque_token/lookup/{name}"), |b| {
-            b.to_async(&rt).iter(|| async { model::find::<AccessToken>(op.storage(), black_box(&token)).await.unwrap() })
+            b.to_async(&rt)
+                .iter(|| async { model::find::<AccessToken>(op.storage(), black_box(&token)).await.unwrap() })
         });
     }
 }
@@ -101,10 +92,8 @@ fn opaque_tokens(c: &mut Criterion) {
 fn client_authentication(c: &mut Criterion) {
     let rt = runtime();
     let op = provider(&rt, "memory:");
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode("rp-basic:rp-basic-secret-0123456789")
-    );
+    let basic =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("rp-basic:rp-basic-secret-0123456789"));
     c.bench_function("client_auth/client_secret_basic", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("grant_type=client_credentials");

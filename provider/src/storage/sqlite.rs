@@ -41,6 +41,18 @@ macro_rules! select_live {
 const FIND_BY_ID: &str = select_live!("id");
 const FIND_BY_UID: &str = select_live!("uid");
 const FIND_BY_USER_CODE: &str = select_live!("user_code");
+/// Insert or replace a record (and reset its consumption).
+macro_rules! upsert_sql {
+    () => {
+        "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+           uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL"
+    };
+}
+const UPSERT: &str = upsert_sql!();
+/// The same, but replacing only an expired row.
+const INSERT_NEW: &str = concat!(upsert_sql!(), " WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?");
 const CONSUME: &str = "UPDATE records SET consumed_at = ? WHERE kind = ? AND id = ? AND consumed_at IS NULL \
     AND (expires_at IS NULL OR expires_at > ?)";
 
@@ -84,6 +96,24 @@ impl SqliteAdapter {
     }
 }
 
+/// Binds a record's columns, in the order of `UPSERT` / `INSERT_NEW`.
+fn bind_record<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    kind: Kind,
+    id: &'q str,
+    record: &'q Record,
+    expires_at: Option<i64>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(record.payload.to_string())
+        .bind(&record.grant_id)
+        .bind(&record.uid)
+        .bind(&record.user_code)
+        .bind(expires_at)
+}
+
 fn err(e: sqlx::Error) -> StorageError {
     StorageError(e.to_string())
 }
@@ -102,47 +132,18 @@ fn to_record(row: SqliteRow) -> Result<Record, StorageError> {
 #[async_trait]
 impl Adapter for SqliteAdapter {
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-             ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-               uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL",
-        )
-        .bind(kind.as_str())
-        .bind(id)
-        .bind(record.payload.to_string())
-        .bind(&record.grant_id)
-        .bind(&record.uid)
-        .bind(&record.user_code)
-        .bind(expires_at(ttl))
-        .execute(&self.pool)
-        .await
-        .map_err(err)?;
+        bind_record(sqlx::query(UPSERT), kind, id, record, expires_at(ttl)).execute(&self.pool).await.map_err(err)?;
         Ok(())
     }
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
         // One statement: insert, or take over the row only if it has expired. SQLite serialises
         // writers, so of concurrent callers exactly one changes a row.
-        let now = now_ms();
-        let done = sqlx::query(
-            "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-             ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-               uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL
-             WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?",
-        )
-        .bind(kind.as_str())
-        .bind(id)
-        .bind(record.payload.to_string())
-        .bind(&record.grant_id)
-        .bind(&record.uid)
-        .bind(&record.user_code)
-        .bind(expires_at(Some(ttl)))
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(err)?;
+        let done = bind_record(sqlx::query(INSERT_NEW), kind, id, record, expires_at(Some(ttl)))
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 

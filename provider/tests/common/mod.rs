@@ -10,10 +10,16 @@ pub fn fixtures() -> PathBuf {
 }
 
 /// A provider on memory storage with the fixture clients, users and keys.
+#[allow(dead_code)] // each test binary uses what it needs
 pub async fn provider(issuer: &str) -> Provider {
+    provider_on(issuer, "memory:").await
+}
+
+/// A provider on `storage` with the fixture clients, users and keys.
+pub async fn provider_on(issuer: &str, storage: &str) -> Provider {
     let mut overrides = figment::value::Dict::new();
     overrides.insert("issuer".into(), issuer.into());
-    overrides.insert("storage".into(), "memory:".into());
+    overrides.insert("storage".into(), storage.into());
     overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
     overrides.insert("users_file".into(), fixtures().join("users.json").display().to_string().into());
     let mut keys = figment::value::Dict::new();
