@@ -25,7 +25,9 @@ dir=client-harness/interop/openid-client
 (cd "$dir" && npm ci --no-audit --no-fund --silent)
 cargo build --locked -q -p provider
 root="$PWD"
-bin="$root/target/debug/provider"
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+bin="$target/debug/provider"
 
 work=$(mktemp -d)
 pid=""
