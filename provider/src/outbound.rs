@@ -1,11 +1,14 @@
 //! Outbound HTTP: the only way the provider fetches from the network (client `jwks_uri`,
 //! `request_uri`, `sector_identifier_uri`). One client with a short timeout, a response size
-//! limit, no redirects, https required (http only on loopback, and only when configured), and a
-//! cache that honours `Cache-Control`.
+//! limit, no redirects, https required (http only on loopback, and only when configured), a
+//! cache that honours `Cache-Control`, and no requests to private, loopback or link-local
+//! addresses unless configured: a `request_uri` is chosen by the client, so without this any RP
+//! could make the provider call internal services (SSRF).
 
 use crate::config::OutboundConfig;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A failed fetch, worded for an error description (no internals).
@@ -30,6 +33,7 @@ impl Fetcher {
     pub fn new(config: OutboundConfig) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PublicOnly { policy: AddressPolicy::from(&config) }))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_millis(config.timeout_ms))
             .user_agent(concat!("provider/", env!("CARGO_PKG_VERSION")))
@@ -49,12 +53,12 @@ impl Fetcher {
     /// GETs a document from the network (after an unknown `kid`, say), refreshing the cache.
     pub async fn get_fresh(&self, url: &str) -> Result<String, FetchError> {
         let target = self.check_url(url)?;
-        let mut response = self.client.get(target).send().await.map_err(|e| {
-            FetchError(format!(
-                "{url} could not be fetched: {}",
-                if e.is_timeout() { "timed out" } else { "connection failed" }
-            ))
-        })?;
+        let mut response = self
+            .client
+            .get(target)
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("{url} could not be fetched: {}", why_not(&e))))?;
         if !response.status().is_success() {
             return Err(FetchError(format!("{url} answered {}", response.status().as_u16())));
         }
@@ -85,6 +89,17 @@ impl Fetcher {
 
     fn check_url(&self, url: &str) -> Result<url::Url, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        let ip = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            _ => None,
+        };
+        // Names are checked when they resolve (PublicOnly); address literals here.
+        if let Some(ip) = ip
+            && !AddressPolicy::from(&self.config).allows(ip)
+        {
+            return Err(FetchError(format!("{url}: fetching from a private or local address is not allowed")));
+        }
         let loopback = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
             Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -96,6 +111,108 @@ impl Fetcher {
             "http" if loopback && self.config.allow_http_loopback => Ok(parsed),
             _ => Err(FetchError(format!("{url}: only https URLs are fetched"))),
         }
+    }
+}
+
+/// A short reason for a failed request: the address policy's refusal, a timeout, or a failed
+/// connection (no internals).
+fn why_not(error: &reqwest::Error) -> &'static str {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.to_string().contains(REFUSED) {
+            return REFUSED;
+        }
+        source = e.source();
+    }
+    if error.is_timeout() { "timed out" } else { "connection failed" }
+}
+
+/// What the resolver says when every address of a name is off limits.
+const REFUSED: &str = "it resolves only to private or local addresses";
+
+/// Which destination addresses the fetcher may connect to.
+#[derive(Debug, Clone, Copy)]
+struct AddressPolicy {
+    loopback: bool,
+    private: bool,
+}
+
+impl AddressPolicy {
+    fn from(config: &OutboundConfig) -> Self {
+        Self { loopback: config.allow_http_loopback, private: config.allow_private_networks }
+    }
+
+    fn allows(self, ip: IpAddr) -> bool {
+        match classify(ip) {
+            Reach::Public => true,
+            Reach::Loopback => self.loopback,
+            Reach::Private => self.private,
+            Reach::Never => false,
+        }
+    }
+}
+
+/// Where an address leads.
+#[derive(Debug, PartialEq, Eq)]
+enum Reach {
+    Public,
+    Loopback,
+    /// RFC 1918, shared (RFC 6598) and unique-local (RFC 4193) ranges.
+    Private,
+    /// Link-local (cloud metadata lives at 169.254.169.254), unspecified, broadcast, multicast.
+    Never,
+}
+
+fn classify(ip: IpAddr) -> Reach {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            if v4.is_loopback() {
+                Reach::Loopback
+            } else if v4.is_private() || (a == 100 && (64..128).contains(&b)) {
+                Reach::Private
+            } else if v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || a == 0 {
+                Reach::Never
+            } else {
+                Reach::Public
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return classify(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Reach::Loopback
+            } else if (first & 0xfe00) == 0xfc00 {
+                Reach::Private
+            } else if (first & 0xffc0) == 0xfe80 || v6.is_unspecified() || v6.is_multicast() {
+                Reach::Never
+            } else {
+                Reach::Public
+            }
+        }
+    }
+}
+
+/// Resolves names, then keeps only the addresses the policy allows, so a public name cannot be
+/// pointed at an internal address.
+struct PublicOnly {
+    policy: AddressPolicy,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = resolved.into_iter().filter(|a| policy.allows(a.ip())).collect();
+            if allowed.is_empty() {
+                return Err(REFUSED.into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -125,6 +242,41 @@ mod tests {
         assert_eq!(cache_lifetime(Some("public, max-age=60")), Some(Duration::from_secs(60)));
         assert_eq!(cache_lifetime(Some("max-age=60, no-store")), Some(Duration::ZERO));
         assert_eq!(cache_lifetime(Some("max-age=99999999")), Some(Duration::from_secs(86_400)));
+    }
+
+    #[test]
+    fn address_classes() {
+        let reach = |s: &str| classify(s.parse().unwrap());
+        assert_eq!(reach("93.184.216.34"), Reach::Public);
+        assert_eq!(reach("127.0.0.1"), Reach::Loopback);
+        assert_eq!(reach("::1"), Reach::Loopback);
+        for private in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "fd00::1", "::ffff:10.0.0.1"] {
+            assert_eq!(reach(private), Reach::Private, "{private}");
+        }
+        for never in ["169.254.169.254", "0.0.0.0", "255.255.255.255", "224.0.0.1", "fe80::1", "::"] {
+            assert_eq!(reach(never), Reach::Never, "{never}");
+        }
+    }
+
+    #[test]
+    fn internal_address_literals_are_refused() {
+        let fetcher = Fetcher::new(OutboundConfig::default());
+        for url in ["https://10.0.0.5/jwks", "https://169.254.169.254/latest/meta-data", "https://[fd00::1]/x"] {
+            assert!(fetcher.check_url(url).is_err(), "{url}");
+        }
+        let lan = Fetcher::new(OutboundConfig { allow_private_networks: true, ..OutboundConfig::default() });
+        assert!(lan.check_url("https://10.0.0.5/jwks").is_ok());
+        assert!(lan.check_url("https://169.254.169.254/latest/meta-data").is_err(), "link-local never");
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
+        let fetcher = Fetcher::new(OutboundConfig::default());
+        let err = fetcher.get_fresh("https://localhost:9/jwks").await.unwrap_err();
+        assert!(err.0.ends_with(REFUSED), "the resolver refuses: {err}");
+        let dev = Fetcher::new(OutboundConfig { allow_http_loopback: true, ..OutboundConfig::default() });
+        let err = dev.get_fresh("https://localhost:9/jwks").await.unwrap_err();
+        assert!(err.0.ends_with("connection failed"), "allowed, so only the connection fails: {err}");
     }
 
     #[test]

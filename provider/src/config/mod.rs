@@ -265,15 +265,24 @@ pub struct OutboundConfig {
     pub timeout_ms: u64,
     /// Largest response accepted, in bytes.
     pub max_bytes: usize,
-    /// Allow plain http to loopback addresses (development and tests only).
+    /// Allow loopback destinations, over plain http too (development and tests only).
     pub allow_http_loopback: bool,
+    /// Allow destinations in private ranges (RFC 1918, RFC 6598, RFC 4193), for deployments whose
+    /// clients host their documents internally. Link-local addresses are never allowed.
+    pub allow_private_networks: bool,
     /// How long to cache a response whose `Cache-Control` says nothing, in seconds.
     pub default_cache_seconds: u64,
 }
 
 impl Default for OutboundConfig {
     fn default() -> Self {
-        Self { timeout_ms: 5000, max_bytes: 512 * 1024, allow_http_loopback: false, default_cache_seconds: 300 }
+        Self {
+            timeout_ms: 5000,
+            max_bytes: 512 * 1024,
+            allow_http_loopback: false,
+            allow_private_networks: false,
+            default_cache_seconds: 300,
+        }
     }
 }
 
