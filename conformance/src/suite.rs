@@ -139,9 +139,4 @@ impl Suite {
             }
         }
     }
-
-    /// `api/log/<id>`: the module's log, for the report.
-    pub async fn log(&self, id: &str) -> Result<Value, SuiteError> {
-        self.send(self.http.get(self.url(&format!("api/log/{id}")))).await
-    }
 }

@@ -5,7 +5,7 @@ use crate::Provider;
 use crate::clients::{AuthMethod, Client, ClientRequest};
 use crate::error::{OAuthError, OAuthResult};
 use crate::jose::SigningAlg;
-use crate::model::{self, AccessToken, RefreshToken, TokenClaims};
+use crate::model::{self, Presented};
 use crate::security::now;
 use crate::tokens::{access_token, sealed};
 use rocket::http::{ContentType, Header};
@@ -53,8 +53,10 @@ async fn introspect(
         return Err(OAuthError::invalid_client("introspection needs client authentication"));
     }
     let token = request.params.require("token")?;
-    let answer = match find(op, token, request.params.get("token_type_hint")).await? {
-        Some(found) if found.visible_to(op, &request.client) => found.describe(op),
+    let answer = match model::find_presented(op.storage(), token, request.params.get("token_type_hint")).await? {
+        // A spent (rotated) refresh token is no longer active.
+        Some(Presented::Refresh(found)) if found.consumed() => json!({ "active": false }),
+        Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented),
         _ => json!({ "active": false }),
     };
     let body = if accept.0 || request.client.introspection_signed_response_alg.is_some() {
@@ -65,85 +67,49 @@ async fn introspect(
     Ok(Introspection { body, cache_control: Header::new("Cache-Control", "no-store") })
 }
 
-/// A live token found by its value.
-enum Found {
-    Access(AccessToken),
-    Refresh(RefreshToken),
+/// The token's client may see it, and so may the resource server it is for.
+fn visible_to(op: &Provider, presented: &Presented, caller: &Client) -> bool {
+    let claims = presented.claims();
+    claims.client_id == caller.client_id
+        || claims
+            .resources
+            .iter()
+            .any(|r| op.config().resource_server(r).and_then(|rs| rs.client_id.as_deref()) == Some(&caller.client_id))
 }
 
-/// Looks the token up as the hint says first (RFC 7662 §2.1: the hint is not trusted).
-async fn find(op: &Provider, token: &str, hint: Option<&str>) -> OAuthResult<Option<Found>> {
-    let access = || async {
-        Ok::<_, OAuthError>(model::find::<AccessToken>(op.storage(), token).await?.map(|f| Found::Access(f.model)))
+/// RFC 7662 §2.2 members.
+fn describe(op: &Provider, presented: &Presented) -> Value {
+    let claims = presented.claims();
+    let (token_type, iat, exp) = match presented {
+        Presented::Access(at) => ("Bearer", at.model.iat, at.model.exp),
+        Presented::Refresh(rt) => ("refresh_token", rt.model.iat, rt.model.iat + op.config().ttl.refresh_token as i64),
     };
-    let refresh = || async {
-        // A spent (rotated) refresh token is no longer active.
-        let found = model::find::<RefreshToken>(op.storage(), token).await?;
-        Ok::<_, OAuthError>(found.filter(|f| !f.consumed()).map(|f| Found::Refresh(f.model)))
-    };
-    if hint == Some("refresh_token") {
-        if let Some(found) = refresh().await? {
-            return Ok(Some(found));
+    let mut body = Map::new();
+    body.insert("active".into(), true.into());
+    body.insert("scope".into(), claims.scopes.join(" ").into());
+    body.insert("client_id".into(), claims.client_id.clone().into());
+    if let Some(client) = op.clients().get(&claims.client_id) {
+        body.insert("sub".into(), access_token::subject(op, &client, claims).into());
+    }
+    match claims.resources.as_slice() {
+        [] => {}
+        [one] => {
+            body.insert("aud".into(), one.clone().into());
         }
-        return access().await;
-    }
-    if let Some(found) = access().await? {
-        return Ok(Some(found));
-    }
-    refresh().await
-}
-
-impl Found {
-    fn claims(&self) -> &TokenClaims {
-        match self {
-            Found::Access(at) => &at.claims,
-            Found::Refresh(rt) => &rt.claims,
+        many => {
+            body.insert("aud".into(), many.to_vec().into());
         }
     }
-
-    /// The token's client may see it, and so may the resource server it is for.
-    fn visible_to(&self, op: &Provider, caller: &Client) -> bool {
-        let claims = self.claims();
-        claims.client_id == caller.client_id
-            || claims.resources.iter().any(|r| {
-                op.config().resource_server(r).and_then(|rs| rs.client_id.as_deref()) == Some(&caller.client_id)
-            })
+    body.insert("iss".into(), op.issuer().into());
+    body.insert("exp".into(), exp.into());
+    body.insert("iat".into(), iat.into());
+    body.insert("token_type".into(), token_type.into());
+    if let Presented::Access(at) = presented
+        && !at.model.jti.is_empty()
+    {
+        body.insert("jti".into(), at.model.jti.clone().into());
     }
-
-    /// RFC 7662 §2.2 members.
-    fn describe(&self, op: &Provider) -> Value {
-        let claims = self.claims();
-        let (token_type, iat, exp) = match self {
-            Found::Access(at) => ("Bearer", at.iat, at.exp),
-            Found::Refresh(rt) => ("refresh_token", rt.iat, rt.iat + op.config().ttl.refresh_token as i64),
-        };
-        let mut body = Map::new();
-        body.insert("active".into(), true.into());
-        body.insert("scope".into(), claims.scopes.join(" ").into());
-        body.insert("client_id".into(), claims.client_id.clone().into());
-        if let Some(client) = op.clients().get(&claims.client_id) {
-            body.insert("sub".into(), access_token::subject(op, &client, claims).into());
-        }
-        match claims.resources.as_slice() {
-            [] => {}
-            [one] => {
-                body.insert("aud".into(), one.clone().into());
-            }
-            many => {
-                body.insert("aud".into(), many.to_vec().into());
-            }
-        }
-        body.insert("iss".into(), op.issuer().into());
-        body.insert("exp".into(), exp.into());
-        body.insert("iat".into(), iat.into());
-        body.insert("token_type".into(), token_type.into());
-        if let Found::Access(at) = self
-            && !at.jti.is_empty()
-        {
-            body.insert("jti".into(), at.jti.clone().into());
-        }
-        Value::Object(body)
-    }
+    Value::Object(body)
 }
 
 /// RFC 9701 §5: `{iss, aud, iat, token_introspection}`, signed with the client's

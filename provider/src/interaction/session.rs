@@ -20,8 +20,7 @@ pub async fn load(op: &Provider, jar: &CookieJar<'_>) -> Result<Option<Session>,
 /// login prevents session fixation.
 pub async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     let secret = random_token();
-    let ttl = Duration::from_secs(op.config().ttl.session);
-    model::save_with(op.storage(), &session.sid, session, Some(sha256_b64url(&secret)), ttl).await?;
+    store(op, session, &secret).await?;
     jar.add(cookies::hardened(cookies::SESSION, secret, op.cookie_path(), op.config().secure_cookies()));
     Ok(())
 }
@@ -29,10 +28,13 @@ pub async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Resu
 /// Updates the stored session (its grants) without changing the cookie.
 pub async fn update(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     match cookies::value(jar, cookies::SESSION) {
-        Some(secret) => {
-            let ttl = Duration::from_secs(op.config().ttl.session);
-            model::save_with(op.storage(), &session.sid, session, Some(sha256_b64url(&secret)), ttl).await
-        }
+        Some(secret) => store(op, session, &secret).await,
         None => save(op, jar, session).await,
     }
+}
+
+/// Stores the session, found by the SHA-256 of the cookie secret.
+async fn store(op: &Provider, session: &Session, secret: &str) -> Result<(), StorageError> {
+    let ttl = Duration::from_secs(op.config().ttl.session);
+    model::save_keyed(op.storage(), &session.sid, session, Some(sha256_b64url(secret)), None, ttl).await
 }

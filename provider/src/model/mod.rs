@@ -38,18 +38,7 @@ pub fn storage_id<M: Model>(value: &str) -> String {
 
 /// Saves a model under `value` (hashed where the kind says so).
 pub async fn save<M: Model>(store: &dyn Adapter, value: &str, model: &M, ttl: Duration) -> Result<(), StorageError> {
-    save_with(store, value, model, None, ttl).await
-}
-
-/// Saves a model with a secondary `uid`.
-pub async fn save_with<M: Model>(
-    store: &dyn Adapter,
-    value: &str,
-    model: &M,
-    uid: Option<String>,
-    ttl: Duration,
-) -> Result<(), StorageError> {
-    save_keyed(store, value, model, uid, None, ttl).await
+    save_keyed(store, value, model, None, None, ttl).await
 }
 
 /// Saves a model with its secondary keys (`uid` for sessions, `user_code` for device codes).
@@ -84,6 +73,45 @@ impl<M> Found<M> {
 /// Loads a model by the value handed out. A payload that no longer parses is treated as absent.
 pub async fn find<M: Model>(store: &dyn Adapter, value: &str) -> Result<Option<Found<M>>, StorageError> {
     Ok(store.find(M::KIND, &storage_id::<M>(value)).await?.and_then(decode))
+}
+
+/// A token a client presented (to introspection or revocation), found by its value.
+pub enum Presented {
+    /// An access token.
+    Access(Found<AccessToken>),
+    /// A refresh token.
+    Refresh(Found<RefreshToken>),
+}
+
+impl Presented {
+    /// The authorization the token carries.
+    pub fn claims(&self) -> &TokenClaims {
+        match self {
+            Presented::Access(found) => &found.model.claims,
+            Presented::Refresh(found) => &found.model.claims,
+        }
+    }
+}
+
+/// Looks a presented token up as an access token, then as a refresh token, or the other way
+/// round when `hint` is `refresh_token` (RFC 7009 §2.1, RFC 7662 §2.1: the hint only orders).
+pub async fn find_presented(
+    store: &dyn Adapter,
+    value: &str,
+    hint: Option<&str>,
+) -> Result<Option<Presented>, StorageError> {
+    let refresh_first = hint == Some("refresh_token");
+    for refresh in [refresh_first, !refresh_first] {
+        let found = if refresh {
+            find::<RefreshToken>(store, value).await?.map(Presented::Refresh)
+        } else {
+            find::<AccessToken>(store, value).await?.map(Presented::Access)
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }
 
 /// Loads a model by its `user_code`.

@@ -19,8 +19,3 @@ pub fn hardened(name: &'static str, value: String, path: String, secure: bool) -
 pub fn value(jar: &CookieJar<'_>, name: &str) -> Option<String> {
     jar.get(name).map(|c| c.value().to_string())
 }
-
-/// Removes a cookie set on `path`.
-pub fn remove(jar: &CookieJar<'_>, name: &'static str, path: String) {
-    jar.remove(Cookie::build(name).path(path));
-}
