@@ -39,3 +39,8 @@ pub fn oidc(
         })
     }
 }
+
+/// Sends a request and parses its JSON body (panicking, as a test should, if either fails).
+pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.expect("a response").json().await.expect("a JSON body")
+}

@@ -41,19 +41,12 @@ async fn user_approves(op: &TestProvider, details: &StandardDeviceAuthorizationR
 }
 
 async fn poll(op: &TestProvider, device_code: &str) -> Value {
-    http::client(false)
-        .post(format!("{}/token", op.issuer))
-        .form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", device_code),
-            ("client_id", "tv-app"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    http::json(http::client(false).post(format!("{}/token", op.issuer)).form(&[
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", "tv-app"),
+    ]))
+    .await
 }
 
 #[tokio::test]
@@ -77,15 +70,10 @@ async fn the_device_gets_tokens_once_the_user_approves() {
         .await
         .expect("tokens after approval");
     assert!(tokens.refresh_token().is_some(), "offline_access was granted");
-    let info: Value = http::client(false)
-        .get(format!("{}/userinfo", op.issuer))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = http::json(
+        http::client(false).get(format!("{}/userinfo", op.issuer)).bearer_auth(tokens.access_token().secret()),
+    )
+    .await;
     assert_eq!(info["email"], "alice@example.com");
     assert_eq!(
         poll(&op, details.device_code().secret()).await["error"],
@@ -130,16 +118,13 @@ async fn an_expired_device_code_is_expired_token() {
 async fn device_flow_errors() {
     let op = launch(options()).await;
     // A client not registered for the device grant.
-    let response: Value = http::client(false)
-        .post(format!("{}/device_authorization", op.issuer))
-        .basic_auth("rp-basic", Some("rp-basic-secret-0123456789"))
-        .form(&[("scope", "openid")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response: Value = http::json(
+        http::client(false)
+            .post(format!("{}/device_authorization", op.issuer))
+            .basic_auth("rp-basic", Some("rp-basic-secret-0123456789"))
+            .form(&[("scope", "openid")]),
+    )
+    .await;
     assert_eq!(response["error"], "unauthorized_client");
     // A mistyped code shows the page again.
     let browser = Browser::new(&op.issuer);

@@ -13,14 +13,8 @@ use client_harness::{Options, launch};
 #[tokio::test]
 async fn discovery_document_snapshot(#[case] profile: &str) {
     let op = launch(Options::profile(profile)).await;
-    let doc: serde_json::Value = http::client(false)
-        .get(format!("{}/.well-known/openid-configuration", op.issuer))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value =
+        http::json(http::client(false).get(format!("{}/.well-known/openid-configuration", op.issuer))).await;
     assert_eq!(doc["issuer"], op.issuer, "issuer is exact (OIDC Discovery §4.3)");
     let text = serde_json::to_string_pretty(&doc).unwrap().replace(&op.issuer, "[issuer]");
     insta::assert_snapshot!(format!("discovery_{profile}"), text);

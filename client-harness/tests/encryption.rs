@@ -93,8 +93,7 @@ async fn userinfo_signed_then_encrypted_to_the_client_ec_key() {
     let (inner, header) = jwe::deserialize_compact(&text, &decrypter).unwrap();
     assert_eq!(header.content_encryption(), Some("A128CBC-HS256"), "the default enc");
     // The inner JWT is signed ES256 with one of the provider's published keys.
-    let jwks: Value =
-        http::client(false).get(format!("{}/jwks", op.issuer)).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = http::json(http::client(false).get(format!("{}/jwks", op.issuer))).await;
     let es256 = jwks["keys"].as_array().unwrap().iter().find(|k| k["alg"] == "ES256").unwrap();
     let verifier =
         josekit::jws::ES256.verifier_from_jwk(&Jwk::from_map(es256.as_object().unwrap().clone()).unwrap()).unwrap();

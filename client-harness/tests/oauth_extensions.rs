@@ -113,8 +113,7 @@ async fn a_resource_with_jwt_format_gets_an_rfc9068_access_token() {
     let mut claims = payload_of(jwt);
     assert_eq!(claims["aud"], API);
     // Verify the signature with the provider's published key.
-    let jwks: Value =
-        http::client(false).get(format!("{}/jwks", op.issuer)).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = http::json(http::client(false).get(format!("{}/jwks", op.issuer))).await;
     let key = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]).unwrap();
     let verifier = josekit::jws::ES256
         .verifier_from_jwk(&josekit::jwk::Jwk::from_map(key.as_object().unwrap().clone()).unwrap())
@@ -159,34 +158,23 @@ async fn resource_indicators_in_the_code_flow_and_refresh_narrowing() {
     assert!(flow::userinfo(&rp, &openidconnect::AccessToken::new(access.into())).await.is_err());
     // Refresh for the other granted resource: an opaque token for it.
     let refresh = body["refresh_token"].as_str().unwrap();
-    let refreshed: Value = http::client(false)
-        .post(&token_url)
-        .basic_auth("rp-basic", BASIC.secret)
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("resource", OPAQUE_API)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refreshed: Value =
+        http::json(http::client(false).post(&token_url).basic_auth("rp-basic", BASIC.secret).form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("resource", OPAQUE_API),
+        ]))
+        .await;
     let opaque = refreshed["access_token"].as_str().expect("narrowed refresh");
     assert_eq!(opaque.split('.').count(), 1, "the opaque API gets opaque tokens");
     assert_eq!(refreshed["expires_in"], 600, "with its own lifetime");
     // A resource not granted at all is invalid_target.
-    let refused: Value = http::client(false)
-        .post(&token_url)
-        .basic_auth("rp-basic", BASIC.secret)
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refreshed["refresh_token"].as_str().unwrap()),
-            ("resource", "https://rs256.example.com"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refused: Value = http::json(http::client(false).post(&token_url).basic_auth("rp-basic", BASIC.secret).form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refreshed["refresh_token"].as_str().unwrap()),
+        ("resource", "https://rs256.example.com"),
+    ]))
+    .await;
     assert_eq!(refused["error"], "invalid_target");
 }
 
