@@ -7,7 +7,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::error::ErrorCode;
 use crate::model::{self, AuthorizationCode, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
-use crate::security::{now, random_token};
+use crate::security::{now, time_ordered_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
 
@@ -105,7 +105,7 @@ async fn issue_code(
     request: &AuthorizationRequest,
     claims: &TokenClaims,
 ) -> Result<String, AuthorizationError> {
-    let code = random_token();
+    let code = time_ordered_token();
     let record = AuthorizationCode {
         claims: claims.clone(),
         redirect_uri: request.target.redirect_uri.clone(),

@@ -95,7 +95,7 @@ async fn check_replay(op: &Provider, client: &Client, claims: &serde_json::Value
     let remaining = claims["exp"].as_i64().unwrap_or_default() - now() + op.config().clock_tolerance as i64;
     let ttl = Duration::from_secs(remaining.clamp(1, 86_400) as u64);
     let id = sha256_b64url(&format!("{}:{jti}", client.client_id));
-    let record = Record::new(serde_json::json!({ "client_id": client.client_id }));
+    let record = Record::new(&serde_json::json!({ "client_id": client.client_id }));
     if op.storage().insert_new(Kind::ReplayDetection, &id, &record, ttl).await? {
         Ok(())
     } else {

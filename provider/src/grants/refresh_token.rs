@@ -61,7 +61,7 @@ fn within_grace(op: &Provider, consumed_at: i64) -> bool {
 /// The next refresh token keeps the original scopes and resources, so a narrowed refresh can
 /// widen again later.
 async fn rotate(op: &Provider, record: &RefreshToken) -> OAuthResult<String> {
-    let value = crate::security::random_token();
+    let value = crate::security::time_ordered_token();
     let next = RefreshToken { claims: record.claims.clone(), iat: crate::security::now() };
     let ttl = std::time::Duration::from_secs(op.config().ttl.refresh_token);
     model::save(op.storage(), &value, &next, ttl).await?;

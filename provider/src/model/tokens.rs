@@ -108,7 +108,9 @@ macro_rules! hashed_model {
             const HASHED: bool = true;
 
             fn grant_id(&self) -> Option<&str> {
-                Some(&self.claims.grant_id)
+                // A client credentials grant is never revoked as a whole (it has no refresh
+                // token and no code to replay), so its tokens stay out of the grant index.
+                (!self.claims.is_client_credentials()).then_some(self.claims.grant_id.as_str())
             }
         }
     };

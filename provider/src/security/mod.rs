@@ -15,6 +15,22 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A fresh token value that sorts by issue time: 8 characters of the issue time in milliseconds
+/// (base64url of 6 bytes, big-endian), then 43 characters of 256 random bits. The time part
+/// keeps a value's storage key near those issued just before it (see `model::storage_id`), so
+/// a database inserts each new token into the same few index pages, not into a random one.
+/// It reveals when the token was issued, which its expiry reveals anyway; the secret is the
+/// random part.
+pub fn time_ordered_token() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let mut value = URL_SAFE_NO_PAD.encode(&millis.to_be_bytes()[2..]);
+    value.push_str(&random_token());
+    value
+}
+
 /// base64url (no padding) of SHA-256 over `value`: the storage key of an opaque token,
 /// and the PKCE S256 transform (RFC 7636 §4.2).
 pub fn sha256_b64url(value: &str) -> String {
@@ -40,6 +56,21 @@ mod tests {
         let (a, b) = (random_token(), random_token());
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn time_ordered_tokens_lead_with_the_issue_time_then_256_random_bits() {
+        let first = time_ordered_token();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = time_ordered_token();
+        assert_eq!((first.len(), second.len()), (51, 51));
+        let millis = |t: &str| {
+            let bytes = URL_SAFE_NO_PAD.decode(&t[..8]).unwrap();
+            u64::from_be_bytes([0, 0, bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]])
+        };
+        assert!(millis(&second) > millis(&first), "later tokens carry later times");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&first[8..]).unwrap().len(), 32);
+        assert_ne!(first[8..], second[8..]);
     }
 
     #[test]

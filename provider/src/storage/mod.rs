@@ -63,8 +63,9 @@ impl Kind {
 /// A stored record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// The model's data.
-    pub payload: serde_json::Value,
+    /// The model's data, as JSON text: kept as the backends store it, so a write serialises
+    /// once and memory holds the compact form.
+    pub payload: String,
     /// The grant this record belongs to (revoked together).
     pub grant_id: Option<String>,
     /// A session's lookup key.
@@ -77,8 +78,13 @@ pub struct Record {
 
 impl Record {
     /// A record with only a payload.
-    pub fn new(payload: serde_json::Value) -> Self {
-        Self { payload, grant_id: None, uid: None, user_code: None, consumed_at: None }
+    pub fn new(payload: &serde_json::Value) -> Self {
+        Self { payload: payload.to_string(), grant_id: None, uid: None, user_code: None, consumed_at: None }
+    }
+
+    /// The payload parsed (`Null` if it does not parse).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or_default()
     }
 
     /// Whether the record has been consumed.
@@ -148,13 +154,13 @@ impl StorageUrl {
 /// The provider secret `name`: made at first use and kept forever, the same for every instance
 /// sharing the storage (the first writer wins).
 pub async fn provider_secret(store: &dyn Adapter, name: &str) -> Result<String, StorageError> {
-    let fresh = Record::new(serde_json::json!({ "value": crate::security::random_token() }));
+    let fresh = Record::new(&serde_json::json!({ "value": crate::security::random_token() }));
     // Effectively forever; insert_new needs a lifetime.
     let forever = Duration::from_secs(100 * 365 * 24 * 3600);
     store.insert_new(Kind::ProviderSecret, name, &fresh, forever).await?;
     let stored =
         store.find(Kind::ProviderSecret, name).await?.ok_or_else(|| StorageError(format!("secret {name} vanished")))?;
-    stored.payload["value"]
+    stored.json()["value"]
         .as_str()
         .map(String::from)
         .ok_or_else(|| StorageError(format!("secret {name} is unreadable")))

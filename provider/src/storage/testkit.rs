@@ -9,19 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn record(grant: Option<&str>) -> Record {
-    Record { grant_id: grant.map(String::from), ..Record::new(json!({"n": 1})) }
+    Record { grant_id: grant.map(String::from), ..Record::new(&json!({"n": 1})) }
 }
 
 /// upsert then find returns the payload; a second upsert replaces it.
 pub async fn upsert_then_find(store: Arc<dyn Adapter>) {
     store.upsert(Kind::AccessToken, "a", &record(Some("g")), None).await.unwrap();
     let found = store.find(Kind::AccessToken, "a").await.unwrap().expect("record found");
-    assert_eq!(found.payload, json!({"n": 1}));
+    assert_eq!(found.json(), json!({"n": 1}));
     assert_eq!(found.grant_id.as_deref(), Some("g"));
     assert!(!found.consumed());
-    let replaced = Record::new(json!({"n": 2}));
+    let replaced = Record::new(&json!({"n": 2}));
     store.upsert(Kind::AccessToken, "a", &replaced, None).await.unwrap();
-    assert_eq!(store.find(Kind::AccessToken, "a").await.unwrap().unwrap().payload, json!({"n": 2}));
+    assert_eq!(store.find(Kind::AccessToken, "a").await.unwrap().unwrap().json(), json!({"n": 2}));
     assert!(store.find(Kind::RefreshToken, "a").await.unwrap().is_none(), "kinds are separate namespaces");
 }
 

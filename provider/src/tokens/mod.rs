@@ -10,7 +10,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::error::{OAuthError, OAuthResult};
 use crate::model::{self, RefreshToken, TokenClaims};
-use crate::security::{now, random_token};
+use crate::security::{now, time_ordered_token};
 use rocket::Request;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder, Response};
@@ -68,7 +68,7 @@ pub struct Issue<'a> {
 pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
     let access = access_token::issue(op, what.client, &what.claims, what.audience.as_deref()).await?;
     let refresh_token = if what.refresh {
-        let value = random_token();
+        let value = time_ordered_token();
         let record = RefreshToken { claims: what.claims.clone(), iat: now() };
         model::save(op.storage(), &value, &record, Duration::from_secs(op.config().ttl.refresh_token)).await?;
         Some(value)
