@@ -122,9 +122,7 @@ async fn as_jwt(op: &Provider, client: &Client, answer: Value) -> OAuthResult<St
         .parse()
         .map_err(OAuthError::server_error)?;
     let claims = json!({ "iss": op.issuer(), "aud": client.client_id, "iat": now(), "token_introspection": answer });
-    let keys = op.keys();
-    let key = keys.signing_key(alg).ok_or_else(|| OAuthError::server_error(format!("no key for {alg}")))?;
-    let signed = crate::jose::sign(&claims, JWT_MEDIA_TYPE, key.signer()).map_err(OAuthError::server_error)?;
+    let signed = sealed::sign(op, &claims, JWT_MEDIA_TYPE, alg).await.map_err(OAuthError::server_error)?;
     let (enc_alg, enc) = (
         client.introspection_encrypted_response_alg.as_deref(),
         client.introspection_encrypted_response_enc.as_deref(),

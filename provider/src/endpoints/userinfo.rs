@@ -112,7 +112,7 @@ async fn respond(op: &Provider, client: &Client, mut claims: Map<String, Value>)
         Some(alg) => {
             claims.insert("iss".into(), op.issuer().into());
             claims.insert("aud".into(), client.client_id.clone().into());
-            sealed::sign(op, &claims, alg).map_err(OAuthError::server_error)?
+            sealed::sign(op, &claims, "JWT", alg).await.map_err(OAuthError::server_error)?
         }
         None => Value::Object(claims).to_string(),
     };

@@ -3,6 +3,7 @@
 //! Keys are parsed into signers and verifiers once (at start or rotation), never per request.
 
 pub mod encrypt;
+pub mod offload;
 
 use josekit::jwk::Jwk;
 use josekit::jws::{self, JwsHeader, JwsSigner, JwsVerifier};
@@ -47,6 +48,12 @@ impl SigningAlg {
         jwk.set_algorithm(self.as_str());
         jwk.set_key_use("sig");
         Ok(jwk)
+    }
+
+    /// Whether signing costs enough CPU (RSA: about a millisecond) to run on the JOSE threads
+    /// rather than inline on an async worker (ECDSA and EdDSA: tens of microseconds).
+    pub fn is_costly(self) -> bool {
+        matches!(self, Self::RS256 | Self::PS256)
     }
 
     /// A signer for a private JWK.

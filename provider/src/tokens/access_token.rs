@@ -7,7 +7,7 @@ use crate::config::TokenFormat;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken, TokenClaims};
-use crate::security::{now, random_token};
+use crate::security::{now, random_token, time_ordered_token};
 use serde_json::json;
 use std::time::Duration;
 
@@ -54,9 +54,9 @@ pub async fn issue(
     let jti = random_token();
     let value = match server.map(|rs| (rs.access_token_format, &rs.signing_alg)) {
         Some((TokenFormat::Jwt, alg)) => {
-            jwt(op, client, &claims, audience.unwrap_or_default(), alg, iat, lifetime, &jti)?
+            jwt(op, client, &claims, audience.unwrap_or_default(), alg, iat, lifetime, &jti).await?
         }
-        _ => random_token(),
+        _ => time_ordered_token(),
     };
     let record = AccessToken { claims: claims.clone(), iat, exp: iat + lifetime as i64, jti };
     model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
@@ -65,7 +65,7 @@ pub async fn issue(
 
 /// An RFC 9068 JWT access token (`typ: at+jwt`).
 #[allow(clippy::too_many_arguments)]
-fn jwt(
+async fn jwt(
     op: &Provider,
     client: &Client,
     claims: &TokenClaims,
@@ -93,10 +93,8 @@ fn jwt(
         }
     }
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
-    let keys = op.keys();
-    let key = keys.signing_key(alg).ok_or_else(|| OAuthError::server_error(format!("no key for {alg}")))?;
     // RFC 9068 §2.1: the typ header is "at+jwt".
-    crate::jose::sign(&body, "at+jwt", key.signer()).map_err(OAuthError::server_error)
+    super::sealed::sign(op, &body, "at+jwt", alg).await.map_err(OAuthError::server_error)
 }
 
 /// RFC 9068 §2.2: the end-user's subject, or the client's id for client credentials.

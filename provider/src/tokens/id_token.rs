@@ -84,7 +84,7 @@ impl IdTokenClaims {
     /// Signs with the client's `id_token_signed_response_alg`, then encrypts if the client
     /// registered `id_token_encrypted_response_alg` (OIDC Core §10).
     pub async fn seal(&self, op: &Provider, client: &Client) -> Result<String, String> {
-        let signed = super::sealed::sign(op, self, client.id_token_alg())?;
+        let signed = super::sealed::sign(op, self, "JWT", client.id_token_alg()).await?;
         let (alg, enc) = (&client.id_token_encrypted_response_alg, &client.id_token_encrypted_response_enc);
         super::sealed::encrypt_for(op, client, signed, alg.as_deref(), enc.as_deref(), true).await
     }

@@ -5,13 +5,27 @@ use crate::Provider;
 use crate::clients::{Client, encryption_key};
 use crate::jose::encrypt::{self, DEFAULT_ENC, EncryptionKey};
 use crate::jose::{self, SigningAlg};
+use crate::keys::Keystore;
 use serde::Serialize;
 
-/// Signs `claims` with our key for `alg`.
-pub fn sign(op: &Provider, claims: &impl Serialize, alg: SigningAlg) -> Result<String, String> {
+/// Signs `claims` as a JWS of type `typ` with our current key for `alg`. RSA signing runs on
+/// the JOSE threads ([`jose::offload`]), the others inline.
+pub async fn sign(
+    op: &Provider,
+    claims: &impl Serialize,
+    typ: &'static str,
+    alg: SigningAlg,
+) -> Result<String, String> {
     let keys = op.keys();
-    let key = keys.signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
-    jose::sign(claims, "JWT", key.signer()).map_err(|e| e.to_string())
+    if keys.signing_key(alg).is_none() {
+        return Err(format!("no signing key for {alg}"));
+    }
+    let sign = move |keys: &Keystore, claims: &serde_json::Value| {
+        let key = keys.signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
+        jose::sign(claims, typ, key.signer()).map_err(|e| e.to_string())
+    };
+    let claims = serde_json::to_value(claims).map_err(|e| e.to_string())?;
+    if alg.is_costly() { jose::offload::run(move || sign(&keys, &claims)).await? } else { sign(&keys, &claims) }
 }
 
 /// Encrypts `payload` to the client with `alg`/`enc` if it asked for encryption; `nested` says
