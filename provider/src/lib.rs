@@ -269,9 +269,21 @@ impl Provider {
             .merge(("port", self.config().port))
             .merge(("ident", false))
             .merge(("log_level", rocket::config::LogLevel::Off))
+            // Rocket believes X-Real-IP unless told otherwise; only a trusted proxy's header counts.
+            .merge((
+                "ip_header",
+                match &self.config().proxy {
+                    proxy if proxy.trust_forwarded_headers => {
+                        rocket::figment::value::Value::from(proxy.ip_header.clone())
+                    }
+                    _ => rocket::figment::value::Value::from(false),
+                },
+            ))
             .merge(("cli_colors", false));
-        if let Some(tls) = &self.config().tls {
-            let mut rocket_tls = rocket::config::TlsConfig::from_paths(&tls.cert, &tls.key);
+        if let Some(tls) = &self.config().tls
+            && let Some((cert, key)) = tls.files()
+        {
+            let mut rocket_tls = rocket::config::TlsConfig::from_paths(cert, key);
             if let Some(names) = &tls.ciphers {
                 // Validated at load, so every name parses.
                 let suites: Vec<rocket::config::CipherSuite> = names

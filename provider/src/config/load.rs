@@ -159,6 +159,26 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_s_cipher_list_meets_the_deployment_s_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = dir.path().join("strict.toml");
+        let suites = "[\"TLS_AES_128_GCM_SHA256\", \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]";
+        std::fs::write(&profile, format!("[tls]\nciphers = {suites}\n")).unwrap();
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tls");
+        let file = dir.path().join("op.toml");
+        let deployment = format!(
+            "issuer = \"https://op.example\"\n[tls]\ncert = {:?}\nkey = {:?}\n",
+            fixtures.join("server.pem"),
+            fixtures.join("server.key")
+        );
+        std::fs::write(&file, deployment).unwrap();
+        let src = ConfigSources { profile: Some(profile.display().to_string()), config_file: Some(file), ..sources() };
+        let tls = load(&src).unwrap().tls.unwrap();
+        assert!(tls.files().is_some(), "the deployment's files");
+        assert_eq!(tls.ciphers.unwrap(), ["TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]);
+    }
+
+    #[test]
     fn unknown_profile_is_named() {
         let mut src = sources();
         src.profile = Some("nope".into());

@@ -54,6 +54,8 @@ pub struct Config {
     pub device_poll_interval: u64,
     /// HTTPS served by the provider itself (absent: plain HTTP, e.g. behind a TLS-terminating proxy).
     pub tls: Option<TlsConfig>,
+    /// Running behind a reverse proxy: which of its headers to believe.
+    pub proxy: ProxyConfig,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -89,6 +91,7 @@ impl Default for Config {
             resource_servers: Vec::new(),
             device_poll_interval: 5,
             tls: None,
+            proxy: ProxyConfig::default(),
             outbound: OutboundConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
@@ -229,19 +232,30 @@ fn default_rs_alg() -> String {
     "RS256".into()
 }
 
-/// TLS for serving HTTPS (TLS 1.2 and 1.3).
+/// TLS for serving HTTPS (TLS 1.2 and 1.3). The provider serves HTTPS when both `cert` and
+/// `key` are set. A profile may set `ciphers` alone (FAPI's list); the deployment adds the files,
+/// or leaves TLS to a proxy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// PEM file with the certificate chain, leaf first.
-    pub cert: PathBuf,
+    #[serde(default)]
+    pub cert: Option<PathBuf>,
     /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
-    pub key: PathBuf,
+    #[serde(default)]
+    pub key: Option<PathBuf>,
     /// Cipher suites, by IANA name, in preference order; the TLS 1.3 names enable TLS 1.3 and the
     /// `TLS_ECDHE_*` names TLS 1.2. Absent: Rocket's default set (all nine it supports). FAPI
     /// allows only the ECDHE AES-GCM suites on TLS 1.2.
     #[serde(default)]
     pub ciphers: Option<Vec<String>>,
+}
+
+impl TlsConfig {
+    /// The certificate and key files, when the provider serves HTTPS itself.
+    pub fn files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.cert.as_deref()?, self.key.as_deref()?))
+    }
 }
 
 /// The cipher suite names `tls.ciphers` accepts.
@@ -283,6 +297,24 @@ impl Default for OutboundConfig {
             allow_private_networks: false,
             default_cache_seconds: 300,
         }
+    }
+}
+
+/// Behind a TLS-terminating reverse proxy. Every URL the provider publishes comes from `issuer`,
+/// so no header is needed for that; what the proxy can tell is who the client is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// Believe the proxy's client-address header. Off by default: a client reaching the
+    /// provider directly could otherwise put any address in it.
+    pub trust_forwarded_headers: bool,
+    /// The header carrying the client's address (one address, as nginx's `X-Real-IP`).
+    pub ip_header: String,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        Self { trust_forwarded_headers: false, ip_header: "X-Real-IP".into() }
     }
 }
 

@@ -93,8 +93,11 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
         }
     }
     if let Some(tls) = &config.tls {
+        if tls.cert.is_some() != tls.key.is_some() {
+            errors.push(ConfigError::new("tls", "cert and key go together: set both, or neither"));
+        }
         for (key, path) in [("tls.cert", &tls.cert), ("tls.key", &tls.key)] {
-            if !path.is_file() {
+            if let Some(path) = path.as_ref().filter(|p| !p.is_file()) {
                 errors.push(ConfigError::new(key, format!("{} is not a readable file", path.display())));
             }
         }
@@ -103,7 +106,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
                 errors.push(ConfigError::new("tls.ciphers", format!("unknown cipher suite {cipher}")));
             }
         }
-        if !config.issuer.starts_with("https://") {
+        if tls.files().is_some() && !config.issuer.starts_with("https://") {
             errors.push(ConfigError::new("issuer", "must be https when the provider serves TLS"));
         }
     }
@@ -188,17 +191,27 @@ mod tests {
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tls");
         let mut config = Config { issuer: "https://op.example".into(), ..Config::default() };
         config.tls = Some(crate::config::TlsConfig {
-            cert: fixtures.join("server.pem"),
-            key: fixtures.join("server.key"),
+            cert: Some(fixtures.join("server.pem")),
+            key: Some(fixtures.join("server.key")),
             ciphers: Some(vec!["TLS_AES_128_GCM_SHA256".into(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into()]),
         });
         assert!(validate(&config).is_ok());
         config.issuer = "http://127.0.0.1:3000".into();
         if let Some(tls) = config.tls.as_mut() {
-            tls.cert = "/nonexistent.pem".into();
+            tls.cert = Some("/nonexistent.pem".into());
             tls.ciphers = Some(vec!["TLS_RSA_WITH_RC4_128_MD5".into()]);
         }
         assert_eq!(keys_of(&config), ["tls.cert", "tls.ciphers", "issuer"]);
+    }
+
+    #[test]
+    fn a_profile_may_set_ciphers_alone_but_cert_and_key_go_together() {
+        let mut config = Config::default();
+        let fapi = vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()];
+        config.tls = Some(crate::config::TlsConfig { cert: None, key: None, ciphers: Some(fapi.clone()) });
+        assert!(validate(&config).is_ok(), "ciphers alone: plain HTTP behind a proxy");
+        config.tls = Some(crate::config::TlsConfig { cert: Some("server.pem".into()), key: None, ciphers: Some(fapi) });
+        assert!(keys_of(&config).contains(&"tls".to_string()));
     }
 
     #[test]

@@ -106,13 +106,21 @@ async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
 }
 
 #[post("/interaction/<uid>/login", data = "<form>")]
-async fn login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
+async fn login(
+    op: &State<Provider>,
+    uid: &str,
+    jar: &CookieJar<'_>,
+    client_ip: Option<std::net::IpAddr>,
+    form: Result<Params, OAuthError>,
+) -> Answer {
     let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
     let Some(account) = op.accounts().authenticate(login, password).await else {
+        // An audit trail for failed logins; the address is the proxy's word only when trusted.
+        tracing::warn!(client_id = %interaction.request.client_id, client_ip = ?client_ip, "login failed");
         let html = pages::login(
             &interaction,
             &client_name(op, &interaction),

@@ -17,7 +17,11 @@ pub async fn provider(issuer: &str) -> Provider {
 
 /// A provider on `storage` with the fixture clients, users and keys.
 pub async fn provider_on(issuer: &str, storage: &str) -> Provider {
-    let mut overrides = figment::value::Dict::new();
+    provider_with(issuer, storage, figment::value::Dict::new()).await
+}
+
+/// The same, with more settings (`overrides` as a configuration file would give them).
+pub async fn provider_with(issuer: &str, storage: &str, mut overrides: figment::value::Dict) -> Provider {
     overrides.insert("issuer".into(), issuer.into());
     overrides.insert("storage".into(), storage.into());
     overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
