@@ -1,0 +1,208 @@
+//! The markdown report: one table of every run's mean, memory, and the targets.
+
+use crate::load::Measurement;
+use crate::scenarios::{Scenario, TokenFormat};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Which server a figure is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Who {
+    OursSqlite,
+    OursMemory,
+    Peer,
+    Ceiling,
+}
+
+impl Who {
+    /// Its label in the tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OursSqlite => "ours (SQLite)",
+            Self::OursMemory => "ours (memory)",
+            Self::Peer => "peer (oidc-provider)",
+            Self::Ceiling => "ceiling (bare Rocket)",
+        }
+    }
+}
+
+/// Everything one run of the benchmark found.
+#[derive(Debug, Default)]
+pub struct Results {
+    /// The runs of each scenario on each server, in order.
+    pub runs: BTreeMap<(Scenario, Who), Vec<Measurement>>,
+    /// Resident memory, MiB: (at idle, after the runs).
+    pub rss: BTreeMap<Who, (f64, f64)>,
+    /// `openssl speed -multi N rsa2048`, signatures per second on all cores.
+    pub openssl_rsa2048: Option<f64>,
+    /// Header lines: the machine and the load.
+    pub context: Vec<String>,
+}
+
+impl Results {
+    /// The mean of a scenario's runs on a server.
+    pub fn mean(&self, scenario: Scenario, who: Who) -> Option<Measurement> {
+        let runs = self.runs.get(&(scenario, who)).filter(|r| !r.is_empty())?;
+        let n = runs.len() as f64;
+        Some(Measurement {
+            requests: runs.iter().map(|m| m.requests).sum(),
+            rate: runs.iter().map(|m| m.rate).sum::<f64>() / n,
+            p50_ms: runs.iter().map(|m| m.p50_ms).sum::<f64>() / n,
+            p99_ms: runs.iter().map(|m| m.p99_ms).sum::<f64>() / n,
+            errors: runs.iter().map(|m| m.errors).sum(),
+        })
+    }
+
+    fn ratio(&self, scenario: Scenario, who: Who, base: Who) -> Option<f64> {
+        Some(self.mean(scenario, who)?.rate / self.mean(scenario, base)?.rate)
+    }
+
+    /// The whole report.
+    pub fn markdown(&self, scenarios: &[Scenario]) -> String {
+        let mut out = String::new();
+        for line in &self.context {
+            let _ = writeln!(out, "{line}  ");
+        }
+        out.push('\n');
+        self.throughput_table(&mut out, scenarios);
+        self.memory_table(&mut out);
+        self.targets_table(&mut out, scenarios);
+        out
+    }
+
+    fn throughput_table(&self, out: &mut String, scenarios: &[Scenario]) {
+        out.push_str("| scenario | server | req/s | p50 ms | p99 ms | ours/peer | of ceiling | errors |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for &scenario in scenarios {
+            for who in [Who::OursSqlite, Who::OursMemory, Who::Peer, Who::Ceiling] {
+                let Some(m) = self.mean(scenario, who) else { continue };
+                let vs_peer = match who {
+                    Who::OursSqlite | Who::OursMemory => percent_or_x(self.ratio(scenario, who, Who::Peer), true),
+                    _ => String::new(),
+                };
+                let of_ceiling = match who {
+                    Who::Ceiling => String::new(),
+                    _ => percent_or_x(self.ratio(scenario, who, Who::Ceiling), false),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.0} | {:.2} | {:.2} | {vs_peer} | {of_ceiling} | {} |",
+                    scenario.label(),
+                    who.label(),
+                    m.rate,
+                    m.p50_ms,
+                    m.p99_ms,
+                    m.errors
+                );
+            }
+        }
+        out.push('\n');
+    }
+
+    fn memory_table(&self, out: &mut String) {
+        out.push_str("| resident memory (RSS) | at idle, MiB | after the runs, MiB | ours/peer after |\n");
+        out.push_str("|---|---:|---:|---:|\n");
+        let peer_after = self.rss.get(&Who::Peer).map(|r| r.1);
+        for (who, (idle, after)) in &self.rss {
+            let ratio = match (who, peer_after) {
+                (Who::OursSqlite | Who::OursMemory, Some(peer)) => format!("{:.2}", after / peer),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "| {} | {idle:.1} | {after:.1} | {ratio} |", who.label());
+        }
+        out.push('\n');
+    }
+
+    /// The targets, each with what this run measured.
+    pub fn targets(&self, scenarios: &[Scenario]) -> Vec<Target> {
+        let mut targets = Vec::new();
+        let ours = [Who::OursMemory, Who::OursSqlite];
+        let mut of_ceiling = |scenario: Scenario, who: Who, needed: f64| {
+            if let Some(ratio) = self.ratio(scenario, who, Who::Ceiling) {
+                let name = format!("{}, {}: of the ceiling", scenario.label(), who.label());
+                targets.push(Target { name, measured: ratio, needed, higher_is_better: true });
+            }
+        };
+        for &scenario in scenarios {
+            match scenario {
+                Scenario::ClientCredentials(TokenFormat::Opaque) | Scenario::Introspection => {
+                    of_ceiling(scenario, Who::OursMemory, 0.70);
+                    of_ceiling(scenario, Who::OursSqlite, 0.40);
+                }
+                Scenario::ClientCredentials(TokenFormat::JwtEs256) => {
+                    ours.iter().for_each(|&w| of_ceiling(scenario, w, 0.60))
+                }
+                Scenario::Discovery | Scenario::Jwks => ours.iter().for_each(|&w| of_ceiling(scenario, w, 0.80)),
+                _ => {}
+            }
+        }
+        for &scenario in scenarios {
+            for who in ours {
+                if scenario == Scenario::ClientCredentials(TokenFormat::JwtRs256)
+                    && let (Some(m), Some(openssl)) = (self.mean(scenario, who), self.openssl_rsa2048)
+                {
+                    let name = format!("{}, {}: of `openssl speed rsa2048`", scenario.label(), who.label());
+                    targets.push(Target { name, measured: m.rate / openssl, needed: 0.75, higher_is_better: true });
+                }
+                if let (Some(m), Some(peer)) = (self.mean(scenario, who), self.mean(scenario, Who::Peer)) {
+                    let name = format!("{}, {}: p99 / peer's p99", scenario.label(), who.label());
+                    let measured = m.p99_ms / peer.p99_ms;
+                    targets.push(Target { name, measured, needed: 1.0, higher_is_better: false });
+                }
+            }
+        }
+        if let Some((_, peer)) = self.rss.get(&Who::Peer) {
+            for who in ours {
+                if let Some((_, after)) = self.rss.get(&who) {
+                    let name = format!("RSS after the runs, {}: / peer's", who.label());
+                    targets.push(Target { name, measured: after / peer, needed: 0.25, higher_is_better: false });
+                }
+            }
+        }
+        targets
+    }
+
+    fn targets_table(&self, out: &mut String, scenarios: &[Scenario]) {
+        out.push_str("| target | measured | needed | met |\n|---|---:|---:|---|\n");
+        for t in self.targets(scenarios) {
+            let (measured, needed) = if t.higher_is_better {
+                (format!("{:.0}%", t.measured * 100.0), format!("≥ {:.0}%", t.needed * 100.0))
+            } else {
+                (format!("{:.2}", t.measured), format!("{} {:.2}", if t.needed == 1.0 { "<" } else { "≤" }, t.needed))
+            };
+            let _ =
+                writeln!(out, "| {} | {measured} | {needed} | {} |", t.name, if t.met() { "yes" } else { "**no**" });
+        }
+    }
+}
+
+/// One of the targets and this run's figure for it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub measured: f64,
+    pub needed: f64,
+    /// Ratios of throughput must reach `needed`; latency and memory ratios must stay under it.
+    pub higher_is_better: bool,
+}
+
+impl Target {
+    /// Whether this run meets it (p99 must be strictly below the peer's).
+    pub fn met(&self) -> bool {
+        if self.higher_is_better {
+            self.measured >= self.needed
+        } else if self.needed == 1.0 {
+            self.measured < 1.0
+        } else {
+            self.measured <= self.needed
+        }
+    }
+}
+
+fn percent_or_x(ratio: Option<f64>, as_multiple: bool) -> String {
+    match ratio {
+        Some(r) if as_multiple => format!("{r:.1}x"),
+        Some(r) => format!("{:.0}%", r * 100.0),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,111 @@
+//! The servers under load, each a child process on loopback: the Rust provider (SQLite and
+//! memory storage), the npm peer and the bare Rocket ceiling.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the binaries and files are.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The repository root.
+    pub root: PathBuf,
+    /// The release provider binary.
+    pub provider: PathBuf,
+    /// The release ceiling binary.
+    pub ceiling: PathBuf,
+}
+
+/// A running server.
+pub struct Server {
+    /// Its column in the report.
+    pub name: &'static str,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    child: Child,
+    // The SQLite database's folder, removed with the server.
+    _data: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// The Rust provider, with `sqlite` storage in a fresh folder or with memory storage.
+    pub fn provider(paths: &Paths, sqlite: bool, port: u16) -> Result<Self, String> {
+        let data = if sqlite { Some(tempfile::tempdir().map_err(|e| e.to_string())?) } else { None };
+        let storage = match &data {
+            Some(dir) => format!("sqlite:{}", dir.path().join("op.db").display()),
+            None => "memory:".into(),
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(&paths.provider);
+        command
+            .current_dir(&paths.root)
+            .args(["serve", "--profile", "basic", "--config", "bench/provider.toml"])
+            .args(["--clients", "bench/clients.json", "--users", "fixtures/users.json"])
+            .args(["--keys", "fixtures/keys/jwks.json", "--storage", &storage])
+            .args(["--issuer", &base, "--port", &port.to_string()])
+            .env("OP_LOG__LEVEL", "error");
+        let name = if sqlite { "ours (SQLite)" } else { "ours (memory)" };
+        Ok(Self { name, base, child: spawn(&mut command, name)?, _data: data })
+    }
+
+    /// The npm oidc-provider peer (`bench/peer`).
+    pub fn peer(paths: &Paths, port: u16) -> Result<Self, String> {
+        let mut command = Command::new("node");
+        command.current_dir(&paths.root).arg("bench/peer/peer.mjs").env("PORT", port.to_string());
+        let name = "peer (oidc-provider)";
+        Ok(Self { name, base: format!("http://127.0.0.1:{port}"), child: spawn(&mut command, name)?, _data: None })
+    }
+
+    /// The bare Rocket ceiling (`bench/ceiling`).
+    pub fn ceiling(paths: &Paths, port: u16) -> Result<Self, String> {
+        let mut command = Command::new(&paths.ceiling);
+        command.env("PORT", port.to_string());
+        let name = "ceiling (bare Rocket)";
+        Ok(Self { name, base: format!("http://127.0.0.1:{port}"), child: spawn(&mut command, name)?, _data: None })
+    }
+
+    /// Waits until `path` answers 200, for at most 30 s.
+    pub async fn ready(&mut self, http: &reqwest::Client, path: &str) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("{} exited with {status}", self.name));
+            }
+            if let Ok(response) = http.get(format!("{}{path}", self.base)).send().await
+                && response.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("{} did not answer {path} within 30 s", self.name))
+    }
+
+    /// Resident memory in MiB (VmRSS of /proc/PID/status).
+    pub fn rss_mib(&self) -> f64 {
+        rss_kib(&Path::new("/proc").join(self.child.id().to_string()).join("status")) as f64 / 1024.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(command: &mut Command, name: &str) -> Result<Child, String> {
+    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit());
+    command.spawn().map_err(|e| format!("{name}: {e}"))
+}
+
+fn rss_kib(status: &Path) -> u64 {
+    std::fs::read_to_string(status)
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The HTTP load benchmark: the provider (SQLite and memory storage) against the npm
+# oidc-provider peer and a bare Rocket ceiling, on loopback, in alternating rounds.
+#
+#   bench/run.sh                       # the full run (about 15 minutes on 2 cores)
+#   bench/run.sh --duration 5 --rounds 1 --only cc-opaque,introspection
+#   bench/run.sh --help                # every option
+#
+# It installs what it needs: wrk from Debian's packages (when run as root with apt-get; otherwise
+# it says what to install) and the peer from the npm registry (the version pinned in
+# bench/peer/package-lock.json). It builds the three Rust programs in release mode, then prints
+# one markdown report (pass --out FILE to keep it). Needs Node.js >= 20.19 for the peer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get install -y -q wrk >/dev/null
+    else
+        echo "bench: wrk is required (Debian: apt-get install wrk)" >&2
+        exit 2
+    fi
+fi
+for tool in node npm cargo openssl; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is required" >&2; exit 2; }
+done
+
+(cd bench/peer && npm ci --no-audit --no-fund --silent)
+cargo build --release --locked -q -p provider -p bench-ceiling -p bench-driver
+target="${CARGO_TARGET_DIR:-target}/release"
+exec "$target/bench" --target "$target" "$@"
