@@ -1,6 +1,7 @@
 //! Drives the OpenID Foundation conformance suite's REST API: creates a plan with its variants
 //! and configuration, runs each module to completion (bounded waits), and reports the results.
 
+pub mod containers;
 pub mod plan;
 pub mod report;
 pub mod suite;
@@ -40,7 +41,9 @@ pub async fn run(
     for module in &plan.modules {
         let started = suite.start_module(&module.name, &plan.id, &module.variant).await?;
         let outcome = suite.wait_for_result(&started, timing).await?;
-        results.push(ModuleResult::judge(&module.name, started, outcome, expected));
+        // A log the suite cannot give is noted, not fatal: the result stands on its own.
+        let log = suite.log(&started.id).await.unwrap_or_else(|e| vec![serde_json::json!({"msg": e.to_string()})]);
+        results.push(ModuleResult::judge(&module.name, started, outcome, expected).with_log(log));
     }
     Ok(Report { plan: spec.plan.clone(), plan_id: plan.id, results })
 }

@@ -1,22 +1,28 @@
 //! `conformance-runner`: runs a profile's OpenID conformance plan against a provider.
 
 use clap::Parser;
-use conformance::{Suite, Timing, plan, run};
+use conformance::{Report, Suite, Timing, containers, plan, run};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Runs a profile's conformance suite plan against the provider and reports the results.
+///
+/// With `--suite`, it drives a suite already running (and a provider you started, at
+/// `--issuer`). Without it, where a Docker engine exists, it starts the suite with testcontainers
+/// and the provider from `--provider` with the plan's profile, over HTTPS. Without either, it
+/// reports that it skipped, and why.
 #[derive(Parser)]
 #[command(name = "conformance-runner", version, about)]
 struct Cli {
-    /// The profile whose plan to run (a file conformance/plans/<profile>.toml).
+    /// The plan to run (a file conformance/plans/<name>.toml; usually the profile's name).
     #[arg(long)]
     profile: String,
-    /// The provider's issuer, as the suite reaches it.
+    /// The provider's issuer, as the suite reaches it (with --suite).
     #[arg(long, env = "OP_ISSUER")]
-    issuer: String,
-    /// The suite's base URL. Without it, and without a Docker engine, the run is skipped.
+    issuer: Option<String>,
+    /// The suite's base URL. Without it the suite is started with testcontainers, if a Docker
+    /// engine answers; otherwise the run is skipped.
     #[arg(long, env = "CONFORMANCE_SERVER")]
     suite: Option<String>,
     /// The suite's API token (not needed in its dev mode).
@@ -25,10 +31,20 @@ struct Cli {
     /// Do not verify the suite's TLS certificate (its own scripts do the same in dev mode).
     #[arg(long)]
     insecure: bool,
+    /// The provider binary to start when the suite is started here (build it with the
+    /// profile's feature, or the default features).
+    #[arg(long, default_value = "target/release/provider")]
+    provider: PathBuf,
+    /// The suite release whose prebuilt images to start.
+    #[arg(long, default_value = containers::SUITE_TAG)]
+    suite_tag: String,
+    /// The repository root (for the fixtures the started provider uses).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
     /// Where the plans and expected results are.
     #[arg(long, default_value = "conformance")]
     dir: PathBuf,
-    /// Where to write report.json and junit.xml.
+    /// Where to write report.json, junit.xml and the modules' logs.
     #[arg(long, default_value = "target/conformance")]
     out: PathBuf,
     /// Seconds a module may take to finish.
@@ -39,45 +55,48 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(suite_url) = cli.suite.clone() else {
-        let why = if std::path::Path::new("/var/run/docker.sock").exists() {
-            "no --suite URL; starting the suite with testcontainers is not built yet"
-        } else {
-            "no --suite URL and no Docker engine to start the suite"
-        };
-        println!("conformance: skipped: {why}");
-        return ExitCode::SUCCESS;
-    };
-    let (spec, config, expected) = match plan::load(&cli.dir, &cli.profile, &cli.issuer) {
-        Ok(loaded) => loaded,
+    match run_plan(&cli).await {
+        Ok(Some(report)) if report.ok() => ExitCode::SUCCESS,
+        Ok(Some(_)) => ExitCode::FAILURE,
+        Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+            eprintln!("conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the plan; `None` if it was skipped.
+async fn run_plan(cli: &Cli) -> Result<Option<Report>, String> {
+    // The suite and provider started here, kept alive for the run.
+    let mut started = None;
+    let (suite_url, issuer, insecure) = match &cli.suite {
+        Some(url) => {
+            let issuer = cli.issuer.clone().ok_or("--issuer is needed with --suite")?;
+            (url.clone(), issuer, cli.insecure)
+        }
+        None => {
+            if let Err(why) = containers::docker_available() {
+                println!("conformance: skipped: no --suite URL, and {why}");
+                return Ok(None);
+            }
+            (containers::SUITE_URL.to_string(), containers::PROVIDER_ISSUER.to_string(), true)
         }
     };
-    let suite = match Suite::new(&suite_url, cli.token.clone(), cli.insecure) {
-        Ok(suite) => suite,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (spec, config, expected) = plan::load(&cli.dir, &cli.profile, &issuer)?;
+    if cli.suite.is_none() {
+        let profile = spec.profile.clone().unwrap_or_else(|| cli.profile.clone());
+        println!("conformance: starting the suite ({}) and the provider ({profile})", cli.suite_tag);
+        let suite = containers::start_suite(&cli.suite_tag).await?;
+        let provider = containers::start_provider(&cli.provider, &cli.root, &profile).await?;
+        started = Some((suite, provider));
+    }
+    let suite = Suite::new(&suite_url, cli.token.clone(), insecure).map_err(|e| e.to_string())?;
     let timing = Timing { module_timeout: Duration::from_secs(cli.module_timeout), ..Timing::default() };
-    let report = match run(&suite, &spec, &config, &expected, timing).await {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let report = run(&suite, &spec, &config, &expected, timing).await.map_err(|e| e.to_string())?;
+    drop(started);
     print!("{}", report.table());
     let out = cli.out.join(&cli.profile);
-    let written = std::fs::create_dir_all(&out)
-        .and_then(|_| std::fs::write(out.join("report.json"), serde_json::to_vec_pretty(&report).unwrap_or_default()))
-        .and_then(|_| std::fs::write(out.join("junit.xml"), report.junit()));
-    if let Err(e) = written {
-        eprintln!("cannot write the reports to {}: {e}", out.display());
-        return ExitCode::from(2);
-    }
-    if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    report.write_to(&out).map_err(|e| format!("cannot write the reports to {}: {e}", out.display()))?;
+    Ok(Some(report))
 }

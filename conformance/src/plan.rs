@@ -16,6 +16,10 @@ pub struct PlanSpec {
     pub variant: Value,
     /// The plan configuration file (JSON), relative to the spec.
     pub config: String,
+    /// The provider profile the plan tests, when it is not the spec's own name (the three
+    /// form post plans share the `formpost` profile).
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 fn empty_object() -> Value {

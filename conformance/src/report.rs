@@ -61,6 +61,11 @@ pub struct ModuleResult {
     pub ok: bool,
     /// The listed reason, for an expected warning or review.
     pub reason: Option<String>,
+    /// What the module's log says went wrong: the `msg` of each FAILURE and WARNING entry.
+    pub findings: Vec<String>,
+    /// The module's whole log, written to its own file rather than into the report.
+    #[serde(skip)]
+    pub log: Vec<serde_json::Value>,
 }
 
 impl ModuleResult {
@@ -72,7 +77,34 @@ impl ModuleResult {
             Outcome::Warning => reason.is_some(),
             Outcome::Failed(_) => false,
         };
-        Self { module: module.to_string(), id: started.id, url: started.url, outcome, ok, reason }
+        Self {
+            module: module.to_string(),
+            id: started.id,
+            url: started.url,
+            outcome,
+            ok,
+            reason,
+            findings: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// Keeps the module's log and picks out its failures and warnings.
+    pub fn with_log(mut self, log: Vec<serde_json::Value>) -> Self {
+        self.findings = log
+            .iter()
+            .filter(|entry| matches!(entry["result"].as_str(), Some("FAILURE" | "WARNING")))
+            .map(|entry| {
+                let src = entry["src"].as_str().unwrap_or("?");
+                format!(
+                    "{}: {src}: {}",
+                    entry["result"].as_str().unwrap_or_default(),
+                    entry["msg"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        self.log = log;
+        self
     }
 }
 
@@ -99,7 +131,10 @@ impl Report {
         let mut out = format!("{:width$}  {:8}  {}\n", "module", "result", "note");
         for r in &self.results {
             let note = match (&r.outcome, &r.reason, r.ok) {
-                (Outcome::Failed(why), _, _) => why.clone(),
+                (Outcome::Failed(why), _, _) => match r.findings.first() {
+                    Some(first) => format!("{why}; {first}"),
+                    None => why.clone(),
+                },
                 (_, Some(reason), _) => format!("expected: {reason}"),
                 (Outcome::Warning, None, false) => "unexpected warning (list it with its reason to accept it)".into(),
                 _ => String::new(),
@@ -109,6 +144,19 @@ impl Report {
         let failed = self.results.iter().filter(|r| !r.ok).count();
         out.push_str(&format!("{}: {} passed, {} failed\n", "conformance", self.results.len() - failed, failed));
         out
+    }
+
+    /// Writes `report.json`, `junit.xml` and each module's log (`logs/<module>.json`) to `dir`.
+    pub fn write_to(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs)?;
+        std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::write(dir.join("junit.xml"), self.junit())?;
+        for r in &self.results {
+            let log = serde_json::to_vec_pretty(&r.log).map_err(std::io::Error::other)?;
+            std::fs::write(logs.join(format!("{}.json", r.module)), log)?;
+        }
+        Ok(())
     }
 
     /// JUnit XML, one test case per module.
@@ -129,7 +177,8 @@ impl Report {
                         Outcome::Failed(why) => why.clone(),
                         other => format!("unexpected {}", other.label()),
                     };
-                    xml.push_str(&format!("<failure message=\"{}\"/>", esc(&message)));
+                    let details = r.findings.join("\n");
+                    xml.push_str(&format!("<failure message=\"{}\">{}</failure>", esc(&message), esc(&details)));
                 }
                 _ => {}
             }

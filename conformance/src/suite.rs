@@ -120,6 +120,15 @@ impl Suite {
         Ok(Started { id: id.to_string(), url: body["url"].as_str().map(String::from) })
     }
 
+    /// The module's log (`api/log/<id>`): the suite's entries, each a JSON object with `src`,
+    /// `msg` and, for a checked condition, `result` (SUCCESS, FAILURE, WARNING, REVIEW, INFO).
+    pub async fn log(&self, id: &str) -> Result<Vec<Value>, SuiteError> {
+        match self.send(self.http.get(self.url(&format!("api/log/{id}")))).await? {
+            Value::Array(entries) => Ok(entries),
+            other => Err(SuiteError::Http(format!("api/log/{id} is not a list: {other}"))),
+        }
+    }
+
     /// Polls `api/info/<id>` until the module has FINISHED (or was INTERRUPTED), or time runs out.
     pub async fn wait_for_result(&self, started: &Started, timing: Timing) -> Result<Outcome, SuiteError> {
         let deadline = Instant::now() + timing.module_timeout;

@@ -13,6 +13,7 @@ fn spec() -> PlanSpec {
         plan: "oidcc-basic-certification-test-plan".into(),
         variant: json!({"server_metadata": "discovery", "client_registration": "static_client"}),
         config: "oidc.json".into(),
+        profile: None,
     }
 }
 
@@ -85,16 +86,48 @@ async fn modules_are_followed_through_their_states_to_a_passing_report() {
 }
 
 #[tokio::test]
-async fn a_failed_module_fails_the_run() {
+async fn a_failed_module_fails_the_run_and_its_log_says_why() {
     let server = suite(&[
         ("oidcc-server", vec![info("FINISHED", Some("PASSED"))]),
         ("oidcc-codereuse", vec![info("RUNNING", None), info("FINISHED", Some("FAILED"))]),
     ])
     .await;
+    let log = json!([
+        {"src": "CallTokenEndpoint", "msg": "Called the token endpoint", "result": "SUCCESS"},
+        {"src": "CheckTokenEndpointHttpStatus400", "msg": "expected 400, got 200", "result": "FAILURE"},
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/api/log/test-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&log))
+        .expect(1)
+        .mount(&server)
+        .await;
     let report = report(&server, Expected::default()).await;
     assert!(!report.ok());
     assert!(report.table().contains("conformance: 1 passed, 1 failed"));
-    assert!(report.junit().contains("<failure message=\"the suite reported FAILED\"/>"));
+    let failed = &report.results[1];
+    assert_eq!(failed.findings, ["FAILURE: CheckTokenEndpointHttpStatus400: expected 400, got 200"]);
+    assert_eq!(failed.log.len(), 2, "the whole log is kept");
+    assert!(report.table().contains("expected 400, got 200"), "{}", report.table());
+    assert!(
+        report
+            .junit()
+            .contains("<failure message=\"the suite reported FAILED\">FAILURE: CheckTokenEndpointHttpStatus400"),
+        "{}",
+        report.junit()
+    );
+    // The passing module had no log to give (404 here): its result stands.
+    assert!(report.results[0].ok);
+
+    let out = tempfile::tempdir().unwrap();
+    report.write_to(out.path()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("logs/oidcc-codereuse.json")).unwrap()).unwrap();
+    assert_eq!(written, log);
+    assert!(std::fs::read_to_string(out.path().join("junit.xml")).unwrap().contains("expected 400, got 200"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["results"][1]["findings"][0], failed.findings[0]);
 }
 
 #[tokio::test]
