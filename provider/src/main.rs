@@ -7,6 +7,12 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: a request allocates many small short-lived
+/// values from several threads, where glibc's malloc took a sixth of the provider's CPU time
+/// under load (docs/performance.md). A host application mounting the library picks its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A conformance-focused OAuth 2.0 Authorization Server and OpenID Connect Provider.
 #[derive(Parser)]
 #[command(name = "provider", version, about)]

@@ -166,7 +166,7 @@ impl Results {
         out.push_str("| target | measured | needed | met |\n|---|---:|---:|---|\n");
         for t in self.targets(scenarios) {
             let (measured, needed) = if t.higher_is_better {
-                (format!("{:.0}%", t.measured * 100.0), format!("≥ {:.0}%", t.needed * 100.0))
+                (format!("{:.1}%", t.measured * 100.0), format!("≥ {:.0}%", t.needed * 100.0))
             } else {
                 (format!("{:.2}", t.measured), format!("{} {:.2}", if t.needed == 1.0 { "<" } else { "≤" }, t.needed))
             };

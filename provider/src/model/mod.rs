@@ -44,11 +44,21 @@ pub fn storage_id<M: Model>(value: &str) -> String {
 /// a JWT is the same for every token, so its first characters say nothing). Empty for anything
 /// else, which then simply finds nothing.
 fn issue_time_prefix(value: &str) -> String {
-    if value.contains('.') {
-        let iat = crate::jose::peek(value).ok().and_then(|(_, claims)| claims["iat"].as_i64());
-        return iat.map(|iat| format!("{iat:011}.")).unwrap_or_default();
+    if let Some(payload) = value.split('.').nth(1) {
+        return jwt_iat(payload).map(|iat| format!("{iat:011}.")).unwrap_or_default();
     }
     value.get(..8).unwrap_or_default().to_string()
+}
+
+/// The `iat` of a JWT's payload segment, read without building the whole claim set.
+fn jwt_iat(payload: &str) -> Option<i64> {
+    use base64::Engine as _;
+    #[derive(serde::Deserialize)]
+    struct IssuedAt {
+        iat: i64,
+    }
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice::<IssuedAt>(&json).ok().map(|claims| claims.iat)
 }
 
 /// Saves a model under `value` (hashed where the kind says so).

@@ -58,9 +58,10 @@ pub async fn issue(
         }
         _ => time_ordered_token(),
     };
-    let record = AccessToken { claims: claims.clone(), iat, exp: iat + lifetime as i64, jti };
+    let scopes = claims.scopes.clone();
+    let record = AccessToken { claims, iat, exp: iat + lifetime as i64, jti };
     model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
-    Ok(IssuedAccessToken { value, expires_in: lifetime, scopes: claims.scopes })
+    Ok(IssuedAccessToken { value, expires_in: lifetime, scopes })
 }
 
 /// An RFC 9068 JWT access token (`typ: at+jwt`).

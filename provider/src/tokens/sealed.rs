@@ -17,15 +17,17 @@ pub async fn sign(
     alg: SigningAlg,
 ) -> Result<String, String> {
     let keys = op.keys();
-    if keys.signing_key(alg).is_none() {
-        return Err(format!("no signing key for {alg}"));
+    if !alg.is_costly() {
+        return sign_with(&keys, claims, typ, alg);
     }
-    let sign = move |keys: &Keystore, claims: &serde_json::Value| {
-        let key = keys.signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
-        jose::sign(claims, typ, key.signer()).map_err(|e| e.to_string())
-    };
+    // The JOSE threads need owned data.
     let claims = serde_json::to_value(claims).map_err(|e| e.to_string())?;
-    if alg.is_costly() { jose::offload::run(move || sign(&keys, &claims)).await? } else { sign(&keys, &claims) }
+    jose::offload::run(move || sign_with(&keys, &claims, typ, alg)).await?
+}
+
+fn sign_with(keys: &Keystore, claims: &impl Serialize, typ: &str, alg: SigningAlg) -> Result<String, String> {
+    let key = keys.signing_key(alg).ok_or_else(|| format!("no signing key for {alg}"))?;
+    jose::sign(claims, typ, key.signer()).map_err(|e| e.to_string())
 }
 
 /// Encrypts `payload` to the client with `alg`/`enc` if it asked for encryption; `nested` says
