@@ -100,17 +100,35 @@ impl Results {
     }
 
     fn memory_table(&self, out: &mut String) {
-        out.push_str("| resident memory (RSS) | at idle, MiB | after the runs, MiB | ours/peer after |\n");
-        out.push_str("|---|---:|---:|---:|\n");
+        out.push_str("| resident memory (RSS) | at idle, MiB | after the runs, MiB | ours/peer after | tokens issued | KiB per token |\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|\n");
         let peer_after = self.rss.get(&Who::Peer).map(|r| r.1);
         for (who, (idle, after)) in &self.rss {
             let ratio = match (who, peer_after) {
                 (Who::OursSqlite | Who::OursMemory, Some(peer)) => format!("{:.2}", after / peer),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "| {} | {idle:.1} | {after:.1} | {ratio} |", who.label());
+            let issued = self.tokens_issued(*who);
+            let per_token = match issued {
+                0 => String::new(),
+                n => format!("{:.2}", (after - idle) * 1024.0 / n as f64),
+            };
+            let issued = if issued == 0 { String::new() } else { issued.to_string() };
+            let _ = writeln!(out, "| {} | {idle:.1} | {after:.1} | {ratio} | {issued} | {per_token} |", who.label());
         }
         out.push('\n');
+    }
+
+    /// Access tokens a server issued in the measured runs (client credentials requests and code
+    /// flows; the warm-up's are not counted): what a store that keeps them holds.
+    fn tokens_issued(&self, who: Who) -> u64 {
+        self.runs
+            .iter()
+            .filter(|((scenario, w), _)| {
+                *w == who && matches!(scenario, Scenario::ClientCredentials(_) | Scenario::CodeFlow)
+            })
+            .flat_map(|(_, runs)| runs.iter().map(|m| m.requests))
+            .sum()
     }
 
     /// The targets, each with what this run measured.

@@ -69,27 +69,54 @@ impl Tables {
     }
 }
 
-/// Records in a map behind a mutex; secondary indexes keep lookups O(1).
-#[derive(Default)]
+/// How many independently locked parts the store has. A request locks one part, so growing
+/// a part (rehashing its map) holds up a sixteenth of the requests, for a sixteenth as long.
+const SHARDS: usize = 16;
+
+/// Records in maps behind mutexes, split by the hash of the record's id; secondary indexes
+/// live beside their record, so a lookup by `uid` or `user_code` asks every part.
 pub struct MemoryAdapter {
-    tables: Mutex<Tables>,
+    shards: [Mutex<Tables>; SHARDS],
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Default for MemoryAdapter {
+    fn default() -> Self {
+        Self { shards: std::array::from_fn(|_| Mutex::default()), hasher: Default::default() }
+    }
 }
 
 impl MemoryAdapter {
-    fn tables(&self) -> Result<std::sync::MutexGuard<'_, Tables>, StorageError> {
-        self.tables.lock().map_err(|_| StorageError("memory store poisoned".into()))
+    fn lock(shard: &Mutex<Tables>) -> Result<std::sync::MutexGuard<'_, Tables>, StorageError> {
+        shard.lock().map_err(|_| StorageError("memory store poisoned".into()))
+    }
+
+    /// The part holding `id`.
+    fn tables(&self, id: &str) -> Result<std::sync::MutexGuard<'_, Tables>, StorageError> {
+        use std::hash::BuildHasher;
+        Self::lock(&self.shards[self.hasher.hash_one(id) as usize % SHARDS])
+    }
+
+    /// The first record any part finds with `look`.
+    fn find_anywhere(&self, look: impl Fn(&Tables) -> Option<Record>) -> Result<Option<Record>, StorageError> {
+        for shard in &self.shards {
+            if let Some(found) = look(&*Self::lock(shard)?) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 }
 
 #[async_trait]
 impl Adapter for MemoryAdapter {
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
-        self.tables()?.insert(kind, id, record, ttl);
+        self.tables(id)?.insert(kind, id, record, ttl);
         Ok(())
     }
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
-        let mut tables = self.tables()?;
+        let mut tables = self.tables(id)?;
         if tables.live(&(kind, id.to_string())).is_some() {
             return Ok(false);
         }
@@ -98,25 +125,28 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
-        Ok(self.tables()?.live(&(kind, id.to_string())).map(|e| e.record.clone()))
+        Ok(self.tables(id)?.live(&(kind, id.to_string())).map(|e| e.record.clone()))
     }
 
     async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError> {
-        let tables = self.tables()?;
-        let found = tables.by_uid.get(&(kind, uid.to_string())).and_then(|id| tables.live(&(kind, id.clone())));
-        Ok(found.map(|e| e.record.clone()))
+        let key = (kind, uid.to_string());
+        self.find_anywhere(|tables| {
+            let id = tables.by_uid.get(&key)?;
+            tables.live(&(kind, id.clone())).map(|e| e.record.clone())
+        })
     }
 
     async fn find_by_user_code(&self, kind: Kind, user_code: &str) -> Result<Option<Record>, StorageError> {
-        let tables = self.tables()?;
-        let found =
-            tables.by_user_code.get(&(kind, user_code.to_string())).and_then(|id| tables.live(&(kind, id.clone())));
-        Ok(found.map(|e| e.record.clone()))
+        let key = (kind, user_code.to_string());
+        self.find_anywhere(|tables| {
+            let id = tables.by_user_code.get(&key)?;
+            tables.live(&(kind, id.clone())).map(|e| e.record.clone())
+        })
     }
 
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
         let now = now_ms();
-        let mut tables = self.tables()?;
+        let mut tables = self.tables(id)?;
         match tables.records.get_mut(&(kind, id.to_string())) {
             Some(entry) if entry.live(now) && !entry.record.consumed() => {
                 entry.record.consumed_at = Some(now);
@@ -127,25 +157,33 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
-        self.tables()?.remove(&(kind, id.to_string()));
+        self.tables(id)?.remove(&(kind, id.to_string()));
         Ok(())
     }
 
     async fn purge_expired(&self) -> Result<u64, StorageError> {
         let now = now_ms();
-        let mut tables = self.tables()?;
-        let expired: Vec<Key> = tables.records.iter().filter(|(_, e)| !e.live(now)).map(|(k, _)| k.clone()).collect();
-        for key in &expired {
-            tables.remove(key);
+        let mut purged = 0;
+        // One part at a time: the others keep serving.
+        for shard in &self.shards {
+            let mut tables = Self::lock(shard)?;
+            let expired: Vec<Key> =
+                tables.records.iter().filter(|(_, e)| !e.live(now)).map(|(k, _)| k.clone()).collect();
+            for key in &expired {
+                tables.remove(key);
+            }
+            purged += expired.len() as u64;
         }
-        Ok(expired.len() as u64)
+        Ok(purged)
     }
 
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
-        let mut tables = self.tables()?;
-        let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-        for key in keys {
-            tables.remove(&key);
+        for shard in &self.shards {
+            let mut tables = Self::lock(shard)?;
+            let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+            for key in keys {
+                tables.remove(&key);
+            }
         }
         Ok(())
     }

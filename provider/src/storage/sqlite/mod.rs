@@ -70,7 +70,7 @@ impl Readers {
         if let Some(connection) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             return Ok(connection);
         }
-        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY, 2048)
     }
 
     fn give_back(&self, connection: Connection) {
@@ -83,15 +83,15 @@ impl Readers {
 }
 
 /// Opens a connection with the settings every connection needs (WAL is a property of the file,
-/// `synchronous` and the busy timeout of the connection).
-fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StorageError> {
+/// `synchronous` and the busy timeout of the connection), caching up to `cache_kib` of pages:
+/// the writer most (the index pages every insert walks), readers SQLite's default.
+fn connect(path: &Path, flags: OpenFlags, cache_kib: i64) -> Result<Connection, StorageError> {
     let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| StorageError(format!("{}: {e}", path.display())))?;
     connection.busy_timeout(Duration::from_secs(5)).map_err(err)?;
     connection.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-    // Up to 8 MiB of pages cached per connection (negative: KiB), so hot index pages are not
-    // re-read from the OS on every lookup; SQLite's default is 2 MiB.
-    connection.pragma_update(None, "cache_size", -8192).map_err(err)?;
+    // Negative: a size in KiB rather than in pages.
+    connection.pragma_update(None, "cache_size", -cache_kib).map_err(err)?;
     Ok(connection)
 }
 
@@ -108,12 +108,12 @@ impl SqliteAdapter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
-        let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+        let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 8192)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         connection.execute_batch(SCHEMA).map_err(err)?;
         // The WAL file is cut back to this size when it is reused, after a burst grew it.
         connection.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(err)?;
-        let checkpointer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let checkpointer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE, 512)?;
         let writer =
             Writer::spawn(connection, checkpointer).map_err(|e| StorageError(format!("the writer thread: {e}")))?;
         Ok(Self { writer, readers: Arc::new(Readers { path, idle: Mutex::new(Vec::new()) }) })
