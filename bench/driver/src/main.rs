@@ -22,7 +22,7 @@ use std::time::Duration;
 #[derive(Parser)]
 struct Cli {
     /// Seconds each run lasts at most.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 5)]
     duration: u64,
     /// Requests (or code flows) each run makes at most.
     #[arg(long, default_value_t = 1_000_000)]
@@ -34,7 +34,7 @@ struct Cli {
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Rounds over all servers: each scenario is measured this many times per server, alternating.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 4)]
     rounds: usize,
     /// Only these scenarios (discovery, jwks, cc-opaque, cc-es256, cc-rs256, introspection,
     /// userinfo, code-flow), comma-separated.
@@ -147,7 +147,7 @@ async fn run(cli: &Cli) -> Result<String, String> {
         ),
         format!(
             "Load: wrk with {} threads and {} connections (code flows: {} concurrent); runs of at most {} s and \
-             {} requests; {} alternating rounds, figures are their means.",
+             {} requests; {} alternating rounds, figures are the medians of the rounds.",
             load.threads, load.connections, load.connections, cli.duration, load.max_requests, cli.rounds
         ),
         match results.openssl_rsa2048 {

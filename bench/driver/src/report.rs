@@ -1,4 +1,5 @@
-//! The markdown report: one table of every run's mean, memory, and the targets.
+//! The markdown report: each scenario on each server (the median of its runs), memory, and
+//! the targets.
 
 use crate::load::Measurement;
 use crate::scenarios::{Scenario, TokenFormat};
@@ -40,21 +41,28 @@ pub struct Results {
 }
 
 impl Results {
-    /// The mean of a scenario's runs on a server.
-    pub fn mean(&self, scenario: Scenario, who: Who) -> Option<Measurement> {
+    /// A scenario's runs on a server, summed up: requests and errors added, rates and latencies
+    /// the median of the runs (a run disturbed by the machine's neighbours moves a mean, not a
+    /// median).
+    pub fn typical(&self, scenario: Scenario, who: Who) -> Option<Measurement> {
         let runs = self.runs.get(&(scenario, who)).filter(|r| !r.is_empty())?;
-        let n = runs.len() as f64;
+        let median = |value: fn(&Measurement) -> f64| {
+            let mut values: Vec<f64> = runs.iter().map(value).collect();
+            values.sort_by(f64::total_cmp);
+            let middle = values.len() / 2;
+            if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+        };
         Some(Measurement {
             requests: runs.iter().map(|m| m.requests).sum(),
-            rate: runs.iter().map(|m| m.rate).sum::<f64>() / n,
-            p50_ms: runs.iter().map(|m| m.p50_ms).sum::<f64>() / n,
-            p99_ms: runs.iter().map(|m| m.p99_ms).sum::<f64>() / n,
+            rate: median(|m| m.rate),
+            p50_ms: median(|m| m.p50_ms),
+            p99_ms: median(|m| m.p99_ms),
             errors: runs.iter().map(|m| m.errors).sum(),
         })
     }
 
     fn ratio(&self, scenario: Scenario, who: Who, base: Who) -> Option<f64> {
-        Some(self.mean(scenario, who)?.rate / self.mean(scenario, base)?.rate)
+        Some(self.typical(scenario, who)?.rate / self.typical(scenario, base)?.rate)
     }
 
     /// The whole report.
@@ -75,7 +83,7 @@ impl Results {
         out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for &scenario in scenarios {
             for who in [Who::OursSqlite, Who::OursMemory, Who::Peer, Who::Ceiling] {
-                let Some(m) = self.mean(scenario, who) else { continue };
+                let Some(m) = self.typical(scenario, who) else { continue };
                 let vs_peer = match who {
                     Who::OursSqlite | Who::OursMemory => percent_or_x(self.ratio(scenario, who, Who::Peer), true),
                     _ => String::new(),
@@ -157,12 +165,12 @@ impl Results {
         for &scenario in scenarios {
             for who in ours {
                 if scenario == Scenario::ClientCredentials(TokenFormat::JwtRs256)
-                    && let (Some(m), Some(openssl)) = (self.mean(scenario, who), self.openssl_rsa2048)
+                    && let (Some(m), Some(openssl)) = (self.typical(scenario, who), self.openssl_rsa2048)
                 {
                     let name = format!("{}, {}: of `openssl speed rsa2048`", scenario.label(), who.label());
                     targets.push(Target { name, measured: m.rate / openssl, needed: 0.75, higher_is_better: true });
                 }
-                if let (Some(m), Some(peer)) = (self.mean(scenario, who), self.mean(scenario, Who::Peer)) {
+                if let (Some(m), Some(peer)) = (self.typical(scenario, who), self.typical(scenario, Who::Peer)) {
                     let name = format!("{}, {}: p99 / peer's p99", scenario.label(), who.label());
                     let measured = m.p99_ms / peer.p99_ms;
                     targets.push(Target { name, measured, needed: 1.0, higher_is_better: false });

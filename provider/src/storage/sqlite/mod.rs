@@ -52,7 +52,7 @@ const FIND_BY_UID: &str = select_live!("uid");
 const FIND_BY_USER_CODE: &str = select_live!("user_code");
 
 /// Idle read connections kept open; more are opened under load and closed after.
-const IDLE_READERS: usize = 4;
+const IDLE_READERS: usize = 2;
 
 /// One database file: a writer thread and a pool of readers.
 pub struct SqliteAdapter {
@@ -70,7 +70,7 @@ impl Readers {
         if let Some(connection) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             return Ok(connection);
         }
-        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY, 2048)
+        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024)
     }
 
     fn give_back(&self, connection: Connection) {
@@ -84,7 +84,7 @@ impl Readers {
 
 /// Opens a connection with the settings every connection needs (WAL is a property of the file,
 /// `synchronous` and the busy timeout of the connection), caching up to `cache_kib` of pages:
-/// the writer most (the index pages every insert walks), readers SQLite's default.
+/// the writer most (the index pages every insert walks), readers a little (the newest tokens).
 fn connect(path: &Path, flags: OpenFlags, cache_kib: i64) -> Result<Connection, StorageError> {
     let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| StorageError(format!("{}: {e}", path.display())))?;
