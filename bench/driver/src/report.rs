@@ -50,7 +50,7 @@ impl Results {
             let mut values: Vec<f64> = runs.iter().map(value).collect();
             values.sort_by(f64::total_cmp);
             let middle = values.len() / 2;
-            if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+            if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
         };
         Some(Measurement {
             requests: runs.iter().map(|m| m.requests).sum(),

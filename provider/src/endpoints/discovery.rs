@@ -95,12 +95,13 @@ fn grant_types(op: &Provider) -> Vec<&'static str> {
     GRANT_TYPES.iter().copied().chain(implicit.then_some("implicit")).collect()
 }
 
+// The document is served from the bytes made once, without a copy per request.
 #[get("/.well-known/openid-configuration")]
-fn openid_configuration(op: &State<Provider>) -> (ContentType, String) {
-    (ContentType::JSON, op.discovery_json().to_string())
+fn openid_configuration(op: &State<Provider>) -> (ContentType, &str) {
+    (ContentType::JSON, op.discovery_json())
 }
 
 #[get("/.well-known/oauth-authorization-server")]
-fn oauth_authorization_server(op: &State<Provider>) -> (ContentType, String) {
-    (ContentType::JSON, op.discovery_json().to_string())
+fn oauth_authorization_server(op: &State<Provider>) -> (ContentType, &str) {
+    (ContentType::JSON, op.discovery_json())
 }

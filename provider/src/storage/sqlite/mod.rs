@@ -84,7 +84,8 @@ impl Readers {
 
 /// Opens a connection with the settings every connection needs (WAL is a property of the file,
 /// `synchronous` and the busy timeout of the connection), caching up to `cache_kib` of pages:
-/// the writer most (the index pages every insert walks), readers a little (the newest tokens).
+/// the writer most (the right edge of the indexes, where time-ordered ids land), readers a
+/// little (the newest tokens).
 fn connect(path: &Path, flags: OpenFlags, cache_kib: i64) -> Result<Connection, StorageError> {
     let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| StorageError(format!("{}: {e}", path.display())))?;
@@ -108,7 +109,7 @@ impl SqliteAdapter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
-        let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 8192)?;
+        let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 4096)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         connection.execute_batch(SCHEMA).map_err(err)?;
         // The WAL file is cut back to this size when it is reused, after a burst grew it.
