@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 type Job = Box<dyn FnOnce() + Send>;
 
 struct Pool {
-    queue: Mutex<mpsc::Sender<Job>>,
+    queue: mpsc::Sender<Job>,
 }
 
 fn pool() -> &'static Pool {
@@ -37,7 +37,7 @@ fn pool() -> &'static Pool {
                 }
             });
         }
-        Pool { queue: Mutex::new(queue) }
+        Pool { queue }
     })
 }
 
@@ -48,8 +48,7 @@ pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -
     let job: Job = Box::new(move || {
         let _ = answer.send(work());
     });
-    let sent = pool().queue.lock().map_err(|_| "the JOSE pool is poisoned".to_string())?.send(job);
-    sent.map_err(|_| "the JOSE threads have stopped".to_string())?;
+    pool().queue.send(job).map_err(|_| "the JOSE threads have stopped".to_string())?;
     answered.await.map_err(|_| "a JOSE job was dropped".to_string())
 }
 

@@ -18,8 +18,8 @@ use std::time::Duration;
 use writer::{Write, Writer};
 
 // A rowid table: rows are appended in insertion order, so a commit of many new tokens dirties
-// a few table pages, and only the small `(kind, id)` index takes random inserts (the ids are
-// hashes). Keyed by `(kind, id)` itself, every insert would split a random large-row page.
+// a few table pages, and the small `(kind, id)` index takes the ids (which lead with their issue
+// time, see `model::storage_id`). Keyed by `(kind, id)` itself, large rows would split pages.
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS records (
         kind TEXT NOT NULL,
@@ -135,16 +135,13 @@ impl SqliteAdapter {
                 .optional()
                 .map_err(err);
             readers.give_back(connection);
-            found?
-                .map(|(payload, grant_id, uid, user_code, consumed_at)| Record {
-                    payload,
-                    grant_id,
-                    uid,
-                    user_code,
-                    consumed_at,
-                })
-                .map(Ok)
-                .transpose()
+            Ok(found?.map(|(payload, grant_id, uid, user_code, consumed_at)| Record {
+                payload,
+                grant_id,
+                uid,
+                user_code,
+                consumed_at,
+            }))
         })
         .await
         .map_err(|e| StorageError(format!("a read was cancelled: {e}")))?
@@ -158,13 +155,14 @@ fn err(e: rusqlite::Error) -> StorageError {
 #[async_trait]
 impl Adapter for SqliteAdapter {
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
-        self.writer.write(Write::upsert(kind, id, record, expires_at(ttl), false)).await.map(drop)
+        self.writer.write(Write::upsert(kind, id, record, expires_at(ttl), None)).await.map(drop)
     }
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
         // Insert, or take over the row only if it has expired. One writer applies writes in
         // order, so of concurrent callers exactly one changes a row.
-        let changed = self.writer.write(Write::upsert(kind, id, record, expires_at(Some(ttl)), true)).await?;
+        let write = Write::upsert(kind, id, record, expires_at(Some(ttl)), Some(now_ms()));
+        let changed = self.writer.write(write).await?;
         Ok(changed == 1)
     }
 

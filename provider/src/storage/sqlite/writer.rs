@@ -51,7 +51,7 @@ const PURGE: &str = "DELETE FROM records WHERE expires_at <= ?1";
 /// One write; its answer is the number of rows it changed.
 #[derive(Debug)]
 pub(super) enum Write {
-    /// `UPSERT`, or with `only_if_new` `INSERT_NEW` (which also needs the time).
+    /// `UPSERT`, or with `only_if_expired_by` `INSERT_NEW`: a live row at that time stays.
     Upsert {
         kind: Kind,
         id: String,
@@ -60,8 +60,7 @@ pub(super) enum Write {
         uid: Option<String>,
         user_code: Option<String>,
         expires_at: Option<i64>,
-        only_if_new: bool,
-        now: i64,
+        only_if_expired_by: Option<i64>,
     },
     Consume {
         kind: Kind,
@@ -82,7 +81,13 @@ pub(super) enum Write {
 
 impl Write {
     /// An upsert of `record` (serialized here, on the caller's thread).
-    pub(super) fn upsert(kind: Kind, id: &str, record: &Record, expires_at: Option<i64>, only_if_new: bool) -> Self {
+    pub(super) fn upsert(
+        kind: Kind,
+        id: &str,
+        record: &Record,
+        expires_at: Option<i64>,
+        only_if_expired_by: Option<i64>,
+    ) -> Self {
         Self::Upsert {
             kind,
             id: id.into(),
@@ -91,20 +96,21 @@ impl Write {
             uid: record.uid.clone(),
             user_code: record.user_code.clone(),
             expires_at,
-            only_if_new,
-            now: super::now_ms(),
+            only_if_expired_by,
         }
     }
 
     fn apply(&self, connection: &Connection) -> rusqlite::Result<usize> {
         match self {
-            Self::Upsert { kind, id, payload, grant_id, uid, user_code, expires_at, only_if_new, now } => {
-                let columns = (kind.as_str(), id, payload, grant_id, uid, user_code, expires_at);
-                if *only_if_new {
-                    let (a, b, c, d, e, f, g) = columns;
-                    connection.prepare_cached(INSERT_NEW)?.execute((a, b, c, d, e, f, g, now))
-                } else {
-                    connection.prepare_cached(UPSERT)?.execute(columns)
+            Self::Upsert { kind, id, payload, grant_id, uid, user_code, expires_at, only_if_expired_by } => {
+                let kind = kind.as_str();
+                match only_if_expired_by {
+                    Some(now) => connection
+                        .prepare_cached(INSERT_NEW)?
+                        .execute((kind, id, payload, grant_id, uid, user_code, expires_at, now)),
+                    None => connection
+                        .prepare_cached(UPSERT)?
+                        .execute((kind, id, payload, grant_id, uid, user_code, expires_at)),
                 }
             }
             Self::Consume { kind, id, now } => connection.prepare_cached(CONSUME)?.execute((now, kind.as_str(), id)),
