@@ -314,6 +314,34 @@ async fn revocation() {
     assert!(flow::refresh(&rp, &openidconnect::RefreshToken::new(refresh)).await.is_err());
 }
 
+#[tokio::test]
+async fn a_client_credentials_jwt_introspects_and_revokes_like_a_stored_token() {
+    // Such a token is self-contained (not stored): introspection verifies it and revocation
+    // records its jti, and neither shows any difference to the client.
+    let op = launch(Options::default()).await;
+    let svc = svc(&op).await;
+    let secret = "svc-basic-secret-0123456789";
+    let jwt = cc(&svc, "read", Some(API)).await.unwrap().access_token().clone();
+    let claims = payload_of(jwt.secret());
+    let request = http::client(false)
+        .post(format!("{}/introspect", op.issuer))
+        .basic_auth("svc-basic", Some(secret))
+        .form(&[("token", jwt.secret())]);
+    let info = http::json(request).await;
+    assert_eq!(info["active"], true);
+    for member in ["jti", "exp", "iat", "aud", "client_id", "sub", "scope", "iss"] {
+        assert_eq!(info[member], claims[member], "RFC 7662 §2.2 {member}");
+    }
+    assert_eq!(info["token_type"], "Bearer");
+    let other = cc(&svc, "read", Some(API)).await.unwrap().access_token().clone();
+    assert_eq!(revoke(&op, "svc-post", "svc-post-secret-0123456789", jwt.secret(), None).await, 400);
+    assert!(introspect(&svc, jwt.secret()).await.active(), "another client's revocation was refused");
+    assert_eq!(revoke(&op, "svc-basic", secret, jwt.secret(), None).await, 200);
+    assert!(!introspect(&svc, jwt.secret()).await.active(), "revoked");
+    assert!(introspect(&svc, other.secret()).await.active(), "only that token");
+    assert_eq!(revoke(&op, "svc-basic", secret, jwt.secret(), None).await, 200, "RFC 7009 §2.2: again, 200");
+}
+
 /// Client credentials then introspection of the token, for one client authentication method.
 async fn token_form(op: &TestProvider, auth: &str, mut form: Vec<(&'static str, String)>, path: &str) -> Value {
     let request = http::client(false).post(format!("{}{path}", op.issuer));

@@ -3,7 +3,7 @@
 use client_harness::browser::{Browser, callback_params};
 use client_harness::flow::{self, start};
 use client_harness::rp::{self, BASIC};
-use client_harness::{Options, Storage, launch};
+use client_harness::{Options, Storage, http, launch};
 use openidconnect::OAuth2TokenResponse;
 
 #[tokio::test]
@@ -45,4 +45,46 @@ async fn refresh_and_sessions_survive_a_restart_on_sqlite() {
     again.url.query_pairs_mut().append_pair("prompt", "none");
     let params = callback_params(&browser.open(again.url.as_str()).await.callback());
     assert!(params.contains_key("code"), "{params:?}");
+}
+
+#[tokio::test]
+async fn a_revoked_client_credentials_jwt_stays_revoked_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options { storage: Storage::Sqlite(dir.path().join("provider.db")), ..Options::default() };
+    let op = launch(options.clone()).await;
+    if op.is_external() {
+        eprintln!("skipped: HARNESS_ISSUER points at an external provider, which the harness cannot restart");
+        return;
+    }
+    let (id, secret) = ("svc-basic", "svc-basic-secret-0123456789");
+    let token = |op: &client_harness::TestProvider| {
+        let request = http::client(false).post(format!("{}/token", op.issuer)).basic_auth(id, Some(secret)).form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "read"),
+            ("resource", "https://api.example.com"),
+        ]);
+        async move { http::json(request).await["access_token"].as_str().unwrap().to_string() }
+    };
+    let (revoked, kept) = (token(&op).await, token(&op).await);
+    let response = http::client(false)
+        .post(format!("{}/revoke", op.issuer))
+        .basic_auth(id, Some(secret))
+        .form(&[("token", revoked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let port = op.port;
+    op.stop().await;
+    let op = launch(Options { port: Some(port), ..options }).await;
+    let active = |token: String| {
+        let request = http::client(false)
+            .post(format!("{}/introspect", op.issuer))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)]);
+        async move { http::json(request).await["active"].as_bool() }
+    };
+    assert_eq!(active(revoked).await, Some(false), "the revocation was durable");
+    assert_eq!(active(kept).await, Some(true), "a self-contained token outlives the process");
 }

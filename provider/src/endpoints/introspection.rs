@@ -5,9 +5,9 @@ use crate::Provider;
 use crate::clients::{AuthMethod, Client, ClientRequest};
 use crate::error::{OAuthError, OAuthResult};
 use crate::jose::SigningAlg;
-use crate::model::{self, Presented};
+use crate::model::Presented;
 use crate::security::now;
-use crate::tokens::{access_token, sealed};
+use crate::tokens::{access_token, sealed, self_contained};
 use rocket::http::{ContentType, Header};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Route, State, post, routes as rocket_routes};
@@ -53,7 +53,7 @@ async fn introspect(
         return Err(OAuthError::invalid_client("introspection needs client authentication"));
     }
     let token = request.params.require("token")?;
-    let answer = match model::find_presented(op.storage(), token, request.params.get("token_type_hint")).await? {
+    let answer = match self_contained::find_presented(op, token, request.params.get("token_type_hint")).await? {
         // A spent (rotated) refresh token is no longer active.
         Some(Presented::Refresh(found)) if found.consumed() => json!({ "active": false }),
         Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented),
@@ -82,6 +82,7 @@ fn describe(op: &Provider, presented: &Presented) -> Value {
     let claims = presented.claims();
     let (token_type, iat, exp) = match presented {
         Presented::Access(at) => ("Bearer", at.model.iat, at.model.exp),
+        Presented::SelfContained(at) => ("Bearer", at.iat, at.exp),
         Presented::Refresh(rt) => ("refresh_token", rt.model.iat, rt.model.iat + op.config().ttl.refresh_token as i64),
     };
     let mut body = Map::new();
@@ -104,10 +105,13 @@ fn describe(op: &Provider, presented: &Presented) -> Value {
     body.insert("exp".into(), exp.into());
     body.insert("iat".into(), iat.into());
     body.insert("token_type".into(), token_type.into());
-    if let Presented::Access(at) = presented
-        && !at.model.jti.is_empty()
-    {
-        body.insert("jti".into(), at.model.jti.clone().into());
+    let jti = match presented {
+        Presented::Access(at) => Some(&at.model.jti),
+        Presented::SelfContained(at) => Some(&at.jti),
+        Presented::Refresh(_) => None,
+    };
+    if let Some(jti) = jti.filter(|jti| !jti.is_empty()) {
+        body.insert("jti".into(), jti.clone().into());
     }
     Value::Object(body)
 }

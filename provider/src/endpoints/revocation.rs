@@ -4,6 +4,7 @@ use crate::Provider;
 use crate::clients::ClientRequest;
 use crate::error::{OAuthError, OAuthResult};
 use crate::model::{self, AccessToken, Presented};
+use crate::tokens::self_contained;
 use rocket::http::Status;
 use rocket::{Route, State, post, routes as rocket_routes};
 
@@ -18,13 +19,14 @@ async fn revoke(op: &State<Provider>, request: Result<ClientRequest, OAuthError>
     let token = request.params.require("token")?;
     let hint = request.params.get("token_type_hint");
     // RFC 7009 §2.2: unknown and already revoked tokens are answered 200 as well.
-    let Some(presented) = model::find_presented(op.storage(), token, hint).await? else { return Ok(Status::Ok) };
+    let Some(presented) = self_contained::find_presented(op, token, hint).await? else { return Ok(Status::Ok) };
     if presented.claims().client_id != request.client.client_id {
         // RFC 7009 §2.1: a token of another client is refused.
         return Err(OAuthError::invalid_request("the token was not issued to this client"));
     }
     match presented {
         Presented::Access(_) => model::destroy::<AccessToken>(op.storage(), token).await?,
+        Presented::SelfContained(at) => self_contained::revoke(op, &at).await?,
         // Revoking a refresh token revokes its grant: every access and refresh token issued under it.
         Presented::Refresh(found) => op.storage().revoke_by_grant_id(&found.model.claims.grant_id).await?,
     }

@@ -123,12 +123,35 @@ impl From<josekit::JoseError> for JoseError {
     }
 }
 
-/// Signs `claims` as a compact JWS with `typ` and the signer's `kid` in the header.
+/// The protected header of the JWSs we sign.
+#[derive(Serialize)]
+struct Header<'a> {
+    typ: &'a str,
+    alg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+}
+
+/// Signs `claims` as a compact JWS (RFC 7515 §7.1) with `typ`, the signer's `alg` and its `kid`
+/// in the header. The serialisation is written here, straight into the output, rather than
+/// through josekit's generic header map: on the token endpoint's hot path that map and its
+/// copies cost a third as much as an ES256 signature.
 pub fn sign(claims: &impl Serialize, typ: &str, signer: &dyn JwsSigner) -> Result<String, JoseError> {
-    let payload = serde_json::to_vec(claims).map_err(|e| JoseError(e.to_string()))?;
-    let mut header = JwsHeader::new();
-    header.set_token_type(typ);
-    Ok(jws::serialize_compact(&payload, &header, signer)?)
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let json_err = |e: serde_json::Error| JoseError(e.to_string());
+    let header = Header { typ, alg: signer.algorithm().name(), kid: signer.key_id() };
+    let header = serde_json::to_vec(&header).map_err(json_err)?;
+    let payload = serde_json::to_vec(claims).map_err(json_err)?;
+    let mut compact = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 350);
+    b64.encode_string(&header, &mut compact);
+    compact.push('.');
+    b64.encode_string(&payload, &mut compact);
+    // RFC 7515 §5.1 (5): the signing input is ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
+    let signature = signer.sign(compact.as_bytes())?;
+    compact.push('.');
+    b64.encode_string(&signature, &mut compact);
+    Ok(compact)
 }
 
 /// Verifies a compact JWS with the verifier `select` picks from its header (by `kid`, say); josekit
@@ -195,7 +218,19 @@ mod tests {
             let public = jwk.to_public_key().unwrap();
             let claims = verify(&token, &*alg.verifier(&public).unwrap()).unwrap();
             assert_eq!(claims["sub"], "a", "{alg}");
+            let (header, _) = peek(&token).unwrap();
+            assert_eq!(header, serde_json::json!({ "typ": "JWT", "alg": alg.as_str() }), "{alg}");
         }
+    }
+
+    #[test]
+    fn the_header_names_the_key() {
+        let mut jwk = SigningAlg::ES256.generate().unwrap();
+        jwk.set_key_id("k1");
+        let token = sign(&serde_json::json!({}), "at+jwt", &*SigningAlg::ES256.signer(&jwk).unwrap()).unwrap();
+        let (header, _) = peek(&token).unwrap();
+        // RFC 9068 §2.1: typ at+jwt; RFC 7515 §4.1.4: kid.
+        assert_eq!(header, serde_json::json!({ "typ": "at+jwt", "alg": "ES256", "kid": "k1" }));
     }
 
     #[test]

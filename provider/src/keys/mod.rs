@@ -160,6 +160,18 @@ impl Keystore {
         })
     }
 
+    /// [`verify_own`](Self::verify_own), for a JWS whose header `typ` is `typ`: a token of one
+    /// kind (an access token, say) is never taken for another we sign with the same keys.
+    pub fn verify_own_typed(&self, token: &str, typ: &str) -> Result<serde_json::Value, JoseError> {
+        crate::jose::verify_selected(token, |header| {
+            let kid = header.key_id()?;
+            if header.token_type()? != typ {
+                return None;
+            }
+            self.verifiers.iter().find(|(k, _)| k == kid).map(|(_, v)| &**v)
+        })
+    }
+
     /// The public JWKS document, as served at `jwks_uri`.
     pub fn jwks_json(&self) -> &str {
         &self.jwks_json

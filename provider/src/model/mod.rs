@@ -10,7 +10,7 @@ pub use device_code::{DeviceCode, DeviceStatus, display_user_code, new_user_code
 pub use grant::Grant;
 pub use interaction::{Interaction, InteractionResult, LoginResult, Prompt};
 pub use session::Session;
-pub use tokens::{AccessToken, AuthorizationCode, RefreshToken, TokenClaims};
+pub use tokens::{AccessToken, AuthorizationCode, RefreshToken, RevokedAccessToken, TokenClaims};
 
 use crate::security::sha256_b64url;
 use crate::storage::{Adapter, Kind, Record, StorageError};
@@ -107,6 +107,8 @@ pub enum Presented {
     Access(Found<AccessToken>),
     /// A refresh token.
     Refresh(Found<RefreshToken>),
+    /// A self-contained access token: a client credentials JWT, verified rather than found.
+    SelfContained(AccessToken),
 }
 
 impl Presented {
@@ -115,6 +117,7 @@ impl Presented {
         match self {
             Presented::Access(found) => &found.model.claims,
             Presented::Refresh(found) => &found.model.claims,
+            Presented::SelfContained(token) => &token.claims,
         }
     }
 }

@@ -41,7 +41,8 @@ impl TokenClaims {
             client_id: client_id.to_string(),
             account_id: client_id.to_string(),
             scopes,
-            grant_id: crate::security::random_token(),
+            // No grant record: a client credentials grant is never revoked as a whole.
+            grant_id: String::new(),
             sid: None,
             auth_time: crate::security::now(),
             acr: String::new(),
@@ -89,6 +90,18 @@ pub struct AccessToken {
     /// The token's unique id (the `jti` of a JWT access token).
     #[serde(default)]
     pub jti: String,
+}
+
+/// A revoked self-contained access token (a client credentials JWT, never stored itself),
+/// kept under its `jti` until the token expires (RFC 7009 §2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RevokedAccessToken {
+    /// When the token expires, and this record may go.
+    pub exp: i64,
+}
+
+impl Model for RevokedAccessToken {
+    const KIND: Kind = Kind::RevokedAccessToken;
 }
 
 /// A refresh token (RFC 6749 §6). Rotated on every use.

@@ -39,6 +39,8 @@ pub enum Kind {
     DeviceCode,
     /// A seen `jti` of a client assertion or request object, kept until it expires.
     ReplayDetection,
+    /// The `jti` of a revoked self-contained access token, kept until the token expires.
+    RevokedAccessToken,
     /// A value the provider makes once and keeps (the pairwise salt), shared by all instances.
     ProviderSecret,
 }
@@ -55,6 +57,7 @@ impl Kind {
             Self::RefreshToken => "RefreshToken",
             Self::DeviceCode => "DeviceCode",
             Self::ReplayDetection => "ReplayDetection",
+            Self::RevokedAccessToken => "RevokedAccessToken",
             Self::ProviderSecret => "ProviderSecret",
         }
     }

@@ -1,6 +1,8 @@
 //! Access tokens: opaque (256 random bits) or RFC 9068 JWTs, per resource server. Both are stored
-//! under the SHA-256 of the token, so revocation and introspection treat them alike.
+//! under the SHA-256 of the token, so revocation and introspection treat them alike; the JWTs of
+//! client credentials grants are the exception ([`self_contained`](super::self_contained)).
 
+use super::self_contained;
 use crate::Provider;
 use crate::clients::Client;
 use crate::config::TokenFormat;
@@ -8,7 +10,7 @@ use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken, TokenClaims};
 use crate::security::{now, random_token, time_ordered_token};
-use serde_json::json;
+use serde::Serialize;
 use std::time::Duration;
 
 /// An issued access token.
@@ -52,16 +54,39 @@ pub async fn issue(
     }
     let iat = now();
     let jti = random_token();
-    let value = match server.map(|rs| (rs.access_token_format, &rs.signing_alg)) {
-        Some((TokenFormat::Jwt, alg)) => {
-            jwt(op, client, &claims, audience.unwrap_or_default(), alg, iat, lifetime, &jti).await?
+    let format = server.map(|rs| rs.access_token_format).unwrap_or(TokenFormat::Opaque);
+    let value = match server {
+        Some(rs) if format == TokenFormat::Jwt => {
+            jwt(op, client, &claims, audience.unwrap_or_default(), &rs.signing_alg, iat, lifetime, &jti).await?
         }
         _ => time_ordered_token(),
     };
     let scopes = claims.scopes.clone();
-    let record = AccessToken { claims, iat, exp: iat + lifetime as i64, jti };
-    model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
+    if !self_contained::applies(&claims, format) {
+        let record = AccessToken { claims, iat, exp: iat + lifetime as i64, jti };
+        model::save(op.storage(), &value, &record, Duration::from_secs(lifetime)).await?;
+    }
     Ok(IssuedAccessToken { value, expires_in: lifetime, scopes })
+}
+
+/// The claims of an RFC 9068 JWT access token (§2.2).
+#[derive(Serialize)]
+struct JwtClaims<'a> {
+    iss: &'a str,
+    exp: i64,
+    aud: &'a str,
+    sub: String,
+    client_id: &'a str,
+    iat: i64,
+    jti: &'a str,
+    scope: String,
+    /// §2.2.1: when, and how, the end-user authenticated; absent for client credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acr: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    amr: &'a [String],
 }
 
 /// An RFC 9068 JWT access token (`typ: at+jwt`).
@@ -76,23 +101,20 @@ async fn jwt(
     lifetime: u64,
     jti: &str,
 ) -> OAuthResult<String> {
-    let mut body = json!({
-        "iss": op.issuer(),
-        "exp": iat + lifetime as i64,
-        "aud": audience,
-        "sub": subject(op, client, claims),
-        "client_id": claims.client_id,
-        "iat": iat,
-        "jti": jti,
-        "scope": claims.scopes.join(" "),
-    });
-    if !claims.is_client_credentials() {
-        body["auth_time"] = claims.auth_time.into();
-        body["acr"] = claims.acr.clone().into();
-        if !claims.amr.is_empty() {
-            body["amr"] = claims.amr.clone().into();
-        }
-    }
+    let end_user = !claims.is_client_credentials();
+    let body = JwtClaims {
+        iss: op.issuer(),
+        exp: iat + lifetime as i64,
+        aud: audience,
+        sub: subject(op, client, claims),
+        client_id: &claims.client_id,
+        iat,
+        jti,
+        scope: claims.scopes.join(" "),
+        auth_time: end_user.then_some(claims.auth_time),
+        acr: end_user.then_some(claims.acr.as_str()),
+        amr: if end_user { &claims.amr } else { &[] },
+    };
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
     // RFC 9068 §2.1: the typ header is "at+jwt".
     super::sealed::sign(op, &body, "at+jwt", alg).await.map_err(OAuthError::server_error)

@@ -3,6 +3,7 @@
 pub mod access_token;
 mod id_token;
 pub mod sealed;
+pub mod self_contained;
 
 pub use id_token::IdTokenClaims;
 

@@ -21,7 +21,22 @@ pub async fn provider_on(issuer: &str, storage: &str) -> Provider {
 }
 
 /// The same, with more settings (`overrides` as a configuration file would give them).
-pub async fn provider_with(issuer: &str, storage: &str, mut overrides: figment::value::Dict) -> Provider {
+pub async fn provider_with(issuer: &str, storage: &str, overrides: figment::value::Dict) -> Provider {
+    provider_from(issuer, storage, None, overrides).await
+}
+
+/// A provider on memory storage with the fixture configuration file too (its resource servers).
+#[allow(dead_code)]
+pub async fn provider_with_resource_servers(issuer: &str) -> Provider {
+    provider_from(issuer, "memory:", Some(fixtures().join("provider.toml")), figment::value::Dict::new()).await
+}
+
+async fn provider_from(
+    issuer: &str,
+    storage: &str,
+    config_file: Option<PathBuf>,
+    mut overrides: figment::value::Dict,
+) -> Provider {
     overrides.insert("issuer".into(), issuer.into());
     overrides.insert("storage".into(), storage.into());
     overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
@@ -30,6 +45,6 @@ pub async fn provider_with(issuer: &str, storage: &str, mut overrides: figment::
     keys.insert("file".into(), fixtures().join("keys/jwks.json").display().to_string().into());
     keys.insert("generate".into(), false.into());
     overrides.insert("keys".into(), keys.into());
-    let config = load(&ConfigSources { overrides, ..Default::default() }).expect("fixture config");
+    let config = load(&ConfigSources { overrides, config_file, ..Default::default() }).expect("fixture config");
     Provider::new(config).await.expect("provider")
 }

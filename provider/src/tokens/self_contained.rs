@@ -1,0 +1,80 @@
+//! Self-contained access tokens: the RFC 9068 JWTs of client credentials grants are not stored.
+//!
+//! Such a token has no end-user and no grant that could be revoked as a whole, and its claims
+//! say everything introspection needs, so issuing one costs a signature and no write (the npm
+//! `oidc-provider` does not store its JWT access tokens either). A durable write per token would
+//! cap issuance at the database's commit rate. What storage still does for them:
+//! revoking one records its `jti` until it expires (RFC 7009 §2), and introspection verifies the
+//! signature, then checks that record.
+
+use crate::Provider;
+use crate::config::TokenFormat;
+use crate::error::OAuthResult;
+use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims};
+use crate::security::now;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// RFC 9068 §2.1: the `typ` of JWT access tokens.
+pub const TYP: &str = "at+jwt";
+
+/// Whether an access token of `format` for these claims is self-contained (not stored).
+pub fn applies(claims: &TokenClaims, format: TokenFormat) -> bool {
+    format == TokenFormat::Jwt && claims.is_client_credentials()
+}
+
+/// The claims of our JWT access tokens that describe a client credentials grant.
+#[derive(Deserialize)]
+struct JwtClaims {
+    iss: String,
+    exp: i64,
+    iat: i64,
+    aud: String,
+    sub: String,
+    client_id: String,
+    jti: String,
+    #[serde(default)]
+    scope: String,
+    /// RFC 9068 §2.2.1: present when an end-user authenticated, which makes the token a stored one.
+    auth_time: Option<i64>,
+}
+
+/// A presented token, found in storage (access, then refresh, or the other way round per the
+/// `hint`) or else verified as a live self-contained access token.
+pub async fn find_presented(op: &Provider, value: &str, hint: Option<&str>) -> OAuthResult<Option<Presented>> {
+    if let Some(stored) = model::find_presented(op.storage(), value, hint).await? {
+        return Ok(Some(stored));
+    }
+    Ok(verify(op, value).await?.map(Presented::SelfContained))
+}
+
+/// The token, if it is a self-contained access token that we signed, that has not expired and
+/// that was not revoked.
+pub async fn verify(op: &Provider, value: &str) -> OAuthResult<Option<AccessToken>> {
+    if value.split('.').count() != 3 {
+        return Ok(None);
+    }
+    let Ok(payload) = op.keys().verify_own_typed(value, TYP) else { return Ok(None) };
+    let Ok(jwt) = serde_json::from_value::<JwtClaims>(payload) else { return Ok(None) };
+    // A stored JWT access token that is gone (revoked with its grant) verifies too: only a
+    // client credentials one, with no end-user, stands on its own.
+    let self_contained = jwt.auth_time.is_none() && jwt.sub == jwt.client_id;
+    if !self_contained || jwt.iss != op.issuer() || jwt.exp <= now() {
+        return Ok(None);
+    }
+    if model::find::<RevokedAccessToken>(op.storage(), &jwt.jti).await?.is_some() {
+        return Ok(None);
+    }
+    let scopes = jwt.scope.split_whitespace().map(String::from).collect();
+    let mut claims = TokenClaims::client_credentials(&jwt.client_id, scopes, vec![jwt.aud]);
+    claims.auth_time = jwt.iat;
+    Ok(Some(AccessToken { claims, iat: jwt.iat, exp: jwt.exp, jti: jwt.jti }))
+}
+
+/// Revokes a self-contained access token: its `jti` is refused until the token expires.
+pub async fn revoke(op: &Provider, token: &AccessToken) -> OAuthResult<()> {
+    let remaining = Duration::from_secs(token.exp.saturating_sub(now()).max(1) as u64);
+    let record = RevokedAccessToken { exp: token.exp };
+    model::save(op.storage(), &token.jti, &record, remaining).await?;
+    Ok(())
+}
