@@ -34,24 +34,25 @@ pub struct Results {
     pub runs: BTreeMap<(Scenario, Who), Vec<Measurement>>,
     /// Resident memory, MiB: (at idle, after the runs).
     pub rss: BTreeMap<Who, (f64, f64)>,
-    /// `openssl speed -multi N rsa2048`, signatures per second on all cores.
-    pub openssl_rsa2048: Option<f64>,
+    /// `openssl speed -multi N rsa2048`, signatures per second on all cores: one measurement
+    /// per round, taken just before the round's RS256 runs.
+    pub openssl_rsa2048: Vec<f64>,
     /// Header lines: the machine and the load.
     pub context: Vec<String>,
 }
 
 impl Results {
+    /// The median of the `openssl speed` measurements, if any.
+    pub fn openssl_rsa2048(&self) -> Option<f64> {
+        (!self.openssl_rsa2048.is_empty()).then(|| median(self.openssl_rsa2048.clone()))
+    }
+
     /// A scenario's runs on a server, summed up: requests and errors added, rates and latencies
     /// the median of the runs (a run disturbed by the machine's neighbours moves a mean, not a
     /// median).
     pub fn typical(&self, scenario: Scenario, who: Who) -> Option<Measurement> {
         let runs = self.runs.get(&(scenario, who)).filter(|r| !r.is_empty())?;
-        let median = |value: fn(&Measurement) -> f64| {
-            let mut values: Vec<f64> = runs.iter().map(value).collect();
-            values.sort_by(f64::total_cmp);
-            let middle = values.len() / 2;
-            if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
-        };
+        let median = |value: fn(&Measurement) -> f64| median(runs.iter().map(value).collect());
         Some(Measurement {
             requests: runs.iter().map(|m| m.requests).sum(),
             rate: median(|m| m.rate),
@@ -165,7 +166,7 @@ impl Results {
         for &scenario in scenarios {
             for who in ours {
                 if scenario == Scenario::ClientCredentials(TokenFormat::JwtRs256)
-                    && let (Some(m), Some(openssl)) = (self.typical(scenario, who), self.openssl_rsa2048)
+                    && let (Some(m), Some(openssl)) = (self.typical(scenario, who), self.openssl_rsa2048())
                 {
                     let name = format!("{}, {}: of `openssl speed rsa2048`", scenario.label(), who.label());
                     targets.push(Target { name, measured: m.rate / openssl, needed: 0.75, higher_is_better: true });
@@ -230,5 +231,24 @@ fn percent_or_x(ratio: Option<f64>, as_multiple: bool) -> String {
         Some(r) if as_multiple => format!("{r:.1}x"),
         Some(r) => format!("{:.0}%", r * 100.0),
         None => String::new(),
+    }
+}
+
+/// The median of some values (not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn the_median_ignores_one_disturbed_run() {
+        assert_eq!(median(vec![2400.0, 900.0, 2300.0]), 2300.0);
+        assert_eq!(median(vec![2400.0, 900.0, 2300.0, 2200.0]), 2250.0);
+        assert_eq!(median(vec![7.0]), 7.0);
     }
 }

@@ -8,15 +8,17 @@ use crate::error::OAuthError;
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::http::Status;
 use rocket::request::Request;
-use std::collections::HashMap;
 
 /// Parsed form or query parameters. Empty values count as absent (RFC 6749 §3.1).
+///
+/// An OAuth request has a handful of parameters, so they are kept in order in a vector and
+/// found by a scan: cheaper than hashing each name, on every request.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    values: HashMap<String, String>,
+    values: Vec<(String, String)>,
     repeated: Vec<String>,
     /// Every value of the parameters that may repeat.
-    multi: HashMap<String, Vec<String>>,
+    multi: Vec<(String, Vec<String>)>,
 }
 
 /// Parameters that may be given more than once: `resource` (RFC 8707 §2).
@@ -30,28 +32,34 @@ impl Params {
             if value.is_empty() {
                 continue;
             }
-            if MULTI_VALUED.contains(&key.as_ref()) {
-                params.multi.entry(key.to_string()).or_default().push(value.to_string());
-            }
-            if params.values.contains_key(key.as_ref()) && !MULTI_VALUED.contains(&key.as_ref()) {
-                if !params.repeated.iter().any(|k| k == key.as_ref()) {
-                    params.repeated.push(key.into_owned());
+            let multi_valued = MULTI_VALUED.contains(&key.as_ref());
+            if multi_valued {
+                match params.multi.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, values)) => values.push(value.to_string()),
+                    None => params.multi.push((key.to_string(), vec![value.to_string()])),
                 }
-            } else {
-                params.values.insert(key.into_owned(), value.into_owned());
+            }
+            if params.position(&key).is_none() {
+                params.values.push((key.into_owned(), value.into_owned()));
+            } else if !multi_valued && !params.is_repeated(&key) {
+                params.repeated.push(key.into_owned());
             }
         }
         params
     }
 
+    fn position(&self, name: &str) -> Option<usize> {
+        self.values.iter().position(|(k, _)| k == name)
+    }
+
     /// The value of a parameter given once (the first value if it was repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a parameter that may repeat (`resource`).
     pub fn get_all(&self, name: &str) -> Vec<String> {
-        self.multi.get(name).cloned().unwrap_or_default()
+        self.multi.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
     }
 
     /// Whether `name` was given more than once.
@@ -78,10 +86,14 @@ impl Params {
         let mut merged = self.clone();
         for (name, value) in overrides {
             merged.repeated.retain(|r| *r != name);
-            if value.is_empty() {
-                merged.values.remove(&name);
-            } else {
-                merged.values.insert(name, value);
+            let at = merged.position(&name);
+            match (at, value.is_empty()) {
+                (Some(at), true) => {
+                    merged.values.remove(at);
+                }
+                (Some(at), false) => merged.values[at].1 = value,
+                (None, false) => merged.values.push((name, value)),
+                (None, true) => {}
             }
         }
         merged
@@ -89,7 +101,8 @@ impl Params {
 
     /// Removes and returns a parameter (used when a value is consumed by client authentication).
     pub fn take(&mut self, name: &str) -> Option<String> {
-        self.values.remove(name)
+        let at = self.position(name)?;
+        Some(self.values.remove(at).1)
     }
 }
 
