@@ -3,6 +3,7 @@
 //! loopback, signs a user in on each, and measures every scenario on every server in turn,
 //! round after round (A, B, A, B), then prints one markdown report with the issue's targets.
 
+mod equal_work;
 mod load;
 mod report;
 mod scenarios;
@@ -40,6 +41,10 @@ struct Cli {
     /// userinfo, code-flow), comma-separated.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Tokens each server issues from a fresh start before its memory is read at equal work
+    /// (0: skip that phase).
+    #[arg(long, default_value_t = 50_000)]
+    equal_work_tokens: u64,
     /// Leave the peer out (a quicker run while working on the provider).
     #[arg(long)]
     no_peer: bool,
@@ -140,6 +145,11 @@ async fn run(cli: &Cli) -> Result<String, String> {
     }
     for (subject, idle) in subjects.iter().zip(idle) {
         results.rss.insert(subject.who, (idle, subject.server.rss_mib()));
+    }
+    drop(subjects);
+    if cli.equal_work_tokens > 0 {
+        eprintln!("memory at equal work: {} tokens each, from a fresh start", cli.equal_work_tokens);
+        results.equal_work = equal_work::measure(&paths, !cli.no_peer, cli.equal_work_tokens, cli.connections).await?;
     }
     results.context = vec![
         "## HTTP load benchmark".into(),

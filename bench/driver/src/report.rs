@@ -37,6 +37,8 @@ pub struct Results {
     /// `openssl speed -multi N rsa2048`, signatures per second on all cores: one measurement
     /// per round, taken just before the round's RS256 runs.
     pub openssl_rsa2048: Vec<f64>,
+    /// Resident memory of each server started afresh after issuing the same number of tokens.
+    pub equal_work: Vec<(Who, crate::equal_work::Footprint)>,
     /// Header lines: the machine and the load.
     pub context: Vec<String>,
 }
@@ -75,6 +77,7 @@ impl Results {
         out.push('\n');
         self.throughput_table(&mut out, scenarios);
         self.memory_table(&mut out);
+        self.equal_work_table(&mut out);
         self.targets_table(&mut out, scenarios);
         out
     }
@@ -126,6 +129,35 @@ impl Results {
             let _ = writeln!(out, "| {} | {idle:.1} | {after:.1} | {ratio} | {issued} | {per_token} |", who.label());
         }
         out.push('\n');
+    }
+
+    fn equal_work_table(&self, out: &mut String) {
+        if self.equal_work.is_empty() {
+            return;
+        }
+        out.push_str("| RSS at equal work (fresh start, then opaque tokens) | tokens issued | at idle, MiB | after, MiB | ours/peer after | KiB per token |\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|\n");
+        let peer = self.equal_work_of(Who::Peer);
+        for (who, f) in &self.equal_work {
+            let ratio = match (who, peer) {
+                (Who::OursSqlite | Who::OursMemory, Some(peer)) => format!("{:.2}", f.after_mib / peer.after_mib),
+                _ => String::new(),
+            };
+            let per_token = (f.after_mib - f.idle_mib) * 1024.0 / f.issued.max(1) as f64;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.1} | {:.1} | {ratio} | {per_token:.2} |",
+                who.label(),
+                f.issued,
+                f.idle_mib,
+                f.after_mib
+            );
+        }
+        out.push('\n');
+    }
+
+    fn equal_work_of(&self, who: Who) -> Option<crate::equal_work::Footprint> {
+        self.equal_work.iter().find(|(w, _)| *w == who).map(|(_, f)| *f)
     }
 
     /// Access tokens a server issued in the measured runs (client credentials requests and code
@@ -183,6 +215,15 @@ impl Results {
                 if let Some((_, after)) = self.rss.get(&who) {
                     let name = format!("RSS after the runs, {}: / peer's", who.label());
                     targets.push(Target { name, measured: after / peer, needed: 0.25, higher_is_better: false });
+                }
+            }
+        }
+        if let Some(peer) = self.equal_work_of(Who::Peer) {
+            for who in ours {
+                if let Some(f) = self.equal_work_of(who) {
+                    let name = format!("RSS at equal work, {}: / peer's", who.label());
+                    let measured = f.after_mib / peer.after_mib;
+                    targets.push(Target { name, measured, needed: 0.25, higher_is_better: false });
                 }
             }
         }

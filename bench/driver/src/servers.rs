@@ -45,7 +45,7 @@ impl Server {
             .args(["--issuer", &base, "--port", &port.to_string()])
             .env("OP_LOG__LEVEL", "error");
         let name = if sqlite { "ours (SQLite)" } else { "ours (memory)" };
-        Ok(Self { name, base, child: spawn(&mut command, name)?, _data: data })
+        Ok(Self { name, base, child: spawn(&mut command, name, port)?, _data: data })
     }
 
     /// The npm oidc-provider peer (`bench/peer`).
@@ -53,7 +53,12 @@ impl Server {
         let mut command = Command::new("node");
         command.current_dir(&paths.root).arg("bench/peer/peer.mjs").env("PORT", port.to_string());
         let name = "peer (oidc-provider)";
-        Ok(Self { name, base: format!("http://127.0.0.1:{port}"), child: spawn(&mut command, name)?, _data: None })
+        Ok(Self {
+            name,
+            base: format!("http://127.0.0.1:{port}"),
+            child: spawn(&mut command, name, port)?,
+            _data: None,
+        })
     }
 
     /// The bare Rocket ceiling (`bench/ceiling`).
@@ -61,7 +66,12 @@ impl Server {
         let mut command = Command::new(&paths.ceiling);
         command.env("PORT", port.to_string());
         let name = "ceiling (bare Rocket)";
-        Ok(Self { name, base: format!("http://127.0.0.1:{port}"), child: spawn(&mut command, name)?, _data: None })
+        Ok(Self {
+            name,
+            base: format!("http://127.0.0.1:{port}"),
+            child: spawn(&mut command, name, port)?,
+            _data: None,
+        })
     }
 
     /// Waits until `path` answers 200, for at most 30 s.
@@ -94,7 +104,12 @@ impl Drop for Server {
     }
 }
 
-fn spawn(command: &mut Command, name: &str) -> Result<Child, String> {
+/// Starts a server that will listen on `port`, which must be free: otherwise a server left from
+/// an earlier run would answer in its place, and be measured.
+fn spawn(command: &mut Command, name: &str, port: u16) -> Result<Child, String> {
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        return Err(format!("{name}: port {port} is taken (a server left from an earlier run?)"));
+    }
     command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit());
     command.spawn().map_err(|e| format!("{name}: {e}"))
 }
