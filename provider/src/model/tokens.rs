@@ -16,13 +16,17 @@ pub struct TokenClaims {
     pub account_id: String,
     /// The granted scopes.
     pub scopes: Vec<String>,
-    /// The consent grant (revoking it revokes this).
+    /// The consent grant (revoking it revokes this); empty for client credentials.
+    // Empty values are left out of the stored form: every stored token carries these claims.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub grant_id: String,
     /// The session id at issue time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// When the user authenticated.
     pub auth_time: i64,
     /// The authentication context class.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub acr: String,
     /// The authentication methods.
     pub amr: Vec<String>,

@@ -6,66 +6,123 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-type Key = (Kind, String);
+/// A record's kind and id, as the grant index names it.
+type Key = (Kind, Box<str>);
 
+/// A record as this store keeps it. A memory-mode provider holds every token it issues until it
+/// expires, so the entry is compact: the payload as a boxed string, no expiry as `i64::MAX`, and
+/// the secondary keys, which most records (client credentials tokens) do not have, behind one
+/// optional pointer.
 struct Entry {
-    record: Record,
-    expires_at: Option<i64>,
+    payload: Box<str>,
+    /// Milliseconds since the epoch.
+    expires_at: i64,
+    consumed_at: Option<i64>,
+    keys: Option<Box<SecondaryKeys>>,
+}
+
+/// The record's fields other stores index.
+#[derive(Clone)]
+struct SecondaryKeys {
+    grant_id: Option<String>,
+    uid: Option<String>,
+    user_code: Option<String>,
 }
 
 impl Entry {
+    /// A fresh entry: upserting clears `consumed_at`.
+    fn new(record: &Record, ttl: Option<Duration>) -> Self {
+        let keys = (record.grant_id.is_some() || record.uid.is_some() || record.user_code.is_some()).then(|| {
+            Box::new(SecondaryKeys {
+                grant_id: record.grant_id.clone(),
+                uid: record.uid.clone(),
+                user_code: record.user_code.clone(),
+            })
+        });
+        let expires_at = expires_at(ttl).unwrap_or(i64::MAX);
+        Self { payload: record.payload.as_str().into(), expires_at, consumed_at: None, keys }
+    }
+
     fn live(&self, now: i64) -> bool {
-        self.expires_at.is_none_or(|at| at > now)
+        self.expires_at > now
+    }
+
+    fn record(&self) -> Record {
+        let keys = self.keys.as_deref();
+        Record {
+            payload: self.payload.to_string(),
+            grant_id: keys.and_then(|k| k.grant_id.clone()),
+            uid: keys.and_then(|k| k.uid.clone()),
+            user_code: keys.and_then(|k| k.user_code.clone()),
+            consumed_at: self.consumed_at,
+        }
     }
 }
 
 #[derive(Default)]
 struct Tables {
-    records: HashMap<Key, Entry>,
+    /// One map per kind, by id: a lookup borrows the id rather than building a key.
+    records: Vec<(Kind, HashMap<Box<str>, Entry>)>,
     by_grant: HashMap<String, HashSet<Key>>,
-    by_uid: HashMap<(Kind, String), String>,
-    by_user_code: HashMap<(Kind, String), String>,
+    by_uid: HashMap<(Kind, String), Box<str>>,
+    by_user_code: HashMap<(Kind, String), Box<str>>,
 }
 
 impl Tables {
-    fn remove(&mut self, key: &Key) {
-        if let Some(entry) = self.records.remove(key) {
-            if let Some(grant) = &entry.record.grant_id
-                && let Some(set) = self.by_grant.get_mut(grant)
-            {
-                set.remove(key);
-                if set.is_empty() {
-                    self.by_grant.remove(grant);
-                }
+    fn of(&self, kind: Kind) -> Option<&HashMap<Box<str>, Entry>> {
+        self.records.iter().find(|(k, _)| *k == kind).map(|(_, map)| map)
+    }
+
+    fn of_mut(&mut self, kind: Kind) -> &mut HashMap<Box<str>, Entry> {
+        let at = match self.records.iter().position(|(k, _)| *k == kind) {
+            Some(at) => at,
+            None => {
+                self.records.push((kind, HashMap::new()));
+                self.records.len() - 1
             }
-            if let Some(uid) = &entry.record.uid {
-                self.by_uid.remove(&(key.0, uid.clone()));
+        };
+        &mut self.records[at].1
+    }
+
+    fn remove(&mut self, kind: Kind, id: &str) {
+        let Some(entry) = self.of_mut(kind).remove(id) else { return };
+        let Some(keys) = entry.keys else { return };
+        if let Some(grant) = &keys.grant_id
+            && let Some(set) = self.by_grant.get_mut(grant)
+        {
+            set.remove(&(kind, id.into()));
+            if set.is_empty() {
+                self.by_grant.remove(grant);
             }
-            if let Some(code) = &entry.record.user_code {
-                self.by_user_code.remove(&(key.0, code.clone()));
-            }
+        }
+        if let Some(uid) = keys.uid {
+            self.by_uid.remove(&(kind, uid));
+        }
+        if let Some(code) = keys.user_code {
+            self.by_user_code.remove(&(kind, code));
         }
     }
 
     /// Inserts or replaces a record and its secondary keys (the caller holds the lock).
     fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
-        let key = (kind, id.to_string());
-        self.remove(&key);
-        if let Some(grant) = &record.grant_id {
-            self.by_grant.entry(grant.clone()).or_default().insert(key.clone());
+        self.remove(kind, id);
+        let entry = Entry::new(record, ttl);
+        if let Some(keys) = &entry.keys {
+            if let Some(grant) = &keys.grant_id {
+                self.by_grant.entry(grant.clone()).or_default().insert((kind, id.into()));
+            }
+            if let Some(uid) = &keys.uid {
+                self.by_uid.insert((kind, uid.clone()), id.into());
+            }
+            if let Some(code) = &keys.user_code {
+                self.by_user_code.insert((kind, code.clone()), id.into());
+            }
         }
-        if let Some(uid) = &record.uid {
-            self.by_uid.insert((kind, uid.clone()), id.to_string());
-        }
-        if let Some(code) = &record.user_code {
-            self.by_user_code.insert((kind, code.clone()), id.to_string());
-        }
-        let record = Record { consumed_at: None, ..record.clone() };
-        self.records.insert(key, Entry { record, expires_at: expires_at(ttl) });
+        self.of_mut(kind).insert(id.into(), entry);
     }
 
-    fn live(&self, key: &Key) -> Option<&Entry> {
-        self.records.get(key).filter(|e| e.live(now_ms()))
+    fn live(&self, kind: Kind, id: &str) -> Option<&Entry> {
+        self.of(kind)?.get(id).filter(|e| e.live(now_ms()))
     }
 }
 
@@ -117,7 +174,7 @@ impl Adapter for MemoryAdapter {
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
         let mut tables = self.tables(id)?;
-        if tables.live(&(kind, id.to_string())).is_some() {
+        if tables.live(kind, id).is_some() {
             return Ok(false);
         }
         tables.insert(kind, id, record, Some(ttl));
@@ -125,14 +182,14 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
-        Ok(self.tables(id)?.live(&(kind, id.to_string())).map(|e| e.record.clone()))
+        Ok(self.tables(id)?.live(kind, id).map(Entry::record))
     }
 
     async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError> {
         let key = (kind, uid.to_string());
         self.find_anywhere(|tables| {
             let id = tables.by_uid.get(&key)?;
-            tables.live(&(kind, id.clone())).map(|e| e.record.clone())
+            tables.live(kind, id).map(Entry::record)
         })
     }
 
@@ -140,16 +197,16 @@ impl Adapter for MemoryAdapter {
         let key = (kind, user_code.to_string());
         self.find_anywhere(|tables| {
             let id = tables.by_user_code.get(&key)?;
-            tables.live(&(kind, id.clone())).map(|e| e.record.clone())
+            tables.live(kind, id).map(Entry::record)
         })
     }
 
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
         let now = now_ms();
         let mut tables = self.tables(id)?;
-        match tables.records.get_mut(&(kind, id.to_string())) {
-            Some(entry) if entry.live(now) && !entry.record.consumed() => {
-                entry.record.consumed_at = Some(now);
+        match tables.of_mut(kind).get_mut(id) {
+            Some(entry) if entry.live(now) && entry.consumed_at.is_none() => {
+                entry.consumed_at = Some(now);
                 Ok(true)
             }
             _ => Ok(false),
@@ -157,7 +214,7 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
-        self.tables(id)?.remove(&(kind, id.to_string()));
+        self.tables(id)?.remove(kind, id);
         Ok(())
     }
 
@@ -167,10 +224,13 @@ impl Adapter for MemoryAdapter {
         // One part at a time: the others keep serving.
         for shard in &self.shards {
             let mut tables = Self::lock(shard)?;
-            let expired: Vec<Key> =
-                tables.records.iter().filter(|(_, e)| !e.live(now)).map(|(k, _)| k.clone()).collect();
-            for key in &expired {
-                tables.remove(key);
+            let expired: Vec<Key> = tables
+                .records
+                .iter()
+                .flat_map(|(kind, map)| map.iter().filter(|(_, e)| !e.live(now)).map(|(id, _)| (*kind, id.clone())))
+                .collect();
+            for (kind, id) in &expired {
+                tables.remove(*kind, id);
             }
             purged += expired.len() as u64;
         }
@@ -181,8 +241,8 @@ impl Adapter for MemoryAdapter {
         for shard in &self.shards {
             let mut tables = Self::lock(shard)?;
             let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-            for key in keys {
-                tables.remove(&key);
+            for (kind, id) in keys {
+                tables.remove(kind, &id);
             }
         }
         Ok(())
