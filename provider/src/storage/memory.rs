@@ -21,8 +21,7 @@ struct Entry {
     keys: Option<Box<SecondaryKeys>>,
 }
 
-/// The record's fields other stores index.
-#[derive(Clone)]
+/// A record's secondary keys, each also indexed in its own map.
 struct SecondaryKeys {
     grant_id: Option<String>,
     uid: Option<String>,
