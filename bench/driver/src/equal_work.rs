@@ -4,9 +4,8 @@
 //! takes it.
 
 use crate::report::Who;
-use crate::scenarios::TokenFormat;
 use crate::servers::{Paths, Server};
-use crate::session::{self, CLIENT_ID, CLIENT_SECRET};
+use crate::session;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -68,12 +67,7 @@ async fn issue(http: &reqwest::Client, token_endpoint: &str, tokens: u64, concur
         let (started, issued, errors) = (started.clone(), issued.clone(), errors.clone());
         tasks.push(tokio::spawn(async move {
             while started.fetch_add(1, Ordering::Relaxed) < tokens {
-                let form = [
-                    ("grant_type", "client_credentials"),
-                    ("scope", "read"),
-                    ("resource", TokenFormat::Opaque.resource()),
-                ];
-                let sent = http.post(&url).basic_auth(CLIENT_ID, Some(CLIENT_SECRET)).form(&form).send().await;
+                let sent = session::opaque_token_request(&http, &url).send().await;
                 let ok = match sent {
                     Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
                     Err(_) => false,

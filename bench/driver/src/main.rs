@@ -203,12 +203,7 @@ async fn prepare(subject: &mut Subject) -> Result<Tokens, String> {
     let endpoints = session::Endpoints::discover(&subject.browser, &subject.server.base).await?;
     let userinfo =
         session::sign_in(&subject.browser, &endpoints).await.map_err(|e| format!("{}: {e}", subject.who.label()))?;
-    let resource = TokenFormat::Opaque.resource();
-    let answer: serde_json::Value = subject
-        .browser
-        .post(&endpoints.token)
-        .basic_auth(session::CLIENT_ID, Some(session::CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", "read"), ("resource", resource)])
+    let answer: serde_json::Value = session::opaque_token_request(&subject.browser, &endpoints.token)
         .send()
         .await
         .map_err(|e| e.to_string())?

@@ -57,6 +57,16 @@ impl Endpoints {
     }
 }
 
+/// A client credentials request of the bench client for an opaque token.
+pub fn opaque_token_request(http: &Client, token_endpoint: &str) -> reqwest::RequestBuilder {
+    let resource = crate::scenarios::TokenFormat::Opaque.resource();
+    http.post(token_endpoint).basic_auth(CLIENT_ID, Some(CLIENT_SECRET)).form(&[
+        ("grant_type", "client_credentials"),
+        ("scope", "read"),
+        ("resource", resource),
+    ])
+}
+
 /// An HTTP client that keeps cookies and never follows redirects (the flow reads them).
 pub fn browser() -> Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

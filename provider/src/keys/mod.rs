@@ -154,20 +154,21 @@ impl Keystore {
     /// Verifies a JWS signed by one of our published keys (chosen by its `kid`) and returns its
     /// payload. Expiry and other claims are the caller's to check.
     pub fn verify_own(&self, token: &str) -> Result<serde_json::Value, JoseError> {
-        crate::jose::verify_selected(token, |header| {
-            let kid = header.key_id()?;
-            self.verifiers.iter().find(|(k, _)| k == kid).map(|(_, v)| &**v)
-        })
+        self.verify_with_own_key(token, None)
     }
 
     /// [`verify_own`](Self::verify_own), for a JWS whose header `typ` is `typ`: a token of one
     /// kind (an access token, say) is never taken for another we sign with the same keys.
     pub fn verify_own_typed(&self, token: &str, typ: &str) -> Result<serde_json::Value, JoseError> {
+        self.verify_with_own_key(token, Some(typ))
+    }
+
+    fn verify_with_own_key(&self, token: &str, typ: Option<&str>) -> Result<serde_json::Value, JoseError> {
         crate::jose::verify_selected(token, |header| {
-            let kid = header.key_id()?;
-            if header.token_type()? != typ {
+            if typ.is_some_and(|typ| header.token_type() != Some(typ)) {
                 return None;
             }
+            let kid = header.key_id()?;
             self.verifiers.iter().find(|(k, _)| k == kid).map(|(_, v)| &**v)
         })
     }

@@ -69,6 +69,9 @@ pub async fn issue(
     Ok(IssuedAccessToken { value, expires_in: lifetime, scopes })
 }
 
+/// RFC 9068 §2.1: the `typ` of JWT access tokens.
+pub const TYP: &str = "at+jwt";
+
 /// The claims of an RFC 9068 JWT access token (§2.2).
 #[derive(Serialize)]
 struct JwtClaims<'a> {
@@ -116,8 +119,7 @@ async fn jwt(
         amr: if end_user { &claims.amr } else { &[] },
     };
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
-    // RFC 9068 §2.1: the typ header is "at+jwt".
-    super::sealed::sign(op, &body, "at+jwt", alg).await.map_err(OAuthError::server_error)
+    super::sealed::sign(op, &body, TYP, alg).await.map_err(OAuthError::server_error)
 }
 
 /// RFC 9068 §2.2: the end-user's subject, or the client's id for client credentials.

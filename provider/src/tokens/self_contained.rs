@@ -7,6 +7,7 @@
 //! revoking one records its `jti` until it expires (RFC 7009 §2), and introspection verifies the
 //! signature, then checks that record.
 
+use super::access_token;
 use crate::Provider;
 use crate::config::TokenFormat;
 use crate::error::OAuthResult;
@@ -14,9 +15,6 @@ use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims
 use crate::security::now;
 use serde::Deserialize;
 use std::time::Duration;
-
-/// RFC 9068 §2.1: the `typ` of JWT access tokens.
-pub const TYP: &str = "at+jwt";
 
 /// Whether an access token of `format` for these claims is self-contained (not stored).
 pub fn applies(claims: &TokenClaims, format: TokenFormat) -> bool {
@@ -54,7 +52,8 @@ pub async fn verify(op: &Provider, value: &str) -> OAuthResult<Option<AccessToke
     if value.split('.').count() != 3 {
         return Ok(None);
     }
-    let Ok(payload) = op.keys().verify_own_typed(value, TYP) else { return Ok(None) };
+    // RFC 9068 §4: only a JWS typed at+jwt is an access token.
+    let Ok(payload) = op.keys().verify_own_typed(value, access_token::TYP) else { return Ok(None) };
     let Ok(jwt) = serde_json::from_value::<JwtClaims>(payload) else { return Ok(None) };
     // A stored JWT access token that is gone (revoked with its grant) verifies too: only a
     // client credentials one, with no end-user, stands on its own.
