@@ -160,18 +160,22 @@ fn parse_basic(credentials: &str) -> Result<(String, String), OAuthError> {
     let decoded = base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| malformed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
-    let unescape = |s: &str| -> Result<String, OAuthError> {
-        let plus_as_space = s.replace('+', " ");
-        url::form_urlencoded::parse(format!("v={plus_as_space}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .ok_or_else(malformed)
-    };
+    let unescape = |s: &str| form_unescape(s).ok_or_else(malformed);
     let id = unescape(id)?;
     if id.is_empty() {
         return Err(malformed());
     }
     Ok((id, unescape(secret)?))
+}
+
+/// Undoes the `application/x-www-form-urlencoded` encoding of one value (`+` is a space, `%XX`
+/// a byte); `None` if the bytes are not UTF-8. Most ids and secrets need no decoding.
+fn form_unescape(value: &str) -> Option<String> {
+    if !value.contains(['+', '%']) {
+        return Some(value.to_owned());
+    }
+    let spaced = value.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced).decode_utf8().ok().map(|decoded| decoded.into_owned())
 }
 
 #[cfg(test)]
@@ -207,6 +211,17 @@ mod tests {
     fn basic_with_urlencoded_secret() {
         let header = basic("conf", "a secret: with%20odd chars");
         assert_eq!(auth(Some(&header), "grant_type=x"), Ok(AuthMethod::ClientSecretBasic));
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded_and_raw_reserved_characters_kept() {
+        assert_eq!(form_unescape("a+b%2Bc%3D%26"), Some("a b+c=&".to_string()));
+        // Clients that skip the encoding still match when their value has no `+` or `%`.
+        assert_eq!(form_unescape("p&q=r"), Some("p&q=r".to_string()));
+        assert_eq!(form_unescape("%FF"), None, "not UTF-8");
+        let raw =
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("conf:a secret: with%2520odd chars"));
+        assert_eq!(auth(Some(&raw), ""), Ok(AuthMethod::ClientSecretBasic));
     }
 
     #[test]
