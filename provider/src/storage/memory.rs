@@ -72,7 +72,12 @@ impl Tables {
         self.records.iter().find(|(k, _)| *k == kind).map(|(_, map)| map)
     }
 
-    fn of_mut(&mut self, kind: Kind) -> &mut HashMap<Box<str>, Entry> {
+    fn of_mut(&mut self, kind: Kind) -> Option<&mut HashMap<Box<str>, Entry>> {
+        self.records.iter_mut().find(|(k, _)| *k == kind).map(|(_, map)| map)
+    }
+
+    /// The map of `kind`, made on its first record.
+    fn of_mut_or_new(&mut self, kind: Kind) -> &mut HashMap<Box<str>, Entry> {
         let at = match self.records.iter().position(|(k, _)| *k == kind) {
             Some(at) => at,
             None => {
@@ -84,7 +89,7 @@ impl Tables {
     }
 
     fn remove(&mut self, kind: Kind, id: &str) {
-        let Some(entry) = self.of_mut(kind).remove(id) else { return };
+        let Some(entry) = self.of_mut(kind).and_then(|map| map.remove(id)) else { return };
         let Some(keys) = entry.keys else { return };
         if let Some(grant) = &keys.grant_id
             && let Some(set) = self.by_grant.get_mut(grant)
@@ -117,7 +122,7 @@ impl Tables {
                 self.by_user_code.insert((kind, code.clone()), id.into());
             }
         }
-        self.of_mut(kind).insert(id.into(), entry);
+        self.of_mut_or_new(kind).insert(id.into(), entry);
     }
 
     fn live(&self, kind: Kind, id: &str) -> Option<&Entry> {
@@ -203,7 +208,7 @@ impl Adapter for MemoryAdapter {
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
         let now = now_ms();
         let mut tables = self.tables(id)?;
-        match tables.of_mut(kind).get_mut(id) {
+        match tables.of_mut(kind).and_then(|map| map.get_mut(id)) {
             Some(entry) if entry.live(now) && entry.consumed_at.is_none() => {
                 entry.consumed_at = Some(now);
                 Ok(true)
