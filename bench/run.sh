@@ -7,9 +7,10 @@
 #   bench/run.sh --help                # every option
 #
 # It installs what it needs: wrk from Debian's packages (when run as root with apt-get; otherwise
-# it says what to install) and the peer from the npm registry (the version pinned in
-# bench/peer/package-lock.json). It builds the three Rust programs in release mode, then prints
-# one markdown report (pass --out FILE to keep it). Needs Node.js >= 20.19 for the peer.
+# it says what to install), and from the npm registry the peer and the Node.js LTS release it
+# runs on (both pinned in bench/peer/package-lock.json; oidc-provider 9 supports Node.js 22 and
+# later LTS releases). It builds the three Rust programs in release mode, then prints one
+# markdown report (pass --out FILE to keep it). npm itself needs Node.js >= 20.19.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,12 @@ for tool in node npm cargo openssl; do
 done
 
 (cd bench/peer && npm ci --no-audit --no-fund --silent)
+# The npm package `node` fetches the Node.js binary for this platform in its install script.
+peer_node="$PWD/bench/peer/node_modules/.bin/node"
+if ! "$peer_node" --version >/dev/null 2>&1; then
+    echo "bench: the pinned Node.js did not install (npm refused its install script?); the peer runs on $(node --version)" >&2
+    peer_node=node
+fi
 cargo build --release --locked -q -p provider -p bench-ceiling -p bench-driver
 target="${CARGO_TARGET_DIR:-target}/release"
-exec "$target/bench" --target "$target" "$@"
+exec "$target/bench" --target "$target" --peer-node "$peer_node" "$@"

@@ -48,6 +48,10 @@ struct Cli {
     /// Leave the peer out (a quicker run while working on the provider).
     #[arg(long)]
     no_peer: bool,
+    /// The Node.js that runs the peer. `bench/run.sh` passes the LTS release pinned in
+    /// `bench/peer/package.json`, the runtime the peer's authors support.
+    #[arg(long, default_value = "node")]
+    peer_node: PathBuf,
     /// The repository root.
     #[arg(long, default_value = ".")]
     root: PathBuf,
@@ -101,6 +105,7 @@ async fn run(cli: &Cli) -> Result<String, String> {
         root: cli.root.clone(),
         provider: cli.target.join("provider"),
         ceiling: cli.target.join("bench-ceiling"),
+        node: cli.peer_node.clone(),
     };
     let script = cli.root.join("bench/wrk/request.lua");
     let mut results = Results::default();
@@ -172,6 +177,9 @@ async fn run(cli: &Cli) -> Result<String, String> {
             None => "`openssl speed` was not available.".into(),
         },
     ];
+    if !cli.no_peer {
+        results.context.push(format!("Peer: {}.", servers::peer_version(&paths)));
+    }
     Ok(results.markdown(&scenarios))
 }
 

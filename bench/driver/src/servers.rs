@@ -14,6 +14,26 @@ pub struct Paths {
     pub provider: PathBuf,
     /// The release ceiling binary.
     pub ceiling: PathBuf,
+    /// The Node.js that runs the peer.
+    pub node: PathBuf,
+}
+
+/// The peer's package and runtime versions, as the report states them.
+pub fn peer_version(paths: &Paths) -> String {
+    let manifest = paths.root.join("bench/peer/node_modules/oidc-provider/package.json");
+    let package = std::fs::read(&manifest)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|json| json["version"].as_str().map(String::from))
+        .unwrap_or_else(|| "(version unknown)".into());
+    let node = Command::new(&paths.node)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "(version unknown)".into());
+    format!("npm `oidc-provider` {package} on Node.js {node}")
 }
 
 /// A running server.
@@ -50,7 +70,7 @@ impl Server {
 
     /// The npm oidc-provider peer (`bench/peer`).
     pub fn peer(paths: &Paths, port: u16) -> Result<Self, String> {
-        let mut command = Command::new("node");
+        let mut command = Command::new(&paths.node);
         command.current_dir(&paths.root).arg("bench/peer/peer.mjs").env("PORT", port.to_string());
         let name = "peer (oidc-provider)";
         Ok(Self {
