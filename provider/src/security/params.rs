@@ -54,7 +54,7 @@ impl Params {
 
     /// The value of a parameter given once (the first value if it was repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.position(name).map(|at| self.values[at].1.as_str())
     }
 
     /// Every value of a parameter that may repeat (`resource`).
