@@ -18,11 +18,13 @@ const clients = json('bench/clients.json');
 const jwks = json('fixtures/keys/jwks.json');
 const users = json('fixtures/users.json');
 
-// bench/provider.toml, in this package's terms.
+// bench/provider.toml, in this package's terms. Access tokens live an hour, as the provider's do
+// (this package's own default for client credentials tokens is ten minutes).
+const accessTokenTTL = 3600;
 const resourceServers = {
-  'https://opaque.bench': { scope: 'read', accessTokenFormat: 'opaque' },
-  'https://es256.bench': { scope: 'read', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
-  'https://rs256.bench': { scope: 'read', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } },
+  'https://opaque.bench': { scope: 'read', accessTokenFormat: 'opaque', accessTokenTTL },
+  'https://es256.bench': { scope: 'read', accessTokenFormat: 'jwt', accessTokenTTL, jwt: { sign: { alg: 'ES256' } } },
+  'https://rs256.bench': { scope: 'read', accessTokenFormat: 'jwt', accessTokenTTL, jwt: { sign: { alg: 'RS256' } } },
 };
 
 /** The adapter contract of oidc-provider, on one Map per model, keeping every record until it expires. */
