@@ -284,12 +284,110 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{Results, Who, median};
+    use crate::equal_work::Footprint;
+    use crate::load::Measurement;
+    use crate::scenarios::{Scenario, TokenFormat};
+
+    const OPAQUE: Scenario = Scenario::ClientCredentials(TokenFormat::Opaque);
+    const ES256: Scenario = Scenario::ClientCredentials(TokenFormat::JwtEs256);
+    const RS256: Scenario = Scenario::ClientCredentials(TokenFormat::JwtRs256);
+
+    fn run(rate: f64, p99_ms: f64) -> Measurement {
+        Measurement { requests: rate as u64 * 5, rate, p50_ms: p99_ms / 4.0, p99_ms, errors: 0 }
+    }
+
+    /// Results where each server ran `scenario` once per rate given.
+    fn with_runs(runs: &[(Scenario, Who, &[f64])]) -> Results {
+        let mut results = Results::default();
+        for &(scenario, who, rates) in runs {
+            results.runs.insert((scenario, who), rates.iter().map(|&r| run(r, 5.0)).collect());
+        }
+        results
+    }
+
+    /// Whether the target whose name starts with `name` is met; panics if the report lacks it.
+    fn met(results: &Results, scenarios: &[Scenario], name: &str) -> bool {
+        let targets = results.targets(scenarios);
+        targets.iter().find(|t| t.name.starts_with(name)).unwrap_or_else(|| panic!("no target {name}")).met()
+    }
 
     #[test]
     fn the_median_ignores_one_disturbed_run() {
         assert_eq!(median(vec![2400.0, 900.0, 2300.0]), 2300.0);
         assert_eq!(median(vec![2400.0, 900.0, 2300.0, 2200.0]), 2250.0);
         assert_eq!(median(vec![7.0]), 7.0);
+    }
+
+    #[test]
+    fn opaque_tokens_need_70_percent_of_the_ceiling_in_memory_and_40_with_sqlite() {
+        let name = |who: Who| format!("client_credentials, opaque, {}: of the ceiling", who.label());
+        let results = with_runs(&[
+            (OPAQUE, Who::Ceiling, &[1000.0, 900.0, 1100.0]),
+            (OPAQUE, Who::OursMemory, &[700.0, 100.0, 800.0]),
+            (OPAQUE, Who::OursSqlite, &[399.0]),
+        ]);
+        assert!(met(&results, &[OPAQUE], &name(Who::OursMemory)), "700 of 1000 (medians) is 70%");
+        assert!(!met(&results, &[OPAQUE], &name(Who::OursSqlite)), "399 of 1000 is under 40%");
+    }
+
+    #[test]
+    fn es256_needs_60_percent_of_the_ceiling() {
+        let name = format!("client_credentials, JWT ES256, {}: of the ceiling", Who::OursMemory.label());
+        let at = |rate: f64| with_runs(&[(ES256, Who::Ceiling, &[1000.0]), (ES256, Who::OursMemory, &[rate])]);
+        assert!(met(&at(600.0), &[ES256], &name));
+        assert!(!met(&at(599.0), &[ES256], &name));
+    }
+
+    #[test]
+    fn rs256_is_measured_against_the_median_of_openssl_speed() {
+        let name = format!("client_credentials, JWT RS256, {}: of `openssl speed", Who::OursMemory.label());
+        let at = |rate: f64| {
+            let mut results = with_runs(&[(RS256, Who::OursMemory, &[rate])]);
+            results.openssl_rsa2048 = vec![2400.0, 1000.0, 2000.0];
+            results
+        };
+        assert!(met(&at(1500.0), &[RS256], &name), "75% of the median, 2000");
+        assert!(!met(&at(1499.0), &[RS256], &name));
+        let unmeasured = with_runs(&[(RS256, Who::OursMemory, &[1500.0])]);
+        assert!(unmeasured.targets(&[RS256]).iter().all(|t| !t.name.contains("openssl")));
+    }
+
+    #[test]
+    fn p99_must_be_strictly_below_the_peers() {
+        let mut results = Results::default();
+        results.runs.insert((OPAQUE, Who::Peer), vec![run(100.0, 40.0)]);
+        results.runs.insert((OPAQUE, Who::OursMemory), vec![run(700.0, 40.0)]);
+        results.runs.insert((OPAQUE, Who::OursSqlite), vec![run(400.0, 39.9)]);
+        let p99 = |who: Who| format!("client_credentials, opaque, {}: p99 / peer's p99", who.label());
+        assert!(!met(&results, &[OPAQUE], &p99(Who::OursMemory)), "equal is not below");
+        assert!(met(&results, &[OPAQUE], &p99(Who::OursSqlite)));
+    }
+
+    #[test]
+    fn memory_may_be_at_most_a_quarter_of_the_peers_after_the_runs_and_at_equal_work() {
+        let mut results = Results::default();
+        results.rss.insert(Who::Peer, (80.0, 300.0));
+        results.rss.insert(Who::OursSqlite, (20.0, 75.0));
+        results.rss.insert(Who::OursMemory, (20.0, 75.1));
+        let footprint = |after_mib: f64| Footprint { idle_mib: 20.0, after_mib, issued: 50_000 };
+        results.equal_work =
+            vec![(Who::Peer, footprint(200.0)), (Who::OursSqlite, footprint(50.0)), (Who::OursMemory, footprint(50.1))];
+        assert!(met(&results, &[], "RSS after the runs, ours (SQLite)"));
+        assert!(!met(&results, &[], "RSS after the runs, ours (memory)"));
+        assert!(met(&results, &[], "RSS at equal work, ours (SQLite)"));
+        assert!(!met(&results, &[], "RSS at equal work, ours (memory)"));
+    }
+
+    #[test]
+    fn tokens_issued_count_client_credentials_and_code_flows_only() {
+        let results = with_runs(&[
+            (OPAQUE, Who::OursMemory, &[1000.0, 2000.0]),
+            (Scenario::CodeFlow, Who::OursMemory, &[100.0]),
+            (Scenario::Introspection, Who::OursMemory, &[3000.0]),
+            (Scenario::Discovery, Who::OursMemory, &[9000.0]),
+            (OPAQUE, Who::Peer, &[400.0]),
+        ]);
+        assert_eq!(results.tokens_issued(Who::OursMemory), (1000 + 2000 + 100) * 5);
     }
 }
