@@ -61,7 +61,7 @@ async fn device_authorization(
         user_code: new_user_code(),
         expires_at: now() + lifetime as i64,
         interval: op.config().device_poll_interval,
-        last_poll: None,
+        last_poll_ms: None,
         status: DeviceStatus::Pending,
     };
     record.save(op.storage(), record.remaining()).await?;

@@ -5,6 +5,7 @@ use crate::clients::Client;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::model::{self, DeviceCode, DeviceStatus};
 use crate::security::{now, sha256_b64url};
+use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
@@ -41,16 +42,35 @@ pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAut
 /// RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds longer
 /// interval; otherwise `authorization_pending`.
 async fn poll(op: &Provider, device: &mut DeviceCode) -> OAuthResult<OAuthError> {
-    let now = now();
-    let too_fast = device.last_poll.is_some_and(|last| now - last < device.interval as i64);
+    let now_ms = now_ms();
+    let too_fast = polled_too_fast(device.last_poll_ms, device.interval, now_ms);
     if too_fast {
         device.interval += 5;
     }
-    device.last_poll = Some(now);
+    device.last_poll_ms = Some(now_ms);
     device.save(op.storage(), device.remaining()).await?;
     Ok(if too_fast {
         OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
     } else {
         OAuthError::new(ErrorCode::AuthorizationPending, "the user has not finished yet")
     })
+}
+
+/// Whether a poll at `now_ms` comes sooner than `interval` seconds after the last one, to the
+/// millisecond: in whole seconds, two polls a moment apart across a second's boundary would pass.
+fn polled_too_fast(last_poll_ms: Option<i64>, interval: u64, now_ms: i64) -> bool {
+    last_poll_ms.is_some_and(|last| now_ms - last < interval as i64 * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::polled_too_fast;
+
+    #[test]
+    fn the_interval_is_measured_to_the_millisecond() {
+        assert!(!polled_too_fast(None, 5, 1_000), "a first poll is never too fast");
+        assert!(polled_too_fast(Some(10_999), 1, 11_001), "2 ms apart, across a second's boundary");
+        assert!(polled_too_fast(Some(10_000), 5, 14_999));
+        assert!(!polled_too_fast(Some(10_000), 5, 15_000), "exactly the interval is allowed");
+    }
 }

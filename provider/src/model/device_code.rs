@@ -38,8 +38,10 @@ pub struct DeviceCode {
     pub expires_at: i64,
     /// Seconds the device must wait between polls (raised by `slow_down`).
     pub interval: u64,
-    /// When the device last polled.
-    pub last_poll: Option<i64>,
+    /// When the device last polled, in Unix milliseconds (the interval is enforced to the
+    /// millisecond).
+    #[serde(default)]
+    pub last_poll_ms: Option<i64>,
     /// Where it stands.
     #[serde(flatten)]
     pub status: DeviceStatus,
