@@ -42,12 +42,12 @@ pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAut
 /// RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds longer
 /// interval; otherwise `authorization_pending`.
 async fn poll(op: &Provider, device: &mut DeviceCode) -> OAuthResult<OAuthError> {
-    let now_ms = now_ms();
-    let too_fast = polled_too_fast(device.last_poll_ms, device.interval, now_ms);
+    let polled_at = now_ms();
+    let too_fast = polled_too_fast(device.last_poll_ms, device.interval, polled_at);
     if too_fast {
         device.interval += 5;
     }
-    device.last_poll_ms = Some(now_ms);
+    device.last_poll_ms = Some(polled_at);
     device.save(op.storage(), device.remaining()).await?;
     Ok(if too_fast {
         OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
