@@ -73,4 +73,14 @@ mod tests {
         assert!(polled_too_fast(Some(10_000), 5, 14_999));
         assert!(!polled_too_fast(Some(10_000), 5, 15_000), "exactly the interval is allowed");
     }
+
+    #[test]
+    fn a_record_stored_with_whole_second_polls_reads_as_never_polled() {
+        let stored = serde_json::json!({
+            "id": "x", "client_id": "tv-app", "scopes": ["openid"], "user_code": "ABCDEFGH",
+            "expires_at": 2_000_000_000, "interval": 5, "last_poll": 1_900_000_000, "status": "pending"
+        });
+        let device: crate::model::DeviceCode = serde_json::from_value(stored).unwrap();
+        assert_eq!(device.last_poll_ms, None);
+    }
 }

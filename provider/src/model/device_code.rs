@@ -39,8 +39,7 @@ pub struct DeviceCode {
     /// Seconds the device must wait between polls (raised by `slow_down`).
     pub interval: u64,
     /// When the device last polled, in Unix milliseconds (the interval is enforced to the
-    /// millisecond).
-    #[serde(default)]
+    /// millisecond). A record stored before this field existed reads as never polled.
     pub last_poll_ms: Option<i64>,
     /// Where it stands.
     #[serde(flatten)]
