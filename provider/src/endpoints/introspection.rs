@@ -56,7 +56,7 @@ async fn introspect(
     let answer = match self_contained::find_presented(op, token, request.params.get("token_type_hint")).await? {
         // A spent (rotated) refresh token is no longer active.
         Some(Presented::Refresh(found)) if found.consumed() => json!({ "active": false }),
-        Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented),
+        Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented, token),
         _ => json!({ "active": false }),
     };
     let body = if accept.0 || request.client.introspection_signed_response_alg.is_some() {
@@ -77,8 +77,8 @@ fn visible_to(op: &Provider, presented: &Presented, caller: &Client) -> bool {
             .any(|r| op.config().resource_server(r).and_then(|rs| rs.client_id.as_deref()) == Some(&caller.client_id))
 }
 
-/// RFC 7662 §2.2 members.
-fn describe(op: &Provider, presented: &Presented) -> Value {
+/// RFC 7662 §2.2 members of the presented `token`.
+fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     let claims = presented.claims();
     let (token_type, iat, exp) = match presented {
         Presented::Access(at) => ("Bearer", at.model.iat, at.model.exp),
@@ -106,12 +106,12 @@ fn describe(op: &Provider, presented: &Presented) -> Value {
     body.insert("iat".into(), iat.into());
     body.insert("token_type".into(), token_type.into());
     let jti = match presented {
-        Presented::Access(at) => Some(&at.model.jti),
-        Presented::SelfContained(at) => Some(&at.jti),
+        Presented::Access(at) => Some(at.model.jti(token)),
+        Presented::SelfContained(at) => Some(at.jti.clone()),
         Presented::Refresh(_) => None,
     };
-    if let Some(jti) = jti.filter(|jti| !jti.is_empty()) {
-        body.insert("jti".into(), jti.clone().into());
+    if let Some(jti) = jti {
+        body.insert("jti".into(), jti.into());
     }
     Value::Object(body)
 }

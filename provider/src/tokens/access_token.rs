@@ -53,13 +53,14 @@ pub async fn issue(
         claims.scopes.retain(|s| rs.scopes.contains(s));
     }
     let iat = now();
-    let jti = random_token();
     let format = server.map(|rs| rs.access_token_format).unwrap_or(TokenFormat::Opaque);
-    let value = match server {
+    let (value, jti) = match server {
         Some(rs) if format == TokenFormat::Jwt => {
-            jwt(op, client, &claims, audience.unwrap_or_default(), &rs.signing_alg, iat, lifetime, &jti).await?
+            let jti = random_token();
+            (jwt(op, client, &claims, audience.unwrap_or_default(), &rs.signing_alg, iat, lifetime, &jti).await?, jti)
         }
-        _ => time_ordered_token(),
+        // An opaque token's jti is derived from its value (`AccessToken::jti`), not stored.
+        _ => (time_ordered_token(), String::new()),
     };
     let scopes = claims.scopes.clone();
     if !self_contained::applies(&claims, format) {
