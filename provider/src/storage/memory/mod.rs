@@ -1,7 +1,11 @@
 //! The in-memory backend: for tests and throwaway runs. Nothing survives a restart.
 
+mod key;
+mod packed;
+
 use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
+use packed::Packed;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -9,89 +13,62 @@ use std::time::Duration;
 /// A record's kind and id, as the grant index names it.
 type Key = (Kind, Box<str>);
 
-/// A record as this store keeps it. A memory-mode provider holds every token it issues until it
-/// expires, so the entry is compact: the payload as a boxed string, no expiry as `i64::MAX`, and
-/// the secondary keys, which most records (client credentials tokens) do not have, behind one
-/// optional pointer.
-struct Entry {
-    payload: Box<str>,
-    /// Milliseconds since the epoch.
-    expires_at: i64,
-    consumed_at: Option<i64>,
-    keys: Option<Box<SecondaryKeys>>,
+/// The records of one kind in one part of the store.
+struct KindTable {
+    kind: Kind,
+    /// What its records are compressed against: made from the first payload of this kind stored
+    /// here, and kept while the store lives.
+    dictionary: Box<[u8]>,
+    /// By id (a packed record hashes as its id). Expired records stay until purged.
+    records: HashSet<Packed>,
 }
 
-/// A record's secondary keys, each also indexed in its own map.
-struct SecondaryKeys {
-    grant_id: Option<String>,
-    uid: Option<String>,
-    user_code: Option<String>,
-}
-
-impl Entry {
-    /// A fresh entry: upserting clears `consumed_at`.
-    fn new(record: &Record, ttl: Option<Duration>) -> Self {
-        let keys = (record.grant_id.is_some() || record.uid.is_some() || record.user_code.is_some()).then(|| {
-            Box::new(SecondaryKeys {
-                grant_id: record.grant_id.clone(),
-                uid: record.uid.clone(),
-                user_code: record.user_code.clone(),
-            })
-        });
-        let expires_at = expires_at(ttl).unwrap_or(i64::MAX);
-        Self { payload: record.payload.as_str().into(), expires_at, consumed_at: None, keys }
-    }
-
-    fn live(&self, now: i64) -> bool {
-        self.expires_at > now
-    }
-
-    fn record(&self) -> Record {
-        let keys = self.keys.as_deref();
-        Record {
-            payload: self.payload.to_string(),
-            grant_id: keys.and_then(|k| k.grant_id.clone()),
-            uid: keys.and_then(|k| k.uid.clone()),
-            user_code: keys.and_then(|k| k.user_code.clone()),
-            consumed_at: self.consumed_at,
-        }
+impl KindTable {
+    fn record(&self, packed: &Packed) -> Result<Record, StorageError> {
+        packed.record(&self.dictionary)
     }
 }
 
 #[derive(Default)]
 struct Tables {
-    /// One map per kind, by id: a lookup borrows the id rather than building a key.
-    records: Vec<(Kind, HashMap<Box<str>, Entry>)>,
+    kinds: Vec<KindTable>,
     by_grant: HashMap<String, HashSet<Key>>,
     by_uid: HashMap<(Kind, String), Box<str>>,
     by_user_code: HashMap<(Kind, String), Box<str>>,
 }
 
 impl Tables {
-    fn of(&self, kind: Kind) -> Option<&HashMap<Box<str>, Entry>> {
-        self.records.iter().find(|(k, _)| *k == kind).map(|(_, map)| map)
+    fn of(&self, kind: Kind) -> Option<&KindTable> {
+        self.kinds.iter().find(|table| table.kind == kind)
     }
 
-    fn of_mut(&mut self, kind: Kind) -> Option<&mut HashMap<Box<str>, Entry>> {
-        self.records.iter_mut().find(|(k, _)| *k == kind).map(|(_, map)| map)
+    fn of_mut(&mut self, kind: Kind) -> Option<&mut KindTable> {
+        self.kinds.iter_mut().find(|table| table.kind == kind)
     }
 
-    /// The map of `kind`, made on its first record.
-    fn of_mut_or_new(&mut self, kind: Kind) -> &mut HashMap<Box<str>, Entry> {
-        let at = match self.records.iter().position(|(k, _)| *k == kind) {
+    /// The table of `kind`, made on its first record, whose payload becomes its dictionary.
+    fn of_mut_or_new(&mut self, kind: Kind, first: &Record) -> &mut KindTable {
+        let at = match self.kinds.iter().position(|table| table.kind == kind) {
             Some(at) => at,
             None => {
-                self.records.push((kind, HashMap::new()));
-                self.records.len() - 1
+                let dictionary = packed::dictionary(first);
+                self.kinds.push(KindTable { kind, dictionary, records: HashSet::new() });
+                self.kinds.len() - 1
             }
         };
-        &mut self.records[at].1
+        &mut self.kinds[at]
     }
 
     fn remove(&mut self, kind: Kind, id: &str) {
-        let Some(entry) = self.of_mut(kind).and_then(|map| map.remove(id)) else { return };
-        let Some(keys) = entry.keys else { return };
-        if let Some(grant) = &keys.grant_id
+        if let Some(gone) = self.of_mut(kind).and_then(|table| table.records.take(key::key(id).as_slice())) {
+            self.unindex(kind, id, &gone);
+        }
+    }
+
+    /// Drops a removed record's secondary keys from the indexes.
+    fn unindex(&mut self, kind: Kind, id: &str, gone: &Packed) {
+        let keys = gone.keys();
+        if let Some(grant) = keys.grant_id
             && let Some(set) = self.by_grant.get_mut(grant)
         {
             set.remove(&(kind, id.into()));
@@ -100,33 +77,52 @@ impl Tables {
             }
         }
         if let Some(uid) = keys.uid {
-            self.by_uid.remove(&(kind, uid));
+            self.by_uid.remove(&(kind, uid.to_string()));
         }
         if let Some(code) = keys.user_code {
-            self.by_user_code.remove(&(kind, code));
+            self.by_user_code.remove(&(kind, code.to_string()));
         }
     }
 
-    /// Inserts or replaces a record and its secondary keys (the caller holds the lock).
+    /// Inserts or replaces a record and its secondary keys (the caller holds the lock); the
+    /// record is not consumed.
     fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
         self.remove(kind, id);
-        let entry = Entry::new(record, ttl);
-        if let Some(keys) = &entry.keys {
-            if let Some(grant) = &keys.grant_id {
-                self.by_grant.entry(grant.clone()).or_default().insert((kind, id.into()));
-            }
-            if let Some(uid) = &keys.uid {
-                self.by_uid.insert((kind, uid.clone()), id.into());
-            }
-            if let Some(code) = &keys.user_code {
-                self.by_user_code.insert((kind, code.clone()), id.into());
-            }
+        if let Some(grant) = &record.grant_id {
+            self.by_grant.entry(grant.clone()).or_default().insert((kind, id.into()));
         }
-        self.of_mut_or_new(kind).insert(id.into(), entry);
+        if let Some(uid) = &record.uid {
+            self.by_uid.insert((kind, uid.clone()), id.into());
+        }
+        if let Some(code) = &record.user_code {
+            self.by_user_code.insert((kind, code.clone()), id.into());
+        }
+        let table = self.of_mut_or_new(kind, record);
+        let packed = Packed::new(id, record, expires_at(ttl).unwrap_or(i64::MAX), None, &table.dictionary);
+        table.records.insert(packed);
     }
 
-    fn live(&self, kind: Kind, id: &str) -> Option<&Entry> {
-        self.of(kind)?.get(id).filter(|e| e.live(now_ms()))
+    /// The unexpired record `id` of `kind`, unpacked.
+    fn live(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
+        let Some(table) = self.of(kind) else { return Ok(None) };
+        table.records.get(key::key(id).as_slice()).filter(|p| p.live(now_ms())).map(|p| table.record(p)).transpose()
+    }
+
+    /// Whether an unexpired record `id` of `kind` exists.
+    fn is_live(&self, kind: Kind, id: &str) -> bool {
+        self.of(kind).and_then(|table| table.records.get(key::key(id).as_slice())).is_some_and(|p| p.live(now_ms()))
+    }
+
+    /// Removes the expired records, returning how many.
+    fn purge(&mut self, now: i64) -> u64 {
+        let mut expired = Vec::new();
+        for table in &mut self.kinds {
+            expired.extend(table.records.extract_if(|p| !p.live(now)).map(|p| (table.kind, p)));
+        }
+        for (kind, gone) in &expired {
+            self.unindex(*kind, &gone.id(), gone);
+        }
+        expired.len() as u64
     }
 }
 
@@ -159,9 +155,12 @@ impl MemoryAdapter {
     }
 
     /// The first record any part finds with `look`.
-    fn find_anywhere(&self, look: impl Fn(&Tables) -> Option<Record>) -> Result<Option<Record>, StorageError> {
+    fn find_anywhere(
+        &self,
+        look: impl Fn(&Tables) -> Result<Option<Record>, StorageError>,
+    ) -> Result<Option<Record>, StorageError> {
         for shard in &self.shards {
-            if let Some(found) = look(&*Self::lock(shard)?) {
+            if let Some(found) = look(&*Self::lock(shard)?)? {
                 return Ok(Some(found));
             }
         }
@@ -178,7 +177,7 @@ impl Adapter for MemoryAdapter {
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
         let mut tables = self.tables(id)?;
-        if tables.live(kind, id).is_some() {
+        if tables.is_live(kind, id) {
             return Ok(false);
         }
         tables.insert(kind, id, record, Some(ttl));
@@ -186,31 +185,36 @@ impl Adapter for MemoryAdapter {
     }
 
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
-        Ok(self.tables(id)?.live(kind, id).map(Entry::record))
+        self.tables(id)?.live(kind, id)
     }
 
     async fn find_by_uid(&self, kind: Kind, uid: &str) -> Result<Option<Record>, StorageError> {
         let key = (kind, uid.to_string());
         self.find_anywhere(|tables| {
-            let id = tables.by_uid.get(&key)?;
-            tables.live(kind, id).map(Entry::record)
+            let Some(id) = tables.by_uid.get(&key) else { return Ok(None) };
+            tables.live(kind, id)
         })
     }
 
     async fn find_by_user_code(&self, kind: Kind, user_code: &str) -> Result<Option<Record>, StorageError> {
         let key = (kind, user_code.to_string());
         self.find_anywhere(|tables| {
-            let id = tables.by_user_code.get(&key)?;
-            tables.live(kind, id).map(Entry::record)
+            let Some(id) = tables.by_user_code.get(&key) else { return Ok(None) };
+            tables.live(kind, id)
         })
     }
 
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
         let now = now_ms();
         let mut tables = self.tables(id)?;
-        match tables.of_mut(kind).and_then(|map| map.get_mut(id)) {
-            Some(entry) if entry.live(now) && entry.consumed_at.is_none() => {
-                entry.consumed_at = Some(now);
+        let Some(table) = tables.of_mut(kind) else { return Ok(false) };
+        match table.records.get(key::key(id).as_slice()) {
+            Some(packed) if packed.live(now) && packed.consumed_at().is_none() => {
+                // Records are rarely consumed (codes, refresh tokens), so the mark is a field
+                // of its own, added by packing the record again.
+                let record = table.record(packed)?;
+                let expires_at = packed.expires_at();
+                table.records.replace(Packed::new(id, &record, expires_at, Some(now), &table.dictionary));
                 Ok(true)
             }
             _ => Ok(false),
@@ -227,16 +231,7 @@ impl Adapter for MemoryAdapter {
         let mut purged = 0;
         // One part at a time: the others keep serving.
         for shard in &self.shards {
-            let mut tables = Self::lock(shard)?;
-            let expired: Vec<Key> = tables
-                .records
-                .iter()
-                .flat_map(|(kind, map)| map.iter().filter(|(_, e)| !e.live(now)).map(|(id, _)| (*kind, id.clone())))
-                .collect();
-            for (kind, id) in &expired {
-                tables.remove(*kind, id);
-            }
-            purged += expired.len() as u64;
+            purged += Self::lock(shard)?.purge(now);
         }
         Ok(purged)
     }
