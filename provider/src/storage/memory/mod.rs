@@ -1,38 +1,37 @@
 //! The in-memory backend: for tests and throwaway runs. Nothing survives a restart.
 
+mod dictionary;
 mod key;
 mod packed;
 
 use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
+use dictionary::Dictionary;
 use packed::Packed;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// A record's kind and id, as the grant index names it.
-type Key = (Kind, Box<str>);
-
 /// The records of one kind in one part of the store.
 struct KindTable {
     kind: Kind,
-    /// What its records are compressed against: made from the first payload of this kind stored
-    /// here, and kept while the store lives.
-    dictionary: Box<[u8]>,
+    /// What its records are compressed against.
+    dictionary: Dictionary,
     /// By id (a packed record hashes as its id). Expired records stay until purged.
     records: HashSet<Packed>,
 }
 
 impl KindTable {
     fn record(&self, packed: &Packed) -> Result<Record, StorageError> {
-        packed.record(&self.dictionary)
+        self.dictionary.unpack(packed)
     }
 }
 
+/// One part of the store. Grants have no index: revoking one, which is rare, reads every record,
+/// where an index would cost each record of a grant about a hundred bytes.
 #[derive(Default)]
 struct Tables {
     kinds: Vec<KindTable>,
-    by_grant: HashMap<String, HashSet<Key>>,
     by_uid: HashMap<(Kind, String), Box<str>>,
     by_user_code: HashMap<(Kind, String), Box<str>>,
 }
@@ -46,13 +45,12 @@ impl Tables {
         self.kinds.iter_mut().find(|table| table.kind == kind)
     }
 
-    /// The table of `kind`, made on its first record, whose payload becomes its dictionary.
-    fn of_mut_or_new(&mut self, kind: Kind, first: &Record) -> &mut KindTable {
+    /// The table of `kind`, made on its first record.
+    fn of_mut_or_new(&mut self, kind: Kind) -> &mut KindTable {
         let at = match self.kinds.iter().position(|table| table.kind == kind) {
             Some(at) => at,
             None => {
-                let dictionary = packed::dictionary(first);
-                self.kinds.push(KindTable { kind, dictionary, records: HashSet::new() });
+                self.kinds.push(KindTable { kind, dictionary: Dictionary::default(), records: HashSet::new() });
                 self.kinds.len() - 1
             }
         };
@@ -61,21 +59,13 @@ impl Tables {
 
     fn remove(&mut self, kind: Kind, id: &str) {
         if let Some(gone) = self.of_mut(kind).and_then(|table| table.records.take(key::key(id).as_slice())) {
-            self.unindex(kind, id, &gone);
+            self.unindex(kind, &gone);
         }
     }
 
     /// Drops a removed record's secondary keys from the indexes.
-    fn unindex(&mut self, kind: Kind, id: &str, gone: &Packed) {
+    fn unindex(&mut self, kind: Kind, gone: &Packed) {
         let keys = gone.keys();
-        if let Some(grant) = keys.grant_id
-            && let Some(set) = self.by_grant.get_mut(grant)
-        {
-            set.remove(&(kind, id.into()));
-            if set.is_empty() {
-                self.by_grant.remove(grant);
-            }
-        }
         if let Some(uid) = keys.uid {
             self.by_uid.remove(&(kind, uid.to_string()));
         }
@@ -88,17 +78,14 @@ impl Tables {
     /// record is not consumed.
     fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
         self.remove(kind, id);
-        if let Some(grant) = &record.grant_id {
-            self.by_grant.entry(grant.clone()).or_default().insert((kind, id.into()));
-        }
         if let Some(uid) = &record.uid {
             self.by_uid.insert((kind, uid.clone()), id.into());
         }
         if let Some(code) = &record.user_code {
             self.by_user_code.insert((kind, code.clone()), id.into());
         }
-        let table = self.of_mut_or_new(kind, record);
-        let packed = Packed::new(id, record, expires_at(ttl).unwrap_or(i64::MAX), None, &table.dictionary);
+        let table = self.of_mut_or_new(kind);
+        let packed = table.dictionary.pack(id, record, expires_at(ttl).unwrap_or(i64::MAX), None);
         table.records.insert(packed);
     }
 
@@ -113,16 +100,16 @@ impl Tables {
         self.of(kind).and_then(|table| table.records.get(key::key(id).as_slice())).is_some_and(|p| p.live(now_ms()))
     }
 
-    /// Removes the expired records, returning how many.
-    fn purge(&mut self, now: i64) -> u64 {
-        let mut expired = Vec::new();
+    /// Removes the records `doomed` picks, returning how many.
+    fn remove_where(&mut self, doomed: impl Fn(&Packed) -> bool) -> u64 {
+        let mut removed = Vec::new();
         for table in &mut self.kinds {
-            expired.extend(table.records.extract_if(|p| !p.live(now)).map(|p| (table.kind, p)));
+            removed.extend(table.records.extract_if(|p| doomed(p)).map(|p| (table.kind, p)));
         }
-        for (kind, gone) in &expired {
-            self.unindex(*kind, &gone.id(), gone);
+        for (kind, gone) in &removed {
+            self.unindex(*kind, gone);
         }
-        expired.len() as u64
+        removed.len() as u64
     }
 }
 
@@ -208,17 +195,17 @@ impl Adapter for MemoryAdapter {
         let now = now_ms();
         let mut tables = self.tables(id)?;
         let Some(table) = tables.of_mut(kind) else { return Ok(false) };
-        match table.records.get(key::key(id).as_slice()) {
+        let (record, expires_at) = match table.records.get(key::key(id).as_slice()) {
             Some(packed) if packed.live(now) && packed.consumed_at().is_none() => {
-                // Records are rarely consumed (codes, refresh tokens), so the mark is a field
-                // of its own, added by packing the record again.
-                let record = table.record(packed)?;
-                let expires_at = packed.expires_at();
-                table.records.replace(Packed::new(id, &record, expires_at, Some(now), &table.dictionary));
-                Ok(true)
+                (table.dictionary.unpack(packed)?, packed.expires_at())
             }
-            _ => Ok(false),
-        }
+            _ => return Ok(false),
+        };
+        // Records are rarely consumed (codes, refresh tokens), so the mark is a field of its own,
+        // added by packing the record again.
+        let consumed = table.dictionary.pack(id, &record, expires_at, Some(now));
+        table.records.replace(consumed);
+        Ok(true)
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
@@ -231,18 +218,14 @@ impl Adapter for MemoryAdapter {
         let mut purged = 0;
         // One part at a time: the others keep serving.
         for shard in &self.shards {
-            purged += Self::lock(shard)?.purge(now);
+            purged += Self::lock(shard)?.remove_where(|p| !p.live(now));
         }
         Ok(purged)
     }
 
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
         for shard in &self.shards {
-            let mut tables = Self::lock(shard)?;
-            let keys: Vec<Key> = tables.by_grant.get(grant_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-            for (kind, id) in keys {
-                tables.remove(kind, &id);
-            }
+            Self::lock(shard)?.remove_where(|p| p.keys().grant_id == Some(grant_id));
         }
         Ok(())
     }
@@ -250,5 +233,40 @@ impl Adapter for MemoryAdapter {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     crate::adapter_contract_tests!(std::sync::Arc::new(super::MemoryAdapter::default()));
+
+    fn indexed(store: &MemoryAdapter) -> usize {
+        let shards = store.shards.iter().map(|shard| shard.lock().unwrap());
+        shards.map(|t| t.by_uid.len() + t.by_user_code.len()).sum()
+    }
+
+    #[tokio::test]
+    async fn purging_and_revoking_leave_no_secondary_key_behind() {
+        let store = MemoryAdapter::default();
+        let keyed = |uid: &str, code: &str| Record {
+            grant_id: Some("grant".into()),
+            uid: Some(uid.into()),
+            user_code: Some(code.into()),
+            ..Record::new(&serde_json::json!({ "n": 1 }))
+        };
+        // Ids packed as base64url and ids kept as they are.
+        for id in ["Zm9vYmFy", "an id: not base64url"] {
+            store.upsert(Kind::DeviceCode, id, &keyed(id, &format!("{id}-code")), Some(Duration::ZERO)).await.unwrap();
+        }
+        assert_eq!(indexed(&store), 2 * 2);
+        assert_eq!(store.purge_expired().await.unwrap(), 2);
+        assert_eq!(indexed(&store), 0);
+
+        for id in ["Zm9vYmFy", "an id: not base64url"] {
+            store.upsert(Kind::Session, id, &keyed(id, id), None).await.unwrap();
+            assert!(store.consume(Kind::Session, id).await.unwrap());
+            let found = store.find_by_uid(Kind::Session, id).await.unwrap().expect("found by uid");
+            assert!(found.consumed() && found.grant_id.as_deref() == Some("grant"));
+        }
+        store.revoke_by_grant_id("grant").await.unwrap();
+        assert_eq!(indexed(&store), 0);
+        assert!(store.find(Kind::Session, "an id: not base64url").await.unwrap().is_none());
+    }
 }

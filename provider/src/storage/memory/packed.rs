@@ -1,28 +1,14 @@
 //! One record as the memory store keeps it: a single allocation holding its expiry, its key
 //! (the id, [packed](super::key)), its secondary keys, when it was consumed, and its payload,
-//! LZ4-compressed against a dictionary.
-//!
-//! A memory-mode provider keeps every token it issues until the token expires, and the tokens
-//! of one kind share most of their JSON (field names, client, scopes, audience). Compressed
-//! against the first payload of its kind, a client credentials token keeps little more than its
-//! time-dependent parts: its 200 bytes of JSON pack to about 25.
+//! LZ4-compressed against its kind's [dictionary](super::dictionary).
 
 use super::key;
 use crate::storage::{Record, StorageError};
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-/// How much of a kind's first payload becomes its dictionary: the shape of a record is in its
-/// first bytes, and a dictionary is kept per kind and part of the store.
-const DICTIONARY_MAX: usize = 2048;
-
-/// The dictionary the records of a kind are compressed against, made from its first payload.
-pub(super) fn dictionary(first: &Record) -> Box<[u8]> {
-    let payload = first.payload.as_bytes();
-    payload[..payload.len().min(DICTIONARY_MAX)].into()
-}
-
-/// Which optional fields a packed record has, in the order they follow its key.
+/// Which optional fields a packed record has, in the order they follow its key (the flags'
+/// low bits; the high four say which generation of the dictionary it was packed with).
 const GRANT_ID: u8 = 1;
 const UID: u8 = 2;
 const USER_CODE: u8 = 4;
@@ -30,7 +16,8 @@ const CONSUMED_AT: u8 = 8;
 /// Where the key's length starts: after the flags and `expires_at`.
 const KEY_AT: usize = 9;
 
-/// A packed record: a flags byte saying which optional fields it has, `expires_at`
+/// A packed record: a flags byte saying which optional fields it has and the dictionary's
+/// generation, `expires_at`
 /// (little-endian), its key after its length, the optional `grant_id`, `uid` and `user_code`
 /// after their lengths, `consumed_at`, then the payload's length and its LZ4 block. It hashes
 /// and compares as its key, so a set of them is a map by key.
@@ -44,15 +31,22 @@ pub(super) struct SecondaryKeys<'a> {
 }
 
 impl Packed {
-    /// Packs `record` under `id`, compressing its payload against `dictionary`. Its own
-    /// `consumed_at` is ignored in favour of `consumed_at`.
-    pub fn new(id: &str, record: &Record, expires_at: i64, consumed_at: Option<i64>, dictionary: &[u8]) -> Self {
+    /// Packs `record` under `id`, compressing its payload against `dictionary`, whose
+    /// `generation` (below 16) it keeps. Its own `consumed_at` is ignored in favour of
+    /// `consumed_at`.
+    pub fn new(
+        id: &str,
+        record: &Record,
+        expires_at: i64,
+        consumed_at: Option<i64>,
+        (dictionary, generation): (&[u8], u8),
+    ) -> Self {
         let payload = lz4_flex::block::compress_with_dict(record.payload.as_bytes(), dictionary);
         let key = key::key(id);
         let mut blob = Vec::with_capacity(KEY_AT + key.len() + payload.len() + 16);
         let optional = [(GRANT_ID, &record.grant_id), (UID, &record.uid), (USER_CODE, &record.user_code)];
         let flags = optional.iter().filter(|(_, field)| field.is_some()).fold(0, |flags, (flag, _)| flags | flag);
-        blob.push(flags | if consumed_at.is_some() { CONSUMED_AT } else { 0 });
+        blob.push(flags | if consumed_at.is_some() { CONSUMED_AT } else { 0 } | generation << 4);
         blob.extend_from_slice(&expires_at.to_le_bytes());
         put_field(&mut blob, &key);
         for field in optional.iter().filter_map(|(_, field)| field.as_ref()) {
@@ -77,12 +71,25 @@ impl Packed {
         self.expires_at() > now
     }
 
+    /// The generation of the dictionary it was packed with.
+    pub fn generation(&self) -> u8 {
+        self.0[0] >> 4
+    }
+
+    /// The size of its compressed payload.
+    pub fn compressed_len(&self) -> usize {
+        let mut rest = self.fields().2;
+        rest.len();
+        rest.0.len()
+    }
+
     /// Its key: what a lookup by id finds it by (see [`key::key`]).
     pub fn key(&self) -> &[u8] {
         Fields(&self.0[KEY_AT..]).field()
     }
 
     /// Its id.
+    #[cfg(test)]
     pub fn id(&self) -> String {
         key::id(self.key())
     }
@@ -218,12 +225,13 @@ mod tests {
 
     #[test]
     fn a_record_unpacks_as_it_was_packed() {
-        let dictionary = dictionary(&token("first", 1_764_200_000));
+        let dictionary = token("first", 1_764_200_000).payload.into_bytes();
         let mut record = token("0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", 1_764_200_123);
         record.grant_id = Some("grant".into());
         record.user_code = Some("WDJB-MJHT".into());
-        let packed = Packed::new("the-id", &record, 42, None, &dictionary);
+        let packed = Packed::new("the-id", &record, 42, None, (&dictionary, 1));
         assert_eq!(packed.id(), "the-id");
+        assert_eq!(packed.generation(), 1);
         assert_eq!(packed.expires_at(), 42);
         assert_eq!(packed.consumed_at(), None);
         let keys = packed.keys();
@@ -232,10 +240,19 @@ mod tests {
     }
 
     #[test]
+    fn the_generation_and_the_flags_share_a_byte() {
+        let mut record = token("sub", 1);
+        record.uid = Some("uid".into());
+        let packed = Packed::new("id", &record, 1, Some(2), (&[], 15));
+        assert_eq!(packed.generation(), 15);
+        assert_eq!((packed.keys().grant_id, packed.keys().uid, packed.consumed_at()), (None, Some("uid"), Some(2)));
+    }
+
+    #[test]
     fn consumed_at_is_kept_and_costs_only_when_present() {
         let record = token("jti", 1);
-        let fresh = Packed::new("id", &record, i64::MAX, None, &[]);
-        let consumed = Packed::new("id", &record, i64::MAX, Some(1_764_200_000_123), &[]);
+        let fresh = Packed::new("id", &record, i64::MAX, None, (&[], 0));
+        let consumed = Packed::new("id", &record, i64::MAX, Some(1_764_200_000_123), (&[], 0));
         assert_eq!(fresh.consumed_at(), None);
         assert_eq!(consumed.consumed_at(), Some(1_764_200_000_123));
         assert_eq!(consumed.0.len(), fresh.0.len() + 8);
@@ -244,24 +261,25 @@ mod tests {
         assert_eq!(unpacked.consumed_at, Some(1_764_200_000_123));
         assert_eq!(unpacked.payload, record.payload);
         // The record's own consumed_at is not what is kept (an upsert clears it).
-        let upserted = Packed::new("id", &unpacked, 1, None, &[]);
+        let upserted = Packed::new("id", &unpacked, 1, None, (&[], 0));
         assert_eq!(upserted.record(&[]).unwrap().consumed_at, None);
     }
 
     #[test]
     fn a_token_packs_to_its_own_parts_against_its_kinds_dictionary() {
-        let dictionary = dictionary(&token("bench-client", 1_764_200_000));
+        let dictionary = token("bench-client", 1_764_200_000).payload.into_bytes();
         let record = token("bench-client", 1_764_201_234);
         // A storage id: the issue time's prefix and the token's SHA-256.
         let id = "0Dp2zVbQ2vWkZ0yXGm1y9FJ4d6sXo5Q8lR3cT7aH1eKuN0bPz4Yw";
-        let packed = Packed::new(id, &record, 0, None, &dictionary);
+        let packed = Packed::new(id, &record, 0, None, (&dictionary, 1));
         // Its JSON is near 200 bytes; what differs from the dictionary is the times (25 bytes).
         assert!(record.payload.len() > 180, "{}", record.payload.len());
         // Flags, expiry, the key (packed) after its length, the payload's length.
         let overhead = KEY_AT + 1 + key::key(id).len() + 2;
         assert!(packed.0.len() <= overhead + 32, "packed to {} bytes", packed.0.len());
+        assert_eq!(packed.compressed_len(), packed.0.len() - overhead);
         // Without the dictionary the same JSON barely compresses.
-        assert!(Packed::new(id, &record, 0, None, &[]).0.len() > overhead + 150);
+        assert!(Packed::new(id, &record, 0, None, (&[], 0)).0.len() > overhead + 150);
     }
 
     #[test]
@@ -270,8 +288,8 @@ mod tests {
         let mut record = Record::new(&serde_json::json!({ "sid": "é".repeat(5000), "n": [1, 2, 3] }));
         record.uid = Some("u".repeat(200));
         record.grant_id = Some(String::new());
-        let dictionary = dictionary(&token("jti", 1));
-        let packed = Packed::new(&id, &record, 7, None, &dictionary);
+        let dictionary = token("jti", 1).payload.into_bytes();
+        let packed = Packed::new(&id, &record, 7, None, (&dictionary, 1));
         assert_eq!(packed.id(), id);
         assert_eq!(packed.keys().grant_id, Some(""));
         assert_eq!(packed.record(&dictionary).unwrap(), record);
@@ -280,17 +298,17 @@ mod tests {
     #[test]
     fn a_set_of_packed_records_is_a_map_by_id() {
         let mut set = std::collections::HashSet::new();
-        set.insert(Packed::new("a", &token("1", 1), 1, None, &[]));
-        set.insert(Packed::new("b", &token("2", 2), 2, None, &[]));
-        assert!(!set.insert(Packed::new("a", &token("3", 3), 3, None, &[])), "same id, same entry");
+        set.insert(Packed::new("a", &token("1", 1), 1, None, (&[], 0)));
+        set.insert(Packed::new("b", &token("2", 2), 2, None, (&[], 0)));
+        assert!(!set.insert(Packed::new("a", &token("3", 3), 3, None, (&[], 0))), "same id, same entry");
         assert_eq!(set.get(key::key("a").as_slice()).map(Packed::expires_at), Some(1));
         assert!(!set.contains(key::key("c").as_slice()));
     }
 
     #[test]
     fn a_damaged_payload_is_an_error_not_a_panic() {
-        let dictionary = dictionary(&token("jti", 1));
-        let mut packed = Packed::new("id", &token("other", 2), 0, None, &dictionary);
+        let dictionary = token("jti", 1).payload.into_bytes();
+        let mut packed = Packed::new("id", &token("other", 2), 0, None, (&dictionary, 1));
         let end = packed.0.len();
         packed.0[end - 8..].fill(0xff);
         assert!(packed.record(&dictionary).is_err());
