@@ -6,6 +6,9 @@
 //! share most of their JSON: field names, client, scopes, audience, grant and session. The first
 //! record of a shape compresses poorly and is learnt; the next ones keep little more than their
 //! own values. A client credentials token's 200 bytes of JSON pack to about 25.
+//!
+//! A learnt payload stays after its record is gone, in the same process memory that held the
+//! record, for as long as the store lives.
 
 use super::packed::Packed;
 use crate::storage::{Record, StorageError};

@@ -17,7 +17,7 @@ struct KindTable {
     kind: Kind,
     /// What its records are compressed against.
     dictionary: Dictionary,
-    /// By id (a packed record hashes as its id). Expired records stay until purged.
+    /// By key (a packed record hashes as its [key](key::key)). Expired records stay until purged.
     records: HashSet<Packed>,
 }
 
