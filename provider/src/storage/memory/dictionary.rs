@@ -35,9 +35,9 @@ impl Default for Dictionary {
 impl Dictionary {
     /// Packs a record against the newest generation, and learns its payload if it compressed
     /// to over a quarter of its size (a shape not seen yet) while there is room.
-    pub fn pack(&mut self, id: &str, record: &Record, expires_at: i64, consumed_at: Option<i64>) -> Packed {
+    pub fn pack(&mut self, key: &[u8], record: &Record, expires_at: i64, consumed_at: Option<i64>) -> Packed {
         let generation = self.ends.len() - 1;
-        let packed = Packed::new(id, record, expires_at, consumed_at, (&self.bytes, generation as u8));
+        let packed = Packed::new(key, record, expires_at, consumed_at, (&self.bytes, generation as u8));
         let payload = record.payload.as_bytes();
         let room = self.ends.len() < GENERATIONS && self.bytes.len() + payload.len() <= MAX_BYTES;
         if room && packed.compressed_len() * 4 > payload.len() {
@@ -58,6 +58,7 @@ impl Dictionary {
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::key;
     use super::*;
 
     fn client_credentials(iat: i64) -> Record {
@@ -82,18 +83,18 @@ mod tests {
     #[test]
     fn each_shape_is_learnt_once_and_older_records_still_unpack() {
         let mut dictionary = Dictionary::default();
-        let first = dictionary.pack("a", &client_credentials(1_764_200_000), 1, None);
+        let first = dictionary.pack(&key("a"), &client_credentials(1_764_200_000), 1, None);
         assert_eq!(first.generation(), 0, "nothing learnt yet");
-        let second = dictionary.pack("b", &client_credentials(1_764_200_001), 1, None);
+        let second = dictionary.pack(&key("b"), &client_credentials(1_764_200_001), 1, None);
         assert_eq!(second.generation(), 1, "the first one was learnt");
         assert!(second.compressed_len() < 32, "{} bytes", second.compressed_len());
 
-        let user = dictionary.pack("c", &users(1_764_200_002), 1, None);
+        let user = dictionary.pack(&key("c"), &users(1_764_200_002), 1, None);
         assert_eq!(user.generation(), 1, "a new shape, packed poorly");
-        let next_user = dictionary.pack("d", &users(1_764_200_003), 1, None);
+        let next_user = dictionary.pack(&key("d"), &users(1_764_200_003), 1, None);
         assert_eq!(next_user.generation(), 2, "and learnt");
         assert!(next_user.compressed_len() < 32, "{} bytes", next_user.compressed_len());
-        let third = dictionary.pack("e", &client_credentials(1_764_200_004), 1, None);
+        let third = dictionary.pack(&key("e"), &client_credentials(1_764_200_004), 1, None);
         assert_eq!(third.generation(), 2, "a known shape teaches nothing");
         assert_eq!(dictionary.ends.len(), 3);
 
@@ -115,7 +116,7 @@ mod tests {
         let records: Vec<Record> =
             (0..40).map(|_| Record::new(&serde_json::json!({ "value": crate::security::random_token() }))).collect();
         let packed: Vec<Packed> =
-            records.iter().enumerate().map(|(at, r)| dictionary.pack(&at.to_string(), r, 1, None)).collect();
+            records.iter().enumerate().map(|(at, r)| dictionary.pack(&key(&at.to_string()), r, 1, None)).collect();
         assert_eq!(dictionary.ends.len(), GENERATIONS);
         assert!(packed.iter().all(|p| usize::from(p.generation()) < GENERATIONS));
         for (packed, record) in packed.iter().zip(&records) {
@@ -124,16 +125,16 @@ mod tests {
         let mut small = Dictionary::default();
         let random: String = (0..MAX_BYTES / 40).map(|_| crate::security::random_token()).collect();
         let big = Record::new(&serde_json::json!({ "value": random }));
-        small.pack("big", &big, 1, None);
+        small.pack(&key("big"), &big, 1, None);
         assert!(small.bytes.is_empty(), "a payload larger than the limit is not learnt");
     }
 
     #[test]
     fn a_generation_never_made_is_an_error() {
         let mut dictionary = Dictionary::default();
-        let packed = Packed::new("id", &client_credentials(1), 1, None, (&[], 9));
+        let packed = Packed::new(&key("id"), &client_credentials(1), 1, None, (&[], 9));
         assert!(dictionary.unpack(&packed).is_err());
-        dictionary.pack("x", &client_credentials(1), 1, None);
-        assert!(dictionary.unpack(&Packed::new("id", &client_credentials(1), 1, None, (&[], 0))).is_ok());
+        dictionary.pack(&key("x"), &client_credentials(1), 1, None);
+        assert!(dictionary.unpack(&Packed::new(&key("id"), &client_credentials(1), 1, None, (&[], 0))).is_ok());
     }
 }

@@ -57,8 +57,8 @@ impl Tables {
         &mut self.kinds[at]
     }
 
-    fn remove(&mut self, kind: Kind, id: &str) {
-        if let Some(gone) = self.of_mut(kind).and_then(|table| table.records.take(key::key(id).as_slice())) {
+    fn remove(&mut self, kind: Kind, key: &[u8]) {
+        if let Some(gone) = self.of_mut(kind).and_then(|table| table.records.take(key)) {
             self.unindex(kind, &gone);
         }
     }
@@ -77,7 +77,8 @@ impl Tables {
     /// Inserts or replaces a record and its secondary keys (the caller holds the lock); the
     /// record is not consumed.
     fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
-        self.remove(kind, id);
+        let key = key::key(id);
+        self.remove(kind, &key);
         if let Some(uid) = &record.uid {
             self.by_uid.insert((kind, uid.clone()), id.into());
         }
@@ -85,7 +86,7 @@ impl Tables {
             self.by_user_code.insert((kind, code.clone()), id.into());
         }
         let table = self.of_mut_or_new(kind);
-        let packed = table.dictionary.pack(id, record, expires_at(ttl).unwrap_or(i64::MAX), None);
+        let packed = table.dictionary.pack(&key, record, expires_at(ttl).unwrap_or(i64::MAX), None);
         table.records.insert(packed);
     }
 
@@ -195,7 +196,8 @@ impl Adapter for MemoryAdapter {
         let now = now_ms();
         let mut tables = self.tables(id)?;
         let Some(table) = tables.of_mut(kind) else { return Ok(false) };
-        let (record, expires_at) = match table.records.get(key::key(id).as_slice()) {
+        let key = key::key(id);
+        let (record, expires_at) = match table.records.get(key.as_slice()) {
             Some(packed) if packed.live(now) && packed.consumed_at().is_none() => {
                 (table.dictionary.unpack(packed)?, packed.expires_at())
             }
@@ -203,13 +205,13 @@ impl Adapter for MemoryAdapter {
         };
         // Records are rarely consumed (codes, refresh tokens), so the mark is a field of its own,
         // added by packing the record again.
-        let consumed = table.dictionary.pack(id, &record, expires_at, Some(now));
+        let consumed = table.dictionary.pack(&key, &record, expires_at, Some(now));
         table.records.replace(consumed);
         Ok(true)
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
-        self.tables(id)?.remove(kind, id);
+        self.tables(id)?.remove(kind, &key::key(id));
         Ok(())
     }
 

@@ -2,7 +2,6 @@
 //! (the id, [packed](super::key)), its secondary keys, when it was consumed, and its payload,
 //! LZ4-compressed against its kind's [dictionary](super::dictionary).
 
-use super::key;
 use crate::storage::{Record, StorageError};
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
@@ -31,24 +30,23 @@ pub(super) struct SecondaryKeys<'a> {
 }
 
 impl Packed {
-    /// Packs `record` under `id`, compressing its payload against `dictionary`, whose
-    /// `generation` (below 16) it keeps. Its own `consumed_at` is ignored in favour of
-    /// `consumed_at`.
+    /// Packs `record` under its [`key`](super::key::key), compressing its payload against
+    /// `dictionary`, whose `generation` (below 16) it keeps. Its own `consumed_at` is ignored in
+    /// favour of `consumed_at`.
     pub fn new(
-        id: &str,
+        key: &[u8],
         record: &Record,
         expires_at: i64,
         consumed_at: Option<i64>,
         (dictionary, generation): (&[u8], u8),
     ) -> Self {
         let payload = lz4_flex::block::compress_with_dict(record.payload.as_bytes(), dictionary);
-        let key = key::key(id);
         let mut blob = Vec::with_capacity(KEY_AT + key.len() + payload.len() + 16);
         let optional = [(GRANT_ID, &record.grant_id), (UID, &record.uid), (USER_CODE, &record.user_code)];
         let flags = optional.iter().filter(|(_, field)| field.is_some()).fold(0, |flags, (flag, _)| flags | flag);
         blob.push(flags | if consumed_at.is_some() { CONSUMED_AT } else { 0 } | generation << 4);
         blob.extend_from_slice(&expires_at.to_le_bytes());
-        put_field(&mut blob, &key);
+        put_field(&mut blob, key);
         for field in optional.iter().filter_map(|(_, field)| field.as_ref()) {
             put_field(&mut blob, field.as_bytes());
         }
@@ -83,7 +81,7 @@ impl Packed {
         rest.0.len()
     }
 
-    /// Its key: what a lookup by id finds it by (see [`key::key`]).
+    /// Its key: what a lookup by id finds it by (see [`key`](super::key::key)).
     pub fn key(&self) -> &[u8] {
         Fields(&self.0[KEY_AT..]).field()
     }
@@ -91,7 +89,7 @@ impl Packed {
     /// Its id.
     #[cfg(test)]
     pub fn id(&self) -> String {
-        key::id(self.key())
+        super::key::id(self.key())
     }
 
     /// Its secondary keys.
@@ -211,6 +209,7 @@ impl<'a> Fields<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::key;
     use super::*;
 
     /// A client credentials token's record, as stored (opaque tokens keep no jti); `sub` stands
@@ -229,7 +228,7 @@ mod tests {
         let mut record = token("0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", 1_764_200_123);
         record.grant_id = Some("grant".into());
         record.user_code = Some("WDJB-MJHT".into());
-        let packed = Packed::new("the-id", &record, 42, None, (&dictionary, 1));
+        let packed = Packed::new(&key::key("the-id"), &record, 42, None, (&dictionary, 1));
         assert_eq!(packed.id(), "the-id");
         assert_eq!(packed.generation(), 1);
         assert_eq!(packed.expires_at(), 42);
@@ -243,7 +242,7 @@ mod tests {
     fn the_generation_and_the_flags_share_a_byte() {
         let mut record = token("sub", 1);
         record.uid = Some("uid".into());
-        let packed = Packed::new("id", &record, 1, Some(2), (&[], 15));
+        let packed = Packed::new(&key::key("id"), &record, 1, Some(2), (&[], 15));
         assert_eq!(packed.generation(), 15);
         assert_eq!((packed.keys().grant_id, packed.keys().uid, packed.consumed_at()), (None, Some("uid"), Some(2)));
     }
@@ -251,8 +250,8 @@ mod tests {
     #[test]
     fn consumed_at_is_kept_and_costs_only_when_present() {
         let record = token("jti", 1);
-        let fresh = Packed::new("id", &record, i64::MAX, None, (&[], 0));
-        let consumed = Packed::new("id", &record, i64::MAX, Some(1_764_200_000_123), (&[], 0));
+        let fresh = Packed::new(&key::key("id"), &record, i64::MAX, None, (&[], 0));
+        let consumed = Packed::new(&key::key("id"), &record, i64::MAX, Some(1_764_200_000_123), (&[], 0));
         assert_eq!(fresh.consumed_at(), None);
         assert_eq!(consumed.consumed_at(), Some(1_764_200_000_123));
         assert_eq!(consumed.0.len(), fresh.0.len() + 8);
@@ -261,7 +260,7 @@ mod tests {
         assert_eq!(unpacked.consumed_at, Some(1_764_200_000_123));
         assert_eq!(unpacked.payload, record.payload);
         // The record's own consumed_at is not what is kept (an upsert clears it).
-        let upserted = Packed::new("id", &unpacked, 1, None, (&[], 0));
+        let upserted = Packed::new(&key::key("id"), &unpacked, 1, None, (&[], 0));
         assert_eq!(upserted.record(&[]).unwrap().consumed_at, None);
     }
 
@@ -271,7 +270,7 @@ mod tests {
         let record = token("bench-client", 1_764_201_234);
         // A storage id: the issue time's prefix and the token's SHA-256.
         let id = "0Dp2zVbQ2vWkZ0yXGm1y9FJ4d6sXo5Q8lR3cT7aH1eKuN0bPz4Yw";
-        let packed = Packed::new(id, &record, 0, None, (&dictionary, 1));
+        let packed = Packed::new(&key::key(id), &record, 0, None, (&dictionary, 1));
         // Its JSON is near 200 bytes; what differs from the dictionary is the times (25 bytes).
         assert!(record.payload.len() > 180, "{}", record.payload.len());
         // Flags, expiry, the key (packed) after its length, the payload's length.
@@ -279,7 +278,7 @@ mod tests {
         assert!(packed.0.len() <= overhead + 32, "packed to {} bytes", packed.0.len());
         assert_eq!(packed.compressed_len(), packed.0.len() - overhead);
         // Without the dictionary the same JSON barely compresses.
-        assert!(Packed::new(id, &record, 0, None, (&[], 0)).0.len() > overhead + 150);
+        assert!(Packed::new(&key::key(id), &record, 0, None, (&[], 0)).0.len() > overhead + 150);
     }
 
     #[test]
@@ -289,7 +288,7 @@ mod tests {
         record.uid = Some("u".repeat(200));
         record.grant_id = Some(String::new());
         let dictionary = token("jti", 1).payload.into_bytes();
-        let packed = Packed::new(&id, &record, 7, None, (&dictionary, 1));
+        let packed = Packed::new(&key::key(&id), &record, 7, None, (&dictionary, 1));
         assert_eq!(packed.id(), id);
         assert_eq!(packed.keys().grant_id, Some(""));
         assert_eq!(packed.record(&dictionary).unwrap(), record);
@@ -298,9 +297,9 @@ mod tests {
     #[test]
     fn a_set_of_packed_records_is_a_map_by_id() {
         let mut set = std::collections::HashSet::new();
-        set.insert(Packed::new("a", &token("1", 1), 1, None, (&[], 0)));
-        set.insert(Packed::new("b", &token("2", 2), 2, None, (&[], 0)));
-        assert!(!set.insert(Packed::new("a", &token("3", 3), 3, None, (&[], 0))), "same id, same entry");
+        set.insert(Packed::new(&key::key("a"), &token("1", 1), 1, None, (&[], 0)));
+        set.insert(Packed::new(&key::key("b"), &token("2", 2), 2, None, (&[], 0)));
+        assert!(!set.insert(Packed::new(&key::key("a"), &token("3", 3), 3, None, (&[], 0))), "same id, same entry");
         assert_eq!(set.get(key::key("a").as_slice()).map(Packed::expires_at), Some(1));
         assert!(!set.contains(key::key("c").as_slice()));
     }
@@ -308,7 +307,7 @@ mod tests {
     #[test]
     fn a_damaged_payload_is_an_error_not_a_panic() {
         let dictionary = token("jti", 1).payload.into_bytes();
-        let mut packed = Packed::new("id", &token("other", 2), 0, None, (&dictionary, 1));
+        let mut packed = Packed::new(&key::key("id"), &token("other", 2), 0, None, (&dictionary, 1));
         let end = packed.0.len();
         packed.0[end - 8..].fill(0xff);
         assert!(packed.record(&dictionary).is_err());
