@@ -8,16 +8,17 @@ const RAW: u8 = 0;
 
 /// The key of `id`.
 pub(super) fn key(id: &str) -> Vec<u8> {
-    let Some(sextets) = id.bytes().map(sextet).collect::<Option<Vec<u8>>>() else {
-        let mut key = Vec::with_capacity(1 + id.len());
-        key.push(RAW);
-        key.extend_from_slice(id.as_bytes());
-        return key;
-    };
-    let mut key = Vec::with_capacity(1 + (sextets.len() * 6).div_ceil(8));
-    key.push(1 + (sextets.len() % 4) as u8);
+    let mut key = Vec::with_capacity(1 + (id.len() * 6).div_ceil(8));
+    key.push(1 + (id.len() % 4) as u8);
     let (mut bits, mut held) = (0u32, 0);
-    for sextet in sextets {
+    for character in id.bytes() {
+        let Some(sextet) = sextet(character) else {
+            // Not base64url: the id as it is.
+            key.clear();
+            key.push(RAW);
+            key.extend_from_slice(id.as_bytes());
+            return key;
+        };
         bits = (bits << 6) | u32::from(sextet);
         held += 6;
         if held >= 8 {

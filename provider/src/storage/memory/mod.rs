@@ -21,12 +21,6 @@ struct KindTable {
     records: HashSet<Packed>,
 }
 
-impl KindTable {
-    fn record(&self, packed: &Packed) -> Result<Record, StorageError> {
-        self.dictionary.unpack(packed)
-    }
-}
-
 /// One part of the store. Grants have no index: revoking one, which is rare, reads every record,
 /// where an index would cost each record of a grant about a hundred bytes.
 #[derive(Default)]
@@ -74,11 +68,10 @@ impl Tables {
         }
     }
 
-    /// Inserts or replaces a record and its secondary keys (the caller holds the lock); the
-    /// record is not consumed.
-    fn insert(&mut self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) {
-        let key = key::key(id);
-        self.remove(kind, &key);
+    /// Inserts or replaces the record `id`, whose [key](key::key) is `key`, and its secondary
+    /// keys (the caller holds the lock); the record is not consumed.
+    fn insert(&mut self, kind: Kind, id: &str, key: &[u8], record: &Record, ttl: Option<Duration>) {
+        self.remove(kind, key);
         if let Some(uid) = &record.uid {
             self.by_uid.insert((kind, uid.clone()), id.into());
         }
@@ -86,19 +79,20 @@ impl Tables {
             self.by_user_code.insert((kind, code.clone()), id.into());
         }
         let table = self.of_mut_or_new(kind);
-        let packed = table.dictionary.pack(&key, record, expires_at(ttl).unwrap_or(i64::MAX), None);
+        let packed = table.dictionary.pack(key, record, expires_at(ttl).unwrap_or(i64::MAX), None);
         table.records.insert(packed);
+    }
+
+    /// The unexpired record of `kind` under `key`, packed, with the table that can unpack it.
+    fn live_packed(&self, kind: Kind, key: &[u8], now: i64) -> Option<(&KindTable, &Packed)> {
+        let table = self.of(kind)?;
+        table.records.get(key).filter(|p| p.live(now)).map(|p| (table, p))
     }
 
     /// The unexpired record `id` of `kind`, unpacked.
     fn live(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
-        let Some(table) = self.of(kind) else { return Ok(None) };
-        table.records.get(key::key(id).as_slice()).filter(|p| p.live(now_ms())).map(|p| table.record(p)).transpose()
-    }
-
-    /// Whether an unexpired record `id` of `kind` exists.
-    fn is_live(&self, kind: Kind, id: &str) -> bool {
-        self.of(kind).and_then(|table| table.records.get(key::key(id).as_slice())).is_some_and(|p| p.live(now_ms()))
+        let found = self.live_packed(kind, &key::key(id), now_ms());
+        found.map(|(table, packed)| table.dictionary.unpack(packed)).transpose()
     }
 
     /// Removes the records `doomed` picks, returning how many.
@@ -159,16 +153,17 @@ impl MemoryAdapter {
 #[async_trait]
 impl Adapter for MemoryAdapter {
     async fn upsert(&self, kind: Kind, id: &str, record: &Record, ttl: Option<Duration>) -> Result<(), StorageError> {
-        self.tables(id)?.insert(kind, id, record, ttl);
+        self.tables(id)?.insert(kind, id, &key::key(id), record, ttl);
         Ok(())
     }
 
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError> {
         let mut tables = self.tables(id)?;
-        if tables.is_live(kind, id) {
+        let key = key::key(id);
+        if tables.live_packed(kind, &key, now_ms()).is_some() {
             return Ok(false);
         }
-        tables.insert(kind, id, record, Some(ttl));
+        tables.insert(kind, id, &key, record, Some(ttl));
         Ok(true)
     }
 
@@ -195,16 +190,16 @@ impl Adapter for MemoryAdapter {
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError> {
         let now = now_ms();
         let mut tables = self.tables(id)?;
-        let Some(table) = tables.of_mut(kind) else { return Ok(false) };
         let key = key::key(id);
-        let (record, expires_at) = match table.records.get(key.as_slice()) {
-            Some(packed) if packed.live(now) && packed.consumed_at().is_none() => {
+        let (record, expires_at) = match tables.live_packed(kind, &key, now) {
+            Some((table, packed)) if packed.consumed_at().is_none() => {
                 (table.dictionary.unpack(packed)?, packed.expires_at())
             }
             _ => return Ok(false),
         };
         // Records are rarely consumed (codes, refresh tokens), so the mark is a field of its own,
         // added by packing the record again.
+        let Some(table) = tables.of_mut(kind) else { return Ok(false) };
         let consumed = table.dictionary.pack(&key, &record, expires_at, Some(now));
         table.records.replace(consumed);
         Ok(true)

@@ -16,10 +16,9 @@ const CONSUMED_AT: u8 = 8;
 const KEY_AT: usize = 9;
 
 /// A packed record: a flags byte saying which optional fields it has and the dictionary's
-/// generation, `expires_at`
-/// (little-endian), its key after its length, the optional `grant_id`, `uid` and `user_code`
-/// after their lengths, `consumed_at`, then the payload's length and its LZ4 block. It hashes
-/// and compares as its key, so a set of them is a map by key.
+/// generation, `expires_at` (little-endian), its key after its length, the optional `grant_id`,
+/// `uid` and `user_code` after their lengths, `consumed_at`, then the payload's length and its
+/// LZ4 block. It hashes and compares as its key, so a set of them is a map by key.
 pub(super) struct Packed(Box<[u8]>);
 
 /// A record's secondary keys, borrowed from its packed form.
