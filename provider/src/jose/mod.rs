@@ -1,11 +1,11 @@
 //! A thin typed layer over josekit: the only module that touches it.
 //!
 //! Keys are parsed into signers and verifiers once (at start or rotation), never per request.
-//! ES256 and EdDSA sign with ring ([`ring_signer`]), behind josekit's signer interface.
+//! ES256 and EdDSA sign and verify with ring ([`ring_jws`]), behind josekit's interfaces.
 
 pub mod encrypt;
 pub mod offload;
-mod ring_signer;
+mod ring_jws;
 
 use josekit::jwk::Jwk;
 use josekit::jws::{self, JwsHeader, JwsSigner, JwsVerifier};
@@ -63,8 +63,8 @@ impl SigningAlg {
         Ok(match self {
             Self::RS256 => Box::new(jws::RS256.signer_from_jwk(jwk)?),
             Self::PS256 => Box::new(jws::PS256.signer_from_jwk(jwk)?),
-            Self::ES256 => Box::new(ring_signer::RingSigner::es256(jwk)?),
-            Self::EdDSA => Box::new(ring_signer::RingSigner::ed25519(jwk)?),
+            Self::ES256 => Box::new(ring_jws::RingSigner::es256(jwk)?),
+            Self::EdDSA => Box::new(ring_jws::RingSigner::ed25519(jwk)?),
         })
     }
 
@@ -73,8 +73,8 @@ impl SigningAlg {
         Ok(match self {
             Self::RS256 => Box::new(jws::RS256.verifier_from_jwk(jwk)?),
             Self::PS256 => Box::new(jws::PS256.verifier_from_jwk(jwk)?),
-            Self::ES256 => Box::new(jws::ES256.verifier_from_jwk(jwk)?),
-            Self::EdDSA => Box::new(jws::EdDSA.verifier_from_jwk(jwk)?),
+            Self::ES256 => Box::new(ring_jws::RingVerifier::es256(jwk)?),
+            Self::EdDSA => Box::new(ring_jws::RingVerifier::ed25519(jwk)?),
         })
     }
 

@@ -3,8 +3,7 @@
 //! same assembly as OpenSSL's, without OpenSSL 3's per-signature set-up (josekit builds a fresh
 //! digest context and looks the key up on every call): an ES256 JWS takes about half the time.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use super::jwk::{expect_curve, invalid, member, p256_public_point};
 use josekit::JoseError;
 use josekit::jwk::Jwk;
 use josekit::jws::{ES256, EdDSA, JwsAlgorithm, JwsSigner};
@@ -28,31 +27,11 @@ pub struct RingSigner {
     key_id: Option<String>,
 }
 
-fn invalid(message: impl std::fmt::Display) -> JoseError {
-    JoseError::InvalidKeyFormat(anyhow::anyhow!("{message}"))
-}
-
-/// A base64url JWK member, decoded.
-fn member(jwk: &Jwk, name: &str) -> Result<Vec<u8>, JoseError> {
-    let value = jwk.parameter(name).and_then(|v| v.as_str()).ok_or_else(|| invalid(format!("no {name}")))?;
-    URL_SAFE_NO_PAD.decode(value).map_err(|_| invalid(format!("{name} is not base64url")))
-}
-
-fn expect_curve(jwk: &Jwk, curve: &str) -> Result<(), JoseError> {
-    match jwk.curve() {
-        Some(crv) if crv == curve => Ok(()),
-        other => Err(invalid(format!("crv must be {curve}, not {other:?}"))),
-    }
-}
-
 impl RingSigner {
     /// A P-256 private JWK (`crv`, `x`, `y`, `d`; RFC 7518 §6.2).
     pub fn es256(jwk: &Jwk) -> Result<Self, JoseError> {
         expect_curve(jwk, "P-256")?;
-        // SEC 1 §2.3.3: the uncompressed point is 0x04 ‖ x ‖ y.
-        let mut public = vec![0x04];
-        public.extend(member(jwk, "x")?);
-        public.extend(member(jwk, "y")?);
+        let public = p256_public_point(jwk)?;
         let rng = SystemRandom::new();
         let key = EcdsaKeyPair::from_private_key_and_public_key(
             &ECDSA_P256_SHA256_FIXED_SIGNING,
@@ -109,6 +88,8 @@ impl JwsSigner for RingSigner {
 mod tests {
     use super::*;
     use crate::jose::SigningAlg;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     #[test]
     fn ed25519_matches_rfc8037_appendix_a_4() {
