@@ -106,34 +106,49 @@ fn client_authentication(c: &mut Criterion) {
             authenticate(&op, None, &mut params).await.unwrap()
         })
     });
-    // Assertions carry a fresh jti each (replay detection): made outside the timed section.
+    c.bench_function("client_auth/none", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut params = Params::parse("client_id=rp-native");
+            authenticate(&op, None, &mut params).await.unwrap()
+        })
+    });
     let key = {
         let text = std::fs::read_to_string(fixtures().join("keys/rp-jwt.private.json")).unwrap();
         let set: serde_json::Value = serde_json::from_str(&text).unwrap();
         josekit::jwk::Jwk::from_map(set["keys"][0].as_object().unwrap().clone()).unwrap()
     };
-    let signer = josekit::jws::ES256.signer_from_jwk(&key).unwrap();
-    let issuer = op.issuer().to_string();
-    let assertion = move |n: u64| {
-        let claims = serde_json::json!({"iss": "rp-jwt", "sub": "rp-jwt", "aud": issuer, "exp": 4_000_000_000u64, "jti": format!("bench-{n}-{}", rand_suffix())});
-        let mut header = josekit::jws::JwsHeader::new();
-        header.set_key_id(key.key_id().unwrap());
-        josekit::jws::serialize_compact(claims.to_string().as_bytes(), &header, &signer).unwrap()
-    };
+    let mut header = josekit::jws::JwsHeader::new();
+    header.set_key_id(key.key_id().unwrap());
+    let es256 = josekit::jws::ES256.signer_from_jwk(&key).unwrap();
+    bench_assertions(c, &rt, &op, "private_key_jwt", "rp-jwt", &header, &es256);
+    let hs256 = josekit::jws::HS256.signer_from_bytes(b"rp-hmac-secret-that-is-at-least-32-bytes-long").unwrap();
+    bench_assertions(c, &rt, &op, "client_secret_jwt", "rp-hmac", &josekit::jws::JwsHeader::new(), &hs256);
+}
+
+/// Client authentication by a JWT assertion (RFC 7523 §2.2) signed by `signer` for `client_id`.
+/// Assertions carry a fresh `jti` each (replay detection), so they are made outside the timed
+/// section.
+fn bench_assertions(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    op: &Provider,
+    method: &str,
+    client_id: &str,
+    header: &josekit::jws::JwsHeader,
+    signer: &dyn josekit::jws::JwsSigner,
+) {
     let mut n = 0u64;
-    c.bench_function("client_auth/private_key_jwt", |b| {
-        b.to_async(&rt).iter_batched(
+    c.bench_function(&format!("client_auth/{method}"), |b| {
+        b.to_async(rt).iter_batched(
             || {
                 n += 1;
-                let jwt = assertion(n);
+                let claims = serde_json::json!({"iss": client_id, "sub": client_id, "aud": op.issuer(), "exp": 4_000_000_000u64, "jti": format!("bench-{n}-{}", rand_suffix())});
+                let jwt = josekit::jws::serialize_compact(claims.to_string().as_bytes(), header, signer).unwrap();
                 Params::parse(&format!(
                     "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={jwt}"
                 ))
             },
-            |mut params| {
-                let op = &op;
-                async move { authenticate(op, None, &mut params).await.unwrap() }
-            },
+            |mut params| async move { authenticate(op, None, &mut params).await.unwrap() },
             BatchSize::SmallInput,
         )
     });

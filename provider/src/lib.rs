@@ -56,6 +56,7 @@ struct Inner {
     clients: ClientRegistry,
     accounts: Arc<dyn AccountStore>,
     fetcher: outbound::Fetcher,
+    client_key_sets: clients::KeySetCache,
     pairwise_salt: String,
     /// The issuer's origin (`scheme://host[:port]`).
     origin: String,
@@ -144,6 +145,7 @@ impl ProviderBuilder {
         Ok(Provider(Arc::new(Inner {
             pairwise_salt,
             fetcher,
+            client_key_sets: clients::KeySetCache::default(),
             config,
             keys,
             storage,
@@ -204,6 +206,11 @@ impl Provider {
     /// The outbound HTTP client.
     pub fn fetcher(&self) -> &outbound::Fetcher {
         &self.0.fetcher
+    }
+
+    /// Clients' JWK sets, parsed into verifiers.
+    pub fn client_key_sets(&self) -> &clients::KeySetCache {
+        &self.0.client_key_sets
     }
 
     /// The issuer identifier, exactly as configured.

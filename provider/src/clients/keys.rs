@@ -3,9 +3,11 @@
 //! once when a `kid` is unknown, which is how clients roll their keys).
 
 use super::Client;
+use super::key_sets::ClientKeySet;
 use crate::Provider;
 use crate::jose::{self, JoseError, SigningAlg};
 use josekit::jwk::Jwk;
+use std::sync::Arc;
 
 /// Verifies a compact JWS from `client` signed with one of `allowed` algorithms, returning its
 /// payload. `none` is never accepted here.
@@ -27,26 +29,28 @@ pub async fn verify(
     }
     let alg: SigningAlg = alg.parse()?;
     let kid = header["kid"].as_str();
-    match try_keys(&client_keys(op, client, false).await?, alg, kid, token) {
+    let set = client_keys(op, client, false).await?;
+    match try_keys(&set, alg, kid, token) {
         Ok(claims) => Ok(claims),
         // An unknown kid may be a new key: fetch the set once more, bypassing the cache.
         Err(_) if client.jwks_uri.is_some() => {
-            try_keys(&client_keys(op, client, true).await?, alg, kid, token).map_err(|e| e.to_string())
+            let set = client_keys(op, client, true).await?;
+            try_keys(&set, alg, kid, token).map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
     }
 }
 
-fn try_keys(keys: &[Jwk], alg: SigningAlg, kid: Option<&str>, token: &str) -> Result<serde_json::Value, JoseError> {
-    let candidates = keys
-        .iter()
-        .filter(|k| kid.is_none_or(|kid| k.key_id() == Some(kid)))
-        .filter(|k| k.key_use().is_none_or(|u| u == "sig"))
-        .filter(|k| k.algorithm().is_none_or(|a| a == alg.as_str()));
-    for key in candidates {
-        if let Ok(verifier) = alg.verifier(key)
-            && let Ok(claims) = jose::verify(token, &*verifier)
-        {
+fn try_keys(
+    set: &ClientKeySet,
+    alg: SigningAlg,
+    kid: Option<&str>,
+    token: &str,
+) -> Result<serde_json::Value, JoseError> {
+    let candidates =
+        set.keys.iter().filter(|k| kid.is_none_or(|kid| k.jwk.key_id() == Some(kid))).filter_map(|k| k.verifier(alg));
+    for verifier in candidates {
+        if let Ok(claims) = jose::verify(token, verifier) {
             return Ok(claims);
         }
     }
@@ -62,23 +66,24 @@ pub async fn encryption_key(op: &Provider, client: &Client, alg: &str) -> Result
     let kty = if alg.starts_with("RSA") { "RSA" } else { "EC" };
     client_keys(op, client, false)
         .await?
-        .into_iter()
+        .keys
+        .iter()
+        .map(|k| &k.jwk)
         .find(|k| {
             k.key_type() == kty && k.key_use().is_none_or(|u| u == "enc") && k.algorithm().is_none_or(|a| a == alg)
         })
+        .cloned()
         .ok_or_else(|| format!("the client has no {kty} key for {alg}"))
 }
 
-/// The client's public keys, from `jwks` or `jwks_uri`.
-async fn client_keys(op: &Provider, client: &Client, fresh: bool) -> Result<Vec<Jwk>, String> {
-    let document = match (&client.jwks, &client.jwks_uri) {
-        (Some(jwks), _) => jwks.clone(),
+/// The client's public keys, from `jwks` or `jwks_uri`, parsed once per version of the set.
+async fn client_keys(op: &Provider, client: &Client, fresh: bool) -> Result<Arc<ClientKeySet>, String> {
+    match (&client.jwks, &client.jwks_uri) {
+        (Some(jwks), _) => op.client_key_sets().registered(jwks),
         (None, Some(uri)) => {
             let body = if fresh { op.fetcher().get_fresh(uri).await } else { op.fetcher().get(uri).await };
-            serde_json::from_str(&body.map_err(|e| e.to_string())?).map_err(|_| format!("{uri} is not a JWK set"))?
+            op.client_key_sets().fetched(uri, &body.map_err(|e| e.to_string())?)
         }
-        (None, None) => return Err("the client has registered no keys (jwks or jwks_uri)".into()),
-    };
-    let keys = document["keys"].as_array().ok_or("the client's JWK set has no keys")?;
-    Ok(keys.iter().filter_map(|k| k.as_object().and_then(|m| Jwk::from_map(m.clone()).ok())).collect())
+        (None, None) => Err("the client has registered no keys (jwks or jwks_uri)".into()),
+    }
 }
