@@ -1,6 +1,6 @@
-//! Clients' JWK sets parsed into verifiers once, not per request: building a verifier from a
-//! JWK costs about as much as an ES256 signature, and a client authenticating with
-//! `private_key_jwt` presents an assertion with every token request.
+//! Clients' JWK sets parsed into verifiers once per version, not per request: building a
+//! verifier from a JWK costs about as much as an ES256 signature, and a client authenticating
+//! with `private_key_jwt` presents an assertion with every token request.
 
 use crate::jose::SigningAlg;
 use josekit::jwk::Jwk;
@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// How many parsed sets are kept at most. A set is a client's `jwks`, or one version of what
-/// its `jwks_uri` serves; each rolled key makes a new one.
+/// How many sources' sets are kept at most (clients are registered at start; this bounds the
+/// cache should they ever not be).
 const MAX_SETS: usize = 4096;
 
 /// One public key of a client: its JWK, and a verifier for each algorithm it may verify.
@@ -52,43 +52,67 @@ impl ClientKeySet {
     }
 }
 
-/// Parsed JWK sets by the SHA-256 of their JSON, so the same set is parsed once whoever presents
-/// it, and a changed set is parsed afresh.
+/// Where a JWK set comes from: what a newer version replaces.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Source {
+    /// A client's registered `jwks`, by `client_id`.
+    Registered(String),
+    /// A `jwks_uri`.
+    Fetched(String),
+}
+
+/// The parsed JWK set of each source, with the SHA-256 of the JSON it was parsed from: a set is
+/// parsed once however many requests it verifies, and a changed one (a key rolled at a
+/// `jwks_uri`) is parsed afresh and replaces it. One set per source keeps the memory bounded by
+/// the registered clients, whatever a `jwks_uri` serves.
 #[derive(Default)]
 pub struct KeySetCache {
-    sets: Mutex<HashMap<[u8; 32], Arc<ClientKeySet>>>,
+    sets: Mutex<HashMap<Source, Parsed>>,
+}
+
+/// A parsed set and the SHA-256 of the JSON it was parsed from.
+struct Parsed {
+    from: [u8; 32],
+    set: Arc<ClientKeySet>,
 }
 
 impl KeySetCache {
-    /// The parsed form of a client's registered `jwks`.
-    pub fn registered(&self, jwks: &serde_json::Value) -> Result<Arc<ClientKeySet>, String> {
+    /// The parsed form of `client_id`'s registered `jwks`.
+    pub fn registered(&self, client_id: &str, jwks: &serde_json::Value) -> Result<Arc<ClientKeySet>, String> {
         let text = serde_json::to_vec(jwks).map_err(|e| e.to_string())?;
-        self.get_or_parse(&text, || Ok(jwks.clone()))
+        self.get_or_parse(Source::Registered(client_id.into()), &text, || Ok(jwks.clone()))
     }
 
-    /// The parsed form of a JWK set fetched from `uri`.
+    /// The parsed form of the JWK set `uri` served.
     pub fn fetched(&self, uri: &str, body: &str) -> Result<Arc<ClientKeySet>, String> {
-        self.get_or_parse(body.as_bytes(), || serde_json::from_str(body).map_err(|_| format!("{uri} is not a JWK set")))
+        let document = || serde_json::from_str(body).map_err(|_| format!("{uri} is not a JWK set"));
+        self.get_or_parse(Source::Fetched(uri.into()), body.as_bytes(), document)
     }
 
     fn get_or_parse(
         &self,
+        source: Source,
         text: &[u8],
         document: impl FnOnce() -> Result<serde_json::Value, String>,
     ) -> Result<Arc<ClientKeySet>, String> {
         let digest: [u8; 32] = Sha256::digest(text).into();
-        if let Some(set) = self.sets.lock().ok().and_then(|sets| sets.get(&digest).cloned()) {
+        let cached =
+            self.sets.lock().ok().and_then(|sets| {
+                sets.get(&source).filter(|parsed| parsed.from == digest).map(|parsed| parsed.set.clone())
+            });
+        if let Some(set) = cached {
             return Ok(set);
         }
         // Parsed outside the lock: two requests may both parse a new set, and one copy is kept.
         let set = Arc::new(ClientKeySet::parse(&document()?)?);
         if let Ok(mut sets) = self.sets.lock() {
             if sets.len() >= MAX_SETS
-                && let Some(any) = sets.keys().next().copied()
+                && !sets.contains_key(&source)
+                && let Some(any) = sets.keys().next().cloned()
             {
                 sets.remove(&any);
             }
-            sets.insert(digest, set.clone());
+            sets.insert(source, Parsed { from: digest, set: set.clone() });
         }
         Ok(set)
     }
@@ -110,17 +134,27 @@ mod tests {
     }
 
     #[test]
-    fn a_set_is_parsed_once_and_a_changed_set_afresh() {
+    fn a_set_is_parsed_once_and_a_changed_set_afresh_in_its_place() {
         let cache = KeySetCache::default();
         let jwks = json!({"keys": [public(SigningAlg::ES256)]});
-        let first = cache.registered(&jwks).unwrap();
-        let again = cache.registered(&jwks).unwrap();
-        assert!(Arc::ptr_eq(&first, &again), "the same set is not parsed again");
-        let body = serde_json::to_string(&jwks).unwrap();
-        assert!(Arc::ptr_eq(&first, &cache.fetched("https://rp.example/jwks", &body).unwrap()));
+        let first = cache.registered("rp", &jwks).unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.registered("rp", &jwks).unwrap()), "not parsed again");
         let rolled = json!({"keys": [public(SigningAlg::ES256)]});
-        let second = cache.registered(&rolled).unwrap();
-        assert!(!Arc::ptr_eq(&first, &second));
+        let second = cache.registered("rp", &rolled).unwrap();
+        assert!(!Arc::ptr_eq(&first, &second), "a changed set is parsed");
+        assert_eq!(cache.len(), 1, "and replaces the older one");
+        assert!(Arc::ptr_eq(&second, &cache.registered("rp", &rolled).unwrap()), "which is kept");
+
+        let uri = "https://rp.example/jwks";
+        let body = serde_json::to_string(&jwks).unwrap();
+        let fetched = cache.fetched(uri, &body).unwrap();
+        assert!(Arc::ptr_eq(&fetched, &cache.fetched(uri, &body).unwrap()));
+        assert!(!Arc::ptr_eq(&fetched, &first), "each source has its own");
+        // Whatever a jwks_uri serves next, it holds one set.
+        for _ in 0..3 {
+            let served = serde_json::to_string(&json!({"keys": [public(SigningAlg::EdDSA)]})).unwrap();
+            cache.fetched(uri, &served).unwrap();
+        }
         assert_eq!(cache.len(), 2);
     }
 
@@ -136,7 +170,7 @@ mod tests {
             jwk
         };
         let jwks = json!({"keys": [public(SigningAlg::ES256), public(SigningAlg::EdDSA), es256_enc, rsa_ps256, rsa_any, "not a key", {"kty": "nope"}]});
-        let set = KeySetCache::default().registered(&jwks).unwrap();
+        let set = KeySetCache::default().registered("rp", &jwks).unwrap();
         let algs: Vec<Vec<SigningAlg>> = set
             .keys
             .iter()
@@ -150,7 +184,7 @@ mod tests {
     #[test]
     fn a_document_without_keys_or_not_json_is_refused() {
         let cache = KeySetCache::default();
-        assert!(cache.registered(&json!({"kes": []})).is_err());
+        assert!(cache.registered("rp", &json!({"kes": []})).is_err());
         assert!(cache.fetched("https://rp.example/jwks", "<html>").is_err());
         assert_eq!(cache.len(), 0);
     }
@@ -159,7 +193,7 @@ mod tests {
     fn it_keeps_at_most_max_sets() {
         let cache = KeySetCache::default();
         for n in 0..MAX_SETS + 3 {
-            cache.registered(&json!({"keys": [], "n": n})).unwrap();
+            cache.registered(&format!("rp-{n}"), &json!({"keys": []})).unwrap();
         }
         assert_eq!(cache.len(), MAX_SETS);
     }

@@ -79,7 +79,7 @@ pub async fn encryption_key(op: &Provider, client: &Client, alg: &str) -> Result
 /// The client's public keys, from `jwks` or `jwks_uri`, parsed once per version of the set.
 async fn client_keys(op: &Provider, client: &Client, fresh: bool) -> Result<Arc<ClientKeySet>, String> {
     match (&client.jwks, &client.jwks_uri) {
-        (Some(jwks), _) => op.client_key_sets().registered(jwks),
+        (Some(jwks), _) => op.client_key_sets().registered(&client.client_id, jwks),
         (None, Some(uri)) => {
             let body = if fresh { op.fetcher().get_fresh(uri).await } else { op.fetcher().get(uri).await };
             op.client_key_sets().fetched(uri, &body.map_err(|e| e.to_string())?)
