@@ -1,75 +1,22 @@
-//! How the memory store keys a record: its id behind a tag byte, and an id made only of
-//! base64url characters (the ids of tokens and codes: an issue-time prefix and a SHA-256) packed
-//! at 6 bits a character, a quarter smaller.
+//! How the memory store keys a record: the first 16 bytes of its id's SHA-256.
+//!
+//! A token's id is an issue-time prefix and a 32-byte SHA-256, 51 characters; its key is 16
+//! bytes whatever the id. The store never needs an id back from a key. Two ids share a key only
+//! by a collision of 128-bit truncated SHA-256 (about one chance in 2^69 among a billion
+//! records), which no client can steer: the ids it can influence (a `jti` it chose) are hashed
+//! before they reach the store, and the rest are drawn by the provider.
 
-/// The tag of an id kept as it is; tags 1 to 4 say packed, and how many characters (modulo 4)
-/// the last bytes hold.
-const RAW: u8 = 0;
+use sha2::{Digest, Sha256};
+
+/// How many bytes a key has.
+pub(super) const KEY_LEN: usize = 16;
 
 /// The key of `id`.
-pub(super) fn key(id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(1 + (id.len() * 6).div_ceil(8));
-    key.push(1 + (id.len() % 4) as u8);
-    let (mut bits, mut held) = (0u32, 0);
-    for character in id.bytes() {
-        let Some(sextet) = sextet(character) else {
-            // Not base64url: the id as it is.
-            key.clear();
-            key.push(RAW);
-            key.extend_from_slice(id.as_bytes());
-            return key;
-        };
-        bits = (bits << 6) | u32::from(sextet);
-        held += 6;
-        if held >= 8 {
-            held -= 8;
-            key.push((bits >> held) as u8);
-        }
-    }
-    if held > 0 {
-        key.push((bits << (8 - held)) as u8);
-    }
+pub(super) fn key(id: &str) -> [u8; KEY_LEN] {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut key = [0; KEY_LEN];
+    key.copy_from_slice(&digest[..KEY_LEN]);
     key
-}
-
-/// The id a [`key`] was made from (empty for bytes no key has): the store never needs it, and
-/// its tests check with it that no two ids share a key.
-#[cfg(test)]
-pub(super) fn id(key: &[u8]) -> String {
-    let Some((&tag, bytes)) = key.split_first() else { return String::new() };
-    if tag == RAW {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    // 4 characters fill 3 bytes; the remaining 1, 2 or 3 characters take 1, 2 or 3 bytes.
-    let remainder = usize::from(tag - 1);
-    let characters = bytes.len().saturating_sub(remainder) / 3 * 4 + remainder;
-    let mut id = String::with_capacity(characters);
-    let (mut bits, mut held) = (0u32, 0);
-    for &byte in bytes {
-        bits = (bits << 8) | u32::from(byte);
-        held += 8;
-        while held >= 6 && id.len() < characters {
-            held -= 6;
-            id.push(ALPHABET[((bits >> held) & 0x3f) as usize] as char);
-        }
-    }
-    id
-}
-
-/// The base64url alphabet (RFC 4648 §5).
-#[cfg(test)]
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// A base64url character's value.
-fn sextet(character: u8) -> Option<u8> {
-    match character {
-        b'A'..=b'Z' => Some(character - b'A'),
-        b'a'..=b'z' => Some(character - b'a' + 26),
-        b'0'..=b'9' => Some(character - b'0' + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -77,41 +24,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_id_packs_a_quarter_smaller() {
-        // An issue-time prefix and a SHA-256, base64url.
-        let id = "0Dp2zVbQ2vWkZ0yXGm1y9FJ4d6sXo5Q8lR3cT7aH1eKuN0bPz4Yw";
-        let key = key(id);
-        assert_eq!(key.len(), 1 + (id.len() * 6).div_ceil(8));
-        assert_eq!(super::id(&key), id);
+    fn a_key_is_the_start_of_the_ids_sha256() {
+        // FIPS 180-2 appendix B.1: SHA-256("abc").
+        assert_eq!(
+            key("abc"),
+            [0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23]
+        );
+        assert_eq!(key("").len(), KEY_LEN);
+        assert_eq!(key(&"i".repeat(300)).len(), KEY_LEN);
     }
 
     #[test]
-    fn every_length_and_character_round_trips() {
-        let alphabet = std::str::from_utf8(ALPHABET).unwrap();
-        for length in 0..=70 {
-            let id: String = alphabet.chars().cycle().skip(length * 7).take(length).collect();
-            assert_eq!(super::id(&key(&id)), id, "length {length}");
-        }
-        assert_eq!(super::id(&key(alphabet)), alphabet);
-        assert!(alphabet.bytes().enumerate().all(|(at, c)| sextet(c) == Some(at as u8)));
-    }
-
-    #[test]
-    fn other_ids_are_kept_as_they_are() {
-        for id in ["a session id.", "urn:ietf:params:oauth:jti", "é", "with space", "x=y", "a+b/c"] {
-            assert_eq!(key(id)[0], RAW);
-            assert_eq!(super::id(&key(id)), id);
-        }
-    }
-
-    #[test]
-    fn distinct_ids_have_distinct_keys() {
-        // Same characters, different lengths: the tag tells "A" from "AA" although both pack
-        // into zero bits.
-        let ids = ["", "A", "AA", "AAA", "AAAA", "AAAAA", "B", "BA", "-", "_", "Zm9v"];
-        let keys: std::collections::HashSet<Vec<u8>> = ids.iter().map(|id| key(id)).collect();
+    fn ids_that_differ_by_a_character_or_a_length_have_distinct_keys() {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_. é:";
+        let mut ids: Vec<String> = (0..=70).map(|n| alphabet.chars().cycle().take(n).collect()).collect();
+        ids.extend(alphabet.chars().map(|c| format!("0Dp2zVbQ2vWkZ0yXGm1y9FJ4d6sXo5Q8lR3cT7aH1eKuN0bPz4Y{c}")));
+        ids.extend(["AA", "AAA", "AAAA"].map(String::from));
+        let keys: std::collections::HashSet<[u8; KEY_LEN]> = ids.iter().map(|id| key(id)).collect();
         assert_eq!(keys.len(), ids.len());
-        // A raw id never collides with a packed one: their tags differ.
-        assert_ne!(key("A.")[0], key("A")[0]);
     }
 }

@@ -1,5 +1,5 @@
 //! One record as the memory store keeps it: a single allocation holding its expiry, its key
-//! (the id, [packed](super::key)), its secondary keys, when it was consumed, and its payload,
+//! (a hash of the id, see [`key`](super::key)), its secondary keys, when it was consumed, and its payload,
 //! LZ4-compressed against its kind's [dictionary](super::dictionary).
 
 use crate::storage::{Record, StorageError};
@@ -83,12 +83,6 @@ impl Packed {
     /// Its key: what a lookup by id finds it by (see [`key`](super::key::key)).
     pub fn key(&self) -> &[u8] {
         Fields(&self.0[KEY_AT..]).field()
-    }
-
-    /// Its id.
-    #[cfg(test)]
-    pub fn id(&self) -> String {
-        super::key::id(self.key())
     }
 
     /// Its secondary keys.
@@ -228,7 +222,7 @@ mod tests {
         record.grant_id = Some("grant".into());
         record.user_code = Some("WDJB-MJHT".into());
         let packed = Packed::new(&key::key("the-id"), &record, 42, None, (&dictionary, 1));
-        assert_eq!(packed.id(), "the-id");
+        assert_eq!(packed.key(), key::key("the-id"));
         assert_eq!(packed.generation(), 1);
         assert_eq!(packed.expires_at(), 42);
         assert_eq!(packed.consumed_at(), None);
@@ -272,7 +266,7 @@ mod tests {
         let packed = Packed::new(&key::key(id), &record, 0, None, (&dictionary, 1));
         // Its JSON is near 200 bytes; what differs from the dictionary is the times (25 bytes).
         assert!(record.payload.len() > 180, "{}", record.payload.len());
-        // Flags, expiry, the key (packed) after its length, the payload's length.
+        // Flags, expiry, the key after its length, the payload's length.
         let overhead = KEY_AT + 1 + key::key(id).len() + 2;
         assert!(packed.0.len() <= overhead + 32, "packed to {} bytes", packed.0.len());
         assert_eq!(packed.compressed_len(), packed.0.len() - overhead);
@@ -288,7 +282,7 @@ mod tests {
         record.grant_id = Some(String::new());
         let dictionary = token("jti", 1).payload.into_bytes();
         let packed = Packed::new(&key::key(&id), &record, 7, None, (&dictionary, 1));
-        assert_eq!(packed.id(), id);
+        assert_eq!(packed.key(), key::key(&id));
         assert_eq!(packed.keys().grant_id, Some(""));
         assert_eq!(packed.record(&dictionary).unwrap(), record);
     }
