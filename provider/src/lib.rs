@@ -209,7 +209,7 @@ impl Provider {
     }
 
     /// Clients' JWK sets, parsed into verifiers.
-    pub fn client_key_sets(&self) -> &clients::KeySetCache {
+    pub(crate) fn client_key_sets(&self) -> &clients::KeySetCache {
         &self.0.client_key_sets
     }
 

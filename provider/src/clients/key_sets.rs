@@ -28,7 +28,7 @@ impl ClientKey {
     }
 }
 
-/// A client's JWK set, parsed. Members that are not JWKs are left out, as before parsing did.
+/// A client's JWK set, parsed. Members that are not JWK objects are left out.
 pub struct ClientKeySet {
     /// Its keys, in the set's order.
     pub keys: Vec<ClientKey>,

@@ -9,7 +9,7 @@ mod sector;
 
 pub use assertion::JWT_BEARER;
 pub use auth::{AuthMethod, ClientRequest, authenticate, authenticate_secret};
-pub use key_sets::KeySetCache;
+pub(crate) use key_sets::KeySetCache;
 pub use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
 pub use sector::pairwise_subject;
