@@ -2,7 +2,7 @@
 # The HTTP load benchmark: the provider (SQLite and memory storage) against the npm
 # oidc-provider peer and a bare Rocket ceiling, on loopback, in alternating rounds.
 #
-#   bench/run.sh                       # the full run (about 20 minutes on 2 cores, with the first build)
+#   bench/run.sh                       # the full run (about 25 minutes on 2 cores, with the first build)
 #   bench/run.sh --duration 5 --rounds 1 --only cc-opaque,introspection
 #   bench/run.sh --help                # every option
 #
