@@ -10,6 +10,7 @@
 //! A learnt payload stays after its record is gone, in the same process memory that held the
 //! record, for as long as the store lives.
 
+use super::key::KEY_LEN;
 use super::packed::Packed;
 use crate::storage::{Record, StorageError};
 
@@ -35,7 +36,7 @@ impl Default for Dictionary {
 impl Dictionary {
     /// Packs a record against the newest generation, and learns its payload if it compressed
     /// to over a quarter of its size (a shape not seen yet) while there is room.
-    pub fn pack(&mut self, key: &[u8], record: &Record, expires_at: i64, consumed_at: Option<i64>) -> Packed {
+    pub fn pack(&mut self, key: &[u8; KEY_LEN], record: &Record, expires_at: i64, consumed_at: Option<i64>) -> Packed {
         let generation = self.ends.len() - 1;
         let packed = Packed::new(key, record, expires_at, consumed_at, (&self.bytes, generation as u8));
         let payload = record.payload.as_bytes();

@@ -7,6 +7,7 @@ mod packed;
 use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
 use dictionary::Dictionary;
+use key::KEY_LEN;
 use packed::Packed;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -70,7 +71,7 @@ impl Tables {
 
     /// Inserts or replaces the record `id`, whose [key](key::key) is `key`, and its secondary
     /// keys (the caller holds the lock); the record is not consumed.
-    fn insert(&mut self, kind: Kind, id: &str, key: &[u8], record: &Record, ttl: Option<Duration>) {
+    fn insert(&mut self, kind: Kind, id: &str, key: &[u8; KEY_LEN], record: &Record, ttl: Option<Duration>) {
         self.remove(kind, key);
         if let Some(uid) = &record.uid {
             self.by_uid.insert((kind, uid.clone()), id.into());
@@ -248,7 +249,7 @@ mod tests {
             user_code: Some(code.into()),
             ..Record::new(&serde_json::json!({ "n": 1 }))
         };
-        // Ids packed as base64url and ids kept as they are.
+        // A token-like id and one with other characters: both are keyed by their hash.
         for id in ["Zm9vYmFy", "an id: not base64url"] {
             store.upsert(Kind::DeviceCode, id, &keyed(id, &format!("{id}-code")), Some(Duration::ZERO)).await.unwrap();
         }

@@ -1,7 +1,8 @@
-//! One record as the memory store keeps it: a single allocation holding its expiry, its key
-//! (a hash of the id, see [`key`](super::key)), its secondary keys, when it was consumed, and its payload,
-//! LZ4-compressed against its kind's [dictionary](super::dictionary).
+//! One record as the memory store keeps it: a single allocation holding its expiry, its
+//! [key](super::key) (a hash of its id), its secondary keys, when it was consumed, and its
+//! payload, LZ4-compressed against its kind's [dictionary](super::dictionary).
 
+use super::key::KEY_LEN;
 use crate::storage::{Record, StorageError};
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
@@ -12,11 +13,13 @@ const GRANT_ID: u8 = 1;
 const UID: u8 = 2;
 const USER_CODE: u8 = 4;
 const CONSUMED_AT: u8 = 8;
-/// Where the key's length starts: after the flags and `expires_at`.
+/// Where the key starts: after the flags and `expires_at`.
 const KEY_AT: usize = 9;
+/// Where the optional fields start: after the key, whose length is fixed.
+const FIELDS_AT: usize = KEY_AT + KEY_LEN;
 
 /// A packed record: a flags byte saying which optional fields it has and the dictionary's
-/// generation, `expires_at` (little-endian), its key after its length, the optional `grant_id`,
+/// generation, `expires_at` (little-endian), its key, the optional `grant_id`,
 /// `uid` and `user_code` after their lengths, `consumed_at`, then the payload's length and its
 /// LZ4 block. It hashes and compares as its key, so a set of them is a map by key.
 pub(super) struct Packed(Box<[u8]>);
@@ -33,19 +36,19 @@ impl Packed {
     /// `dictionary`, whose `generation` (below 16) it keeps. Its own `consumed_at` is ignored in
     /// favour of `consumed_at`.
     pub fn new(
-        key: &[u8],
+        key: &[u8; KEY_LEN],
         record: &Record,
         expires_at: i64,
         consumed_at: Option<i64>,
         (dictionary, generation): (&[u8], u8),
     ) -> Self {
         let payload = lz4_flex::block::compress_with_dict(record.payload.as_bytes(), dictionary);
-        let mut blob = Vec::with_capacity(KEY_AT + key.len() + payload.len() + 16);
+        let mut blob = Vec::with_capacity(FIELDS_AT + payload.len() + 16);
         let optional = [(GRANT_ID, &record.grant_id), (UID, &record.uid), (USER_CODE, &record.user_code)];
         let flags = optional.iter().filter(|(_, field)| field.is_some()).fold(0, |flags, (flag, _)| flags | flag);
         blob.push(flags | if consumed_at.is_some() { CONSUMED_AT } else { 0 } | generation << 4);
         blob.extend_from_slice(&expires_at.to_le_bytes());
-        put_field(&mut blob, key);
+        blob.extend_from_slice(key);
         for field in optional.iter().filter_map(|(_, field)| field.as_ref()) {
             put_field(&mut blob, field.as_bytes());
         }
@@ -76,13 +79,13 @@ impl Packed {
     /// The size of its compressed payload.
     pub fn compressed_len(&self) -> usize {
         let mut rest = self.fields().2;
-        rest.len();
+        rest.read_len();
         rest.0.len()
     }
 
     /// Its key: what a lookup by id finds it by (see [`key`](super::key::key)).
     pub fn key(&self) -> &[u8] {
-        Fields(&self.0[KEY_AT..]).field()
+        &self.0[KEY_AT..FIELDS_AT]
     }
 
     /// Its secondary keys.
@@ -100,7 +103,7 @@ impl Packed {
         let (keys, consumed_at, mut rest) = self.fields();
         let owned = |key: Option<&str>| key.map(String::from);
         let (grant_id, uid, user_code) = (owned(keys.grant_id), owned(keys.uid), owned(keys.user_code));
-        let length = rest.len();
+        let length = rest.read_len();
         let corrupt = |why: String| StorageError(format!("memory store: a packed record does not unpack: {why}"));
         let payload = lz4_flex::block::decompress_with_dict(rest.0, length, dictionary)
             .map_err(|e| corrupt(e.to_string()))
@@ -115,8 +118,7 @@ impl Packed {
     /// The optional fields, and what follows them.
     fn fields(&self) -> (SecondaryKeys<'_>, Option<i64>, Fields<'_>) {
         let flags = self.0[0];
-        let mut fields = Fields(&self.0[KEY_AT..]);
-        fields.field();
+        let mut fields = Fields(&self.0[FIELDS_AT..]);
         let mut optional = |flag: u8| (flags & flag != 0).then(|| fields.str());
         let keys = SecondaryKeys { grant_id: optional(GRANT_ID), uid: optional(UID), user_code: optional(USER_CODE) };
         let consumed_at = (flags & CONSUMED_AT != 0).then(|| read_i64(fields.take(8))).flatten();
@@ -170,7 +172,8 @@ fn put_len(blob: &mut Vec<u8>, mut len: usize) {
 struct Fields<'a>(&'a [u8]);
 
 impl<'a> Fields<'a> {
-    fn len(&mut self) -> usize {
+    /// A length (LEB128), and the reader past it.
+    fn read_len(&mut self) -> usize {
         let mut len = 0;
         for (at, byte) in self.0.iter().enumerate().take(10) {
             len |= ((byte & 0x7f) as usize) << (7 * at);
@@ -190,7 +193,7 @@ impl<'a> Fields<'a> {
     }
 
     fn field(&mut self) -> &'a [u8] {
-        let len = self.len();
+        let len = self.read_len();
         self.take(len)
     }
 
@@ -266,8 +269,8 @@ mod tests {
         let packed = Packed::new(&key::key(id), &record, 0, None, (&dictionary, 1));
         // Its JSON is near 200 bytes; what differs from the dictionary is the times (25 bytes).
         assert!(record.payload.len() > 180, "{}", record.payload.len());
-        // Flags, expiry, the key after its length, the payload's length.
-        let overhead = KEY_AT + 1 + key::key(id).len() + 2;
+        // Flags, expiry, the key, the payload's length (two bytes).
+        let overhead = FIELDS_AT + 2;
         assert!(packed.0.len() <= overhead + 32, "packed to {} bytes", packed.0.len());
         assert_eq!(packed.compressed_len(), packed.0.len() - overhead);
         // Without the dictionary the same JSON barely compresses.
