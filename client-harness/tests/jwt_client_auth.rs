@@ -37,6 +37,14 @@ async fn client_secret_jwt_with_aud_issuer() {
 }
 
 #[tokio::test]
+async fn a_client_secret_jwt_with_a_mac_from_another_secret_is_invalid_client() {
+    let op = launch(Options::default()).await;
+    let (rp, code, verifier) = code_for(&op, HMAC).await;
+    let forged = sign_with_secret(&claims("rp-hmac", &op.issuer), "not-the-client-secret-but-as-long-as-one");
+    assert_eq!(flow::exchange_with_assertion(&rp, &code, Some(verifier), &forged).await.unwrap_err(), "invalid_client");
+}
+
+#[tokio::test]
 async fn a_replayed_assertion_is_invalid_client() {
     let op = launch(Options::default()).await;
     let jwt = sign_with_key(&claims("rp-jwt", &op.issuer), &rp_jwt_key());

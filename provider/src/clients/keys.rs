@@ -25,7 +25,7 @@ pub async fn verify(
     if jose::is_hmac(alg) {
         let secret = client.client_secret.as_deref().ok_or("the client has no secret for HMAC")?;
         let verifier = jose::hmac_verifier(alg, secret.as_bytes()).map_err(|e| e.to_string())?;
-        return jose::verify(token, &*verifier).map_err(|_| "the signature does not verify".to_string());
+        return jose::verify(token, &verifier).map_err(|_| "the signature does not verify".to_string());
     }
     let alg: SigningAlg = alg.parse()?;
     let kid = header["kid"].as_str();
