@@ -1,8 +1,9 @@
 //! Request objects (OIDC Core §6): by value and by reference, signed and unsigned, overriding the
 //! query, and the errors for broken ones.
 
-use client_harness::assertion::{rp_jwt_key, sign_with_key, unsigned};
+use client_harness::assertion::{rp_jwt_key, sign_with_key, sign_with_secret, unsigned};
 use client_harness::browser::{Browser, callback_params};
+use client_harness::rp::HMAC;
 use client_harness::{Options, TestProvider, launch};
 use serde_json::json;
 use std::collections::HashMap;
@@ -76,6 +77,23 @@ async fn a_request_object_with_a_bad_signature_is_invalid_request_object() {
     assert_eq!(params["error"], "invalid_request_object");
     assert_eq!(params["state"], "q", "reported with the query's state");
     assert_eq!(params["iss"], op.issuer);
+}
+
+#[tokio::test]
+async fn a_request_object_macd_with_the_client_secret_is_accepted_and_with_another_is_not() {
+    let op = launch(Options::default()).await;
+    // OIDC Core §6.1 and §10.1: HS256 keyed with the client secret.
+    let jwt = sign_with_secret(&object("rp-hmac", &op, "s"), HMAC.secret.unwrap());
+    let params = complete(&op, &url(&op, "rp-hmac", &[("request", &jwt)])).await;
+    assert!(params.contains_key("code"), "{params:?}");
+    let forged = sign_with_secret(&object("rp-hmac", &op, "s"), "not-the-client-secret-but-as-long-as-one");
+    let params = callback_params(
+        &Browser::new(&op.issuer)
+            .open(&url(&op, "rp-hmac", &[("request", &forged), ("redirect_uri", CALLBACK), ("state", "q")]))
+            .await
+            .callback(),
+    );
+    assert_eq!(params["error"], "invalid_request_object");
 }
 
 #[rstest::rstest]
