@@ -37,6 +37,13 @@ async fn complete(op: &TestProvider, url: &str) -> HashMap<String, String> {
     callback_params(&Browser::new(&op.issuer).authorize(url, "alice", "alice-password").await.callback())
 }
 
+/// The error redirect for a broken request object sent beside a trusted `redirect_uri` and the
+/// state `q` in the query.
+async fn refused(op: &TestProvider, client_id: &str, request: &str) -> HashMap<String, String> {
+    let url = url(op, client_id, &[("request", request), ("redirect_uri", CALLBACK), ("state", "q")]);
+    callback_params(&Browser::new(&op.issuer).open(&url).await.callback())
+}
+
 #[tokio::test]
 async fn unsigned_request_by_value_supersedes_the_query() {
     let op = launch(Options::default()).await;
@@ -68,12 +75,7 @@ async fn a_request_object_with_a_bad_signature_is_invalid_request_object() {
     let op = launch(Options::default()).await;
     let jwt = sign_with_key(&object("rp-jwt", &op, "s"), &rp_jwt_key());
     let tampered = format!("{}x", &jwt[..jwt.len() - 1]);
-    let params = callback_params(
-        &Browser::new(&op.issuer)
-            .open(&url(&op, "rp-jwt", &[("request", &tampered), ("redirect_uri", CALLBACK), ("state", "q")]))
-            .await
-            .callback(),
-    );
+    let params = refused(&op, "rp-jwt", &tampered).await;
     assert_eq!(params["error"], "invalid_request_object");
     assert_eq!(params["state"], "q", "reported with the query's state");
     assert_eq!(params["iss"], op.issuer);
@@ -87,13 +89,7 @@ async fn a_request_object_macd_with_the_client_secret_is_accepted_and_with_anoth
     let params = complete(&op, &url(&op, "rp-hmac", &[("request", &jwt)])).await;
     assert!(params.contains_key("code"), "{params:?}");
     let forged = sign_with_secret(&object("rp-hmac", &op, "s"), "not-the-client-secret-but-as-long-as-one");
-    let params = callback_params(
-        &Browser::new(&op.issuer)
-            .open(&url(&op, "rp-hmac", &[("request", &forged), ("redirect_uri", CALLBACK), ("state", "q")]))
-            .await
-            .callback(),
-    );
-    assert_eq!(params["error"], "invalid_request_object");
+    assert_eq!(refused(&op, "rp-hmac", &forged).await["error"], "invalid_request_object");
 }
 
 #[rstest::rstest]
