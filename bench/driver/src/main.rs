@@ -9,6 +9,7 @@ mod report;
 mod scenarios;
 mod servers;
 mod session;
+mod targets;
 
 use clap::Parser;
 use load::{Load, Measurement};
