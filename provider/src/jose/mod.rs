@@ -178,7 +178,7 @@ pub fn is_hmac(alg: &str) -> bool {
 /// A verifier for an HMAC alg keyed by a shared secret (RFC 7518 §3.2: at least the hash size),
 /// comparing in constant time.
 pub fn hmac_verifier(alg: &str, secret: &[u8]) -> Result<impl JwsVerifier + use<>, JoseError> {
-    ring_jws::HmacVerifier::new(alg, secret).map_err(|e| JoseError(e.to_string()))
+    Ok(ring_jws::HmacVerifier::new(alg, secret)?)
 }
 
 /// The header and payload of a compact JWS, decoded but NOT verified: only for choosing the key

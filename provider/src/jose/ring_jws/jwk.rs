@@ -1,4 +1,5 @@
-//! Reading the members of an elliptic-curve JWK that ring needs.
+//! Reading the members of an elliptic-curve JWK that ring needs, and the error for a key (or an
+//! HMAC secret) that cannot be used.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
