@@ -42,6 +42,8 @@ pub struct Page {
     pub status: u16,
     /// The markup.
     pub html: String,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// A form found on a page.
@@ -120,18 +122,33 @@ impl Page {
 pub struct Browser {
     client: reqwest::Client,
     provider_origin: String,
+    /// The client address a trusted proxy would report (`X-Real-IP`), if any.
+    address: Option<String>,
 }
 
 impl Browser {
     /// A fresh browser (empty cookie jar) for the provider at `issuer`.
     pub fn new(issuer: &str) -> Self {
         let origin = Url::parse(issuer).expect("issuer URL").origin().ascii_serialization();
-        Self { client: crate::http::client(true), provider_origin: origin }
+        Self { client: crate::http::client(true), provider_origin: origin, address: None }
+    }
+
+    /// A fresh browser whose requests arrive, as a reverse proxy reports it in `X-Real-IP`, from
+    /// `address` (for a provider with `proxy.trust_forwarded_headers`).
+    pub fn at_address(issuer: &str, address: &str) -> Self {
+        Self { address: Some(address.into()), ..Self::new(issuer) }
     }
 
     /// Opens a URL and follows the provider's redirects.
     pub async fn open(&self, url: &str) -> Landing {
         self.follow(self.client.get(url)).await
+    }
+
+    fn send(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.address {
+            Some(address) => request.header("X-Real-IP", address),
+            None => request,
+        }
     }
 
     /// Submits a form (with an optional submit button `name=value`) and follows redirects.
@@ -149,20 +166,20 @@ impl Browser {
     }
 
     async fn follow(&self, request: reqwest::RequestBuilder) -> Landing {
-        let mut response = request.send().await.expect("request to the provider");
+        let mut response = self.send(request).send().await.expect("request to the provider");
         for _ in 0..10 {
             let url = response.url().clone();
             let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
             let Some(location) = location.filter(|_| response.status().is_redirection()) else {
-                let status = response.status().as_u16();
+                let (status, headers) = (response.status().as_u16(), response.headers().clone());
                 let html = response.text().await.unwrap_or_default();
-                return Landing::Page(Page { url, status, html });
+                return Landing::Page(Page { url, status, html, headers });
             };
             let next = url.join(&location).expect("a valid Location");
             if next.origin().ascii_serialization() != self.provider_origin {
                 return Landing::Callback(next);
             }
-            response = self.client.get(next).send().await.expect("redirect to the provider");
+            response = self.send(self.client.get(next)).send().await.expect("redirect to the provider");
         }
         panic!("too many redirects");
     }

@@ -63,6 +63,8 @@ struct Inner {
     /// The issuer's path without a trailing slash (`""` at the root).
     base_path: String,
     discovery_json: OnceLock<String>,
+    login_throttle: security::throttle::Throttle,
+    user_code_throttle: security::throttle::Throttle,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -142,7 +144,11 @@ impl ProviderBuilder {
             None => storage::provider_secret(&*storage, "pairwise_salt").await?,
         };
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
+        let throttle =
+            |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
         Ok(Provider(Arc::new(Inner {
+            login_throttle: throttle(config.throttle.login_failures),
+            user_code_throttle: throttle(config.throttle.user_code_failures),
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -211,6 +217,16 @@ impl Provider {
     /// Clients' JWK sets, parsed into verifiers.
     pub(crate) fn client_key_sets(&self) -> &clients::KeySetCache {
         &self.0.client_key_sets
+    }
+
+    /// Failed logins per client address.
+    pub(crate) fn login_throttle(&self) -> &security::throttle::Throttle {
+        &self.0.login_throttle
+    }
+
+    /// Wrong user codes (unknown, spent or expired) per client address (RFC 8628 §5.1).
+    pub(crate) fn user_code_throttle(&self) -> &security::throttle::Throttle {
+        &self.0.user_code_throttle
     }
 
     /// The issuer identifier, exactly as configured.

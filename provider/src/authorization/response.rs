@@ -236,6 +236,13 @@ pub enum Answer {
     },
     /// A page of ours (login, consent, or an interaction error).
     Page(Status, String),
+    /// A page of ours refusing an attempt until `retry_after` seconds have passed (429).
+    TooManyAttempts {
+        /// Seconds to wait (`Retry-After`).
+        retry_after: u64,
+        /// The page.
+        html: String,
+    },
 }
 
 impl<'r> Responder<'r, 'static> for Answer {
@@ -249,6 +256,9 @@ impl<'r> Responder<'r, 'static> for Answer {
                 .header(Header::new("Cache-Control", "no-store"))
                 .ok(),
             Self::Page(status, html) => html_response(status, html).ok(),
+            Self::TooManyAttempts { retry_after, html } => html_response(Status::TooManyRequests, html)
+                .header(Header::new("Retry-After", retry_after.to_string()))
+                .ok(),
         }
     }
 }

@@ -4,9 +4,11 @@
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
 mod load;
+mod throttle;
 mod validate;
 
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load};
+pub use throttle::ThrottleConfig;
 pub use validate::{ConfigError, validate};
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +58,8 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// Running behind a reverse proxy: which of its headers to believe.
     pub proxy: ProxyConfig,
+    /// How many wrong passwords and user codes one client address may try.
+    pub throttle: ThrottleConfig,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -92,6 +96,7 @@ impl Default for Config {
             device_poll_interval: 5,
             tls: None,
             proxy: ProxyConfig::default(),
+            throttle: ThrottleConfig::default(),
             outbound: OutboundConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

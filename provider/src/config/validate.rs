@@ -69,6 +69,12 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
             errors.push(ConfigError::new(key, "must be at least 1 (seconds)"));
         }
     }
+    if config.throttle.window == 0 {
+        errors.push(ConfigError::new(
+            "throttle.window",
+            "must be at least 1 (seconds); set login_failures or user_code_failures to 0 to lift a limit",
+        ));
+    }
     if ttl.authorization_code > 600 {
         // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
         errors.push(ConfigError::new("ttl.authorization_code", "must be at most 600 seconds (RFC 6749 §4.1.2)"));
@@ -220,6 +226,13 @@ mod tests {
         let errors = validate(&config).unwrap_err();
         assert_eq!(errors[0].key, "requires");
         assert!(errors[0].message.contains("\"dpop\""), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn a_zero_throttle_window_is_refused_rather_than_lifting_the_limits() {
+        let mut config = Config::default();
+        config.throttle.window = 0;
+        assert_eq!(keys_of(&config), ["throttle.window"]);
     }
 
     #[test]

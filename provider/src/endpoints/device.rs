@@ -8,11 +8,13 @@ use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::interaction::{pages, session};
 use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
 use crate::security::params::Params;
+use crate::security::throttle::retry_after_seconds;
 use crate::security::{now, random_token, sha256_b64url};
 use rocket::http::{CookieJar, Header, Status};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
 use serde_json::{Value, json};
+use std::net::IpAddr;
 
 /// The grant type of device code token requests (RFC 8628 §3.4).
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -87,18 +89,33 @@ fn verification_page(op: &State<Provider>, user_code: Option<&str>) -> Answer {
 
 /// The typed user code starts an interaction: login if needed, then confirmation.
 #[post("/device", data = "<form>")]
-async fn verification_submit(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
+async fn verification_submit(
+    op: &State<Provider>,
+    jar: &CookieJar<'_>,
+    client_ip: Option<IpAddr>,
+    form: Result<Params, OAuthError>,
+) -> Answer {
     let typed = form.ok().and_then(|f| f.get("user_code").map(String::from)).unwrap_or_default();
-    let retry = |why: &str| Answer::Page(Status::BadRequest, pages::device_entry(op.base_path(), &typed, Some(why)));
+    let page = |why: &str| pages::device_entry(op.base_path(), &typed, Some(why));
+    let retry = |why: &str| Answer::Page(Status::BadRequest, page(why));
+    // RFC 8628 §5.1: user codes are short, so guesses are rate-limited; refused before the lookup.
+    if let Err(wait) = op.user_code_throttle().check(client_ip) {
+        let retry_after = retry_after_seconds(wait);
+        let html = page(&format!("Too many wrong codes. Try again in {retry_after} seconds."));
+        return Answer::TooManyAttempts { retry_after, html };
+    }
     let Some(code) = normalize_user_code(&typed) else { return retry("That is not a valid code.") };
     let device = match model::find_by_user_code::<DeviceCode>(op.storage(), &code).await {
-        Ok(Some(found)) => found.model,
-        Ok(None) => return retry("That code is unknown or has expired."),
+        Ok(Some(found)) if found.model.status == DeviceStatus::Pending && found.model.expires_at > now() => found.model,
+        Ok(found) => {
+            op.user_code_throttle().failed(client_ip);
+            return retry(match found {
+                None => "That code is unknown or has expired.",
+                Some(_) => "That code has already been used or has expired.",
+            });
+        }
         Err(e) => return Answer::Error(e.into()),
     };
-    if device.status != DeviceStatus::Pending || device.expires_at <= now() {
-        return retry("That code has already been used or has expired.");
-    }
     let Some(client) = op.clients().get(&device.client_id) else {
         return retry("That device is no longer registered.");
     };

@@ -9,6 +9,7 @@ use crate::authorization::{Answer, AuthorizationError, Decision};
 use crate::error::{ErrorCode, OAuthError};
 use crate::model::{Interaction, Prompt};
 use crate::security::params::Params;
+use crate::security::throttle::retry_after_seconds;
 use crate::security::{constant_time_eq, cookies};
 use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
@@ -117,17 +118,20 @@ async fn login(
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
+    let page = |error| pages::login(&interaction, &client_name(op, &interaction), op.base_path(), Some(error));
+    // Refused before the password is even hashed: the refusal tells a guesser nothing.
+    if let Err(wait) = op.login_throttle().check(client_ip) {
+        tracing::debug!(client_ip = ?client_ip, "login refused: too many failures from this address");
+        let retry_after = retry_after_seconds(wait);
+        let html = page(&format!("Too many failed logins. Try again in {retry_after} seconds."));
+        return Answer::TooManyAttempts { retry_after, html };
+    }
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
     let Some(account) = op.accounts().authenticate(login, password).await else {
+        op.login_throttle().failed(client_ip);
         // An audit trail for failed logins; the address is the proxy's word only when trusted.
         tracing::warn!(client_id = %interaction.request.client_id, client_ip = ?client_ip, "login failed");
-        let html = pages::login(
-            &interaction,
-            &client_name(op, &interaction),
-            op.base_path(),
-            Some("Invalid username or password."),
-        );
-        return Answer::Page(Status::Unauthorized, html);
+        return Answer::Page(Status::Unauthorized, page("Invalid username or password."));
     };
     let result = async {
         let current = session::load(op, jar).await?;

@@ -72,8 +72,8 @@ const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// A new user code: 8 characters (about 34.6 bits), shown as `XXXX-XXXX`.
 pub fn new_user_code() -> String {
-    let bytes: [u8; 8] = rand::random();
-    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    // Uniform over the alphabet: a byte modulo 20 would favour its first 16 letters.
+    (0..8).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
 }
 
 /// A user code as typed (any case, dashes and spaces) in stored form; `None` if it cannot be one.

@@ -1,8 +1,10 @@
-//! Cross-cutting request security: parameter parsing, randomness, hashing, cookies and CSRF.
+//! Cross-cutting request security: parameter parsing, randomness, hashing, cookies and CSRF,
+//! and the throttling of guesses.
 
 pub mod cookies;
 pub mod cors;
 pub mod params;
+pub mod throttle;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

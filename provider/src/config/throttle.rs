@@ -1,0 +1,24 @@
+//! The `[throttle]` section: how many wrong guesses one client address may make.
+
+use serde::{Deserialize, Serialize};
+
+/// Limits on guessing, per client address (see `security::throttle`): a burst of this many failed
+/// attempts, then one more each `window / failures` seconds. Zero failures: no limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThrottleConfig {
+    /// Failed logins on the built-in login page.
+    pub login_failures: u32,
+    /// Unknown or spent user codes typed on the device page (RFC 8628 §5.1).
+    pub user_code_failures: u32,
+    /// Seconds in which a whole burst is paid off.
+    pub window: u64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        // RFC 8628 §5.1's worked example allows 5 user code attempts; 5 a minute gives an address
+        // 55 attempts in a device code's default 10 minutes, each a 2^-34.5 chance of a live code.
+        Self { login_failures: 10, user_code_failures: 5, window: 60 }
+    }
+}

@@ -1,0 +1,189 @@
+//! Throttling of guesses, per client address: failed logins, and user codes typed on the device
+//! page (RFC 8628 §5.1: "it is recommended that the server rate-limit user code attempts").
+//!
+//! Each address has an allowance of `failures` failed attempts, refilled at one per
+//! `window / failures`: a burst of `failures` wrong guesses, then one more each refill. An
+//! address over its allowance is refused before its guess is checked, so the refusal tells it
+//! nothing, and a refused attempt costs nothing more. A success does not restore the allowance:
+//! an attacker could otherwise type a code or password of their own between guesses.
+//!
+//! The allowance is kept as a generic cell rate (GCRA): one instant per address, the time at
+//! which its failures are paid off. The counters live in this process; behind a load balancer
+//! each instance keeps its own.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Entries are swept of paid-off addresses whenever the map doubles past this size.
+const SWEEP_FROM: usize = 1024;
+
+/// Failed guesses of one kind, per client address.
+#[derive(Debug)]
+pub struct Throttle {
+    /// What one failure costs: `window / failures` (`None`: no limit).
+    cost: Option<Duration>,
+    /// How far ahead of now the debt may reach before attempts are refused: `window - cost`.
+    slack: Duration,
+    /// Per address, when its failures are paid off.
+    paid_off: Mutex<Ledger>,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    at: HashMap<Address, Instant>,
+    sweep_at: usize,
+}
+
+/// Who is throttled: an IPv4 address, an IPv6 /64 (one host commonly holds a whole /64), or
+/// every request whose address is unknown, together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Address {
+    V4([u8; 4]),
+    V6Prefix([u8; 8]),
+    Unknown,
+}
+
+impl From<Option<IpAddr>> for Address {
+    fn from(ip: Option<IpAddr>) -> Self {
+        match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V4(v4)) => Self::V4(v4.octets()),
+            Some(IpAddr::V6(v6)) => {
+                let mut prefix = [0; 8];
+                prefix.copy_from_slice(&v6.octets()[..8]);
+                Self::V6Prefix(prefix)
+            }
+            None => Self::Unknown,
+        }
+    }
+}
+
+impl Throttle {
+    /// Allows `failures` failed attempts per address in a burst, then one per
+    /// `window / failures`. Zero failures or a zero window: no limit.
+    pub fn new(failures: u32, window: Duration) -> Self {
+        let cost = (failures > 0 && !window.is_zero()).then(|| window / failures);
+        let slack = cost.map_or(Duration::ZERO, |cost| window - cost);
+        Self { cost, slack, paid_off: Mutex::new(Ledger { at: HashMap::new(), sweep_at: SWEEP_FROM }) }
+    }
+
+    /// Whether `ip` may make an attempt now; `Err` holds how long it must wait.
+    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+        self.check_at(ip, Instant::now())
+    }
+
+    /// Records a failed attempt by `ip`.
+    pub fn failed(&self, ip: Option<IpAddr>) {
+        self.failed_at(ip, Instant::now())
+    }
+
+    fn check_at(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        if self.cost.is_none() {
+            return Ok(());
+        }
+        let ledger = self.paid_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let debt = ledger.at.get(&Address::from(ip)).map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
+        match debt.checked_sub(self.slack) {
+            Some(wait) if !wait.is_zero() => Err(wait),
+            _ => Ok(()),
+        }
+    }
+
+    fn failed_at(&self, ip: Option<IpAddr>, now: Instant) {
+        let Some(cost) = self.cost else { return };
+        let mut ledger = self.paid_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let at = ledger.at.entry(Address::from(ip)).or_insert(now);
+        *at = (*at).max(now) + cost;
+        if ledger.at.len() >= ledger.sweep_at {
+            ledger.at.retain(|_, at| *at > now);
+            ledger.sweep_at = (ledger.at.len() * 2).max(SWEEP_FROM);
+        }
+    }
+
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.paid_off.lock().map(|ledger| ledger.at.len()).unwrap_or_default()
+    }
+}
+
+/// `Retry-After` in whole seconds, rounded up (RFC 9110 §10.2.3).
+pub fn retry_after_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn a_burst_of_failures_then_one_per_refill() {
+        let throttle = Throttle::new(5, Duration::from_secs(60));
+        let start = Instant::now();
+        let me = ip("192.0.2.1");
+        for _ in 0..5 {
+            assert_eq!(throttle.check_at(me, start), Ok(()));
+            throttle.failed_at(me, start);
+        }
+        assert_eq!(throttle.check_at(me, start), Err(Duration::from_secs(12)));
+        assert_eq!(throttle.check_at(me, start + Duration::from_secs(11)), Err(Duration::from_secs(1)));
+        let later = start + Duration::from_secs(12);
+        assert_eq!(throttle.check_at(me, later), Ok(()));
+        throttle.failed_at(me, later);
+        assert_eq!(throttle.check_at(me, later), Err(Duration::from_secs(12)));
+        // Fully paid off after the window: a whole burst again.
+        assert_eq!(throttle.check_at(me, later + Duration::from_secs(60)), Ok(()));
+    }
+
+    #[test]
+    fn addresses_are_counted_apart_and_ipv6_by_its_64_prefix() {
+        let throttle = Throttle::new(1, Duration::from_secs(60));
+        let now = Instant::now();
+        throttle.failed_at(ip("192.0.2.1"), now);
+        assert!(throttle.check_at(ip("192.0.2.1"), now).is_err());
+        assert!(throttle.check_at(ip("::ffff:192.0.2.1"), now).is_err(), "IPv4-mapped is the same host");
+        assert_eq!(throttle.check_at(ip("192.0.2.2"), now), Ok(()));
+        throttle.failed_at(ip("2001:db8:1:2::1"), now);
+        assert!(throttle.check_at(ip("2001:db8:1:2:ffff::9"), now).is_err());
+        assert_eq!(throttle.check_at(ip("2001:db8:1:3::1"), now), Ok(()));
+        throttle.failed_at(None, now);
+        assert!(throttle.check_at(None, now).is_err());
+    }
+
+    #[test]
+    fn zero_failures_or_window_is_no_limit() {
+        for throttle in [Throttle::new(0, Duration::from_secs(60)), Throttle::new(5, Duration::ZERO)] {
+            let now = Instant::now();
+            for _ in 0..100 {
+                throttle.failed_at(ip("192.0.2.1"), now);
+            }
+            assert_eq!(throttle.check_at(ip("192.0.2.1"), now), Ok(()));
+            assert_eq!(throttle.tracked(), 0);
+        }
+    }
+
+    #[test]
+    fn paid_off_addresses_are_swept() {
+        let throttle = Throttle::new(5, Duration::from_secs(60));
+        let start = Instant::now();
+        for n in 0..SWEEP_FROM as u32 - 1 {
+            throttle.failed_at(Some(IpAddr::from(n.to_be_bytes())), start);
+        }
+        assert_eq!(throttle.tracked(), SWEEP_FROM - 1);
+        // Once their debts are paid off, the next failure that fills the ledger sweeps them.
+        throttle.failed_at(ip("198.51.100.1"), start + Duration::from_secs(13));
+        assert_eq!(throttle.tracked(), 1);
+        assert!(throttle.check_at(ip("198.51.100.1"), start + Duration::from_secs(13)).is_ok());
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(retry_after_seconds(Duration::from_secs(12)), 12);
+        assert_eq!(retry_after_seconds(Duration::from_millis(11_001)), 12);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+    }
+}
