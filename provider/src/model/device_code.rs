@@ -101,4 +101,19 @@ mod tests {
         assert_eq!(normalize_user_code("BCDF-GHJ"), None);
         assert_eq!(normalize_user_code("BCDF-GHJA"), None, "vowels are not in the alphabet");
     }
+
+    #[test]
+    fn every_letter_is_equally_likely() {
+        // 640,000 letters: 32,000 of each expected, with a standard deviation of about 175.
+        // Five deviations allow 900; a byte modulo 20 would give the last four letters 30,000.
+        let mut counts = [0u32; 20];
+        for _ in 0..80_000 {
+            for letter in new_user_code().bytes() {
+                counts[ALPHABET.iter().position(|&a| a == letter).unwrap()] += 1;
+            }
+        }
+        for (letter, count) in ALPHABET.iter().zip(counts) {
+            assert!(count.abs_diff(32_000) < 900, "{} appeared {count} times", *letter as char);
+        }
+    }
 }
