@@ -31,21 +31,39 @@ async fn id_token_hint_of_the_signed_in_user_allows_prompt_none() {
 }
 
 #[tokio::test]
-async fn id_token_hint_of_another_user_is_login_required_with_prompt_none() {
+async fn a_request_naming_a_user_is_answered_for_that_user_only() {
+    // OIDC Core §3.1.2.2: named by an id_token_hint, or by a sub value asked in the claims parameter.
     let op = launch(Options::default()).await;
     let alice_hint = sign_in(&op, &Browser::new(&op.issuer), "alice").await;
-    let bobs_browser = Browser::new(&op.issuer);
-    sign_in(&op, &bobs_browser, "bob").await;
+    let alice = flow::payload_of(&alice_hint)["sub"].as_str().unwrap().to_string();
+    let claims = serde_json::json!({"id_token": {"sub": {"value": alice}}}).to_string();
     let rp = rp::relying_party(&op.issuer, BASIC).await;
-    let mut req = start(&rp, &[], true);
-    req.url.query_pairs_mut().append_pair("prompt", "none").append_pair("id_token_hint", &alice_hint);
-    let params = callback_params(&bobs_browser.open(req.url.as_str()).await.callback());
-    assert_eq!(params["error"], "login_required");
+    for (name, value) in [("id_token_hint", alice_hint.as_str()), ("claims", claims.as_str())] {
+        let request = |prompt_none: bool| {
+            let mut req = start(&rp, &[], true);
+            req.url.query_pairs_mut().append_pair(name, value);
+            if prompt_none {
+                req.url.query_pairs_mut().append_pair("prompt", "none");
+            }
+            req
+        };
+        let bobs_browser = Browser::new(&op.issuer);
+        sign_in(&op, &bobs_browser, "bob").await;
+        let params = callback_params(&bobs_browser.open(request(true).url.as_str()).await.callback());
+        assert_eq!(params["error"], "login_required", "{name} with Bob's session and prompt=none");
 
-    // Without prompt=none the user is asked to log in again.
-    let mut req = start(&rp, &[], true);
-    req.url.query_pairs_mut().append_pair("id_token_hint", &alice_hint);
-    assert!(bobs_browser.open(req.url.as_str()).await.page().form("/login").is_some());
+        // Without prompt=none the user is asked to log in; Bob again is still not Alice.
+        let page = bobs_browser.open(request(false).url.as_str()).await.page();
+        let mut login = page.form("/login").unwrap_or_else(|| panic!("{name}: log in as the user named"));
+        login.set("login", "bob").set("password", "bob-password");
+        let params = callback_params(&bobs_browser.submit(&login, None).await.callback());
+        assert_eq!(params["error"], "access_denied", "{name}: Bob signed in again");
+
+        let req = request(false);
+        let landing = bobs_browser.authorize(req.url.as_str(), "alice", "alice-password").await;
+        let tokens = flow::exchange(&rp, &callback_params(&landing.callback())["code"], req.verifier).await.unwrap();
+        assert_eq!(flow::verify_id_token(&rp, &tokens, &req.nonce).subject().as_str(), alice, "{name}");
+    }
 }
 
 #[tokio::test]

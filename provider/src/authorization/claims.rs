@@ -55,6 +55,14 @@ impl ClaimsRequest {
         self.id_token_names().chain(self.userinfo_names()).filter(|n| !PROTOCOL.contains(n)).map(String::from).collect()
     }
 
+    /// Whether `sub` is a value the RP asked for the ID token's `sub`, if it asked for one
+    /// (OIDC Core §3.1.2.2): equal to its `value` and among its `values`, where given.
+    pub fn allows_sub(&self, sub: &str) -> bool {
+        let Some(Some(spec)) = self.id_token.as_ref().and_then(|set| set.get("sub")) else { return true };
+        spec.value.as_ref().is_none_or(|v| *v == *sub)
+            && spec.values.as_ref().is_none_or(|vs| vs.iter().any(|v| *v == *sub))
+    }
+
     /// The `acr` values the RP requires, if it asked for `acr` as essential (§5.5.1.1).
     pub fn essential_acrs(&self) -> Option<Vec<String>> {
         let spec = self.id_token.as_ref()?.get("acr")?.as_ref().filter(|s| s.essential)?;
@@ -89,6 +97,20 @@ mod tests {
         let request =
             ClaimsRequest::parse(r#"{"id_token": {"acr": {"essential": true, "values": ["a", "b"]}}}"#).unwrap();
         assert_eq!(request.essential_acrs(), Some(vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn a_sub_value_names_the_user() {
+        let allows = |json: &str, sub: &str| ClaimsRequest::parse(json).unwrap().allows_sub(sub);
+        assert!(allows(r#"{"id_token": {"sub": {"value": "alice"}}}"#, "alice"));
+        assert!(!allows(r#"{"id_token": {"sub": {"value": "alice"}}}"#, "bob"));
+        assert!(allows(r#"{"id_token": {"sub": {"values": ["bob", "alice"]}}}"#, "alice"));
+        assert!(!allows(r#"{"id_token": {"sub": {"values": ["bob"]}, "email": null}}"#, "alice"));
+        assert!(!allows(r#"{"id_token": {"sub": {"value": "alice", "values": ["bob"]}}}"#, "alice"), "both apply");
+        // No value asked: anyone; and userinfo's sub says what to return, not who the request is for.
+        assert!(allows(r#"{"id_token": {"sub": {"essential": true}}}"#, "alice"));
+        assert!(allows(r#"{"id_token": {"sub": null}}"#, "alice"));
+        assert!(allows(r#"{"userinfo": {"sub": {"value": "bob"}}}"#, "alice"));
     }
 
     #[test]

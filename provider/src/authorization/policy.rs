@@ -37,12 +37,8 @@ pub async fn decide(
         None => None,
     };
     let done = interaction.as_ref().map(|i| i.result.clone()).unwrap_or_default();
-    // The hint names the user as this client sees them (pairwise or not).
-    let hint_mismatch = match (&request.id_token_hint_sub, &session) {
-        (Some(hint), Some(s)) => *hint != op.subject(client, &s.account_id),
-        _ => false,
-    };
-    let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done, hint_mismatch);
+    let other_user = session.as_ref().and_then(|s| names_another_user(&request, &op.subject(client, &s.account_id)));
+    let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done, other_user);
     match (needed, session) {
         (Some((prompt, reasons)), _) => {
             if request.has_prompt(PromptValue::None) {
@@ -57,6 +53,14 @@ pub async fn decide(
             }
             let interaction = start_interaction(op, request, interaction, prompt, reasons).await?;
             Ok(Decision::Interact(Box::new(interaction)))
+        }
+        (None, Some(_)) if let Some(named_by) = other_user => {
+            // OIDC Core §3.1.2.2: never a response for a user other than the one the request names,
+            // even one who has just signed in.
+            Err(request.target.error(
+                ErrorCode::AccessDenied,
+                format!("the user who signed in is not the one the request's {named_by} names"),
+            ))
         }
         (None, Some(session)) => {
             let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
@@ -82,7 +86,7 @@ pub fn required_prompt(
     session: Option<&Session>,
     grant: Option<&Grant>,
     done: &InteractionResult,
-    hint_mismatch: bool,
+    other_user: Option<&str>,
 ) -> Option<(Prompt, Vec<String>)> {
     let logged_in_now = done.login.is_some();
     let mut login = Vec::new();
@@ -98,8 +102,8 @@ pub fn required_prompt(
             if request.max_age.is_some_and(|max| now() - session.auth_time >= max) {
                 login.push("max_age".into());
             }
-            if hint_mismatch {
-                login.push("id_token_hint".into());
+            if let Some(named_by) = other_user {
+                login.push(named_by.into());
             }
             let essential = request.claims.as_ref().and_then(|c| c.essential_acrs());
             if essential.is_some_and(|acrs| !acrs.contains(&session.acr)) {
@@ -124,6 +128,18 @@ pub fn required_prompt(
         consent.push("device_confirmation".into());
     }
     (!consent.is_empty()).then_some((Prompt::Consent, consent))
+}
+
+/// What in the request names a user other than `subject` (as the client sees them, pairwise or
+/// not), if anything does: an `id_token_hint`, or a `sub` value asked for the ID token.
+fn names_another_user(request: &AuthorizationRequest, subject: &str) -> Option<&'static str> {
+    if request.id_token_hint_sub.as_deref().is_some_and(|hint| hint != subject) {
+        Some("id_token_hint")
+    } else if request.claims.as_ref().is_some_and(|claims| !claims.allows_sub(subject)) {
+        Some("claims_sub")
+    } else {
+        None
+    }
 }
 
 /// A session whose account still exists.
@@ -226,7 +242,7 @@ mod tests {
 
     #[test]
     fn no_session_needs_login() {
-        let needed = required_prompt(&request(vec![], None), None, None, &InteractionResult::default(), false);
+        let needed = required_prompt(&request(vec![], None), None, None, &InteractionResult::default(), None);
         assert_eq!(reasons(needed), Some((Prompt::Login, vec!["no_session".into()])));
     }
 
@@ -235,13 +251,13 @@ mod tests {
         let req = request(vec![], Some(60));
         let old = session(now() - 120);
         let full = grant(&["openid", "email"]);
-        let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default(), false);
+        let needed = required_prompt(&req, Some(&old), Some(&full), &InteractionResult::default(), None);
         assert_eq!(needed.unwrap().1, ["max_age"]);
         let done = InteractionResult {
             login: Some(LoginResult { account_id: "a".into(), auth_time: now(), amr: vec![] }),
             consented: false,
         };
-        assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done, false), None);
+        assert_eq!(required_prompt(&req, Some(&old), Some(&full), &done, None), None);
     }
 
     #[test]
@@ -253,7 +269,7 @@ mod tests {
             Some(&one_second_ago),
             Some(&full),
             &InteractionResult::default(),
-            false,
+            None,
         );
         assert_eq!(needed.unwrap().1, ["max_age"]);
         let just_now = session(now());
@@ -262,7 +278,7 @@ mod tests {
             Some(&just_now),
             Some(&full),
             &InteractionResult::default(),
-            false,
+            None,
         );
         assert_eq!(needed.unwrap().1, ["max_age"], "max_age=0 always re-authenticates");
         assert_eq!(
@@ -271,7 +287,7 @@ mod tests {
                 Some(&just_now),
                 Some(&full),
                 &InteractionResult::default(),
-                false
+                None
             ),
             None
         );
@@ -285,12 +301,12 @@ mod tests {
             Some(&s),
             Some(&grant(&["openid"])),
             &InteractionResult::default(),
-            false,
+            None,
         );
         assert_eq!(needed, Some((Prompt::Consent, vec!["scopes_missing".into()])));
         let full = grant(&["openid", "email"]);
         assert_eq!(
-            required_prompt(&request(vec![], None), Some(&s), Some(&full), &InteractionResult::default(), false),
+            required_prompt(&request(vec![], None), Some(&s), Some(&full), &InteractionResult::default(), None),
             None
         );
         let needed = required_prompt(
@@ -298,7 +314,7 @@ mod tests {
             Some(&s),
             Some(&full),
             &InteractionResult::default(),
-            false,
+            None,
         );
         assert_eq!(needed, Some((Prompt::Consent, vec!["consent_prompt".into()])));
     }
