@@ -265,10 +265,17 @@ impl Provider {
     }
 
     /// Mounts the provider's routes under `base` (which must be the issuer's path) on a host
-    /// application's Rocket.
+    /// application's Rocket; for an issuer with a path, also its RFC 8414 metadata at
+    /// `/.well-known/oauth-authorization-server` followed by that path.
     pub fn mount(&self, rocket: rocket::Rocket<rocket::Build>, base: &str) -> rocket::Rocket<rocket::Build> {
         let base = if base.is_empty() { "/" } else { base };
         let purge_every = Duration::from_secs(self.config().storage_purge_interval);
+        let metadata_at = endpoints::discovery::path_inserted_base(self);
+        let cors_paths = endpoints::CORS_PATHS.iter().map(|p| format!("{}{p}", self.base_path()));
+        let rocket = match &metadata_at {
+            Some(at) => rocket.mount(at.as_str(), endpoints::discovery::path_inserted_routes()),
+            None => rocket,
+        };
         rocket
             .manage(self.clone())
             .attach(storage::Purger::new(self.0.storage.clone(), purge_every))
@@ -278,9 +285,7 @@ impl Provider {
                 self.keys().algs(),
                 Duration::from_secs(self.config().keys.reload_interval),
             ))
-            .attach(security::cors::Cors::new(
-                endpoints::CORS_PATHS.iter().map(|p| format!("{}{p}", self.base_path())).collect(),
-            ))
+            .attach(security::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
             .mount(base, endpoints::routes())
             .register(base, endpoints::catchers())
     }

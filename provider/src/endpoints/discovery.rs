@@ -105,3 +105,21 @@ fn openid_configuration(op: &State<Provider>) -> (ContentType, &str) {
 fn oauth_authorization_server(op: &State<Provider>) -> (ContentType, &str) {
     (ContentType::JSON, op.discovery_json())
 }
+
+/// Where RFC 8414 §3.1 puts the metadata of an issuer with a path: the well-known suffix goes
+/// between the host and the path (`/.well-known/oauth-authorization-server/op` for
+/// `https://id.example/op`). `None` for an issuer at the root, whose metadata `routes` serves.
+pub fn path_inserted_base(op: &Provider) -> Option<String> {
+    let path = op.base_path();
+    (!path.is_empty()).then(|| format!("/.well-known/oauth-authorization-server{path}"))
+}
+
+/// The route to mount at [`path_inserted_base`].
+pub fn path_inserted_routes() -> Vec<Route> {
+    rocket_routes![path_inserted]
+}
+
+#[get("/")]
+fn path_inserted(op: &State<Provider>) -> (ContentType, &str) {
+    (ContentType::JSON, op.discovery_json())
+}
