@@ -59,7 +59,7 @@ pub async fn decide(
             // even one who has just signed in.
             Err(request.target.error(
                 ErrorCode::AccessDenied,
-                format!("the user who signed in is not the one the request's {named_by} names"),
+                format!("the user who signed in is not the one the request names ({named_by})"),
             ))
         }
         (None, Some(session)) => {
