@@ -58,14 +58,22 @@ impl Tables {
         }
     }
 
-    /// Drops a removed record's secondary keys from the indexes.
+    /// Drops a removed record's secondary keys from the indexes, unless a newer record has
+    /// taken them since.
     fn unindex(&mut self, kind: Kind, gone: &Packed) {
         let keys = gone.keys();
+        let names_gone = |id: &str| key::key(id) == gone.key();
         if let Some(uid) = keys.uid {
-            self.by_uid.remove(&(kind, uid.to_string()));
+            let entry = (kind, uid.to_string());
+            if self.by_uid.get(&entry).is_some_and(|id| names_gone(id)) {
+                self.by_uid.remove(&entry);
+            }
         }
         if let Some(code) = keys.user_code {
-            self.by_user_code.remove(&(kind, code.to_string()));
+            let entry = (kind, code.to_string());
+            if self.by_user_code.get(&entry).is_some_and(|id| names_gone(id)) {
+                self.by_user_code.remove(&entry);
+            }
         }
     }
 
@@ -238,6 +246,23 @@ mod tests {
     fn indexed(store: &MemoryAdapter) -> usize {
         let shards = store.shards.iter().map(|shard| shard.lock().unwrap());
         shards.map(|t| t.by_uid.len() + t.by_user_code.len()).sum()
+    }
+
+    #[test]
+    fn removing_a_record_keeps_the_secondary_keys_a_newer_record_took() {
+        let mut tables = Tables::default();
+        let keyed = |n: u32| Record {
+            uid: Some("uid".into()),
+            user_code: Some("CODE".into()),
+            ..Record::new(&serde_json::json!({ "n": n }))
+        };
+        tables.insert(Kind::Session, "older", &key::key("older"), &keyed(1), None);
+        tables.insert(Kind::Session, "newer", &key::key("newer"), &keyed(2), None);
+        tables.remove(Kind::Session, &key::key("older"));
+        assert_eq!(tables.by_uid.get(&(Kind::Session, "uid".into())).map(|id| &**id), Some("newer"));
+        assert_eq!(tables.by_user_code.get(&(Kind::Session, "CODE".into())).map(|id| &**id), Some("newer"));
+        tables.remove(Kind::Session, &key::key("newer"));
+        assert!(tables.by_uid.is_empty() && tables.by_user_code.is_empty());
     }
 
     #[tokio::test]
