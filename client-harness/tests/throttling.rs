@@ -4,13 +4,18 @@
 
 use client_harness::browser::{Browser, Page};
 use client_harness::http;
-use client_harness::{Options, TestProvider, launch};
+use client_harness::{Options, Storage, TestProvider, launch};
 use serde_json::Value;
 
 /// The defaults, behind a proxy whose `X-Real-IP` is believed.
 async fn behind_proxy(settings: Vec<(&'static str, figment::value::Value)>) -> Option<TestProvider> {
     let mut options = Options::with("proxy.trust_forwarded_headers", true);
     options.settings.extend(settings);
+    started(options).await
+}
+
+/// The provider, unless the harness was pointed at an external one.
+async fn started(options: Options) -> Option<TestProvider> {
     let op = launch(options).await;
     if op.is_external() {
         eprintln!("skipped: the external provider's proxy and throttle settings are not the harness's to set");
@@ -102,4 +107,33 @@ async fn without_a_trusted_proxy_a_forged_address_header_escapes_nothing() {
     assert_eq!(type_code(&op, &Browser::at_address(&op.issuer, "198.51.100.7"), "BBBB-BBBB").await.status, 400);
     // X-Real-IP is not believed by default: both arrive from loopback, and share one allowance.
     assert_refused(&type_code(&op, &Browser::at_address(&op.issuer, "203.0.113.9"), &code).await, 60);
+}
+
+#[tokio::test]
+async fn guesses_sent_at_once_are_counted_as_they_arrive() {
+    // On SQLite, where each lookup waits for a pooled connection, so the guesses overlap.
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = Options::with("throttle.user_code_failures", 3);
+    options.storage = Storage::Sqlite(dir.path().join("provider.db"));
+    let Some(op) = started(options).await else { return };
+    let guesses = (0..10).map(|_| {
+        let url = format!("{}/device", op.issuer);
+        tokio::spawn(async move {
+            http::client(false)
+                .post(url)
+                .form(&[("user_code", "BBBB-BBBB")])
+                .send()
+                .await
+                .expect("an answer")
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for guess in guesses.collect::<Vec<_>>() {
+        statuses.push(guess.await.unwrap());
+    }
+    statuses.sort();
+    // Each guess is charged when it starts, so no more than the allowance is ever looked up.
+    assert_eq!(statuses, [[400; 3].as_slice(), &[429; 7]].concat());
 }

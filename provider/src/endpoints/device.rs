@@ -98,24 +98,23 @@ async fn verification_submit(
     let typed = form.ok().and_then(|f| f.get("user_code").map(String::from)).unwrap_or_default();
     let page = |why: &str| pages::device_entry(op.base_path(), &typed, Some(why));
     let retry = |why: &str| Answer::Page(Status::BadRequest, page(why));
+    let Some(code) = normalize_user_code(&typed) else { return retry("That is not a valid code.") };
     // RFC 8628 §5.1: user codes are short, so guesses are rate-limited; refused before the lookup.
-    if let Err(wait) = op.user_code_throttle().check(client_ip) {
+    if let Err(wait) = op.user_code_throttle().attempt(client_ip) {
         let retry_after = retry_after_seconds(wait);
         let html = page(&format!("Too many wrong codes. Try again in {retry_after} seconds."));
         return Answer::TooManyAttempts { retry_after, html };
     }
-    let Some(code) = normalize_user_code(&typed) else { return retry("That is not a valid code.") };
     let device = match model::find_by_user_code::<DeviceCode>(op.storage(), &code).await {
         Ok(Some(found)) if found.model.status == DeviceStatus::Pending && found.model.expires_at > now() => found.model,
-        Ok(found) => {
-            op.user_code_throttle().failed(client_ip);
-            return retry(match found {
-                None => "That code is unknown or has expired.",
-                Some(_) => "That code has already been used or has expired.",
-            });
+        Ok(None) => return retry("That code is unknown or has expired."),
+        Ok(Some(_)) => return retry("That code has already been used or has expired."),
+        Err(e) => {
+            op.user_code_throttle().refund(client_ip);
+            return Answer::Error(e.into());
         }
-        Err(e) => return Answer::Error(e.into()),
     };
+    op.user_code_throttle().refund(client_ip);
     let Some(client) = op.clients().get(&device.client_id) else {
         return retry("That device is no longer registered.");
     };

@@ -120,7 +120,7 @@ async fn login(
     };
     let page = |error| pages::login(&interaction, &client_name(op, &interaction), op.base_path(), Some(error));
     // Refused before the password is even hashed: the refusal tells a guesser nothing.
-    if let Err(wait) = op.login_throttle().check(client_ip) {
+    if let Err(wait) = op.login_throttle().attempt(client_ip) {
         tracing::debug!(client_ip = ?client_ip, "login refused: too many failures from this address");
         let retry_after = retry_after_seconds(wait);
         let html = page(&format!("Too many failed logins. Try again in {retry_after} seconds."));
@@ -128,11 +128,11 @@ async fn login(
     }
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
     let Some(account) = op.accounts().authenticate(login, password).await else {
-        op.login_throttle().failed(client_ip);
         // An audit trail for failed logins; the address is the proxy's word only when trusted.
         tracing::warn!(client_id = %interaction.request.client_id, client_ip = ?client_ip, "login failed");
         return Answer::Page(Status::Unauthorized, page("Invalid username or password."));
     };
+    op.login_throttle().refund(client_ip);
     let result = async {
         let current = session::load(op, jar).await?;
         let session = finish_login(op, &mut interaction, &account, current).await?;

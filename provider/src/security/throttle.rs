@@ -1,14 +1,15 @@
-//! Throttling of guesses, per client address: failed logins, and user codes typed on the device
-//! page (RFC 8628 §5.1: "it is recommended that the server rate-limit user code attempts").
+//! Throttling of guesses, per client address: logins, and user codes typed on the device page
+//! (RFC 8628 §5.1: "it is recommended that the server rate-limit user code attempts").
 //!
-//! Each address has an allowance of `failures` failed attempts, refilled at one per
-//! `window / failures`: a burst of `failures` wrong guesses, then one more each refill. An
-//! address over its allowance is refused before its guess is checked, so the refusal tells it
-//! nothing, and a refused attempt costs nothing more. A success does not restore the allowance:
-//! an attacker could otherwise type a code or password of their own between guesses.
+//! Each address has an allowance of `failures` attempts, refilled at one per `window / failures`:
+//! a burst of `failures` wrong guesses, then one more each refill. An attempt is charged when it
+//! starts, so guesses sent in parallel cannot all pass before the first is counted, and refunded
+//! when it succeeds: a success costs nothing and gives nothing back (an attacker typing a code or
+//! password of their own between guesses gains no allowance). An address over its allowance is
+//! refused before its guess is checked, so the refusal tells it nothing and costs nothing more.
 //!
 //! The allowance is kept as a generic cell rate (GCRA): one instant per address, the time at
-//! which its failures are paid off. The counters live in this process; behind a load balancer
+//! which its charges are paid off. The counters live in this process; behind a load balancer
 //! each instance keeps its own.
 
 use std::collections::HashMap;
@@ -60,7 +61,7 @@ impl From<Option<IpAddr>> for Address {
 }
 
 impl Throttle {
-    /// Allows `failures` failed attempts per address in a burst, then one per
+    /// Allows `failures` attempts that fail per address in a burst, then one per
     /// `window / failures`. Zero failures or a zero window: no limit.
     pub fn new(failures: u32, window: Duration) -> Self {
         let cost = (failures > 0 && !window.is_zero()).then(|| window / failures);
@@ -68,36 +69,42 @@ impl Throttle {
         Self { cost, slack, paid_off: Mutex::new(Ledger { at: HashMap::new(), sweep_at: SWEEP_FROM }) }
     }
 
-    /// Whether `ip` may make an attempt now; `Err` holds how long it must wait.
-    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
-        self.check_at(ip, Instant::now())
+    /// Starts an attempt by `ip`, charging it to the address's allowance; `Err` holds how long
+    /// the address must wait, and nothing is charged then.
+    pub fn attempt(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+        self.attempt_at(ip, Instant::now())
     }
 
-    /// Records a failed attempt by `ip`.
-    pub fn failed(&self, ip: Option<IpAddr>) {
-        self.failed_at(ip, Instant::now())
+    /// Gives back the charge of an attempt by `ip` that succeeded.
+    pub fn refund(&self, ip: Option<IpAddr>) {
+        self.refund_at(ip, Instant::now())
     }
 
-    fn check_at(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
-        if self.cost.is_none() {
-            return Ok(());
-        }
-        let ledger = self.paid_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let debt = ledger.at.get(&Address::from(ip)).map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
-        match debt.checked_sub(self.slack) {
-            Some(wait) if !wait.is_zero() => Err(wait),
-            _ => Ok(()),
-        }
-    }
-
-    fn failed_at(&self, ip: Option<IpAddr>, now: Instant) {
-        let Some(cost) = self.cost else { return };
+    fn attempt_at(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        let Some(cost) = self.cost else { return Ok(()) };
         let mut ledger = self.paid_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let at = ledger.at.entry(Address::from(ip)).or_insert(now);
+        let debt = at.saturating_duration_since(now);
+        if let Some(wait) = debt.checked_sub(self.slack).filter(|wait| !wait.is_zero()) {
+            return Err(wait);
+        }
         *at = (*at).max(now) + cost;
         if ledger.at.len() >= ledger.sweep_at {
             ledger.at.retain(|_, at| *at > now);
             ledger.sweep_at = (ledger.at.len() * 2).max(SWEEP_FROM);
+        }
+        Ok(())
+    }
+
+    fn refund_at(&self, ip: Option<IpAddr>, now: Instant) {
+        let Some(cost) = self.cost else { return };
+        let mut ledger = self.paid_off.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let address = Address::from(ip);
+        match ledger.at.get_mut(&address).and_then(|at| Some((at.checked_sub(cost)?, at))) {
+            Some((refunded, at)) if refunded > now => *at = refunded,
+            _ => {
+                ledger.at.remove(&address);
+            }
         }
     }
 
@@ -120,38 +127,65 @@ mod tests {
         Some(s.parse().unwrap())
     }
 
+    /// An attempt at `now` that fails.
+    fn fail(throttle: &Throttle, ip: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        throttle.attempt_at(ip, now)
+    }
+
     #[test]
     fn a_burst_of_failures_then_one_per_refill() {
         let throttle = Throttle::new(5, Duration::from_secs(60));
         let start = Instant::now();
         let me = ip("192.0.2.1");
         for _ in 0..5 {
-            assert_eq!(throttle.check_at(me, start), Ok(()));
-            throttle.failed_at(me, start);
+            assert_eq!(fail(&throttle, me, start), Ok(()));
         }
-        assert_eq!(throttle.check_at(me, start), Err(Duration::from_secs(12)));
-        assert_eq!(throttle.check_at(me, start + Duration::from_secs(11)), Err(Duration::from_secs(1)));
+        assert_eq!(fail(&throttle, me, start), Err(Duration::from_secs(12)));
+        assert_eq!(fail(&throttle, me, start + Duration::from_secs(11)), Err(Duration::from_secs(1)), "refused: free");
         let later = start + Duration::from_secs(12);
-        assert_eq!(throttle.check_at(me, later), Ok(()));
-        throttle.failed_at(me, later);
-        assert_eq!(throttle.check_at(me, later), Err(Duration::from_secs(12)));
+        assert_eq!(fail(&throttle, me, later), Ok(()));
+        assert_eq!(fail(&throttle, me, later), Err(Duration::from_secs(12)));
         // Fully paid off after the window: a whole burst again.
-        assert_eq!(throttle.check_at(me, later + Duration::from_secs(60)), Ok(()));
+        for _ in 0..5 {
+            assert_eq!(fail(&throttle, me, later + Duration::from_secs(60)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn attempts_are_charged_as_they_start_and_refunded_when_they_succeed() {
+        let throttle = Throttle::new(2, Duration::from_secs(60));
+        let now = Instant::now();
+        let me = ip("192.0.2.1");
+        // Two guesses in flight at once: a third cannot start before either is decided.
+        assert_eq!(throttle.attempt_at(me, now), Ok(()));
+        assert_eq!(throttle.attempt_at(me, now), Ok(()));
+        assert!(throttle.attempt_at(me, now).is_err());
+        // One of them succeeds: its charge comes back, and no more than that.
+        throttle.refund_at(me, now);
+        assert_eq!(throttle.attempt_at(me, now), Ok(()));
+        assert!(throttle.attempt_at(me, now).is_err());
+        // Successes alone never run out, and leave nothing tracked.
+        let other = ip("192.0.2.2");
+        for _ in 0..10 {
+            assert_eq!(throttle.attempt_at(other, now), Ok(()));
+            throttle.refund_at(other, now);
+        }
+        assert_eq!(throttle.tracked(), 1);
     }
 
     #[test]
     fn addresses_are_counted_apart_and_ipv6_by_its_64_prefix() {
         let throttle = Throttle::new(1, Duration::from_secs(60));
         let now = Instant::now();
-        throttle.failed_at(ip("192.0.2.1"), now);
-        assert!(throttle.check_at(ip("192.0.2.1"), now).is_err());
-        assert!(throttle.check_at(ip("::ffff:192.0.2.1"), now).is_err(), "IPv4-mapped is the same host");
-        assert_eq!(throttle.check_at(ip("192.0.2.2"), now), Ok(()));
-        throttle.failed_at(ip("2001:db8:1:2::1"), now);
-        assert!(throttle.check_at(ip("2001:db8:1:2:ffff::9"), now).is_err());
-        assert_eq!(throttle.check_at(ip("2001:db8:1:3::1"), now), Ok(()));
-        throttle.failed_at(None, now);
-        assert!(throttle.check_at(None, now).is_err());
+        let _ = fail(&throttle, ip("192.0.2.1"), now);
+        assert!(fail(&throttle, ip("192.0.2.1"), now).is_err());
+        assert!(fail(&throttle, ip("::ffff:192.0.2.1"), now).is_err(), "IPv4-mapped is the same host");
+        assert_eq!(fail(&throttle, ip("192.0.2.2"), now), Ok(()));
+        let _ = fail(&throttle, ip("2001:db8:1:2::1"), now);
+        assert!(fail(&throttle, ip("2001:db8:1:2:ffff::9"), now).is_err());
+        assert_eq!(fail(&throttle, ip("2001:db8:1:3::1"), now), Ok(()));
+        let _ = fail(&throttle, None, now);
+        assert!(fail(&throttle, None, now).is_err());
     }
 
     #[test]
@@ -159,9 +193,8 @@ mod tests {
         for throttle in [Throttle::new(0, Duration::from_secs(60)), Throttle::new(5, Duration::ZERO)] {
             let now = Instant::now();
             for _ in 0..100 {
-                throttle.failed_at(ip("192.0.2.1"), now);
+                assert_eq!(fail(&throttle, ip("192.0.2.1"), now), Ok(()));
             }
-            assert_eq!(throttle.check_at(ip("192.0.2.1"), now), Ok(()));
             assert_eq!(throttle.tracked(), 0);
         }
     }
@@ -171,13 +204,12 @@ mod tests {
         let throttle = Throttle::new(5, Duration::from_secs(60));
         let start = Instant::now();
         for n in 0..SWEEP_FROM as u32 - 1 {
-            throttle.failed_at(Some(IpAddr::from(n.to_be_bytes())), start);
+            let _ = fail(&throttle, Some(IpAddr::from(n.to_be_bytes())), start);
         }
         assert_eq!(throttle.tracked(), SWEEP_FROM - 1);
         // Once their debts are paid off, the next failure that fills the ledger sweeps them.
-        throttle.failed_at(ip("198.51.100.1"), start + Duration::from_secs(13));
+        let _ = fail(&throttle, ip("198.51.100.1"), start + Duration::from_secs(13));
         assert_eq!(throttle.tracked(), 1);
-        assert!(throttle.check_at(ip("198.51.100.1"), start + Duration::from_secs(13)).is_ok());
     }
 
     #[test]
