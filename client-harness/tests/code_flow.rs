@@ -136,4 +136,8 @@ async fn login_hint_prefills_the_login_page() {
     req.url.query_pairs_mut().append_pair("login_hint", "bob");
     let page = Browser::new(&op.issuer).open(req.url.as_str()).await.page();
     assert_eq!(page.form("/login").unwrap().get("login"), Some("bob"));
+    // Password managers may fill the page: its fields name what they hold.
+    assert!(page.html.contains(r#"name="login" value="bob" autocomplete="username""#), "{}", page.html);
+    assert!(page.html.contains(r#"type="password" name="password" autocomplete="current-password""#));
+    assert!(!page.html.contains(r#"autocomplete="off""#));
 }

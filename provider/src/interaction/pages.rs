@@ -32,7 +32,8 @@ fn layout(title: &str, body: &str) -> String {
     )
 }
 
-/// The login page.
+/// The login page. Password managers may fill it (NIST SP 800-63B-4 §3.1.1.2: verifiers allow
+/// password managers and autofill): the fields say what they hold, autocomplete stays on.
 pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Option<&str>) -> String {
     let uid = escape(&interaction.uid);
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
@@ -41,10 +42,12 @@ pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Op
         "Sign in",
         &format!(
             "<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{error}\
-             <form method=\"post\" action=\"{base}/interaction/{uid}/login\" autocomplete=\"off\">\
+             <form method=\"post\" action=\"{base}/interaction/{uid}/login\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label for=\"login\">Username</label><input id=\"login\" name=\"login\" value=\"{hint}\" required autofocus>\
-             <label for=\"password\">Password</label><input id=\"password\" type=\"password\" name=\"password\" required>\
+             <label for=\"login\">Username</label>\
+             <input id=\"login\" name=\"login\" value=\"{hint}\" autocomplete=\"username\" required autofocus>\
+             <label for=\"password\">Password</label>\
+             <input id=\"password\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
              <button type=\"submit\" class=\"login-submit\">Sign in</button></form>\
              <p><a href=\"{base}/interaction/{uid}/abort\">Cancel</a></p>",
             client = escape(client_name),
