@@ -20,18 +20,19 @@ use std::time::{Duration, Instant};
 /// Entries are swept of paid-off addresses whenever the map doubles past this size.
 const SWEEP_FROM: usize = 1024;
 
-/// Failed guesses of one kind, per client address.
+/// Guesses of one kind, per client address.
 #[derive(Debug)]
 pub struct Throttle {
-    /// What one failure costs: `window / failures` (`None`: no limit).
+    /// What one attempt is charged: `window / failures` (`None`: no limit).
     cost: Option<Duration>,
     /// How far ahead of now the debt may reach before attempts are refused: `window - cost`.
     slack: Duration,
-    /// Per address, when its failures are paid off.
+    /// Per address, when its charges are paid off.
     paid_off: Mutex<Ledger>,
 }
 
-#[derive(Debug, Default)]
+/// The instants per address, and the size at which they are next swept.
+#[derive(Debug)]
 struct Ledger {
     at: HashMap<Address, Instant>,
     sweep_at: usize,
