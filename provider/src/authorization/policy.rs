@@ -37,7 +37,7 @@ pub async fn decide(
         None => None,
     };
     let done = interaction.as_ref().map(|i| i.result.clone()).unwrap_or_default();
-    let other_user = session.as_ref().and_then(|s| names_another_user(&request, &op.subject(client, &s.account_id)));
+    let other_user = session.as_ref().and_then(|s| names_another_user(&request, || op.subject(client, &s.account_id)));
     let needed = required_prompt(&request, session.as_ref(), grant.as_ref(), &done, other_user);
     match (needed, session) {
         (Some((prompt, reasons)), _) => {
@@ -131,11 +131,16 @@ pub fn required_prompt(
 }
 
 /// What in the request names a user other than `subject` (as the client sees them, pairwise or
-/// not), if anything does: an `id_token_hint`, or a `sub` value asked for the ID token.
-fn names_another_user(request: &AuthorizationRequest, subject: &str) -> Option<&'static str> {
+/// not), if anything does: an `id_token_hint`, or a `sub` value asked for the ID token. The
+/// subject (a hash for pairwise clients) is worked out only for a request that could name one.
+fn names_another_user(request: &AuthorizationRequest, subject: impl FnOnce() -> String) -> Option<&'static str> {
+    if request.id_token_hint_sub.is_none() && request.claims.is_none() {
+        return None;
+    }
+    let subject = subject();
     if request.id_token_hint_sub.as_deref().is_some_and(|hint| hint != subject) {
         Some("id_token_hint")
-    } else if request.claims.as_ref().is_some_and(|claims| !claims.allows_sub(subject)) {
+    } else if request.claims.as_ref().is_some_and(|claims| !claims.allows_sub(&subject)) {
         Some("claims_sub")
     } else {
         None
