@@ -6,6 +6,7 @@ mod key_sets;
 mod keys;
 mod metadata;
 mod sector;
+mod validate;
 
 pub use assertion::JWT_BEARER;
 pub use auth::{AuthMethod, ClientRequest, authenticate, authenticate_secret};
