@@ -47,8 +47,10 @@ pub async fn exchange(
             return Err(credential::replayed(op, &record).await);
         }
     }
-    let mut response = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience }).await?;
-    response.refresh_token = Some(rotate(op, &record).await?);
+    // Concurrent, so the two writes can share a commit (see `tokens::issue`).
+    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience });
+    let (mut response, next) = tokio::try_join!(issue, rotate(op, &record))?;
+    response.refresh_token = Some(next);
     Ok(response)
 }
 

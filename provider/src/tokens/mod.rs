@@ -67,15 +67,12 @@ pub struct Issue<'a> {
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
-    let access = access_token::issue(op, what.client, &what.claims, what.audience.as_deref()).await?;
-    let refresh_token = if what.refresh {
-        let value = time_ordered_token();
-        let record = RefreshToken { claims: what.claims.clone(), iat: now() };
-        model::save(op.storage(), &value, &record, Duration::from_secs(op.config().ttl.refresh_token)).await?;
-        Some(value)
-    } else {
-        None
-    };
+    // Written concurrently, the access and refresh tokens share one commit where the backend
+    // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
+    let (access, refresh_token) = tokio::try_join!(
+        access_token::issue(op, what.client, &what.claims, what.audience.as_deref()),
+        refresh_token(op, &what),
+    )?;
     let id_token = if what.claims.has_scope("openid") {
         let alg = what.client.id_token_alg();
         let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
@@ -93,4 +90,15 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
         id_token,
         scope: access.scopes.join(" "),
     })
+}
+
+/// A stored refresh token, if one is to be issued.
+async fn refresh_token(op: &Provider, what: &Issue<'_>) -> OAuthResult<Option<String>> {
+    if !what.refresh {
+        return Ok(None);
+    }
+    let value = time_ordered_token();
+    let record = RefreshToken { claims: what.claims.clone(), iat: now() };
+    model::save(op.storage(), &value, &record, Duration::from_secs(op.config().ttl.refresh_token)).await?;
+    Ok(Some(value))
 }

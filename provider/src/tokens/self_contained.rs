@@ -37,13 +37,30 @@ struct JwtClaims {
     auth_time: Option<i64>,
 }
 
-/// A presented token, found in storage (access, then refresh, or the other way round per the
-/// `hint`) or else verified as a live self-contained access token.
-pub async fn find_presented(op: &Provider, value: &str, hint: Option<&str>) -> OAuthResult<Option<Presented>> {
-    if let Some(stored) = model::find_presented(op.storage(), value, hint).await? {
-        return Ok(Some(stored));
+impl JwtClaims {
+    /// No end-user, and the client its own subject: a client credentials token, never stored.
+    /// Any other access token of ours is stored.
+    fn is_self_contained(&self) -> bool {
+        self.auth_time.is_none() && self.sub == self.client_id
     }
-    Ok(verify(op, value).await?.map(Presented::SelfContained))
+}
+
+/// A presented token: a live self-contained access token, or one found in storage (access, then
+/// refresh, or the other way round per the `hint`). A self-contained token is never stored, and a
+/// stored one never claims to be self-contained, so the claims, read before they are verified,
+/// say where to look: one storage round-trip for either, where trying both took three.
+pub async fn find_presented(op: &Provider, value: &str, hint: Option<&str>) -> OAuthResult<Option<Presented>> {
+    if unverified_claims(value).is_some_and(|jwt| jwt.is_self_contained()) {
+        return Ok(verify(op, value).await?.map(Presented::SelfContained));
+    }
+    Ok(model::find_presented(op.storage(), value, hint).await?)
+}
+
+/// The claims of a value shaped like one of our JWT access tokens, NOT verified: only for choosing
+/// where to look for it.
+fn unverified_claims(value: &str) -> Option<JwtClaims> {
+    let (_header, payload) = crate::jose::peek(value).ok()?;
+    serde_json::from_value(payload).ok()
 }
 
 /// The token, if it is a self-contained access token that we signed, that has not expired and
@@ -57,8 +74,7 @@ pub async fn verify(op: &Provider, value: &str) -> OAuthResult<Option<AccessToke
     let Ok(jwt) = serde_json::from_value::<JwtClaims>(payload) else { return Ok(None) };
     // A stored JWT access token that is gone (revoked with its grant) verifies too: only a
     // client credentials one, with no end-user, stands on its own.
-    let self_contained = jwt.auth_time.is_none() && jwt.sub == jwt.client_id;
-    if !self_contained || jwt.iss != op.issuer() || jwt.exp <= now() {
+    if !jwt.is_self_contained() || jwt.iss != op.issuer() || jwt.exp <= now() {
         return Ok(None);
     }
     if model::find::<RevokedAccessToken>(op.storage(), &jwt.jti).await?.is_some() {

@@ -1,7 +1,7 @@
 //! Shared set-up for the provider's in-process tests.
 
 use provider::Provider;
-use provider::config::{ConfigSources, load};
+use provider::config::{Config, ConfigSources, load};
 use std::path::PathBuf;
 
 /// The repository's fixtures folder.
@@ -35,8 +35,18 @@ async fn provider_from(
     issuer: &str,
     storage: &str,
     config_file: Option<PathBuf>,
-    mut overrides: figment::value::Dict,
+    overrides: figment::value::Dict,
 ) -> Provider {
+    Provider::new(fixture_config(issuer, storage, config_file, overrides)).await.expect("provider")
+}
+
+/// The configuration the helpers above build a provider from, for tests that build it themselves.
+pub fn fixture_config(
+    issuer: &str,
+    storage: &str,
+    config_file: Option<PathBuf>,
+    mut overrides: figment::value::Dict,
+) -> Config {
     overrides.insert("issuer".into(), issuer.into());
     overrides.insert("storage".into(), storage.into());
     overrides.insert("clients_file".into(), fixtures().join("clients.json").display().to_string().into());
@@ -45,6 +55,5 @@ async fn provider_from(
     keys.insert("file".into(), fixtures().join("keys/jwks.json").display().to_string().into());
     keys.insert("generate".into(), false.into());
     overrides.insert("keys".into(), keys.into());
-    let config = load(&ConfigSources { overrides, config_file, ..Default::default() }).expect("fixture config");
-    Provider::new(config).await.expect("provider")
+    load(&ConfigSources { overrides, config_file, ..Default::default() }).expect("fixture config")
 }
