@@ -64,6 +64,7 @@ struct Inner {
     base_path: String,
     discovery_json: OnceLock<String>,
     login_throttle: security::throttle::Throttle,
+    #[cfg(feature = "device-flow")]
     user_code_throttle: security::throttle::Throttle,
 }
 
@@ -148,6 +149,7 @@ impl ProviderBuilder {
             |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
         Ok(Provider(Arc::new(Inner {
             login_throttle: throttle(config.throttle.login_failures),
+            #[cfg(feature = "device-flow")]
             user_code_throttle: throttle(config.throttle.user_code_failures),
             pairwise_salt,
             fetcher,
@@ -225,6 +227,7 @@ impl Provider {
     }
 
     /// Wrong user codes (unknown, spent or expired) per client address (RFC 8628 §5.1).
+    #[cfg(feature = "device-flow")]
     pub(crate) fn user_code_throttle(&self) -> &security::throttle::Throttle {
         &self.0.user_code_throttle
     }
