@@ -5,7 +5,7 @@ mod common;
 
 use provider::Provider;
 use provider::jose::{self, SigningAlg};
-use provider::model::{self, AccessToken, TokenClaims};
+use provider::model::{self, AccessToken, Presented, TokenClaims};
 use provider::security::now;
 use provider::tokens::{access_token, self_contained};
 use serde_json::json;
@@ -84,9 +84,12 @@ async fn a_user_jwt_whose_record_is_gone_does_not_stand_on_its_own() {
     };
     let jwt = issue(&op, &claims, JWT_API).await;
     assert!(model::find::<AccessToken>(op.storage(), &jwt).await.unwrap().is_some(), "a user's JWT is stored");
+    let presented = self_contained::find_presented(&op, &jwt, None).await.unwrap();
+    assert!(matches!(presented, Some(Presented::Access(_))), "and found in storage when presented");
     // Revoking its grant removes the record; the JWT still verifies, but is no longer active.
     op.storage().revoke_by_grant_id("g1").await.unwrap();
     assert!(self_contained::verify(&op, &jwt).await.unwrap().is_none());
+    assert!(self_contained::find_presented(&op, &jwt, None).await.unwrap().is_none(), "nor found when presented");
 }
 
 #[tokio::test]
@@ -108,6 +111,9 @@ async fn only_live_access_tokens_of_this_issuer_verify() {
     let mut tampered: Vec<String> = live.split('.').map(String::from).collect();
     tampered[2] = tampered[2].chars().rev().collect();
     assert!(self_contained::verify(&op, &tampered.join(".")).await.unwrap().is_none(), "bad signature");
+    // Claims that say self-contained choose where to look, nothing more: the signature still decides.
+    assert!(self_contained::find_presented(&op, &tampered.join("."), None).await.unwrap().is_none());
+    assert!(self_contained::find_presented(&op, &live, None).await.unwrap().is_some());
     for odd in ["", "a.b.c", "..", "é.é.é"] {
         assert!(self_contained::verify(&op, odd).await.unwrap().is_none(), "{odd:?}");
     }
