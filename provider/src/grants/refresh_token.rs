@@ -49,7 +49,9 @@ pub async fn exchange(
     }
     // Concurrent, so the two writes can share a commit (see `tokens::issue`).
     let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience });
-    let (mut response, next) = tokio::try_join!(issue, rotate(op, &record))?;
+    // The next refresh token keeps the original scopes and resources, so a narrowed refresh can
+    // widen again later.
+    let (mut response, next) = tokio::try_join!(issue, tokens::store_refresh_token(op, &record.claims))?;
     response.refresh_token = Some(next);
     Ok(response)
 }
@@ -58,14 +60,4 @@ pub async fn exchange(
 fn within_grace(op: &Provider, consumed_at: i64) -> bool {
     let grace_ms = op.config().ttl.refresh_token_grace as i64 * 1000;
     grace_ms > 0 && crate::storage::now_ms() - consumed_at <= grace_ms
-}
-
-/// The next refresh token keeps the original scopes and resources, so a narrowed refresh can
-/// widen again later.
-async fn rotate(op: &Provider, record: &RefreshToken) -> OAuthResult<String> {
-    let value = crate::security::time_ordered_token();
-    let next = RefreshToken { claims: record.claims.clone(), iat: crate::security::now() };
-    let ttl = std::time::Duration::from_secs(op.config().ttl.refresh_token);
-    model::save(op.storage(), &value, &next, ttl).await?;
-    Ok(value)
 }

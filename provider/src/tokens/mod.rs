@@ -71,7 +71,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
     let (access, refresh_token) = tokio::try_join!(
         access_token::issue(op, what.client, &what.claims, what.audience.as_deref()),
-        refresh_token(op, &what),
+        refresh_token_if_asked(op, &what),
     )?;
     let id_token = if what.claims.has_scope("openid") {
         let alg = what.client.id_token_alg();
@@ -93,12 +93,17 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
 }
 
 /// A stored refresh token, if one is to be issued.
-async fn refresh_token(op: &Provider, what: &Issue<'_>) -> OAuthResult<Option<String>> {
+async fn refresh_token_if_asked(op: &Provider, what: &Issue<'_>) -> OAuthResult<Option<String>> {
     if !what.refresh {
         return Ok(None);
     }
+    Ok(Some(store_refresh_token(op, &what.claims).await?))
+}
+
+/// A new refresh token for `claims`, stored for the configured lifetime.
+pub(crate) async fn store_refresh_token(op: &Provider, claims: &TokenClaims) -> OAuthResult<String> {
     let value = time_ordered_token();
-    let record = RefreshToken { claims: what.claims.clone(), iat: now() };
+    let record = RefreshToken { claims: claims.clone(), iat: now() };
     model::save(op.storage(), &value, &record, Duration::from_secs(op.config().ttl.refresh_token)).await?;
-    Ok(Some(value))
+    Ok(value)
 }
