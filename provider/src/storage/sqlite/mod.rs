@@ -4,16 +4,19 @@
 //! Writes go to one writer thread that commits them in groups: it takes every write waiting in
 //! its queue, applies them in one transaction and answers each only after that transaction's
 //! fsync. Concurrent requests so share one fsync instead of queueing for one each, which is
-//! what bounds durable throughput. Reads run on a small pool of connections, on the blocking
-//! thread pool, so they never stall an async worker.
+//! what bounds durable throughput. Reads go to a few reader threads, each with a connection of
+//! its own, which take the reads waiting in their queue in groups too (see `reader`); neither
+//! ever stalls an async worker.
 
+mod reader;
 mod writer;
 
 use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use reader::{Read, Readers};
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 use std::time::Duration;
 use writer::{Write, Writer};
 
@@ -51,35 +54,29 @@ const FIND_BY_ID: &str = select_live!("id");
 const FIND_BY_UID: &str = select_live!("uid");
 const FIND_BY_USER_CODE: &str = select_live!("user_code");
 
-/// Idle read connections kept open; more are opened under load and closed after.
-const IDLE_READERS: usize = 2;
-
-/// One database file: a writer thread and a pool of readers.
+/// One database file: a writer thread and reader threads.
 pub struct SqliteAdapter {
     writer: Writer,
-    readers: Arc<Readers>,
+    readers: Readers,
 }
 
-struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+/// The next group of queued requests: the first to come (waiting for it), then every other
+/// already queued, up to `max`. `None` once every sender is gone.
+fn take_group<T>(waiting: &mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
+    let mut group = vec![waiting.recv().ok()?];
+    while group.len() < max {
+        match waiting.try_recv() {
+            Ok(next) => group.push(next),
+            Err(_) => break,
+        }
+    }
+    Some(group)
 }
 
-impl Readers {
-    fn take(&self) -> Result<Connection, StorageError> {
-        if let Some(connection) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-            return Ok(connection);
-        }
-        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024)
-    }
-
-    fn give_back(&self, connection: Connection) {
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < IDLE_READERS
-        {
-            idle.push(connection);
-        }
-    }
+/// Reader threads: one per core (at least two). Reads are mostly page-cache hits, which cost
+/// CPU; the second thread serves the queue while the first waits on the disk.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).max(2)
 }
 
 /// Opens a connection with the settings every connection needs (WAL is a property of the file,
@@ -115,36 +112,17 @@ impl SqliteAdapter {
         // The WAL file is cut back to this size when it is reused, after a burst grew it.
         connection.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(err)?;
         let checkpointer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE, 512)?;
+        let readers = (0..reader_count())
+            .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024))
+            .collect::<Result<Vec<_>, _>>()?;
         let writer =
             Writer::spawn(connection, checkpointer).map_err(|e| StorageError(format!("the writer thread: {e}")))?;
-        Ok(Self { writer, readers: Arc::new(Readers { path, idle: Mutex::new(Vec::new()) }) })
+        let readers = Readers::spawn(readers).map_err(|e| StorageError(format!("the reader threads: {e}")))?;
+        Ok(Self { writer, readers })
     }
 
     async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
-        let readers = self.readers.clone();
-        let value = value.to_string();
-        tokio::task::spawn_blocking(move || {
-            let connection = readers.take()?;
-            let found = connection
-                .prepare_cached(query)
-                .and_then(|mut statement| {
-                    statement.query_row((kind.as_str(), &value, now_ms()), |row| {
-                        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-                    })
-                })
-                .optional()
-                .map_err(err);
-            readers.give_back(connection);
-            Ok(found?.map(|(payload, grant_id, uid, user_code, consumed_at)| Record {
-                payload,
-                grant_id,
-                uid,
-                user_code,
-                consumed_at,
-            }))
-        })
-        .await
-        .map_err(|e| StorageError(format!("a read was cancelled: {e}")))?
+        self.readers.read(Read { query, kind, value: value.to_string() }).await
     }
 }
 
@@ -200,6 +178,7 @@ impl Adapter for SqliteAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     crate::adapter_contract_tests!({
         let dir = tempfile::tempdir().unwrap();
@@ -219,6 +198,31 @@ mod tests {
         let second = SqliteAdapter::open(&path).await.unwrap();
         let found = second.find(Kind::RefreshToken, "h").await.unwrap().unwrap();
         assert_eq!(found.json()["a"], 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_reads_share_transactions_and_see_every_acknowledged_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let adapter = Arc::new(SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap());
+        let record = |i: usize| Record::new(&serde_json::json!({ "i": i }));
+        adapter.upsert(Kind::AccessToken, "first", &record(0), None).await.unwrap();
+        assert!(adapter.find(Kind::AccessToken, "first").await.unwrap().is_some());
+        // Each task reads back what it has just written: a reader's snapshot never outlives
+        // its group, or these reads would miss the later writes.
+        let tasks = (1..=400).map(|i| {
+            let adapter = adapter.clone();
+            tokio::spawn(async move {
+                adapter.upsert(Kind::AccessToken, &format!("t{i}"), &record(i), None).await.unwrap();
+                let found = adapter.find(Kind::AccessToken, &format!("t{i}")).await.unwrap();
+                found.map(|found| found.json()["i"] == i)
+            })
+        });
+        for task in tasks.collect::<Vec<_>>() {
+            assert_eq!(task.await.unwrap(), Some(true));
+        }
+        // Fewer groups than reads: they shared transactions.
+        let groups = adapter.readers.groups();
+        assert!(groups < 401, "{groups} groups for 401 reads");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -14,7 +14,7 @@
 //! next commit starts the WAL afresh.
 
 use super::super::{Kind, Record, StorageError};
-use super::err;
+use super::{err, take_group};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -187,14 +187,7 @@ fn run(
     commits: Arc<AtomicU64>,
     restart_due: Arc<AtomicBool>,
 ) {
-    while let Ok(first) = waiting.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match waiting.try_recv() {
-                Ok(next) => group.push(next),
-                Err(_) => break,
-            }
-        }
+    while let Some(group) = take_group(&waiting, MAX_GROUP) {
         let outcomes = commit(&connection, &group);
         commits.fetch_add(1, Ordering::Relaxed);
         for ((_, answer), outcome) in group.into_iter().zip(outcomes) {
