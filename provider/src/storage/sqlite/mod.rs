@@ -73,10 +73,12 @@ fn take_group<T>(waiting: &mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
     Some(group)
 }
 
-/// Reader threads: one per core (at least two). Reads are mostly page-cache hits, which cost
-/// CPU; the second thread serves the queue while the first waits on the disk.
+/// Reader threads: one per core, at least two and at most eight. Reads are mostly page-cache
+/// hits, which cost CPU; a second thread serves the queue while the first waits on the disk.
+/// Past eight, more threads would mostly add page caches (1 MiB each): a thread takes every
+/// read waiting, so a busy queue makes bigger groups rather than needing more threads.
 fn reader_count() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).max(2)
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
 }
 
 /// Opens a connection with the settings every connection needs (WAL is a property of the file,
