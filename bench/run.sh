@@ -6,23 +6,26 @@
 #   bench/run.sh --duration 5 --rounds 1 --only cc-opaque,introspection
 #   bench/run.sh --help                # every option
 #
-# It installs what it needs: wrk from Debian's packages (when run as root with apt-get; otherwise
-# it says what to install), and from the npm registry the peer and the Node.js LTS release it
-# runs on (both pinned in bench/peer/package-lock.json; oidc-provider 9 supports Node.js 22 and
-# later LTS releases). It builds the three Rust programs in release mode, then prints one
-# markdown report (pass --out FILE to keep it). npm itself needs Node.js >= 20.19.
+# It installs what it needs: wrk, and Node.js with npm, from Debian's packages (when run as root
+# with apt-get; otherwise it says what to install; where Debian's Node.js is older than 20,
+# ci/node.sh fetches a pinned one with npm), and from the npm registry the peer and the Node.js LTS
+# release it runs on (both pinned in bench/peer/package-lock.json; oidc-provider 9 supports
+# Node.js 22 and later LTS releases). It builds the three Rust programs in release mode, then
+# prints one markdown report (pass --out FILE to keep it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        apt-get install -y -q wrk >/dev/null
-    else
-        echo "bench: wrk is required (Debian: apt-get install wrk)" >&2
-        exit 2
-    fi
+# shellcheck source=ci/node.sh
+. ci/node.sh
+if ! command -v wrk >/dev/null 2>&1 && ! apt_install wrk; then
+    echo "bench: wrk is required (Debian: apt-get install wrk)" >&2
+    exit 2
 fi
-for tool in node npm cargo openssl; do
+if ! ensure_node; then
+    echo "bench: $node_missing" >&2
+    exit 2
+fi
+for tool in cargo openssl; do
     command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is required" >&2; exit 2; }
 done
 

@@ -8,16 +8,15 @@
 # max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo;
 # then client credentials (basic, post, private_key_jwt), resource indicators with JWT access tokens,
 # introspection (JSON and JWT), revocation and the device flow.
-# Needs Node.js >= 20 and npm; without them it says it skipped, and why.
+# Needs Node.js >= 20 and npm, which ci/node.sh installs where it can; where it cannot, this says
+# it skipped, and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "interop: skipped: Node.js and npm are not installed (Debian: apt-get install nodejs npm)"
-    exit 0
-fi
-if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-    echo "interop: skipped: openid-client 6 needs Node.js 20 or newer, found $(node --version)"
+# shellcheck source=ci/node.sh
+. ci/node.sh
+if ! ensure_node; then
+    echo "interop: skipped: $node_missing"
     exit 0
 fi
 
