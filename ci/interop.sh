@@ -8,13 +8,13 @@
 # max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo;
 # then client credentials (basic, post, private_key_jwt), resource indicators with JWT access tokens,
 # introspection (JSON and JWT), revocation and the device flow.
-# Needs Node.js >= 20 and npm, which ci/node.sh installs where it can; where it cannot, this says
+# Needs Node.js >= 20 and npm, which ci/install.sh installs where it can; where it cannot, this says
 # it skipped, and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# shellcheck source=ci/node.sh
-. ci/node.sh
+# shellcheck source=ci/install.sh
+. ci/install.sh
 if ! ensure_node; then
     echo "interop: skipped: $node_missing"
     exit 0

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Runs every check and test that needs no Docker engine: formatting, lints, and the whole test
 # suite (unit, in-process endpoint, client harness over real HTTP). This is the README's test
-# command and what .ci/run calls. Needs only a Rust toolchain and a C toolchain (build-essential):
-# OpenSSL is built from source by josekit's `vendored` feature and SQLite is bundled by sqlx.
+# command and what .ci/run calls. Needs a Rust toolchain; it installs a C toolchain and perl from
+# Debian's packages where they are missing (as root): OpenSSL is built from source by josekit's
+# `vendored` feature, and SQLite is bundled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=ci/install.sh
+. ci/install.sh
+
+# need TOOL WHY [DEBIAN-PACKAGE]: the package is installed where it can be (as root with apt-get).
 need() {
-    command -v "$1" >/dev/null 2>&1 || { echo "ci/test.sh: '$1' is required ($2)" >&2; exit 2; }
+    command -v "$1" >/dev/null 2>&1 && return 0
+    [ -n "${3:-}" ] && apt_install "$3" && command -v "$1" >/dev/null 2>&1 && return 0
+    echo "ci/test.sh: '$1' is required ($2)" >&2
+    exit 2
 }
 need cargo "install Rust with rustup: https://rustup.rs"
-need cc "install a C toolchain, e.g. Debian's build-essential"
-need perl "OpenSSL's build needs perl (Debian: perl)"
-need make "OpenSSL's build needs make (Debian: build-essential)"
+need cc "install a C toolchain, e.g. Debian's build-essential" build-essential
+need perl "OpenSSL's build needs perl (Debian: perl)" perl
+need make "OpenSSL's build needs make (Debian: build-essential)" make
 
 # Components the default rustup profile has; a minimal profile may lack them.
 for component in rustfmt clippy; do

@@ -1,5 +1,5 @@
-# Sourced by the scripts that run Node.js programs (ci/interop.sh, bench/run.sh), so that a fresh
-# machine gets what they need rather than a skip:
+# Sourced by the scripts that need tools installed (ci/test.sh, ci/interop.sh, bench/run.sh), so
+# that a fresh machine gets what they need rather than a skip:
 #   apt_install PACKAGE...   installs Debian packages (as root with apt-get)
 #   ensure_node              puts Node.js 20 or newer and npm on PATH, or sets `node_missing`
 #                            to the reason and returns 1
