@@ -17,17 +17,13 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=ci/install.sh
 . ci/install.sh
-if ! command -v wrk >/dev/null 2>&1 && ! apt_install wrk; then
-    echo "bench: wrk is required (Debian: apt-get install wrk)" >&2
-    exit 2
-fi
+need cargo "install Rust with rustup: https://rustup.rs"
+need wrk "the load generator (Debian: wrk)" wrk
+need openssl "its speed test is RS256's reference (Debian: openssl)" openssl
 if ! ensure_node; then
     echo "bench: $node_missing" >&2
     exit 2
 fi
-for tool in cargo openssl; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is required" >&2; exit 2; }
-done
 
 (cd bench/peer && npm ci --no-audit --no-fund --silent)
 # The npm package `node` fetches the Node.js binary for this platform in its install script.

@@ -1,6 +1,7 @@
 # Sourced by the scripts that need tools installed (ci/test.sh, ci/interop.sh, bench/run.sh), so
 # that a fresh machine gets what they need rather than a skip:
 #   apt_install PACKAGE...   installs Debian packages (as root with apt-get)
+#   need TOOL WHY [PACKAGE]  exits with WHY unless TOOL is there or PACKAGE installs it
 #   ensure_node              puts Node.js 20 or newer and npm on PATH, or sets `node_missing`
 #                            to the reason and returns 1
 
@@ -9,6 +10,13 @@ apt_install() {
     command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 1
     apt-get install -y -q "$@" >/dev/null 2>&1 ||
         { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    [ -n "${3:-}" ] && apt_install "$3" && command -v "$1" >/dev/null 2>&1 && return 0
+    echo "$0: '$1' is required ($2)" >&2
+    exit 2
 }
 
 ensure_node() {

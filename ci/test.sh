@@ -9,14 +9,6 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=ci/install.sh
 . ci/install.sh
-
-# need TOOL WHY [DEBIAN-PACKAGE]: the package is installed where it can be (as root with apt-get).
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    [ -n "${3:-}" ] && apt_install "$3" && command -v "$1" >/dev/null 2>&1 && return 0
-    echo "ci/test.sh: '$1' is required ($2)" >&2
-    exit 2
-}
 need cargo "install Rust with rustup: https://rustup.rs"
 need cc "install a C toolchain, e.g. Debian's build-essential" build-essential
 need perl "OpenSSL's build needs perl (Debian: perl)" perl
