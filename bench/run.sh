@@ -6,12 +6,12 @@
 #   bench/run.sh --duration 5 --rounds 1 --only cc-opaque,introspection
 #   bench/run.sh --help                # every option
 #
-# It installs what it needs: wrk, Node.js and npm from Debian's packages (as root with apt-get;
-# otherwise it says what to install), a pinned Node.js fetched by npm where Debian's is older than
-# 20 (ci/install.sh), and from the npm registry the peer and the Node.js LTS release it runs on
-# (both pinned in bench/peer/package-lock.json; oidc-provider 9 supports Node.js 22 and later LTS
-# releases). It builds the three Rust programs in release mode, then prints one markdown report
-# (pass --out FILE to keep it).
+# It installs what it needs: wrk, openssl, Node.js and npm from Debian's packages (as root with
+# apt-get; otherwise it says what to install), a pinned Node.js fetched by npm where Debian's is
+# older than 20 (ci/install.sh), and from the npm registry the peer and the Node.js LTS release it
+# runs on (both pinned in bench/peer/package-lock.json; oidc-provider 9 supports Node.js 22 and
+# later LTS releases). It builds the three Rust programs in release mode, then prints one
+# markdown report (pass --out FILE to keep it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
