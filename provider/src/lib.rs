@@ -17,6 +17,7 @@ pub mod grants;
 pub mod interaction;
 pub mod jose;
 pub mod keys;
+pub mod logging;
 pub mod model;
 pub mod outbound;
 pub mod security;

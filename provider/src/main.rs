@@ -249,11 +249,9 @@ fn hash_password(password: Option<String>) -> ExitCode {
 }
 
 fn init_tracing(log: &provider::config::LogConfig) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if log.format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
+    use tracing_subscriber::util::SubscriberInitExt;
+    // Also forwards the `log` crate's records (Rocket's), up to the filter's most verbose level.
+    if let Err(e) = provider::logging::subscriber(log, std::io::stderr).try_init() {
+        eprintln!("cannot set up logging: {e}");
     }
 }

@@ -52,7 +52,9 @@ pub fn catchers() -> Vec<rocket::Catcher> {
 }
 
 #[catch(default)]
-fn default_catcher(status: Status, _: &Request<'_>) -> (Status, Json<serde_json::Value>) {
+fn default_catcher(status: Status, request: &Request<'_>) -> (Status, Json<serde_json::Value>) {
+    // The path alone: a query can hold a token (`logging` hides Rocket's own line, which has it).
+    tracing::debug!(method = %request.method(), path = %request.uri().path(), status = status.code, "answered by the error catcher");
     let error = match status.code {
         404 => "not_found",
         405 => "invalid_request",

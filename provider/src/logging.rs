@@ -1,0 +1,125 @@
+//! Logs: the binary's tracing subscriber, and a layer that keeps request lines out of them.
+//!
+//! Rocket 0.5 writes a few messages with the whole request line, query included: a 404 is
+//! logged at ERROR as `No matching routes for GET /x?access_token=…`. A client that sends a
+//! token or a code to a wrong path would put it in the log, and a scanner fills the log with
+//! ERROR lines. [`HideRequestLines`] drops those messages; the error catcher logs the method
+//! and path alone, at DEBUG (`endpoints::catchers`). A host application mounting the library
+//! can add the same layer to its own subscriber.
+
+use crate::config::LogConfig;
+use std::fmt::{self, Write as _};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+/// The beginnings of Rocket's messages that go on with a request, its URI or its headers
+/// (rocket 0.5: `server.rs`, `request/request.rs`, `router/collider.rs`).
+const REQUEST_BEARING: [&str; 7] = [
+    "No matching routes for ",
+    "Dispatching salvaged request to catcher: ",
+    "Error: invalid origin URI: ",
+    "received request: ",
+    "Hyper/Rocket URI validity discord: ",
+    "request ",
+    "query-less request ",
+];
+
+/// A layer that vetoes Rocket's log messages carrying a request line: its query can hold a
+/// token, a code or a client secret, and logs never hold those.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HideRequestLines;
+
+impl<S: Subscriber> Layer<S> for HideRequestLines {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let metadata = event.metadata();
+        // Rocket logs through the `log` crate: such a record arrives with the target `log` and
+        // its own target in a field. Only Rocket's messages are read; ours never show a request.
+        if metadata.target() != "log" && !metadata.target().starts_with("rocket") {
+            return true;
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let target = fields.log_target.as_deref().unwrap_or(metadata.target());
+        !(target.starts_with("rocket") && is_request_line(target, *metadata.level(), &fields.message))
+    }
+}
+
+/// Whether Rocket's `message`, logged at `level` for `target`, shows a request.
+fn is_request_line(target: &str, level: Level, message: &str) -> bool {
+    // `{request}:`, the line that opens each request's log at INFO.
+    let opens_a_request = target == "rocket::server" && level == Level::INFO && message.ends_with(':');
+    opens_a_request || REQUEST_BEARING.iter().any(|start| message.starts_with(start))
+}
+
+/// The fields of an event this layer reads: its message, and the target of a `log` record.
+#[derive(Default)]
+struct Fields {
+    message: String,
+    log_target: Option<String>,
+}
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.message.push_str(value),
+            "log.target" => self.log_target = Some(value.to_string()),
+            _ => {}
+        }
+    }
+}
+
+/// The subscriber the binary logs through: `log.level` as a filter, `log.format` as the
+/// layout, written to `writer`, with Rocket's request lines hidden, and lines that cannot be
+/// written dropped. A level that does not
+/// parse (refused earlier by the configuration check) falls back to `info`.
+pub fn subscriber<W>(log: &LogConfig, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.level).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        // A log that cannot be written (its pipe closed) is dropped. Reported, it would go to
+        // stderr with `eprintln!`, which panics when stderr is that closed pipe: the task that
+        // logged would die, be it a request's or the one that stops the server on SIGTERM.
+        .log_internal_errors(false);
+    if log.format == "json" {
+        Box::new(builder.json().finish().with(HideRequestLines))
+    } else {
+        Box::new(builder.finish().with(HideRequestLines))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::no_route("rocket::server::_", Level::ERROR, "No matching routes for GET /x?access_token=t.")]
+    #[case::salvaged("rocket::server::_", Level::WARN, "Dispatching salvaged request to catcher: GET /x?code=c.")]
+    #[case::opening_line("rocket::server", Level::INFO, "GET /userinfo?access_token=t:")]
+    #[case::route_matching("rocket::router::collider::_", Level::TRACE, "request GET /x?code=c missing static query")]
+    fn request_lines_are_recognised(#[case] target: &str, #[case] level: Level, #[case] message: &str) {
+        assert!(is_request_line(target, level, message));
+    }
+
+    #[rstest]
+    #[case::launch("rocket::launch", Level::WARN, "Rocket has launched from http://127.0.0.1:3000")]
+    #[case::catcher("rocket::server::_", Level::WARN, "Responding with registered (default_catcher) default catcher.")]
+    #[case::panic("rocket::server::_", Level::ERROR, "A handler panicked.")]
+    #[case::shutdown("rocket::server", Level::WARN, "Received SIGTERM. Requesting shutdown.")]
+    #[case::outcome("rocket::server::_", Level::INFO, "Outcome: Success(200 OK)")]
+    fn other_messages_are_kept(#[case] target: &str, #[case] level: Level, #[case] message: &str) {
+        assert!(!is_request_line(target, level, message));
+    }
+}
