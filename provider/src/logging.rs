@@ -1,11 +1,13 @@
-//! Logs: the binary's tracing subscriber, and a layer that keeps request lines out of them.
+//! Logs: the binary's tracing subscriber, and a layer that keeps HTTP traffic out of them.
 //!
 //! Rocket 0.5 writes a few messages with the whole request line, query included: a 404 is
 //! logged at ERROR as `No matching routes for GET /x?access_token=…`. A client that sends a
 //! token or a code to a wrong path would put it in the log, and a scanner fills the log with
-//! ERROR lines. [`HideRequestLines`] drops those messages; the error catcher logs the method
-//! and path alone, at DEBUG (`endpoints::catchers`). A host application mounting the library
-//! can add the same layer to its own subscriber.
+//! ERROR lines. At DEBUG and TRACE, Rocket also shows each request's and response's headers
+//! (`Authorization`, `Cookie`, `Set-Cookie`, a `Location` with a code) and form fields.
+//! [`HideTraffic`] drops those messages; the error catcher logs the method and path alone, at
+//! DEBUG (`endpoints::catchers`). A host application mounting the library can add the same
+//! layer to its own subscriber.
 
 use crate::config::LogConfig;
 use std::fmt::{self, Write as _};
@@ -14,24 +16,29 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
-/// The beginnings of Rocket's messages that go on with a request, its URI or its headers
-/// (rocket 0.5: `server.rs`, `request/request.rs`, `router/collider.rs`).
-const REQUEST_BEARING: [&str; 7] = [
+/// The beginnings of Rocket's messages that go on with a request, its URI, headers or form
+/// fields, or a response with its headers (rocket 0.5: `server.rs`, `request/request.rs`,
+/// `router/collider.rs`, `form/parser.rs`).
+const SHOWS_TRAFFIC: [&str; 10] = [
     "No matching routes for ",
     "Dispatching salvaged request to catcher: ",
     "Error: invalid origin URI: ",
     "received request: ",
+    "sending response: ",
     "Hyper/Rocket URI validity discord: ",
     "request ",
     "query-less request ",
+    "url-encoded field: ",
+    "multipart field: ",
 ];
 
-/// A layer that vetoes Rocket's log messages carrying a request line: its query can hold a
-/// token, a code or a client secret, and logs never hold those.
+/// A layer that vetoes Rocket's log messages showing HTTP traffic: a query, a header or a
+/// form field can hold a token, a code, a client secret or a password, and logs never hold
+/// those.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct HideRequestLines;
+pub struct HideTraffic;
 
-impl<S: Subscriber> Layer<S> for HideRequestLines {
+impl<S: Subscriber> Layer<S> for HideTraffic {
     fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
         let metadata = event.metadata();
         // Rocket logs through the `log` crate: such a record arrives with the target `log` and
@@ -42,15 +49,15 @@ impl<S: Subscriber> Layer<S> for HideRequestLines {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let target = fields.log_target.as_deref().unwrap_or(metadata.target());
-        !(target.starts_with("rocket") && is_request_line(target, *metadata.level(), &fields.message))
+        !(target.starts_with("rocket") && shows_traffic(target, *metadata.level(), &fields.message))
     }
 }
 
-/// Whether Rocket's `message`, logged at `level` for `target`, shows a request.
-fn is_request_line(target: &str, level: Level, message: &str) -> bool {
+/// Whether Rocket's `message`, logged at `level` for `target`, shows traffic.
+fn shows_traffic(target: &str, level: Level, message: &str) -> bool {
     // `{request}:`, the line that opens each request's log at INFO.
     let opens_a_request = target == "rocket::server" && level == Level::INFO && message.ends_with(':');
-    opens_a_request || REQUEST_BEARING.iter().any(|start| message.starts_with(start))
+    opens_a_request || SHOWS_TRAFFIC.iter().any(|start| message.starts_with(start))
 }
 
 /// The fields of an event this layer reads: its message, and the target of a `log` record.
@@ -77,7 +84,7 @@ impl Visit for Fields {
 }
 
 /// The subscriber the binary logs through: `log.level` as a filter, `log.format` as the
-/// layout, written to `writer`, with Rocket's request lines hidden, and lines that cannot be
+/// layout, written to `writer`, with Rocket's traffic hidden, and lines that cannot be
 /// written dropped. A level that does not
 /// parse (refused earlier by the configuration check) falls back to `info`.
 pub fn subscriber<W>(log: &LogConfig, writer: W) -> Box<dyn Subscriber + Send + Sync>
@@ -93,9 +100,9 @@ where
         // logged would die, be it a request's or the one that stops the server on SIGTERM.
         .log_internal_errors(false);
     if log.format == "json" {
-        Box::new(builder.json().finish().with(HideRequestLines))
+        Box::new(builder.json().finish().with(HideTraffic))
     } else {
-        Box::new(builder.finish().with(HideRequestLines))
+        Box::new(builder.finish().with(HideTraffic))
     }
 }
 
@@ -109,8 +116,19 @@ mod tests {
     #[case::salvaged("rocket::server::_", Level::WARN, "Dispatching salvaged request to catcher: GET /x?code=c.")]
     #[case::opening_line("rocket::server", Level::INFO, "GET /userinfo?access_token=t:")]
     #[case::route_matching("rocket::router::collider::_", Level::TRACE, "request GET /x?code=c missing static query")]
-    fn request_lines_are_recognised(#[case] target: &str, #[case] level: Level, #[case] message: &str) {
-        assert!(is_request_line(target, level, message));
+    #[case::request_headers(
+        "rocket::server",
+        Level::DEBUG,
+        "received request: Request { headers: {\"authorization\": \"Basic eA==\"} }"
+    )]
+    #[case::response_headers(
+        "rocket::server",
+        Level::DEBUG,
+        "sending response: Response { headers: {\"location\": \"https://rp/cb?code=c\"} }"
+    )]
+    #[case::form_field("rocket::form::parser::_", Level::TRACE, "url-encoded field: (\"password\", \"p\")")]
+    fn traffic_is_recognised(#[case] target: &str, #[case] level: Level, #[case] message: &str) {
+        assert!(shows_traffic(target, level, message));
     }
 
     #[rstest]
@@ -120,6 +138,6 @@ mod tests {
     #[case::shutdown("rocket::server", Level::WARN, "Received SIGTERM. Requesting shutdown.")]
     #[case::outcome("rocket::server::_", Level::INFO, "Outcome: Success(200 OK)")]
     fn other_messages_are_kept(#[case] target: &str, #[case] level: Level, #[case] message: &str) {
-        assert!(!is_request_line(target, level, message));
+        assert!(!shows_traffic(target, level, message));
     }
 }

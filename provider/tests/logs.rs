@@ -54,14 +54,20 @@ fn read_until(log: &mpsc::Receiver<String>, text: &str) -> Vec<String> {
     panic!("no log line with {text:?}; got {seen:#?}");
 }
 
-/// Sends `request_line` with no body over a new connection; the response's status line.
-fn send(port: u16, request_line: &str) -> String {
+/// Sends `request_line` and `headers` (each ending in CRLF) with no body over a new connection;
+/// the response's status line.
+fn send_with(port: u16, request_line: &str, headers: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "{request_line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "{request_line}\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.lines().next().unwrap_or_default().to_string()
+}
+
+/// [`send_with`] with no other header.
+fn send(port: u16, request_line: &str) -> String {
+    send_with(port, request_line, "")
 }
 
 #[test]
@@ -82,6 +88,9 @@ fn a_query_sent_to_a_wrong_path_or_with_a_bad_method_stays_out_of_the_log() {
         let answer = send(port, request_line);
         assert!(answer.contains(status), "{request_line}: {answer}");
     }
+    // Rocket's DEBUG dump of a request shows its headers.
+    let answer = send_with(port, "GET /userinfo HTTP/1.1", "Authorization: Bearer SECRET-E\r\n");
+    assert!(answer.contains("401"), "{answer}");
     // The catcher's line for the last wrong path, then a marker: every line before it is in.
     send(port, "GET /last HTTP/1.1");
     let lines = read_until(&log, "path=/last");
@@ -101,7 +110,7 @@ fn a_query_sent_to_a_wrong_path_or_with_a_bad_method_stays_out_of_the_log() {
 fn by_default_a_wrong_path_logs_nothing_at_error() {
     let (server, port, log) = serve("info,rocket=warn");
     read_until(&log, "Rocket has launched");
-    assert!(send(port, "GET /wp-login.php?pwd=SECRET-E HTTP/1.1").contains("404"));
+    assert!(send(port, "GET /wp-login.php?pwd=SECRET-F HTTP/1.1").contains("404"));
     drop(server);
     // The server has exited: its log ends here.
     let text = log.iter().collect::<Vec<_>>().join("\n");
