@@ -1,16 +1,10 @@
 //! The `provider` binary's commands, as an operator runs them.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod binary;
 
-fn provider() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
-    // The host's OP_* variables must not leak into these checks.
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OP_")) {
-        cmd.env_remove(key);
-    }
-    cmd
-}
+use binary::command as provider;
+use std::io::Write;
+use std::process::Stdio;
 
 #[test]
 fn check_config_prints_the_effective_configuration_with_secrets_redacted() {

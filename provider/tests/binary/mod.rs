@@ -16,6 +16,16 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// The `provider` binary, without the host's `OP_*` variables, which must not leak into these
+/// checks.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OP_")) {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
 /// A running `provider serve`, killed (SIGKILL) when dropped, also when an assertion fails.
 pub struct Server {
     /// The process.
@@ -34,12 +44,7 @@ impl Server {
             0 => TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(),
             port => port,
         };
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
-        // The host's OP_* variables must not leak into these checks.
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OP_")) {
-            cmd.env_remove(key);
-        }
-        let mut child = cmd
+        let mut child = command()
             .args(["serve", "--port", &port.to_string(), "--issuer", &format!("http://127.0.0.1:{port}")])
             .arg("--keys")
             .arg(fixtures().join("keys/jwks.json"))
