@@ -175,26 +175,33 @@ fn serve(settings: Settings) -> ExitCode {
         let provider = match Provider::new(config).await {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("{e}");
+                tracing::error!("the provider cannot start: {e}");
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(
-            issuer = provider.issuer(),
-            profile = %provider.config().profile,
-            clients = provider.clients().len(),
-            storage = %provider.config().storage,
-            "provider listening on {}:{}",
-            provider.config().address,
-            provider.config().port
-        );
-        match provider.rocket().launch().await {
+        let announce = announcement(&provider);
+        match provider.rocket().attach(announce).launch().await {
             Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("server failed: {e}");
+                tracing::error!("the server failed: {e}");
                 ExitCode::FAILURE
             }
         }
+    })
+}
+
+/// Says where the provider listens once it does: the port is the bound one (`--port 0` picks
+/// any), and a port already in use is reported as a failure, not announced first.
+fn announcement(provider: &Provider) -> rocket::fairing::AdHoc {
+    let issuer = provider.issuer().to_string();
+    let profile = provider.config().profile.to_string();
+    let clients = provider.clients().len();
+    let storage = provider.config().storage.to_string();
+    rocket::fairing::AdHoc::on_liftoff("announce", move |rocket| {
+        Box::pin(async move {
+            let config = rocket.config();
+            tracing::info!(%issuer, %profile, clients, %storage, "provider listening on {}:{}", config.address, config.port);
+        })
     })
 }
 

@@ -4,7 +4,8 @@
 
 mod binary;
 
-use binary::Server;
+use binary::{Server, command, spawn_logged};
+use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
@@ -73,4 +74,26 @@ fn a_closed_log_fails_no_request_and_does_not_keep_the_server_from_stopping() {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("the server was still running 10 s after SIGTERM");
+}
+
+#[test]
+fn the_port_announced_is_the_one_bound_and_a_port_in_use_is_an_error() {
+    // `--port 0`: any free port, which the log then names.
+    let (child, log) = spawn_logged(command().args(["serve", "--storage", "memory:", "--port", "0"]), "info");
+    let mut server = Server { child, port: 0, log };
+    let line = server.read_until("provider listening on");
+    let announced = line.last().unwrap().split("127.0.0.1:").nth(1).unwrap().split(' ').next().unwrap();
+    server.port = announced.parse().unwrap();
+    assert_ne!(server.port, 0);
+    assert_eq!(server.status("GET /.well-known/openid-configuration HTTP/1.1"), 200);
+
+    // A port in use: an error, and no announcement before it.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (mut child, log) = spawn_logged(command().args(["serve", "--storage", "memory:", "--port", &port]), "info");
+    let status = child.wait().unwrap();
+    let text = log.iter().collect::<Vec<_>>().join("\n");
+    assert!(!status.success());
+    assert!(text.contains("ERROR") && text.contains("Address already in use"), "{text}");
+    assert!(!text.contains("provider listening"), "{text}");
 }

@@ -26,6 +26,24 @@ pub fn command() -> Command {
     cmd
 }
 
+/// Spawns `command` with the fixture keys, `level` as its log filter and no colours; the
+/// process, and its log lines (stderr) as they come.
+pub fn spawn_logged(command: &mut Command, level: &str) -> (Child, mpsc::Receiver<String>) {
+    let mut child = command
+        .arg("--keys")
+        .arg(fixtures().join("keys/jwks.json"))
+        .env("OP_LOG__LEVEL", level)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, log) = mpsc::channel();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || stderr.lines().map_while(Result::ok).try_for_each(|line| lines.send(line)));
+    (child, log)
+}
+
 /// A running `provider serve`, killed (SIGKILL) when dropped, also when an assertion fails.
 pub struct Server {
     /// The process.
@@ -37,27 +55,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves on `port` (0: a free one) with the fixture keys, `args` after them, and `level` as
-    /// its log filter; returns once Rocket has launched.
+    /// Serves on `port` (0: a free one) with `args` ([`spawn_logged`]); returns once Rocket
+    /// has launched.
     pub fn start(port: u16, level: &str, args: &[&str]) -> Self {
         let port = match port {
             0 => TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(),
             port => port,
         };
-        let mut child = command()
-            .args(["serve", "--port", &port.to_string(), "--issuer", &format!("http://127.0.0.1:{port}")])
-            .arg("--keys")
-            .arg(fixtures().join("keys/jwks.json"))
-            .args(args)
-            .env("OP_LOG__LEVEL", level)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (lines, log) = mpsc::channel();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || stderr.lines().map_while(Result::ok).try_for_each(|line| lines.send(line)));
+        let mut serve = command();
+        serve.args(["serve", "--port", &port.to_string(), "--issuer", &format!("http://127.0.0.1:{port}")]);
+        let (child, log) = spawn_logged(serve.args(args), level);
         let server = Self { child, port, log };
         server.read_until("Rocket has launched");
         server
