@@ -69,7 +69,7 @@ struct Settings {
     /// The address to bind [TOML: address].
     #[arg(long)]
     address: Option<String>,
-    /// The port to bind [TOML: port].
+    /// The port to bind; 0: any free port, named in the log [TOML: port].
     #[arg(long)]
     port: Option<u16>,
     /// Clients JSON file [TOML: clients_file].
