@@ -84,9 +84,9 @@ impl Visit for Fields {
 }
 
 /// The subscriber the binary logs through: `log.level` as a filter, `log.format` as the
-/// layout, written to `writer`, with Rocket's traffic hidden, and lines that cannot be
-/// written dropped. A level that does not
-/// parse (refused earlier by the configuration check) falls back to `info`.
+/// layout, written to `writer`, with Rocket's traffic hidden, and lines that cannot be written
+/// dropped. A level that does not parse (refused earlier by the configuration check) falls
+/// back to `info`.
 pub fn subscriber<W>(log: &LogConfig, writer: W) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
