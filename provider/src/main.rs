@@ -164,6 +164,7 @@ fn serve(settings: Settings) -> ExitCode {
         return ExitCode::FAILURE;
     };
     init_tracing(&config.log);
+    raise_open_file_limit();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -203,6 +204,22 @@ fn announcement(provider: &Provider) -> rocket::fairing::AdHoc {
             tracing::info!(%issuer, %profile, clients, %storage, "provider listening on {}:{}", config.address, config.port);
         })
     })
+}
+
+/// Raises the soft limit on open files to the hard one, as Go's runtime does: each connection
+/// holds a descriptor, and a service manager's soft default (often 1,024) caps concurrent
+/// clients, and idle or unfinished connections, far below what the host allows.
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let Rlimit { current, maximum } = getrlimit(Resource::Nofile);
+    // An unlimited hard limit (some BSDs) cannot be the soft one; a million descriptors will do.
+    let wanted = maximum.unwrap_or(1 << 20);
+    if current.is_some_and(|current| current < wanted) {
+        match setrlimit(Resource::Nofile, Rlimit { current: Some(wanted), maximum }) {
+            Ok(()) => tracing::debug!(from = current, to = wanted, "raised the open file limit"),
+            Err(e) => tracing::debug!(error = %e, "could not raise the open file limit"),
+        }
+    }
 }
 
 fn rotate_keys(settings: Settings) -> ExitCode {

@@ -83,3 +83,21 @@ fn profiles_lists_the_compiled_in_profiles() {
         ["basic", "implicit", "hybrid", "config", "formpost", "3rdparty-init"]
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_raises_its_open_file_limit_to_the_hard_one() {
+    // Started the way a service manager often starts it: a soft limit of a few hundred.
+    let mut shell = std::process::Command::new("sh");
+    shell.args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_provider")]);
+    binary::without_op_variables(&mut shell);
+    let (child, log) = binary::spawn_logged(shell.args(["serve", "--storage", "memory:", "--port", "0"]), "info");
+    let server = binary::Server { child, port: 0, log };
+    server.read_until("provider listening on");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let open_files: Vec<&str> =
+        limits.lines().find(|line| line.starts_with("Max open files")).unwrap().split_whitespace().collect();
+    let (soft, hard) = (open_files[3], open_files[4]);
+    assert_ne!(soft, "256", "{limits}");
+    assert_eq!(soft, hard, "{limits}");
+}

@@ -16,14 +16,19 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
-/// The `provider` binary, without the host's `OP_*` variables, which must not leak into these
-/// checks.
+/// The `provider` binary, without the host's `OP_*` variables ([`without_op_variables`]).
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
+    without_op_variables(&mut cmd);
+    cmd
+}
+
+/// Keeps the host's `OP_*` variables, which would configure the provider, out of `cmd`: they
+/// must not leak into these checks.
+pub fn without_op_variables(cmd: &mut Command) {
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OP_")) {
         cmd.env_remove(key);
     }
-    cmd
 }
 
 /// Spawns `command` with the fixture keys, `level` as its log filter and no colours; the
