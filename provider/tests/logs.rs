@@ -97,3 +97,27 @@ fn the_port_announced_is_the_one_bound_and_a_port_in_use_is_an_error() {
     assert!(text.contains("ERROR") && text.contains("Address already in use"), "{text}");
     assert!(!text.contains("provider listening"), "{text}");
 }
+
+#[test]
+fn json_logs_leave_traffic_out_too_and_every_line_is_json() {
+    let mut serve = command();
+    serve.env("OP_LOG__FORMAT", "json").args(["serve", "--storage", "memory:", "--port", "0"]);
+    let (child, log) = spawn_logged(&mut serve, "debug,rocket=trace");
+    let mut server = Server { child, port: 0, log };
+    let announced = server.read_until("provider listening on").pop().unwrap();
+    let message: serde_json::Value = serde_json::from_str(&announced).unwrap();
+    let address = message["fields"]["message"].as_str().unwrap().rsplit(':').next().unwrap().to_string();
+    server.port = address.parse().unwrap();
+
+    assert_eq!(server.status("GET /nowhere?access_token=SECRET-G HTTP/1.1"), 404);
+    let (status, _) = server.send("GET /userinfo HTTP/1.1", "Authorization: Bearer SECRET-H\r\n", "");
+    assert_eq!(status, 401);
+    server.status("GET /last HTTP/1.1");
+    let lines = server.read_until("/last");
+
+    for line in &lines {
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not JSON: {line}");
+        assert!(!line.contains("SECRET-"), "a secret reached the log: {line}");
+    }
+    assert!(lines.iter().any(|line| line.contains(r#""path":"/nowhere""#)), "{lines:#?}");
+}
