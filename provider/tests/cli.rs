@@ -92,8 +92,7 @@ fn serve_raises_its_open_file_limit_to_the_hard_one() {
     shell.args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_provider")]);
     binary::without_op_variables(&mut shell);
     let (child, log) = binary::spawn_logged(shell.args(["serve", "--storage", "memory:", "--port", "0"]), "info");
-    let server = binary::Server { child, port: 0, log };
-    server.read_until("provider listening on");
+    let server = binary::Server::announced(child, log);
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
     let open_files: Vec<&str> =
         limits.lines().find(|line| line.starts_with("Max open files")).unwrap().split_whitespace().collect();

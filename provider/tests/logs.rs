@@ -80,10 +80,7 @@ fn a_closed_log_fails_no_request_and_does_not_keep_the_server_from_stopping() {
 fn the_port_announced_is_the_one_bound_and_a_port_in_use_is_an_error() {
     // `--port 0`: any free port, which the log then names.
     let (child, log) = spawn_logged(command().args(["serve", "--storage", "memory:", "--port", "0"]), "info");
-    let mut server = Server { child, port: 0, log };
-    let line = server.read_until("provider listening on");
-    let announced = line.last().unwrap().split("127.0.0.1:").nth(1).unwrap().split(' ').next().unwrap();
-    server.port = announced.parse().unwrap();
+    let server = Server::announced(child, log);
     assert_ne!(server.port, 0);
     assert_eq!(server.status("GET /.well-known/openid-configuration HTTP/1.1"), 200);
 
@@ -103,11 +100,7 @@ fn json_logs_leave_traffic_out_too_and_every_line_is_json() {
     let mut serve = command();
     serve.env("OP_LOG__FORMAT", "json").args(["serve", "--storage", "memory:", "--port", "0"]);
     let (child, log) = spawn_logged(&mut serve, "debug,rocket=trace");
-    let mut server = Server { child, port: 0, log };
-    let announced = server.read_until("provider listening on").pop().unwrap();
-    let message: serde_json::Value = serde_json::from_str(&announced).unwrap();
-    let address = message["fields"]["message"].as_str().unwrap().rsplit(':').next().unwrap().to_string();
-    server.port = address.parse().unwrap();
+    let server = Server::announced(child, log);
 
     assert_eq!(server.status("GET /nowhere?access_token=SECRET-G HTTP/1.1"), 404);
     let (status, _) = server.send("GET /userinfo HTTP/1.1", "Authorization: Bearer SECRET-H\r\n", "");

@@ -75,6 +75,18 @@ impl Server {
         server
     }
 
+    /// The server `child` became once it says where it listens (`provider listening on
+    /// ADDRESS:PORT`, in text or JSON): for a server started with `--port 0`.
+    pub fn announced(child: Child, log: mpsc::Receiver<String>) -> Self {
+        let mut server = Self { child, port: 0, log };
+        let lines = server.read_until("provider listening on 127.0.0.1:");
+        let line = lines.last().map(String::as_str).unwrap_or_default();
+        let after = line.split("provider listening on 127.0.0.1:").nth(1).unwrap_or_default();
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        server.port = digits.parse().unwrap_or_else(|_| panic!("no port in {line:?}"));
+        server
+    }
+
     /// Waits for a log line containing `text` and returns the lines read up to it.
     pub fn read_until(&self, text: &str) -> Vec<String> {
         let mut seen = Vec::new();
