@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test that needs no Docker engine: formatting, lints, and the whole test
-# suite (unit, in-process endpoint, client harness over real HTTP). This is the README's test
-# command and what .ci/run calls. Needs a Rust toolchain; it installs a C toolchain and perl from
+# Runs every check and test that needs no Docker engine: formatting, lints, the library's
+# documentation, and the whole test suite (unit, in-process endpoint, client harness over real
+# HTTP). This is the README's test command and what .ci/run calls. Needs a Rust toolchain; it installs a C toolchain and perl from
 # Debian's packages where they are missing (as root): OpenSSL is built from source by josekit's
 # `vendored` feature, and SQLite is bundled.
 set -euo pipefail
@@ -26,6 +26,9 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== the library's documentation builds without warnings (broken or private links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -q -p provider
 
 echo "== each profile builds from its own cargo feature"
 for profile in basic implicit hybrid config formpost 3rdparty-init; do

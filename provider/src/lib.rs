@@ -1,7 +1,7 @@
 //! A conformance-focused OAuth 2.0 Authorization Server and OpenID Connect Provider.
 //!
-//! Build a [`Provider`] from a [`Config`](config::Config) (optionally with your own storage
-//! [`Adapter`](storage::Adapter) and [`AccountStore`](accounts::AccountStore)), then either launch
+//! Build a [`Provider`] from a [`Config`] (optionally with your own storage [`Adapter`] and
+//! [`AccountStore`]), then either launch
 //! it on its own with [`Provider::rocket`] or mount it into your Rocket application with
 //! [`Provider::mount`].
 

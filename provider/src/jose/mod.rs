@@ -2,7 +2,7 @@
 //!
 //! Keys are parsed into signers and verifiers once (at start or rotation), never per request;
 //! only an HMAC verifier is keyed from its client secret where it is used (half a microsecond).
-//! ES256 and EdDSA sign and verify with ring ([`ring_jws`]), behind josekit's interfaces, and so
+//! ES256 and EdDSA sign and verify with ring (`ring_jws`), behind josekit's interfaces, and so
 //! does HMAC verification ([`hmac_verifier`]).
 
 pub mod encrypt;

@@ -1,6 +1,6 @@
 //! Access tokens: opaque (256 random bits) or RFC 9068 JWTs, per resource server. Both are stored
 //! under the SHA-256 of the token, so revocation and introspection treat them alike; the JWTs of
-//! client credentials grants are the exception ([`self_contained`](super::self_contained)).
+//! client credentials grants are the exception ([`self_contained`]).
 
 use super::self_contained;
 use crate::Provider;
