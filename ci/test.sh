@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test that needs no Docker engine: formatting, lints, the library's
 # documentation, and the whole test suite (unit, in-process endpoint, client harness over real
-# HTTP). This is the README's test command and what .ci/run calls. Needs a Rust toolchain; it installs a C toolchain and perl from
-# Debian's packages where they are missing (as root): OpenSSL is built from source by josekit's
-# `vendored` feature, and SQLite is bundled.
+# HTTP). This is the README's test command and what .ci/run calls. Needs a Rust toolchain; it
+# installs a C toolchain and perl from Debian's packages where they are missing (as root):
+# OpenSSL is built from source by josekit's `vendored` feature, and SQLite is bundled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
