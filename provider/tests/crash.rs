@@ -8,17 +8,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use binary::Server;
 
-/// `client_id:client_secret` as a Basic `Authorization` header (RFC 6749 §2.3.1).
-fn basic(client_id: &str, secret: &str) -> String {
-    format!("Authorization: Basic {}\r\n", STANDARD.encode(format!("{client_id}:{secret}")))
+/// The headers of a form that `svc-basic` posts, authenticated with client_secret_basic
+/// (RFC 6749 §2.3.1).
+fn svc_basic_form() -> String {
+    let credentials = STANDARD.encode("svc-basic:svc-basic-secret-0123456789");
+    format!("Authorization: Basic {credentials}\r\nContent-Type: application/x-www-form-urlencoded\r\n")
 }
-
-const FORM: &str = "Content-Type: application/x-www-form-urlencoded\r\n";
 
 /// A client credentials access token from the server on `port`.
 fn issue(port: u16) -> String {
-    let headers = format!("{}{FORM}", basic("svc-basic", "svc-basic-secret-0123456789"));
-    let (status, body) = binary::send(port, "POST /token HTTP/1.1", &headers, "grant_type=client_credentials");
+    let (status, body) = binary::send(port, "POST /token HTTP/1.1", &svc_basic_form(), "grant_type=client_credentials");
     assert_eq!(status, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
     answer["access_token"].as_str().unwrap().to_string()
@@ -26,8 +25,7 @@ fn issue(port: u16) -> String {
 
 /// Whether `server` says `token` is active (RFC 7662 §2.2), asked by the client it was issued to.
 fn active(server: &Server, token: &str) -> bool {
-    let headers = format!("{}{FORM}", basic("svc-basic", "svc-basic-secret-0123456789"));
-    let (status, body) = server.send("POST /introspect HTTP/1.1", &headers, &format!("token={token}"));
+    let (status, body) = server.send("POST /introspect HTTP/1.1", &svc_basic_form(), &format!("token={token}"));
     assert_eq!(status, 200, "{body}");
     serde_json::from_str::<serde_json::Value>(&body).unwrap()["active"] == true
 }
