@@ -68,6 +68,9 @@ async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
     let code = params["code"].clone();
     if front_id_token {
         let mut claims = flow::payload_of(&params["id_token"]);
+        // OIDC Core §5.4: the code is exchanged for an access token, so the email scope's claims
+        // are for userinfo, not the front-channel ID token (`code id_token` included).
+        assert!(claims.get("email").is_none(), "scope claims leaked into the ID token: {claims}");
         claims["iss"] = "[issuer]".into();
         let name = format!("front_channel_id_token_{}", params.contains_key("access_token"));
         insta::assert_json_snapshot!(name, claims, {
@@ -92,6 +95,8 @@ async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
         assert_eq!(back.subject(), &sub, "OIDC Core §3.3.3.6: same sub in both ID tokens");
     }
     assert!(tokens.refresh_token().is_some());
+    let info = flow::userinfo(&rp, tokens.access_token()).await.expect("userinfo");
+    assert_eq!(info.email().map(|e| e.as_str()), Some("alice@example.com"), "userinfo releases the scope's claims");
 }
 
 #[tokio::test]

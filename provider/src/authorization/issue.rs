@@ -55,8 +55,11 @@ pub async fn issue(
         if let Some(token) = &access_token {
             id_token.at_hash = Some(alg.half_hash(token));
         }
-        // OIDC Core §5.4: with no access token to reach userinfo, scope claims go in the ID token.
-        id_token.add_end_user_claims(op, &claims, access_token.is_none()).await;
+        // OIDC Core §5.4: scope claims go in the ID token only when no access token is issued at
+        // all (`response_type=id_token`). A code is exchanged for one, so `code id_token` keeps
+        // them for userinfo, like `id_token token`.
+        let no_access_token = !rt.code && !rt.token;
+        id_token.add_end_user_claims(op, &claims, no_access_token).await;
         params.push(("id_token".into(), id_token.seal(op, client).await.map_err(server_error)?));
     }
     if let Some(code) = code {
