@@ -141,3 +141,28 @@ async fn login_hint_prefills_the_login_page() {
     assert!(page.html.contains(r#"type="password" name="password" autocomplete="current-password""#));
     assert!(!page.html.contains(r#"autocomplete="off""#));
 }
+
+/// Login and consent each have their own URL, so browser automation (the conformance suite's
+/// matches pages by URL) can tell them apart, and an out-of-date URL leads to the current page.
+#[tokio::test]
+async fn login_and_consent_pages_have_their_own_urls() {
+    let op = launch(Options::default()).await;
+    let rp = rp::relying_party(&op.issuer, BASIC).await;
+    let browser = Browser::new(&op.issuer);
+    let req = start(&rp, &["email"], true);
+
+    let login = browser.open(req.url.as_str()).await.page();
+    assert!(login.url.path().ends_with("/login"), "the login page's URL: {}", login.url);
+    let mut form = login.form("/login").expect("a login form");
+    form.set("login", "alice").set("password", "alice-password");
+    let consent = browser.submit(&form, None).await.page();
+    assert!(consent.url.path().ends_with("/consent"), "the consent page's URL: {}", consent.url);
+    assert!(consent.form("/consent").is_some(), "a consent form at {}", consent.url);
+
+    // The login URL, and the interaction's own, now lead to the consent page.
+    let interaction = consent.url.as_str().trim_end_matches("/consent").to_string();
+    for stale in [format!("{interaction}/login"), interaction] {
+        let page = browser.open(&stale).await.page();
+        assert_eq!(page.url, consent.url, "{stale} leads to the current prompt's page");
+    }
+}

@@ -253,9 +253,16 @@ impl Provider {
         if self.0.base_path.is_empty() { "/".into() } else { self.0.base_path.clone() }
     }
 
-    /// The path of an interaction's pages.
+    /// The path of an interaction's pages (the scope of its cookie).
     pub fn interaction_path(&self, uid: &str) -> String {
         format!("{}/interaction/{uid}", self.0.base_path)
+    }
+
+    /// The absolute URL of the page for an interaction's prompt: `…/interaction/UID/login` or
+    /// `…/interaction/UID/consent`. Each prompt has its own URL, so browser automation (the
+    /// conformance suite's) tells the pages apart by URL alone.
+    pub fn interaction_page(&self, uid: &str, prompt: model::Prompt) -> String {
+        format!("{}{}/{}", self.origin(), self.interaction_path(uid), prompt.as_str())
     }
 
     /// The absolute URL of an endpoint path.

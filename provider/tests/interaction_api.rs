@@ -56,14 +56,15 @@ async fn cookies_on_an_https_issuer_are_secure_httponly_and_lax() {
     let location = start.headers().get_one("Location").unwrap().to_string();
     let interaction_cookie = start.cookies().get("op_interaction").expect("interaction cookie").clone();
     let path = location.trim_start_matches("https://op.example").to_string();
-    assert_eq!(interaction_cookie.path(), Some(path.as_str()), "scoped to its interaction");
+    let interaction = path.strip_suffix("/login").expect("the login page");
+    assert_eq!(interaction_cookie.path(), Some(interaction), "scoped to its interaction's pages");
 
     let page = client.get(path.clone()).cookie(interaction_cookie.clone()).dispatch().await;
     let html = page.into_string().await.unwrap();
     let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
 
     let login = client
-        .post(format!("{path}/login"))
+        .post(path.clone())
         .header(ContentType::Form)
         .cookie(interaction_cookie)
         .body(format!("csrf={csrf}&login=alice&password=alice-password"))

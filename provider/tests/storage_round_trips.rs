@@ -5,6 +5,7 @@
 mod common;
 
 use async_trait::async_trait;
+use common::local::{AUTHORIZE, ISSUER, RP_BASIC, SVC_BASIC, VERIFIER, location, query_value, sign_in};
 use provider::Provider;
 use provider::storage::{Adapter, Kind, MemoryAdapter, Record, StorageError};
 use rocket::http::{ContentType, Header, Status};
@@ -12,16 +13,6 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const ISSUER: &str = "https://op.example";
-/// RFC 7636 Appendix B: the verifier of the challenge in [`AUTHORIZE`].
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const AUTHORIZE: &str = "/authorize?response_type=code&client_id=rp-basic\
-    &redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback&scope=openid%20email%20offline_access&state=s1\
-    &nonce=n1&prompt=consent&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
-/// `rp-basic:rp-basic-secret-0123456789` and `svc-basic:svc-basic-secret-0123456789`.
-const RP_BASIC: &str = "Basic cnAtYmFzaWM6cnAtYmFzaWMtc2VjcmV0LTAxMjM0NTY3ODk=";
-const SVC_BASIC: &str = "Basic c3ZjLWJhc2ljOnN2Yy1iYXNpYy1zZWNyZXQtMDEyMzQ1Njc4OQ==";
 
 /// A memory store that writes down every call it answers, as `"operation Kind"`, and how many
 /// upserts were under way at once.
@@ -107,41 +98,6 @@ async fn op() -> (Client, Arc<Counting>) {
     let client = Client::tracked(op.rocket()).await.expect("rocket");
     store.take();
     (client, store)
-}
-
-fn location(response: &LocalResponse<'_>) -> String {
-    assert_eq!(response.status(), Status::SeeOther, "a redirect");
-    let location = response.headers().get_one("Location").expect("Location").to_string();
-    location.strip_prefix(ISSUER).map(String::from).unwrap_or(location)
-}
-
-/// The hidden CSRF field of an interaction page.
-async fn csrf(client: &Client, page: &str) -> String {
-    let html = client.get(page.to_string()).dispatch().await.into_string().await.expect("a page");
-    html.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("csrf").to_string()
-}
-
-/// Signs alice in and consents on the built-in pages; returns where the provider sent the browser.
-async fn sign_in(client: &Client) -> String {
-    let interaction = location(&client.get(AUTHORIZE).dispatch().await);
-    let token = csrf(client, &interaction).await;
-    let login = client
-        .post(format!("{interaction}/login"))
-        .header(ContentType::Form)
-        .body(format!("csrf={token}&login=alice&password=alice-password"))
-        .dispatch()
-        .await;
-    let consent = location(&login);
-    let token = csrf(client, &consent).await;
-    let form = format!("csrf={token}&decision=allow");
-    let done = client.post(format!("{consent}/consent")).header(ContentType::Form).body(form).dispatch().await;
-    location(&done)
-}
-
-/// The value of `name` in a redirect's query.
-fn query_value(url: &str, name: &str) -> String {
-    let url = url::Url::parse(url).expect("an absolute redirect");
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).expect(name)
 }
 
 /// A form POST with client authentication, answered 200.

@@ -16,7 +16,7 @@ use rocket::{Route, State, get, post, routes as rocket_routes};
 
 /// The interaction routes, to mount under the issuer's path.
 pub fn routes() -> Vec<Route> {
-    rocket_routes![show, login, consent, abort]
+    rocket_routes![show, show_login, show_consent, login, consent, abort]
 }
 
 /// Turns the engine's decision into a browser answer, binding a new interaction to this browser.
@@ -25,15 +25,15 @@ pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decisi
         Ok(Decision::Issue(response)) => Answer::Response(response),
         Ok(Decision::DeviceApproved) => Answer::Page(Status::Ok, pages::device_done(true)),
         Ok(Decision::Interact(interaction)) => {
-            let path = op.interaction_path(&interaction.uid);
+            // Scoped to the interaction's path: its login and consent pages, and their forms.
             let cookie = cookies::hardened(
                 cookies::INTERACTION,
                 interaction.uid.clone(),
-                path.clone(),
+                op.interaction_path(&interaction.uid),
                 op.config().secure_cookies(),
             );
             jar.add(cookie);
-            Answer::Interact { location: format!("{}{}", op.origin(), path) }
+            Answer::Interact { location: op.interaction_page(&interaction.uid, interaction.prompt) }
         }
         Err(error) => Answer::Error(error),
     }
@@ -92,14 +92,36 @@ fn client_name(op: &Provider, interaction: &Interaction) -> String {
         .unwrap_or_else(|| interaction.request.client_id.clone())
 }
 
+/// The interaction itself: sends the browser to the page of its current prompt.
 #[get("/interaction/<uid>")]
 async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
+    match bound(op, uid, jar, None).await {
+        Ok(interaction) => Answer::Interact { location: op.interaction_page(uid, interaction.prompt) },
+        Err(answer) => answer,
+    }
+}
+
+#[get("/interaction/<uid>/login")]
+async fn show_login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
+    show_page(op, uid, jar, Prompt::Login).await
+}
+
+#[get("/interaction/<uid>/consent")]
+async fn show_consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
+    show_page(op, uid, jar, Prompt::Consent).await
+}
+
+/// The page for `prompt`, or a redirect to the page of the prompt the interaction is at.
+async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt) -> Answer {
     let interaction = match bound(op, uid, jar, None).await {
         Ok(i) => i,
         Err(answer) => return answer,
     };
+    if interaction.prompt != prompt {
+        return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
+    }
     let name = client_name(op, &interaction);
-    let html = match interaction.prompt {
+    let html = match prompt {
         Prompt::Login => pages::login(&interaction, &name, op.base_path(), None),
         Prompt::Consent => pages::consent(&interaction, &name, op.base_path()),
     };
@@ -150,7 +172,7 @@ async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Res
         Err(answer) => return answer,
     };
     if interaction.prompt != Prompt::Consent {
-        return Answer::Interact { location: format!("{}{}", op.origin(), op.interaction_path(uid)) };
+        return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
     }
     if form.get("decision") != Some("allow") {
         // OIDC Core §3.1.2.6: the end-user denied the request.

@@ -1,5 +1,8 @@
 //! Shared set-up for the provider's in-process tests.
 
+#[allow(dead_code)] // each test binary uses what it needs
+pub mod local;
+
 use provider::Provider;
 use provider::config::{Config, ConfigSources, load};
 use std::path::PathBuf;
