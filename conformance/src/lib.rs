@@ -7,7 +7,7 @@ pub mod report;
 pub mod suite;
 
 pub use plan::{Expected, PlanSpec};
-pub use report::{ModuleResult, Outcome, Report};
+pub use report::{Counts, ModuleResult, Outcome, Report};
 pub use suite::{Suite, SuiteError};
 
 use std::time::Duration;
@@ -29,21 +29,28 @@ impl Default for Timing {
 }
 
 /// Runs a plan: create it, then each module in turn, and judge the results against `expected`.
+/// `progress` sees each result as it comes (a plan takes minutes).
 pub async fn run(
     suite: &Suite,
     spec: &PlanSpec,
     config: &serde_json::Value,
     expected: &Expected,
     timing: Timing,
+    mut progress: impl FnMut(&ModuleResult),
 ) -> Result<Report, SuiteError> {
     let plan = suite.create_plan(&spec.plan, &spec.variant, config).await?;
+    let varying = report::varying_keys(plan.modules.iter().map(|m| &m.variant));
     let mut results = Vec::new();
     for module in &plan.modules {
+        let label = report::variant_label(&module.variant, &varying);
         let started = suite.start_module(&module.name, &plan.id, &module.variant).await?;
         let outcome = suite.wait_for_result(&started, timing).await?;
         // A log the suite cannot give is noted, not fatal: the result stands on its own.
         let log = suite.log(&started.id).await.unwrap_or_else(|e| vec![serde_json::json!({"msg": e.to_string()})]);
-        results.push(ModuleResult::judge(&module.name, started, outcome, expected).with_log(log));
+        let result =
+            ModuleResult::judge(&module.name, &module.variant, label, started, outcome, expected).with_log(log);
+        progress(&result);
+        results.push(result);
     }
-    Ok(Report { plan: spec.plan.clone(), plan_id: plan.id, results })
+    Ok(Report { plan: spec.plan.clone(), variant: spec.variant.clone(), plan_id: plan.id, results })
 }

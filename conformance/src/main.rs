@@ -93,7 +93,8 @@ async fn run_plan(cli: &Cli) -> Result<Option<Report>, String> {
     }
     let suite = Suite::new(&suite_url, cli.token.clone(), insecure).map_err(|e| e.to_string())?;
     let timing = Timing { module_timeout: Duration::from_secs(cli.module_timeout), ..Timing::default() };
-    let report = run(&suite, &spec, &config, &expected, timing).await.map_err(|e| e.to_string())?;
+    let progress = |r: &conformance::ModuleResult| eprintln!("{}: {}", r.key(), r.outcome.label());
+    let report = run(&suite, &spec, &config, &expected, timing, progress).await.map_err(|e| e.to_string())?;
     drop(started);
     print!("{}", report.table());
     let out = cli.out.join(&cli.profile);

@@ -26,18 +26,41 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-/// Results that may be WARNING, each with the reason it is acceptable
-/// (`conformance/expected/<profile>.toml`: `module = "reason"`).
+/// Results other than PASSED that are acceptable, each with its reason
+/// (`conformance/expected/<profile>.toml`). A module is named alone (every variant) or with its
+/// variant as the report shows it (`oidcc-server[response_type=id_token token]`):
+///
+/// ```toml
+/// [review]
+/// oidcc-prompt-login = "the suite asks for a screenshot of the login page shown again"
+/// [warning]
+/// oidcc-ensure-post-request-succeeds = "why this warning is acceptable"
+/// ```
+///
+/// REVIEW is listed like WARNING: a REVIEW needs a person to look, so only the modules that
+/// always ask for a screenshot belong here.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Expected {
-    #[serde(flatten)]
-    reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    review: BTreeMap<String, String>,
+    #[serde(default)]
+    warning: BTreeMap<String, String>,
 }
 
 impl Expected {
-    /// The reason `module` may be a warning.
-    pub fn reason(&self, module: &str) -> Option<&str> {
-        self.reasons.get(module).map(String::as_str)
+    /// The reason `module` (in `variant`, as `ModuleResult::key` spells it) may end in REVIEW.
+    pub fn review(&self, module: &str, key: &str) -> Option<&str> {
+        Self::find(&self.review, module, key)
+    }
+
+    /// The reason `module` (in `variant`) may end in WARNING.
+    pub fn warning(&self, module: &str, key: &str) -> Option<&str> {
+        Self::find(&self.warning, module, key)
+    }
+
+    fn find<'a>(reasons: &'a BTreeMap<String, String>, module: &str, key: &str) -> Option<&'a str> {
+        reasons.get(key).or_else(|| reasons.get(module)).map(String::as_str)
     }
 }
 

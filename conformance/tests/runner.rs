@@ -1,6 +1,6 @@
 //! The runner against a suite played by wiremock: plan creation, module start, state
-//! transitions, results, a FAILED module, an unexpected WARNING, and a module stuck past its
-//! time limit.
+//! transitions, results, a FAILED module, an unexpected WARNING or REVIEW, a module the suite
+//! interrupted, modules run in several variants, and a module stuck past its time limit.
 
 use conformance::{Expected, Outcome, PlanSpec, Suite, Timing, run};
 use serde_json::json;
@@ -23,8 +23,15 @@ fn fast() -> Timing {
 
 /// A suite whose plan has these modules; each module's info answers come in order.
 async fn suite(modules: &[(&str, Vec<serde_json::Value>)]) -> MockServer {
+    let with_variants: Vec<_> = modules.iter().map(|(name, infos)| (*name, json!({}), infos.clone())).collect();
+    suite_with_variants(&with_variants).await
+}
+
+/// The same, each module with its own variant, as the suite lists a plan's modules.
+async fn suite_with_variants(modules: &[(&str, serde_json::Value, Vec<serde_json::Value>)]) -> MockServer {
     let server = MockServer::start().await;
-    let listed: Vec<_> = modules.iter().map(|(name, _)| json!({"testModule": name, "variant": {}})).collect();
+    let listed: Vec<_> =
+        modules.iter().map(|(name, variant, _)| json!({"testModule": name, "variant": variant})).collect();
     Mock::given(method("POST"))
         .and(path("/api/plan"))
         .and(query_param("planName", "oidcc-basic-certification-test-plan"))
@@ -34,12 +41,13 @@ async fn suite(modules: &[(&str, Vec<serde_json::Value>)]) -> MockServer {
         .expect(1)
         .mount(&server)
         .await;
-    for (i, (name, infos)) in modules.iter().enumerate() {
+    for (i, (name, variant, infos)) in modules.iter().enumerate() {
         let id = format!("test-{i}");
         Mock::given(method("POST"))
             .and(path("/api/runner"))
             .and(query_param("test", *name))
             .and(query_param("plan", "plan-1"))
+            .and(query_param("variant", variant.to_string()))
             .respond_with(
                 ResponseTemplate::new(201)
                     .set_body_json(json!({"id": id, "url": format!("https://suite/log-detail.html?log={id}")})),
@@ -65,7 +73,12 @@ fn info(status: &str, result: Option<&str>) -> serde_json::Value {
 
 async fn report(server: &MockServer, expected: Expected) -> conformance::Report {
     let suite = Suite::new(&server.uri(), Some("t0ken".into()), false).unwrap();
-    run(&suite, &spec(), &json!({"alias": "rust-op"}), &expected, fast()).await.unwrap()
+    let mut seen = Vec::new();
+    let report =
+        run(&suite, &spec(), &json!({"alias": "rust-op"}), &expected, fast(), |r| seen.push(r.key())).await.unwrap();
+    let keys: Vec<_> = report.results.iter().map(|r| r.key()).collect();
+    assert_eq!(seen, keys, "progress sees every result, in order");
+    report
 }
 
 #[tokio::test]
@@ -76,11 +89,21 @@ async fn modules_are_followed_through_their_states_to_a_passing_report() {
         ("oidcc-idtoken-unsigned", vec![info("FINISHED", Some("SKIPPED"))]),
     ])
     .await;
-    let report = report(&server, Expected::default()).await;
+    let expected: Expected =
+        toml::from_str("[review]\noidcc-prompt-login = \"a screenshot of the login page\"").unwrap();
+    let report = report(&server, expected).await;
     assert!(report.ok(), "{}", report.table());
     let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
     assert_eq!(outcomes, [Outcome::Passed, Outcome::Review, Outcome::Skipped]);
-    assert!(report.table().ends_with("conformance: 3 passed, 0 failed\n"), "{}", report.table());
+    assert_eq!(report.results[1].reason.as_deref(), Some("a screenshot of the login page"));
+    // REVIEW is counted on its own, not as passed.
+    assert!(
+        report.table().ends_with(
+            "conformance: oidcc-basic-certification-test-plan: 3 modules: 1 passed, 0 warning, 1 review, 1 skipped, 0 failed; 0 not as expected\n"
+        ),
+        "{}",
+        report.table()
+    );
     assert!(report.junit().contains("tests=\"3\" failures=\"0\""));
     assert!(report.junit().contains("<skipped/>"));
 }
@@ -104,7 +127,7 @@ async fn a_failed_module_fails_the_run_and_its_log_says_why() {
         .await;
     let report = report(&server, Expected::default()).await;
     assert!(!report.ok());
-    assert!(report.table().contains("conformance: 1 passed, 1 failed"));
+    assert!(report.table().contains("1 passed, 0 warning, 0 review, 0 skipped, 1 failed; 1 not as expected"));
     let failed = &report.results[1];
     assert_eq!(failed.findings, ["FAILURE: CheckTokenEndpointHttpStatus400: expected 400, got 200"]);
     assert_eq!(failed.log.len(), 2, "the whole log is kept");
@@ -136,13 +159,80 @@ async fn a_warning_passes_only_when_expected_with_a_reason() {
     let server = suite(&modules).await;
     let unexpected = report(&server, Expected::default()).await;
     assert!(!unexpected.ok(), "an unlisted warning fails");
-    assert!(unexpected.table().contains("unexpected warning"));
+    assert!(unexpected.table().contains("not expected"), "{}", unexpected.table());
 
     let server = suite(&modules).await;
-    let expected: Expected = toml::from_str("oidcc-scope-all = \"the test user has no middle_name\"").unwrap();
+    let expected: Expected =
+        toml::from_str("[warning]\noidcc-scope-all = \"the test user has no middle_name\"").unwrap();
     let accepted = report(&server, expected).await;
     assert!(accepted.ok());
     assert_eq!(accepted.results[0].reason.as_deref(), Some("the test user has no middle_name"));
+
+    // Listed as a REVIEW is not listed as a WARNING.
+    let server = suite(&modules).await;
+    let expected: Expected = toml::from_str("[review]\noidcc-scope-all = \"a screenshot\"").unwrap();
+    assert!(!report(&server, expected).await.ok());
+}
+
+#[tokio::test]
+async fn a_review_passes_only_when_expected_with_a_reason() {
+    let modules = [("oidcc-prompt-login", vec![info("FINISHED", Some("REVIEW"))])];
+    let server = suite(&modules).await;
+    let unexpected = report(&server, Expected::default()).await;
+    assert!(!unexpected.ok(), "an unlisted review fails: it needs a person to look");
+    assert!(unexpected.table().contains("not expected"), "{}", unexpected.table());
+    assert!(unexpected.junit().contains("<failure message=\"unexpected REVIEW\">"));
+}
+
+#[tokio::test]
+async fn modules_in_several_variants_are_reported_and_logged_apart() {
+    // The suite lists each module's whole variant; only what varies across the plan names it.
+    let (id_token, id_token_token) = (
+        json!({"response_type": "id_token", "response_mode": "default"}),
+        json!({"response_type": "id_token token", "response_mode": "default"}),
+    );
+    let server = suite_with_variants(&[
+        ("oidcc-server", id_token.clone(), vec![info("FINISHED", Some("PASSED"))]),
+        ("oidcc-server", id_token_token.clone(), vec![info("FINISHED", Some("FAILED"))]),
+        ("oidcc-scope-all", id_token_token, vec![info("FINISHED", Some("WARNING"))]),
+    ])
+    .await;
+    for (id, msg) in [("test-0", "first"), ("test-1", "second")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/log/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"src": "X", "msg": msg}])))
+            .mount(&server)
+            .await;
+    }
+    // A reason for one variant only.
+    let expected: Expected =
+        toml::from_str("[warning]\n\"oidcc-scope-all[response_type=id_token token]\" = \"why\"").unwrap();
+    let report = report(&server, expected).await;
+    let keys: Vec<_> = report.results.iter().map(|r| r.key()).collect();
+    assert_eq!(
+        keys,
+        [
+            "oidcc-server[response_type=id_token]",
+            "oidcc-server[response_type=id_token token]",
+            "oidcc-scope-all[response_type=id_token token]"
+        ]
+    );
+    assert!(report.results[2].ok, "the reason for that variant applies");
+    let table = report.table();
+    assert!(table.contains("response_type=id_token token  FAILED"), "{table}");
+    assert!(table.contains("[response_type=id_token]: 1 modules: 1 passed"), "{table}");
+    assert!(table.contains("[response_type=id_token token]: 2 modules: 0 passed, 1 warning"), "{table}");
+
+    let out = tempfile::tempdir().unwrap();
+    report.write_to(out.path()).unwrap();
+    let log = |name: &str| std::fs::read_to_string(out.path().join("logs").join(name)).unwrap();
+    assert!(log("oidcc-server_response_type=id_token.json").contains("first"));
+    assert!(log("oidcc-server_response_type=id_token_token.json").contains("second"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["results"][1]["variant"]["response_type"], "id_token token");
+    assert_eq!(json["counts_by_variant"]["response_type=id_token token"]["failed"], 1);
+    assert!(report.junit().contains("name=\"oidcc-server[response_type=id_token token]\""));
 }
 
 #[tokio::test]
@@ -156,9 +246,15 @@ async fn a_module_stuck_past_its_time_limit_fails() {
 }
 
 #[tokio::test]
-async fn an_interrupted_module_fails() {
+async fn an_interrupted_module_is_reported_by_its_result() {
+    let server = suite(&[("oidcc-server", vec![info("INTERRUPTED", Some("FAILED"))])]).await;
+    let report = report(&server, Expected::default()).await;
+    assert!(!report.ok());
+    assert_eq!(report.results[0].outcome, Outcome::Failed("the suite reported FAILED".into()));
+
     let server = suite(&[("oidcc-server", vec![info("INTERRUPTED", None)])]).await;
-    assert!(!report(&server, Expected::default()).await.ok());
+    let report = self::report(&server, Expected::default()).await;
+    assert_eq!(report.results[0].outcome, Outcome::Failed("the suite gave no result".into()));
 }
 
 #[test]
