@@ -156,3 +156,40 @@ async fn no_endpoint_answers_odd_input_with_a_server_error() {
         }
     }
 }
+
+/// A non-ASCII byte inside the `Basic ` prefix once panicked every endpoint that authenticates
+/// clients (a slice of the header at byte 6). RFC 6749 §5.2: it is `invalid_client`, with a 401
+/// and a challenge.
+#[rstest]
+#[case::token("/token", "grant_type=client_credentials")]
+#[case::introspection("/introspect", "token=x")]
+#[case::revocation("/revoke", "token=x")]
+#[case::device_authorization("/device_authorization", "scope=openid")]
+#[tokio::test]
+async fn a_non_ascii_authorization_header_is_invalid_client(#[case] path: &str, #[case] form: &str) {
+    let op = launch(Options::default()).await;
+    let header = reqwest::header::HeaderValue::from_bytes("Basicé…".as_bytes()).unwrap();
+    for body in [form.to_string(), format!("{form}&client_assertion=x&client_assertion_type=y")] {
+        let response = http::client(false)
+            .post(format!("{}{path}", op.issuer))
+            .header("authorization", header.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let challenge = response.headers().get("www-authenticate").cloned();
+        let text = response.text().await.unwrap();
+        assert!(!status.is_server_error(), "{path} {body}: {status} {text}");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("a JSON error");
+        // With an assertion beside the header, two methods at once are invalid_request (RFC 6749 §2.3).
+        match json["error"].as_str() {
+            Some("invalid_client") => {
+                assert_eq!(status, 401, "{path} {body}");
+                assert!(challenge.is_some(), "{path}: a 401 carries WWW-Authenticate");
+            }
+            other => assert_eq!(other, Some("invalid_request"), "{path} {body}: {text}"),
+        }
+    }
+}

@@ -90,9 +90,7 @@ pub async fn authenticate(
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
     if let Some(assertion) = params.take("client_assertion") {
-        if authorization.is_some_and(|h| h.len() > 6 && h[..6].eq_ignore_ascii_case("basic "))
-            || params.get("client_secret").is_some()
-        {
+        if basic_credentials(authorization).is_some() || params.get("client_secret").is_some() {
             return Err(OAuthError::invalid_request("more than one client authentication method"));
         }
         let assertion_type = params.take("client_assertion_type").unwrap_or_default();
@@ -113,7 +111,7 @@ pub fn authenticate_secret(
     strict: bool,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
-    let basic = authorization.and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")));
+    let basic = basic_credentials(authorization);
     let body_id = params.take("client_id");
     let body_secret = params.take("client_secret");
     let (client_id, secret, method) = match (basic, body_secret) {
@@ -152,6 +150,15 @@ pub fn authenticate_secret(
         }
     }
     Ok((client, method))
+}
+
+/// The credentials of an `Authorization: Basic …` header. The scheme name is case-insensitive
+/// (RFC 9110 §11.1). The header is untrusted text: `get` finds no prefix where a multi-byte
+/// character straddles it, where slicing would panic.
+fn basic_credentials(authorization: Option<&str>) -> Option<&str> {
+    let header = authorization?;
+    let scheme = header.get(..6)?;
+    scheme.eq_ignore_ascii_case("basic ").then(|| &header[6..])
 }
 
 /// RFC 6749 §2.3.1: `base64(urlencode(client_id) ":" urlencode(client_secret))`.
@@ -270,6 +277,18 @@ mod tests {
         assert_eq!(auth(None, "client_id=nobody"), Err(ErrorCode::InvalidClient));
         assert_eq!(auth(None, ""), Err(ErrorCode::InvalidClient));
         assert_eq!(auth(Some("Basic !!!"), ""), Err(ErrorCode::InvalidClient));
+    }
+
+    #[test]
+    fn the_basic_scheme_is_found_in_any_case_and_never_by_slicing_a_character() {
+        assert_eq!(basic_credentials(Some("BASIC abc")), Some("abc"));
+        assert_eq!(basic_credentials(Some("basic abc")), Some("abc"));
+        assert_eq!(basic_credentials(Some("Bearer abc")), None);
+        assert_eq!(basic_credentials(Some("Basic")), None);
+        // 'é' takes bytes 5 and 6: a slice at 6 would panic.
+        assert_eq!(basic_credentials(Some("Basicé…")), None);
+        assert_eq!(basic_credentials(Some("Basé abc")), None);
+        assert_eq!(auth(Some("Basicé…"), ""), Err(ErrorCode::InvalidClient));
     }
 
     #[test]
