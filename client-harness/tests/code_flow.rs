@@ -63,7 +63,8 @@ async fn refresh_token_of(op: &client_harness::TestProvider) -> (client_harness:
 
 #[tokio::test]
 async fn a_reused_refresh_token_is_refused_and_revokes_the_grant() {
-    let op = launch(Options::with("ttl.refresh_token_grace", 0)).await;
+    // By default: no grace window (RFC 9700 §4.14.2).
+    let op = launch(Options::default()).await;
     let (rp, old) = refresh_token_of(&op).await;
     let refreshed = flow::refresh(&rp, &old).await.unwrap();
     // RFC 9700 §4.14.2: the spent token comes back, so it leaked; everything of the grant goes.

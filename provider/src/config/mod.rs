@@ -152,7 +152,9 @@ pub struct TtlConfig {
     /// Device codes (RFC 8628).
     pub device_code: u64,
     /// How long a rotated refresh token may be used again without revoking its grant, for
-    /// concurrent requests of the same client (0 disables; RFC 9700 §4.14.2 still applies after).
+    /// concurrent requests of the same client. 0, the default, turns it off: RFC 9700 §4.14.2
+    /// wants the previous refresh token invalidated at once. Opt in for clients that refresh
+    /// from several threads or tabs at the same moment.
     pub refresh_token_grace: u64,
 }
 
@@ -167,7 +169,7 @@ impl Default for TtlConfig {
             grant: 14 * 24 * 3600,
             interaction: 3600,
             device_code: 600,
-            refresh_token_grace: 5,
+            refresh_token_grace: 0,
         }
     }
 }
