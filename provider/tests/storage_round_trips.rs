@@ -163,8 +163,14 @@ async fn the_code_flow_with_a_session_and_consent() {
     let tokens = post(&client, "/token", RP_BASIC, exchange).await;
     assert_eq!(
         store.take(),
-        ["find AuthorizationCode", "consume AuthorizationCode", "upsert AccessToken", "upsert RefreshToken"],
-        "the code is read, then spent; the two tokens are written"
+        [
+            "find AuthorizationCode",
+            "consume AuthorizationCode",
+            "upsert AccessToken",
+            "upsert RefreshToken",
+            "find ReplayDetection"
+        ],
+        "the code is read, then spent; the two tokens are written; then, was the code replayed meanwhile?"
     );
     assert_eq!(store.most_upserts_at_once(), 2, "at once, so that they can share a commit");
 
@@ -178,8 +184,16 @@ async fn the_code_flow_with_a_session_and_consent() {
     post(&client, "/token", RP_BASIC, refresh).await;
     assert_eq!(
         store.take(),
-        ["find RefreshToken", "find Grant", "consume RefreshToken", "upsert AccessToken", "upsert RefreshToken"],
-        "the refresh token is read, its grant checked, the token spent, and the two new ones written"
+        [
+            "find RefreshToken",
+            "find Grant",
+            "consume RefreshToken",
+            "upsert AccessToken",
+            "upsert RefreshToken",
+            "find ReplayDetection"
+        ],
+        "the refresh token is read, its grant checked, the token spent, the two new ones written, \
+         and a replay meanwhile looked for"
     );
     assert_eq!(store.most_upserts_at_once(), 2, "at once, so that they can share a commit");
 }

@@ -20,17 +20,21 @@ pub async fn exchange(
     let found = credential::load::<AuthorizationCode>(op, code, client).await?;
     let record = found.model;
     if found.consumed_at.is_some() {
-        return Err(credential::replayed(op, &record).await);
+        return Err(credential::replayed(op, code, &record).await);
     }
     check_redirect_uri(client, &record, redirect_uri)?;
     check_pkce(&record, code_verifier)?;
     let audience = access_token::audience(&record.claims, resource)?;
     // Atomic: of two concurrent exchanges exactly one spends the code; the other is a replay.
     if !credential::spend::<AuthorizationCode>(op, code).await? {
-        return Err(credential::replayed(op, &record).await);
+        return Err(credential::replayed(op, code, &record).await);
     }
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims: record.claims, nonce: record.nonce, refresh, audience }).await
+    let issue = Issue { client, claims: record.claims.clone(), nonce: record.nonce.clone(), refresh, audience };
+    let response = tokens::issue(op, issue).await?;
+    // RFC 6749 §4.1.2: a replay that raced this exchange revokes what it issued too.
+    credential::confirm_not_replayed(op, code, &record).await?;
+    Ok(response)
 }
 
 /// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.

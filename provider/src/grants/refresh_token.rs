@@ -21,7 +21,7 @@ pub async fn exchange(
     if let Some(consumed_at) = found.consumed_at
         && !within_grace(op, consumed_at)
     {
-        return Err(credential::replayed(op, &record).await);
+        return Err(credential::replayed(op, value, &record).await);
     }
     let mut claims = record.claims.clone();
     if let Some(scope) = scope {
@@ -44,7 +44,7 @@ pub async fn exchange(
         // A concurrent request rotated it a moment ago: that is within the grace window or not.
         let spent = credential::load::<RefreshToken>(op, value, client).await?;
         if !spent.consumed_at.is_some_and(|at| within_grace(op, at)) {
-            return Err(credential::replayed(op, &record).await);
+            return Err(credential::replayed(op, value, &record).await);
         }
     }
     // Concurrent, so the two writes can share a commit (see `tokens::issue`).
@@ -52,6 +52,8 @@ pub async fn exchange(
     // The next refresh token keeps the original scopes and resources, so a narrowed refresh can
     // widen again later.
     let (mut response, next) = tokio::try_join!(issue, tokens::store_refresh_token(op, &record.claims))?;
+    // RFC 9700 §4.14.2: a replay that raced this rotation revokes what it issued too.
+    credential::confirm_not_replayed(op, value, &record).await?;
     response.refresh_token = Some(next);
     Ok(response)
 }

@@ -1,0 +1,128 @@
+//! Races on single-use credentials, run many times on each backend with requests truly in
+//! parallel (a multi-threaded runtime): of concurrent redemptions at most one is answered with
+//! tokens, and once a replay is detected nothing issued from the credential stays active
+//! (RFC 6749 §4.1.2, RFC 9700 §4.14.2), whichever request the storage answers first. (The one
+//! that spent the credential answers `invalid_grant` too when it sees the replay in time: its
+//! tokens are revoked either way.)
+
+mod common;
+
+use common::local::{RP_BASIC, VERIFIER, query_value, sign_in};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use std::sync::Arc;
+
+const ITERATIONS: usize = 200;
+
+/// A provider on `storage` behind a cookie-keeping client, with alice signed in and consented.
+async fn signed_in(storage: &str) -> Arc<Client> {
+    let op = common::provider_on(common::local::ISSUER, storage).await;
+    let client = Client::tracked(op.rocket()).await.expect("rocket");
+    sign_in(&client).await;
+    Arc::new(client)
+}
+
+/// A fresh code for alice, consenting again: a detected replay revokes the consent too.
+async fn code(client: &Client) -> String {
+    query_value(&sign_in(client).await, "code")
+}
+
+/// A token request with rp-basic's credentials: the status and the JSON answer.
+async fn token(client: &Client, form: String) -> (Status, serde_json::Value) {
+    let response = client
+        .post("/token")
+        .header(ContentType::Form)
+        .header(Header::new("Authorization", RP_BASIC))
+        .body(form)
+        .dispatch()
+        .await;
+    (response.status(), response.into_json().await.unwrap_or_default())
+}
+
+/// Whether an access token still works at userinfo.
+async fn active(client: &Client, access_token: &str) -> bool {
+    let response =
+        client.get("/userinfo").header(Header::new("Authorization", format!("Bearer {access_token}"))).dispatch().await;
+    response.status() == Status::Ok
+}
+
+/// Sends `form` twice at once, each from its own task; returns both answers.
+async fn twice(client: &Arc<Client>, form: String) -> [(Status, serde_json::Value); 2] {
+    let send = |form: String| {
+        let client = client.clone();
+        tokio::spawn(async move { token(&client, form).await })
+    };
+    let (a, b) = (send(form.clone()), send(form));
+    [a.await.expect("task"), b.await.expect("task")]
+}
+
+fn exchange_form(code: &str) -> String {
+    format!(
+        "grant_type=authorization_code&code={code}&code_verifier={VERIFIER}\
+         &redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback"
+    )
+}
+
+/// The answers of a race: at most one with tokens, the rest `invalid_grant`.
+fn at_most_one_winner(run: usize, answers: &[(Status, serde_json::Value)]) -> Option<&serde_json::Value> {
+    let (winners, losers): (Vec<_>, Vec<_>) = answers.iter().partition(|(status, _)| *status == Status::Ok);
+    assert!(winners.len() <= 1, "run {run}: one credential redeemed twice: {answers:?}");
+    for (status, answer) in losers {
+        assert_eq!((*status, answer["error"].as_str()), (Status::BadRequest, Some("invalid_grant")), "run {run}");
+    }
+    winners.first().map(|(_, answer)| answer)
+}
+
+/// Two exchanges of one code at once: one spends it, the other is a replay, and the tokens the
+/// first issued are revoked, even when the replay's revocation ran before they were stored.
+async fn concurrent_code_exchanges(storage: &str) {
+    let client = signed_in(storage).await;
+    for i in 0..ITERATIONS {
+        let answers = twice(&client, exchange_form(&code(&client).await)).await;
+        let Some(issued) = at_most_one_winner(i, &answers) else { continue };
+        let access_token = issued["access_token"].as_str().unwrap();
+        assert!(!active(&client, access_token).await, "run {i}: the replayed code's access token is revoked");
+        let refresh = format!("grant_type=refresh_token&refresh_token={}", issued["refresh_token"].as_str().unwrap());
+        let (status, answer) = token(&client, refresh).await;
+        assert_eq!((status, answer["error"].as_str()), (Status::BadRequest, Some("invalid_grant")), "run {i}");
+    }
+}
+
+/// Two refreshes with one refresh token at once, with no grace window (the default): one
+/// rotates it, the other is a replay, and nothing of the grant stays active.
+async fn concurrent_refreshes(storage: &str) {
+    let client = signed_in(storage).await;
+    for i in 0..ITERATIONS {
+        let (status, issued) = token(&client, exchange_form(&code(&client).await)).await;
+        assert_eq!(status, Status::Ok, "run {i}: {issued}");
+        let form = format!("grant_type=refresh_token&refresh_token={}", issued["refresh_token"].as_str().unwrap());
+        let answers = twice(&client, form).await;
+        assert!(!active(&client, issued["access_token"].as_str().unwrap()).await, "run {i}: the grant is revoked");
+        if let Some(winner) = at_most_one_winner(i, &answers) {
+            let access_token = winner["access_token"].as_str().unwrap();
+            assert!(!active(&client, access_token).await, "run {i}: the replay revoked the new tokens too");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_code_exchanges_on_memory() {
+    concurrent_code_exchanges("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_code_exchanges_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_code_exchanges(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_on_memory() {
+    concurrent_refreshes("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_refreshes(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+}
