@@ -136,3 +136,59 @@ async fn device_flow_errors() {
     // An unknown device code.
     assert_eq!(poll(&op, "nope").await["error"], "invalid_grant");
 }
+
+/// The user approves while the device polls: the poll's write of its time must never undo the
+/// approval (a compare-and-set on the record). Run many times, on each backend, with the
+/// approval and several polls truly in parallel; the device always gets its tokens.
+async fn approval_races_polls(storage: client_harness::Storage) {
+    let op = launch(Options { storage, ..options() }).await;
+    for run in 0..40 {
+        let details = start(&op, &["openid"]).await;
+        let browser = Browser::new(&op.issuer);
+        let page = browser.open(details.verification_uri().as_str()).await.page();
+        let mut form = page.form("/device").expect("a form to type the code");
+        form.set("user_code", details.user_code().secret());
+        let mut login = browser.submit(&form, None).await.page().form("/login").expect("login");
+        login.set("login", "alice").set("password", "alice-password");
+        let consent = browser.submit(&login, None).await.page().form("/consent").expect("confirmation");
+
+        let device_code = details.device_code().secret().clone();
+        let polls: Vec<_> = (0..4)
+            .map(|_| {
+                let (issuer, device_code) = (op.issuer.clone(), device_code.clone());
+                tokio::spawn(async move {
+                    http::json(http::client(false).post(format!("{issuer}/token")).form(&[
+                        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                        ("device_code", device_code.as_str()),
+                        ("client_id", "tv-app"),
+                    ]))
+                    .await
+                })
+            })
+            .collect();
+        let done = browser.submit(&consent, Some(("decision", "allow"))).await.page();
+        assert_eq!(done.text_of("device-result").as_deref(), Some("Device connected"), "run {run}");
+        let mut issued = 0;
+        for answer in polls {
+            let answer = answer.await.unwrap();
+            issued += usize::from(answer.get("access_token").is_some());
+        }
+        if issued == 0 {
+            let answer = poll(&op, &device_code).await;
+            assert!(answer.get("access_token").is_some(), "run {run}: the approval was lost: {answer}");
+        } else {
+            assert_eq!(issued, 1, "run {run}: tokens are issued once");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approval_racing_polls_is_never_lost_on_memory() {
+    approval_races_polls(client_harness::Storage::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approval_racing_polls_is_never_lost_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    approval_races_polls(client_harness::Storage::Sqlite(dir.path().join("op.db"))).await;
+}

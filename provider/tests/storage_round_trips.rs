@@ -55,6 +55,17 @@ impl Adapter for Counting {
         self.note("insert_new", kind);
         self.inner.insert_new(kind, id, record, ttl).await
     }
+    async fn replace_if(
+        &self,
+        kind: Kind,
+        id: &str,
+        expected: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StorageError> {
+        self.note("replace_if", kind);
+        self.inner.replace_if(kind, id, expected, record, ttl).await
+    }
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
         self.note("find", kind);
         self.inner.find(kind, id).await

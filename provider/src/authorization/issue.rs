@@ -6,7 +6,7 @@ use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::ErrorCode;
-use crate::model::{self, AuthorizationCode, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
+use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
 use crate::security::{now, time_ordered_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
@@ -92,14 +92,23 @@ pub async fn approve_device(
     session: &Session,
     grant: &Grant,
 ) -> Result<(), AuthorizationError> {
-    let device = model::find::<DeviceCode>(op.storage(), id).await?.map(|f| f.model);
-    let Some(mut device) = device.filter(|d| d.status == DeviceStatus::Pending && d.expires_at > now()) else {
+    let claims = claims_for(request, session, grant);
+    // A compare-and-set: a poll writing its time meanwhile does not undo the approval.
+    let approved = model::update::<DeviceCode, _>(op.storage(), id, DeviceCode::remaining, |found| {
+        let mut device = found.model;
+        if found.consumed_at.is_some() || device.status != DeviceStatus::Pending || device.expires_at <= now() {
+            return Decision::Leave(false);
+        }
+        device.status = DeviceStatus::Approved { claims: Box::new(claims.clone()) };
+        Decision::Write(device, true)
+    })
+    .await?;
+    if approved != Some(true) {
         return Err(request
             .target
             .error(ErrorCode::ExpiredToken, "the device code has expired; start again on the device"));
-    };
-    device.status = DeviceStatus::Approved { claims: Box::new(claims_for(request, session, grant)) };
-    Ok(device.save(op.storage(), device.remaining()).await?)
+    }
+    Ok(())
 }
 
 /// An authorization code (RFC 6749 §4.1.2): single-use, short-lived, stored as a hash.

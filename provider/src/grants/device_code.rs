@@ -3,7 +3,7 @@
 use crate::Provider;
 use crate::clients::Client;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::model::{self, DeviceCode, DeviceStatus};
+use crate::model::{self, Decision, DeviceCode, DeviceStatus, Found, TokenClaims};
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
@@ -11,49 +11,62 @@ use crate::tokens::{self, Issue, TokenResponse, access_token};
 /// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
 pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAuthResult<TokenResponse> {
     let id = sha256_b64url(device_code);
-    let found = model::find::<DeviceCode>(op.storage(), &id)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_grant("the device code is invalid"))?;
-    let mut device = found.model;
-    if device.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the device code was issued to another client"));
-    }
-    if found.consumed_at.is_some() {
+    // A compare-and-set: a poll that records its time never overwrites an approval or a denial
+    // made meanwhile; it reads the record again and answers from that.
+    let polled_at = now_ms();
+    let answer = model::update::<DeviceCode, _>(op.storage(), &id, DeviceCode::remaining, |found| {
+        answer_poll(found, &client.client_id, polled_at)
+    })
+    .await?
+    .ok_or_else(|| OAuthError::invalid_grant("the device code is invalid"))?;
+    let claims = answer?;
+    // Single use: of concurrent polls exactly one gets the tokens.
+    if !model::consume::<DeviceCode>(op.storage(), &id).await? {
         return Err(OAuthError::invalid_grant("the device code has already been used"));
     }
-    if device.expires_at <= now() {
-        return Err(OAuthError::new(ErrorCode::ExpiredToken, "the device code has expired"));
-    }
-    match device.status.clone() {
-        DeviceStatus::Pending => Err(poll(op, &mut device).await?),
-        DeviceStatus::Denied => Err(OAuthError::new(ErrorCode::AccessDenied, "the user refused the device")),
-        DeviceStatus::Approved { claims } => {
-            // Single use: of concurrent polls exactly one gets the tokens.
-            if !model::consume::<DeviceCode>(op.storage(), &id).await? {
-                return Err(OAuthError::invalid_grant("the device code has already been used"));
-            }
-            let audience = access_token::audience(&claims, &[])?;
-            let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-            tokens::issue(op, Issue { client, claims: *claims, nonce: None, refresh, audience }).await
-        }
-    }
+    let audience = access_token::audience(&claims, &[])?;
+    let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
+    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience }).await
 }
 
-/// RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds longer
-/// interval; otherwise `authorization_pending`.
-async fn poll(op: &Provider, device: &mut DeviceCode) -> OAuthResult<OAuthError> {
-    let polled_at = now_ms();
-    let too_fast = polled_too_fast(device.last_poll_ms, device.interval, polled_at);
-    if too_fast {
-        device.interval += 5;
+/// What a poll at `polled_at` (ms) is answered, from the record as read: the approved claims,
+/// or the error; a pending record notes the poll (RFC 8628 §3.5).
+fn answer_poll(
+    found: Found<DeviceCode>,
+    client_id: &str,
+    polled_at: i64,
+) -> Decision<DeviceCode, OAuthResult<TokenClaims>> {
+    let mut device = found.model;
+    if device.client_id != client_id {
+        return Decision::Leave(Err(OAuthError::invalid_grant("the device code was issued to another client")));
     }
-    device.last_poll_ms = Some(polled_at);
-    device.save(op.storage(), device.remaining()).await?;
-    Ok(if too_fast {
-        OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
-    } else {
-        OAuthError::new(ErrorCode::AuthorizationPending, "the user has not finished yet")
-    })
+    if found.consumed_at.is_some() {
+        return Decision::Leave(Err(OAuthError::invalid_grant("the device code has already been used")));
+    }
+    if device.expires_at <= now() {
+        return Decision::Leave(Err(OAuthError::new(ErrorCode::ExpiredToken, "the device code has expired")));
+    }
+    match device.status.clone() {
+        DeviceStatus::Denied => {
+            Decision::Leave(Err(OAuthError::new(ErrorCode::AccessDenied, "the user refused the device")))
+        }
+        DeviceStatus::Approved { claims } => Decision::Leave(Ok(*claims)),
+        DeviceStatus::Pending => {
+            // RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds
+            // longer interval; otherwise `authorization_pending`.
+            let too_fast = polled_too_fast(device.last_poll_ms, device.interval, polled_at);
+            if too_fast {
+                device.interval += 5;
+            }
+            device.last_poll_ms = Some(polled_at);
+            let error = if too_fast {
+                OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
+            } else {
+                OAuthError::new(ErrorCode::AuthorizationPending, "the user has not finished yet")
+            };
+            Decision::Write(device, Err(error))
+        }
+    }
 }
 
 /// Whether a poll at `now_ms` comes sooner than `interval` seconds after the last one, to the

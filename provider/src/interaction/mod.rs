@@ -94,13 +94,18 @@ pub async fn deny(
     why: &str,
 ) -> Result<AuthorizationError, AuthorizationError> {
     model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
-    if let Some(id) = &interaction.request.device
-        && let Some(found) = model::find::<DeviceCode>(op.storage(), id).await?
-    {
-        // RFC 8628 §3.5: the device's next poll gets access_denied.
-        let mut device = found.model;
-        device.status = DeviceStatus::Denied;
-        device.save(op.storage(), device.remaining()).await?;
+    if let Some(id) = &interaction.request.device {
+        // RFC 8628 §3.5: the device's next poll gets access_denied. A compare-and-set, so a
+        // poll writing its time meanwhile does not undo the denial.
+        model::update::<DeviceCode, _>(op.storage(), id, DeviceCode::remaining, |found| {
+            let mut device = found.model;
+            if found.consumed_at.is_some() || device.status != DeviceStatus::Pending {
+                return model::Decision::Leave(());
+            }
+            device.status = DeviceStatus::Denied;
+            model::Decision::Write(device, ())
+        })
+        .await?;
     }
     Ok(interaction.request.target.error(ErrorCode::AccessDenied, why))
 }

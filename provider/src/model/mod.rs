@@ -153,6 +153,46 @@ pub async fn find_by_uid<M: Model>(store: &dyn Adapter, uid: &str) -> Result<Opt
     Ok(store.find_by_uid(M::KIND, uid).await?.and_then(decode))
 }
 
+/// What a read-modify-write decides about the model it read.
+pub enum Decision<M, T> {
+    /// Store this model in place of the one read, and answer `T`.
+    Write(M, T),
+    /// Leave the record as it is, and answer `T`.
+    Leave(T),
+}
+
+/// How often [`update`] reads again after losing a race, before it gives up.
+const UPDATE_ATTEMPTS: usize = 32;
+
+/// A read-modify-write of a model, as a compare-and-set: `decide` sees the stored model and
+/// whether it was consumed, and either writes a new one, stored only if the record is still
+/// the one read (otherwise it is read again and `decide` runs again on what a concurrent request
+/// wrote), or leaves it. `None` if there is no such record. The record keeps its secondary keys;
+/// `ttl` gives the new one's lifetime.
+pub async fn update<M: Model, T>(
+    store: &dyn Adapter,
+    value: &str,
+    ttl: impl Fn(&M) -> Duration,
+    mut decide: impl FnMut(Found<M>) -> Decision<M, T>,
+) -> Result<Option<T>, StorageError> {
+    let id = storage_id::<M>(value);
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some(read) = store.find(M::KIND, &id).await? else { return Ok(None) };
+        let Some(found) = decode::<M>(read.clone()) else { return Ok(None) };
+        let (model, answer) = match decide(found) {
+            Decision::Leave(answer) => return Ok(Some(answer)),
+            Decision::Write(model, answer) => (model, answer),
+        };
+        let payload = serde_json::to_string(&model).map_err(|e| StorageError(e.to_string()))?;
+        let next = Record { payload, consumed_at: None, ..read.clone() };
+        if store.replace_if(M::KIND, &id, &read.payload, &next, Some(ttl(&model))).await? {
+            return Ok(Some(answer));
+        }
+    }
+    // The value may be a credential: it is not named.
+    Err(StorageError(format!("a {} changed by others {UPDATE_ATTEMPTS} times in a row", M::KIND.as_str())))
+}
+
 /// Consumes a model: `true` for exactly one caller.
 pub async fn consume<M: Model>(store: &dyn Adapter, value: &str) -> Result<bool, StorageError> {
     store.consume(M::KIND, &storage_id::<M>(value)).await

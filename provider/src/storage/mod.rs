@@ -3,7 +3,8 @@
 //! The contract follows node-oidc-provider's adapter: records are JSON payloads kept under
 //! `(kind, id)` with an optional lifetime, a grant id, a session `uid` and a device `user_code`.
 //! Expired records are never returned. `consume` is atomic: of any number of concurrent callers,
-//! exactly one wins, and later `find`s see the record as consumed.
+//! exactly one wins, and later `find`s see the record as consumed. `replace_if` is the
+//! compare-and-set every read-modify-write of a record goes through.
 //! Callers store opaque tokens under their SHA-256 (see `model`), never under the value itself.
 
 mod memory;
@@ -109,6 +110,18 @@ pub trait Adapter: Send + Sync + 'static {
     /// Inserts a record only if no live record has this id: `true` for exactly one of any number of
     /// concurrent callers (replay detection: a `jti` seen once may not be seen again).
     async fn insert_new(&self, kind: Kind, id: &str, record: &Record, ttl: Duration) -> Result<bool, StorageError>;
+    /// Replaces a live, unconsumed record only if its payload is still `expected`, the one the
+    /// caller read: a compare-and-set, so a read-modify-write never overwrites a concurrent
+    /// change. `true` if it was replaced; `false` if the record changed, was consumed, expired
+    /// or is gone (read it again and decide again).
+    async fn replace_if(
+        &self,
+        kind: Kind,
+        id: &str,
+        expected: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StorageError>;
     /// The unexpired record, consumed or not.
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError>;
     /// The unexpired record of `kind` whose `uid` matches.

@@ -150,6 +150,41 @@ pub async fn insert_new_is_atomic(store: Arc<dyn Adapter>) {
     assert!(!store.insert_new(Kind::ReplayDetection, "short", &record(None), Duration::from_secs(60)).await.unwrap());
 }
 
+/// replace_if is a compare-and-set: of concurrent writers that read the same payload exactly
+/// one replaces it; a stale, consumed, expired or missing record is never replaced.
+pub async fn replace_if_is_a_compare_and_set(store: Arc<dyn Adapter>) {
+    let read = record(None);
+    store.upsert(Kind::DeviceCode, "d", &read, Some(Duration::from_secs(60))).await.unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let (store, expected) = (store.clone(), read.payload.clone());
+            tokio::spawn(async move {
+                let next = Record { user_code: Some(format!("CODE-{n}")), ..Record::new(&json!({"n": 2, "by": n})) };
+                let ttl = Some(Duration::from_secs(60));
+                store.replace_if(Kind::DeviceCode, "d", &expected, &next, ttl).await.unwrap().then_some(n)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        winners.extend(task.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "exactly one concurrent replace_if of one read must win: {winners:?}");
+    let found = store.find(Kind::DeviceCode, "d").await.unwrap().unwrap();
+    assert_eq!(found.json(), json!({"n": 2, "by": winners[0]}), "the winner's write is what is stored");
+    let code = format!("CODE-{}", winners[0]);
+    assert!(store.find_by_user_code(Kind::DeviceCode, &code).await.unwrap().is_some(), "its secondary keys too");
+    // A stale read loses.
+    assert!(!store.replace_if(Kind::DeviceCode, "d", &read.payload, &record(None), None).await.unwrap());
+    // A consumed, expired or missing record is never replaced.
+    assert!(store.consume(Kind::DeviceCode, "d").await.unwrap());
+    assert!(!store.replace_if(Kind::DeviceCode, "d", &found.payload, &record(None), None).await.unwrap());
+    store.upsert(Kind::DeviceCode, "short", &read, Some(Duration::from_millis(20))).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert!(!store.replace_if(Kind::DeviceCode, "short", &read.payload, &record(None), None).await.unwrap());
+    assert!(!store.replace_if(Kind::DeviceCode, "none", &read.payload, &record(None), None).await.unwrap());
+}
+
 /// Generates one `#[tokio::test]` per contract check for a backend.
 /// The argument is an expression (evaluated in an async context) giving an `Arc<dyn Adapter>`.
 #[macro_export]
@@ -158,7 +193,7 @@ macro_rules! adapter_contract_tests {
         $crate::adapter_contract_tests!(@each $make;
             upsert_then_find, expired_records_are_never_returned, consume_is_atomic,
             revoke_by_grant_id_removes_the_whole_grant, secondary_lookups, destroy_and_reset,
-            purge_removes_only_expired_records, insert_new_is_atomic);
+            purge_removes_only_expired_records, insert_new_is_atomic, replace_if_is_a_compare_and_set);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(

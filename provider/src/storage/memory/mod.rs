@@ -176,6 +176,28 @@ impl Adapter for MemoryAdapter {
         Ok(true)
     }
 
+    async fn replace_if(
+        &self,
+        kind: Kind,
+        id: &str,
+        expected: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StorageError> {
+        // The check and the write under one lock of the record's shard.
+        let mut tables = self.tables(id)?;
+        let key = key::key(id);
+        let current = match tables.live_packed(kind, &key, now_ms()) {
+            Some((table, packed)) if packed.consumed_at().is_none() => table.dictionary.unpack(packed)?,
+            _ => return Ok(false),
+        };
+        if current.payload != expected {
+            return Ok(false);
+        }
+        tables.insert(kind, id, &key, record, ttl);
+        Ok(true)
+    }
+
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
         self.tables(id)?.live(kind, id)
     }

@@ -146,6 +146,20 @@ impl Adapter for SqliteAdapter {
         Ok(changed == 1)
     }
 
+    async fn replace_if(
+        &self,
+        kind: Kind,
+        id: &str,
+        expected: &str,
+        record: &Record,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StorageError> {
+        // One UPDATE holds the condition: the writer applies writes in order, so of concurrent
+        // callers that read the same payload exactly one changes the row.
+        let write = Write::replace_if(kind, id, expected, record, expires_at(ttl), now_ms());
+        Ok(self.writer.write(write).await? == 1)
+    }
+
     async fn find(&self, kind: Kind, id: &str) -> Result<Option<Record>, StorageError> {
         self.find_where(FIND_BY_ID, kind, id).await
     }

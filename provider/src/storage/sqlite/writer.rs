@@ -44,6 +44,8 @@ const UPSERT: &str = upsert_sql!();
 const INSERT_NEW: &str = concat!(upsert_sql!(), " WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?8");
 const CONSUME: &str = "UPDATE records SET consumed_at = ?1 WHERE kind = ?2 AND id = ?3 AND consumed_at IS NULL \
     AND (expires_at IS NULL OR expires_at > ?1)";
+const REPLACE_IF: &str = "UPDATE records SET payload = ?4, grant_id = ?5, uid = ?6, user_code = ?7, expires_at = ?8 \
+    WHERE kind = ?1 AND id = ?2 AND payload = ?3 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > ?9)";
 const DESTROY: &str = "DELETE FROM records WHERE kind = ?1 AND id = ?2";
 const REVOKE_GRANT: &str = "DELETE FROM records WHERE grant_id = ?1";
 const PURGE: &str = "DELETE FROM records WHERE expires_at <= ?1";
@@ -65,6 +67,17 @@ pub(super) enum Write {
     Consume {
         kind: Kind,
         id: String,
+        now: i64,
+    },
+    ReplaceIf {
+        kind: Kind,
+        id: String,
+        expected: String,
+        payload: String,
+        grant_id: Option<String>,
+        uid: Option<String>,
+        user_code: Option<String>,
+        expires_at: Option<i64>,
         now: i64,
     },
     Destroy {
@@ -100,6 +113,28 @@ impl Write {
         }
     }
 
+    /// A compare-and-set of a live, unconsumed record's payload.
+    pub(super) fn replace_if(
+        kind: Kind,
+        id: &str,
+        expected: &str,
+        record: &Record,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Self {
+        Self::ReplaceIf {
+            kind,
+            id: id.into(),
+            expected: expected.into(),
+            payload: record.payload.clone(),
+            grant_id: record.grant_id.clone(),
+            uid: record.uid.clone(),
+            user_code: record.user_code.clone(),
+            expires_at,
+            now,
+        }
+    }
+
     fn apply(&self, connection: &Connection) -> rusqlite::Result<usize> {
         match self {
             Self::Upsert { kind, id, payload, grant_id, uid, user_code, expires_at, only_if_expired_by } => {
@@ -114,6 +149,9 @@ impl Write {
                 }
             }
             Self::Consume { kind, id, now } => connection.prepare_cached(CONSUME)?.execute((now, kind.as_str(), id)),
+            Self::ReplaceIf { kind, id, expected, payload, grant_id, uid, user_code, expires_at, now } => connection
+                .prepare_cached(REPLACE_IF)?
+                .execute((kind.as_str(), id, expected, payload, grant_id, uid, user_code, expires_at, now)),
             Self::Destroy { kind, id } => connection.prepare_cached(DESTROY)?.execute((kind.as_str(), id)),
             Self::RevokeGrant { grant_id } => connection.prepare_cached(REVOKE_GRANT)?.execute([grant_id]),
             Self::Purge { now } => connection.prepare_cached(PURGE)?.execute([now]),
