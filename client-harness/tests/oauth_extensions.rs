@@ -156,6 +156,12 @@ async fn resource_indicators_in_the_code_flow_and_refresh_narrowing() {
     assert_eq!(body["scope"], "read", "only the API's scopes are in its token");
     // Resource-bound tokens are not for userinfo.
     assert!(flow::userinfo(&rp, &openidconnect::AccessToken::new(access.into())).await.is_err());
+    // Nor an ID token: signed with the same keys, with alice's sub and our iss, but `typ`
+    // at+jwt (RFC 9068 §2.1). As an id_token_hint it is refused (OIDC Core §3.1.2.1).
+    let mut hinted = start(&rp, &[], true);
+    hinted.url.query_pairs_mut().append_pair("id_token_hint", access);
+    let refused = callback_params(&Browser::new(&op.issuer).open(hinted.url.as_str()).await.callback());
+    assert_eq!(refused["error"], "invalid_request", "an access token is no id_token_hint: {refused:?}");
     // Refresh for the other granted resource: an opaque token for it.
     let refresh = body["refresh_token"].as_str().unwrap();
     let refreshed: Value =

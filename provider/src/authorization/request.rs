@@ -8,6 +8,7 @@ use crate::clients::Client;
 use crate::config::PkceRequired;
 use crate::error::ErrorCode;
 use crate::security::params::Params;
+use crate::tokens::ID_TOKEN_TYP;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -305,9 +306,16 @@ fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, String> {
 }
 
 /// Step: `id_token_hint` must be an ID token we issued; expired ones are fine (OIDC Core §3.1.2.1).
+/// Other JWTs signed with the same keys are not ID tokens: an RFC 9068 access token has `typ`
+/// `at+jwt`, and a signed userinfo response, `typ` `JWT` like an ID token, lacks the ID token's
+/// `exp`, `iat` and `auth_time` (OIDC Core §2; ours always carry `auth_time`).
 fn check_id_token_hint(op: &Provider, params: &Params) -> Result<Option<String>, String> {
     let Some(hint) = params.get("id_token_hint") else { return Ok(None) };
-    let claims = op.keys().verify_own(hint).map_err(|_| "id_token_hint is not an ID token issued here".to_string())?;
+    let not_ours = || "id_token_hint is not an ID token issued here".to_string();
+    let claims = op.keys().verify_own_typed(hint, ID_TOKEN_TYP).map_err(|_| not_ours())?;
+    if ["exp", "iat", "auth_time"].iter().any(|claim| !claims[claim].is_i64()) || !claims["aud"].is_string() {
+        return Err(not_ours());
+    }
     if claims["iss"] != op.issuer() {
         return Err("id_token_hint was issued by another issuer".into());
     }
