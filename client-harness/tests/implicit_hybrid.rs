@@ -181,3 +181,20 @@ async fn a_wrong_c_hash_or_at_hash_is_caught_by_the_rp() {
         assert!(caught.is_err(), "a wrong {claim} must be rejected");
     }
 }
+
+/// RFC 7636 protects a code; `id_token` and `id_token token` issue none (OIDC Core §3.2.2.1), so
+/// PKCE is not asked of them, even where the provider requires it of every code request.
+#[tokio::test]
+async fn implicit_requests_need_no_pkce_even_when_every_code_request_does() {
+    let options = Options { settings: vec![("pkce.required", "all".into())], ..Options::profile("implicit") };
+    let op = launch(options).await;
+    for response_type in ["id_token", "id_token%20token"] {
+        let url = format!(
+            "{}/authorize?response_type={response_type}&scope=openid&client_id=rp-implicit&nonce=n&state=s\
+             &redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback",
+            op.issuer
+        );
+        let page = Browser::new(&op.issuer).open(&url).await.page();
+        assert!(page.form("/login").is_some(), "{response_type}: on to the login page, not an error: {}", page.html);
+    }
+}

@@ -166,7 +166,8 @@ pub fn validate(
         // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
         return Err(fail(ErrorCode::InvalidRequest, "missing redirect_uri".into()));
     }
-    let code_challenge = check_pkce(op, client, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let code_challenge =
+        check_pkce(op, client, params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let prompt = check_prompt(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let max_age = check_max_age(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     // OIDC Registration §2: default_max_age applies when the request has none.
@@ -256,9 +257,15 @@ fn check_scope(op: &Provider, client: &Client, params: &Params) -> Vec<String> {
 }
 
 /// Step: PKCE (RFC 7636 §4.3). Only S256 exists here; `plain` and the implicit `plain` default
-/// are refused (RFC 9700 §2.1.1).
-fn check_pkce(op: &Provider, client: &Client, params: &Params) -> Result<Option<String>, String> {
-    let required = client.is_public() || op.config().pkce.required == PkceRequired::All;
+/// are refused (RFC 9700 §2.1.1). It protects a code, so it is required only where one is
+/// issued: `id_token` and `id_token token` have none (OIDC Core §3.2.2.1).
+fn check_pkce(
+    op: &Provider,
+    client: &Client,
+    params: &Params,
+    response_type: ResponseType,
+) -> Result<Option<String>, String> {
+    let required = response_type.code && (client.is_public() || op.config().pkce.required == PkceRequired::All);
     match (params.get("code_challenge"), params.get("code_challenge_method")) {
         (None, None) if required => Err("code_challenge is required (PKCE, S256)".into()),
         (None, None) => Ok(None),
