@@ -135,6 +135,9 @@ pub struct OAuthError {
     pub description: String,
     /// The authentication challenge for a 401.
     pub challenge: Challenge,
+    /// The HTTP status: the code's own (RFC 6749 §5.2), unless the failure was of HTTP itself
+    /// (413 for a body over the limit).
+    pub status: Status,
 }
 
 impl OAuthError {
@@ -145,7 +148,12 @@ impl OAuthError {
             ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Challenge::Bearer,
             _ => Challenge::None,
         };
-        Self { code, description: description.into(), challenge }
+        Self { code, description: description.into(), challenge, status: code.status() }
+    }
+
+    /// The same error with another HTTP status.
+    pub fn with_status(self, status: Status) -> Self {
+        Self { status, ..self }
     }
 
     /// `invalid_request`.
@@ -204,7 +212,7 @@ impl<'r> Responder<'r, 'static> for OAuthError {
                 .unwrap_or_default();
         let mut response = Response::build();
         response
-            .status(self.code.status())
+            .status(self.status)
             .header(ContentType::JSON)
             // RFC 6749 §5.1: token endpoint answers must not be cached; errors neither.
             .header(Header::new("Cache-Control", "no-store"))

@@ -76,7 +76,7 @@ impl<'r> FromData<'r> for ClientRequest {
         let authorization = req.headers().get_one("Authorization");
         match authenticate(provider, authorization, &mut params).await {
             Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
-            Err(e) => data::Outcome::Error((e.code.status(), e)),
+            Err(e) => data::Outcome::Error((e.status, e)),
         }
     }
 }

@@ -5,8 +5,8 @@ use crate::authorization::{Answer, authorize};
 use crate::error::OAuthError;
 use crate::interaction::session;
 use crate::security::params::Params;
-use rocket::http::CookieJar;
 use rocket::http::uri::Origin;
+use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
 
 /// The routes.
@@ -24,6 +24,10 @@ async fn authorize_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'
 async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
     match form {
         Ok(params) => run(op, &params, jar).await,
+        // A failure of HTTP itself keeps its status (413 for a body over the limit).
+        Err(e) if e.status == Status::PayloadTooLarge => {
+            Answer::Page(e.status, crate::interaction::pages::error(e.code.as_str(), &e.description))
+        }
         Err(e) => {
             Answer::Error(crate::authorization::AuthorizationError::Page { code: e.code, description: e.description })
         }

@@ -7,7 +7,7 @@ use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken};
 use crate::security::params::Params;
 use crate::tokens::sealed;
-use rocket::http::ContentType;
+use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
@@ -61,7 +61,12 @@ async fn userinfo_post(
     form: Result<Params, OAuthError>,
 ) -> OAuthResult<NoStore<UserinfoBody>> {
     // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
-    let body_token = form.ok().and_then(|mut f| f.take("access_token"));
+    let body_token = match form {
+        Ok(mut form) => form.take("access_token"),
+        // Too large to read: say so (413), rather than that no token came.
+        Err(e) if e.status == Status::PayloadTooLarge => return Err(e),
+        Err(_) => None,
+    };
     let token = match (bearer.0, body_token) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::invalid_request("the access token was sent twice"));

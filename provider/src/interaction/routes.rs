@@ -80,7 +80,7 @@ async fn bound_form(
     jar: &CookieJar<'_>,
     form: Result<Params, OAuthError>,
 ) -> Result<(Params, Interaction), Answer> {
-    let form = form.map_err(|e| problem(Status::BadRequest, e.code, &e.description))?;
+    let form = form.map_err(|e| problem(e.status, e.code, &e.description))?;
     let interaction = bound(op, uid, jar, Some(form.get("csrf"))).await?;
     Ok((form, interaction))
 }

@@ -123,7 +123,7 @@ impl<'r> FromData<'r> for Params {
             Ok(body) if body.is_complete() => data::Outcome::Success(Params::parse(&body)),
             Ok(_) => data::Outcome::Error((
                 Status::PayloadTooLarge,
-                OAuthError::invalid_request("the request body is too large"),
+                OAuthError::invalid_request("the request body is too large").with_status(Status::PayloadTooLarge),
             )),
             Err(_) => data::Outcome::Error((
                 Status::BadRequest,
