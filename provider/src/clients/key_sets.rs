@@ -52,6 +52,27 @@ impl ClientKeySet {
     }
 }
 
+/// Checks a registered JWK set (`jwks`) at start: every member must be a key the provider can
+/// use, to verify the client's signatures or to encrypt to it. An unusable key would otherwise
+/// be dropped when the set is parsed, and every authentication with it fail without a word.
+pub fn check_registered(document: &serde_json::Value) -> Result<(), String> {
+    let members = document["keys"].as_array().ok_or("must be a JWK set with a keys array")?;
+    for (i, member) in members.iter().enumerate() {
+        let jwk = member
+            .as_object()
+            .and_then(|map| Jwk::from_map(map.clone()).ok())
+            .ok_or_else(|| format!("keys[{i}] is not a JWK"))?;
+        let verifies = SigningAlg::ALL.into_iter().any(|alg| alg.verifier(&jwk).is_ok());
+        if !verifies && !crate::jose::encrypt::encrypts_to(&jwk) {
+            return Err(format!(
+                "keys[{i}] (kty {:?}) can neither verify a signature nor be encrypted to: a public key is incomplete or of an unsupported type",
+                jwk.key_type()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where a JWK set comes from: what a newer version replaces.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Source {
@@ -187,6 +208,21 @@ mod tests {
         assert!(cache.registered("rp", &json!({"kes": []})).is_err());
         assert!(cache.fetched("https://rp.example/jwks", "<html>").is_err());
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_registered_set_with_an_unusable_key_is_refused() {
+        use SigningAlg::{ES256, EdDSA, RS256};
+        assert_eq!(check_registered(&json!({"keys": [public(ES256), public(EdDSA), public(RS256)]})), Ok(()));
+        // Encryption keys, held to their own `alg` (which josekit enforces).
+        let mut ecdh = public(ES256);
+        ecdh["alg"] = "ECDH-ES+A128KW".into();
+        ecdh["use"] = "enc".into();
+        assert_eq!(check_registered(&json!({"keys": [ecdh]})), Ok(()));
+        assert!(check_registered(&json!({"keys": [public(ES256), {"kty": "EC"}]})).unwrap_err().starts_with("keys[1]"));
+        assert!(check_registered(&json!({"keys": ["not a key"]})).unwrap_err().contains("not a JWK"));
+        assert!(check_registered(&json!({"keys": [{"kty": "XYZ", "x": "a"}]})).is_err());
+        assert!(check_registered(&json!({"kes": []})).is_err());
     }
 
     #[test]

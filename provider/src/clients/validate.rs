@@ -81,8 +81,10 @@ fn authentication(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     if client.jwks.is_some() && client.jwks_uri.is_some() {
         return problem("jwks", "jwks and jwks_uri must not both be registered (RFC 7591 §2)");
     }
-    if client.jwks.as_ref().is_some_and(|jwks| !jwks["keys"].is_array()) {
-        return problem("jwks", "must be a JWK set with a keys array");
+    if let Some(jwks) = &client.jwks
+        && let Err(why) = super::key_sets::check_registered(jwks)
+    {
+        return problem("jwks", why);
     }
     if method == "private_key_jwt" && client.jwks.is_none() && client.jwks_uri.is_none() {
         return problem("jwks_uri", "private_key_jwt needs jwks or jwks_uri");
@@ -282,6 +284,8 @@ mod tests {
     #[case::alg_without_key(json!({"id_token_signed_response_alg": "ES256"}), "id_token_signed_response_alg")]
     #[case::unknown_alg(json!({"id_token_signed_response_alg": "none"}), "id_token_signed_response_alg")]
     #[case::http_initiate_login(json!({"initiate_login_uri": "http://rp.example/start"}), "initiate_login_uri")]
+    #[case::unusable_jwks(json!({"jwks": {"keys": [{"kty": "EC"}]}}), "jwks")]
+    #[case::jwks_without_keys(json!({"jwks": {"kes": []}}), "jwks")]
     fn invalid_metadata_names_the_field(#[case] patch: serde_json::Value, #[case] field: &str) {
         let mut v = base();
         for (k, val) in patch.as_object().unwrap() {

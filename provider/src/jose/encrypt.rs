@@ -18,6 +18,16 @@ pub fn is_symmetric(alg: &str) -> bool {
     matches!(alg, "A128KW" | "A256KW" | "dir")
 }
 
+/// Whether some key algorithm offered here can encrypt to this public key (josekit also holds
+/// the key to its own `alg`, if it names one).
+pub fn encrypts_to(jwk: &Jwk) -> bool {
+    jwe::RSA_OAEP.encrypter_from_jwk(jwk).is_ok()
+        || jwe::RSA_OAEP_256.encrypter_from_jwk(jwk).is_ok()
+        || jwe::ECDH_ES.encrypter_from_jwk(jwk).is_ok()
+        || jwe::ECDH_ES_A128KW.encrypter_from_jwk(jwk).is_ok()
+        || jwe::ECDH_ES_A256KW.encrypter_from_jwk(jwk).is_ok()
+}
+
 /// The key JWE encrypts to.
 pub enum EncryptionKey<'a> {
     /// One of the client's public keys.
