@@ -155,6 +155,9 @@ fn check_config(settings: Settings) -> ExitCode {
     let Some(config) = load_or_report(&settings) else {
         return ExitCode::FAILURE;
     };
+    for name in provider::config::unrecognised_environment() {
+        eprintln!("warning: {name} sets no configuration key; ignored");
+    }
     print!("{}", config.redacted_toml());
     ExitCode::SUCCESS
 }
@@ -164,6 +167,9 @@ fn serve(settings: Settings) -> ExitCode {
         return ExitCode::FAILURE;
     };
     init_tracing(&config.log);
+    for name in provider::config::unrecognised_environment() {
+        tracing::warn!(variable = %name, "an OP_ variable sets no configuration key; ignored");
+    }
     raise_open_file_limit();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

@@ -29,6 +29,36 @@ fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
 }
 
 #[test]
+fn op_variables_that_set_nothing_are_ignored_and_named() {
+    // A password manager's CLI sets OP_SESSION_* and OP_SERVICE_ACCOUNT_TOKEN.
+    let out = provider()
+        .arg("check-config")
+        .env("OP_SESSION_MY_VAULT", "abc")
+        .env("OP_SERVICE_ACCOUNT_TOKEN", "ops_123")
+        .env("OP_TTL__ACCESS_TOKEN", "120")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("access_token = 120"), "a variable that names a key still applies: {stdout}");
+    for name in ["OP_SESSION_MY_VAULT", "OP_SERVICE_ACCOUNT_TOKEN"] {
+        assert!(stderr.contains(&format!("warning: {name} sets no configuration key")), "{stderr}");
+    }
+    assert!(!stderr.contains("ops_123") && !stderr.contains("abc"), "values are never shown: {stderr}");
+}
+
+#[test]
+fn a_config_file_that_does_not_parse_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, "issuer = \"https://op.example\n").unwrap();
+    let out = provider().args(["check-config", "--config"]).arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "the file is named: {stderr}");
+}
+
+#[test]
 fn invalid_configuration_names_the_key_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("op.toml");

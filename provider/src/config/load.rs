@@ -60,20 +60,69 @@ pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
         figment = figment.merge(Toml::file_exact(file));
     }
     if sources.environment {
-        figment = figment.merge(Env::prefixed("OP_").split("__"));
+        // Only variables that name a setting: `OP_` is a common prefix (a password manager's
+        // CLI sets `OP_SESSION_*`), and the others are reported by `unrecognised_environment`.
+        let settings = setting_names();
+        figment = figment
+            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(move |key| names_a_setting(key.as_str(), &settings)));
     }
     figment = figment.merge(Serialized::globals(&sources.overrides));
     let config: Config = figment.extract().map_err(|errors| {
         errors
             .into_iter()
             .map(|e| {
-                let key = if e.path.is_empty() { "(root)".to_string() } else { e.path.join(".") };
+                // A file that does not parse has no key to name: name the file.
+                let source = e.metadata.as_ref().and_then(|m| m.source.as_ref()).map(|s| s.to_string());
+                let key = match (e.path.is_empty(), source) {
+                    (false, _) => e.path.join("."),
+                    (true, Some(source)) => source,
+                    (true, None) => "(root)".to_string(),
+                };
                 ConfigError::new(key, e.kind.to_string())
             })
             .collect::<Vec<_>>()
     })?;
     validate(&config)?;
     Ok(config)
+}
+
+/// The prefix of the environment variables that set configuration keys.
+const ENV_PREFIX: &str = "OP_";
+
+/// Variables the command line reads itself (`--config`, `--profile`), not configuration keys.
+const COMMAND_LINE_VARIABLES: &[&str] = &["config", "profile"];
+
+/// The top-level configuration keys.
+fn setting_names() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(keys)) => keys.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether an environment key, without its prefix and lowercased (`ttl__access_token` or
+/// `ttl.access_token`), sets a configuration key.
+fn names_a_setting(key: &str, settings: &[String]) -> bool {
+    let key = key.to_ascii_lowercase();
+    let top = key.split("__").next().unwrap_or_default().split('.').next().unwrap_or_default();
+    !COMMAND_LINE_VARIABLES.contains(&top) && settings.iter().any(|name| name == top)
+}
+
+/// The `OP_*` environment variables that set nothing, which the configuration ignores: the
+/// caller warns of them by name (a typo, or another tool's variable).
+pub fn unrecognised_environment() -> Vec<String> {
+    let settings = setting_names();
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| {
+            name.strip_prefix(ENV_PREFIX).is_some_and(|key| {
+                let top = key.to_ascii_lowercase();
+                !COMMAND_LINE_VARIABLES.contains(&top.as_str()) && !names_a_setting(key, &settings)
+            })
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 fn profile_provider(profile: &str) -> Result<Data<Toml>, Vec<ConfigError>> {
@@ -148,6 +197,26 @@ mod tests {
         src.config_file = Some(file);
         let errors = load(&src).unwrap_err();
         assert!(errors[0].message.contains("isuer"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("op.toml");
+        std::fs::write(&file, "[ttl\naccess_token = 5\n").unwrap();
+        let errors = load(&ConfigSources { config_file: Some(file.clone()), ..sources() }).unwrap_err();
+        assert!(errors[0].key.contains("op.toml"), "{errors:?}");
+    }
+
+    #[test]
+    fn environment_keys_that_name_a_setting() {
+        let settings = setting_names();
+        for key in ["issuer", "ttl__access_token", "ttl.access_token", "TLS__CERT", "log__level"] {
+            assert!(names_a_setting(key, &settings), "{key}");
+        }
+        for key in ["session_my_vault", "service_account_token", "config", "profile", ""] {
+            assert!(!names_a_setting(key, &settings), "{key}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod load;
 mod throttle;
 mod validate;
 
-pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load};
+pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use throttle::ThrottleConfig;
 pub use validate::{ConfigError, validate};
 
