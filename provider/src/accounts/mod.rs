@@ -5,7 +5,7 @@ mod file;
 mod password;
 
 pub use file::FileAccountStore;
-pub use password::{hash_password, verify_password};
+pub use password::{hash_password, verify_password, verify_password_capped};
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -22,7 +22,9 @@ pub struct Account {
 /// Where accounts come from. Implement it to plug in your own users.
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
-    /// Checks a login and password; `None` if either is wrong (without saying which).
+    /// Checks a login and password; `None` if either is wrong (without saying which). Verify an
+    /// argon2 hash with [`verify_password_capped`], which keeps the hashing off the async workers
+    /// and a few at a time.
     async fn authenticate(&self, login: &str, password: &str) -> Option<Account>;
     /// The account with this `sub`, if it still exists.
     async fn find(&self, sub: &str) -> Option<Account>;
