@@ -168,12 +168,15 @@ impl StorageUrl {
 }
 
 /// The provider secret `name`: made at first use and kept forever, the same for every instance
-/// sharing the storage (the first writer wins).
+/// sharing the storage (the first writer wins). Making one is logged at WARN: it changes what
+/// depends on it (a new pairwise salt, new pairwise subjects), so an operator should know.
 pub async fn provider_secret(store: &dyn Adapter, name: &str) -> Result<String, StorageError> {
     let fresh = Record::new(&serde_json::json!({ "value": crate::security::random_token() }));
     // Effectively forever; insert_new needs a lifetime.
     let forever = Duration::from_secs(100 * 365 * 24 * 3600);
-    store.insert_new(Kind::ProviderSecret, name, &fresh, forever).await?;
+    if store.insert_new(Kind::ProviderSecret, name, &fresh, forever).await? {
+        tracing::warn!(secret = name, "made a new provider secret and stored it");
+    }
     let stored =
         store.find(Kind::ProviderSecret, name).await?.ok_or_else(|| StorageError(format!("secret {name} vanished")))?;
     stored.json()["value"]

@@ -108,6 +108,7 @@ impl SqliteAdapter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
+        create_private(&path)?;
         let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 4096)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         connection.execute_batch(SCHEMA).map_err(err)?;
@@ -125,6 +126,26 @@ impl SqliteAdapter {
 
     async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
         self.readers.read(Read { query, kind, value: value.to_string() }).await
+    }
+}
+
+/// Creates the database file, if it does not exist, readable and writable by its owner alone:
+/// it holds token hashes, sessions and the pairwise salt. SQLite gives its `-wal` and `-shm`
+/// files the database file's permissions. A new database is worth a warning: pointed at the
+/// wrong path, or after its folder was deleted, the provider starts afresh (and with a new
+/// pairwise salt, new pairwise subjects).
+fn create_private(path: &Path) -> Result<(), StorageError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "created a new, empty database");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StorageError(format!("{}: {e}", path.display()))),
     }
 }
 
@@ -203,6 +224,23 @@ mod tests {
         std::mem::forget(dir);
         std::sync::Arc::new(adapter)
     });
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_journal_are_private_to_the_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/op.db");
+        let adapter = SqliteAdapter::open(&path).await.unwrap();
+        adapter
+            .upsert(Kind::ProviderSecret, "salt", &Record::new(&serde_json::json!({"value": "s"})), None)
+            .await
+            .unwrap();
+        for file in ["op.db", "op.db-wal", "op.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join("data").join(file)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{file} is open to others: {mode:o}");
+        }
+    }
 
     #[tokio::test]
     async fn records_survive_reopening_the_file() {
