@@ -86,8 +86,9 @@ impl Visit for Fields {
 /// The subscriber the binary logs through: `log.level` as a filter, `log.format` as the
 /// layout, written to `writer`, with Rocket's traffic hidden, and lines that cannot be written
 /// dropped. A level that does not parse (refused earlier by the configuration check) falls
-/// back to `info`.
-pub fn subscriber<W>(log: &LogConfig, writer: W) -> Box<dyn Subscriber + Send + Sync>
+/// back to `info`. The text layout has ANSI colours only with `ansi`: give it where `writer` is
+/// a terminal, since in a file or a log collector the escape codes are noise.
+pub fn subscriber<W>(log: &LogConfig, writer: W, ansi: bool) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -95,6 +96,7 @@ where
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_ansi(ansi)
         // A log that cannot be written (its pipe closed) is dropped. Reported, it would go to
         // stderr with `eprintln!`, which panics when stderr is that closed pipe: the task that
         // logged would die, be it a request's or the one that stops the server on SIGTERM.

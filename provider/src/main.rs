@@ -281,7 +281,9 @@ fn hash_password(password: Option<String>) -> ExitCode {
 fn init_tracing(log: &provider::config::LogConfig) {
     use tracing_subscriber::util::SubscriberInitExt;
     // Also forwards the `log` crate's records (Rocket's), up to the filter's most verbose level.
-    if let Err(e) = provider::logging::subscriber(log, std::io::stderr).try_init() {
+    // Colours only for a person at a terminal, and not even then with NO_COLOR (no-color.org).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    if let Err(e) = provider::logging::subscriber(log, std::io::stderr, ansi).try_init() {
         eprintln!("cannot set up logging: {e}");
     }
 }

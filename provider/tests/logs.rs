@@ -41,6 +41,16 @@ fn a_query_sent_to_a_wrong_path_or_with_a_bad_method_stays_out_of_the_log() {
 }
 
 #[test]
+fn a_log_that_is_not_a_terminal_has_no_colour_codes() {
+    // stderr is a pipe here, and NO_COLOR is not set. The text layout colours each level.
+    let server = Server::start(0, "debug", &["--storage", "memory:"]);
+    server.status("GET /last HTTP/1.1");
+    let text = server.read_until("path=/last").join("\n");
+    assert!(text.contains("DEBUG"), "{text}");
+    assert!(!text.contains('\u{1b}'), "ANSI escape codes in a piped log:\n{text}");
+}
+
+#[test]
 fn by_default_a_wrong_path_logs_nothing_at_error() {
     let mut server = Server::start(0, "info,rocket=warn", &["--storage", "memory:"]);
     assert_eq!(server.status("GET /wp-login.php?pwd=SECRET-F HTTP/1.1"), 404);

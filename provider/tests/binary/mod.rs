@@ -20,6 +20,8 @@ pub fn fixtures() -> PathBuf {
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_provider"));
     without_op_variables(&mut cmd);
+    // What a service manager gives it: no NO_COLOR, stderr not a terminal.
+    cmd.env_remove("NO_COLOR");
     cmd
 }
 
@@ -31,14 +33,13 @@ pub fn without_op_variables(cmd: &mut Command) {
     }
 }
 
-/// Spawns `command` with the fixture keys, `level` as its log filter and no colours; the
-/// process, and its log lines (stderr) as they come.
+/// Spawns `command` with the fixture keys and `level` as its log filter; the process, and its
+/// log lines (stderr, a pipe, so without colours) as they come.
 pub fn spawn_logged(command: &mut Command, level: &str) -> (Child, mpsc::Receiver<String>) {
     let mut child = command
         .arg("--keys")
         .arg(fixtures().join("keys/jwks.json"))
         .env("OP_LOG__LEVEL", level)
-        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
