@@ -279,6 +279,24 @@ mod tests {
         assert_eq!(auth(Some("Basic !!!"), ""), Err(ErrorCode::InvalidClient));
     }
 
+    proptest::proptest! {
+        /// RFC 6749 §2.3.1: whatever the id and secret, urlencoded then base64'd, the header
+        /// gives them back; and no header at all panics.
+        #[test]
+        fn basic_credentials_round_trip(id in "\\PC{1,24}", secret in "\\PC{0,40}") {
+            let header = basic(&id, &secret);
+            let credentials = basic_credentials(Some(&header)).expect("a Basic header");
+            proptest::prop_assert_eq!(parse_basic(credentials).ok(), Some((id, secret)));
+        }
+
+        #[test]
+        fn any_authorization_header_is_read_without_a_panic(header in "\\PC{0,24}") {
+            if let Some(credentials) = basic_credentials(Some(&header)) {
+                let _ = parse_basic(credentials);
+            }
+        }
+    }
+
     #[test]
     fn the_basic_scheme_is_found_in_any_case_and_never_by_slicing_a_character() {
         assert_eq!(basic_credentials(Some("BASIC abc")), Some("abc"));

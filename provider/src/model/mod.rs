@@ -216,6 +216,39 @@ fn decode<M: Model>(record: Record) -> Option<Found<M>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::security::{sha256_b64url, time_ordered_token};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A token value and its storage id: the same value always finds the same record, two
+        /// values never share one, and the id never holds the value's secret part: it is the
+        /// value's issue-time prefix (for ours) and its SHA-256, whatever a client presents.
+        #[test]
+        fn a_token_value_maps_to_one_storage_id_that_hides_it(a in "\\PC{0,80}", b in "\\PC{0,80}") {
+            let (id_a, id_b) = (storage_id::<AccessToken>(&a), storage_id::<AccessToken>(&b));
+            prop_assert_eq!(&id_a, &storage_id::<AccessToken>(&a));
+            prop_assert_eq!(a == b, id_a == id_b);
+            prop_assert!(id_a.ends_with(&sha256_b64url(&a)));
+            prop_assert!(id_a.len() <= 12 + 43, "a short prefix and the hash: {}", id_a);
+        }
+
+        /// The hash is base64url of 32 bytes, for any input: 43 characters of its alphabet.
+        #[test]
+        fn sha256_b64url_is_43_base64url_characters(value in "\\PC{0,200}") {
+            let hash = sha256_b64url(&value);
+            prop_assert_eq!(hash.len(), 43);
+            prop_assert!(hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        }
+    }
+
+    #[test]
+    fn our_token_values_keep_their_time_prefix_and_hide_the_rest() {
+        for _ in 0..200 {
+            let value = time_ordered_token();
+            let id = storage_id::<RefreshToken>(&value);
+            assert_eq!(id, format!("{}{}", &value[..8], sha256_b64url(&value)));
+        }
+    }
 
     #[test]
     fn hashed_ids_lead_with_the_issue_time_and_never_hold_the_value() {

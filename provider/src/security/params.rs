@@ -136,6 +136,45 @@ impl<'r> FromData<'r> for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever names and values a client sends, urlencoded, parse into what it sent: the
+        /// first non-empty value of each name, in order, and a repeated name is recorded
+        /// (RFC 6749 §3.1: empty values count as absent; `resource` may repeat, RFC 8707 §2).
+        #[test]
+        fn a_urlencoded_form_parses_back_into_its_parameters(
+            pairs in proptest::collection::vec(("(resource|[a-z_]{1,6}|\\PC{0,8})", "\\PC{0,12}"), 0..12)
+        ) {
+            let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+            let params = Params::parse(&encoded);
+            let mut first: Vec<(&str, &str)> = Vec::new();
+            let mut repeated: Vec<&str> = Vec::new();
+            for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+                if !first.iter().any(|(n, _)| n == name) {
+                    first.push((name, value));
+                } else if name != "resource" && !repeated.contains(&name.as_str()) {
+                    repeated.push(name);
+                }
+            }
+            for (name, value) in &first {
+                prop_assert_eq!(params.get(name), Some(*value));
+            }
+            for (name, _) in pairs.iter().filter(|(n, _)| !first.iter().any(|(f, _)| f == n)) {
+                prop_assert_eq!(params.get(name), None, "{} has only empty values", name);
+            }
+            prop_assert_eq!(params.reject_repeated().is_ok(), repeated.is_empty());
+            let resources: Vec<String> =
+                pairs.iter().filter(|(n, v)| n == "resource" && !v.is_empty()).map(|(_, v)| v.clone()).collect();
+            prop_assert_eq!(params.get_all("resource"), resources);
+        }
+
+        /// Any bytes at all parse without a panic.
+        #[test]
+        fn any_input_parses(input in "\\PC{0,64}") {
+            let _ = Params::parse(&input);
+        }
+    }
 
     #[test]
     fn repeated_parameters_are_recorded() {
