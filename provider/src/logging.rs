@@ -6,8 +6,9 @@
 //! ERROR lines. At DEBUG and TRACE, Rocket also shows each request's and response's headers
 //! (`Authorization`, `Cookie`, `Set-Cookie`, a `Location` with a code) and form fields.
 //! [`HideTraffic`] drops those messages; the error catcher logs the method and path alone, at
-//! DEBUG (`endpoints::catchers`). A host application mounting the library can add the same
-//! layer to its own subscriber.
+//! DEBUG (`endpoints::catchers`). [`QuietConnectionFailures`] lets through one of Rocket's
+//! warnings about broken connections a second. A host application mounting the library can add
+//! the same layers to its own subscriber.
 
 use crate::config::LogConfig;
 use std::fmt::{self, Write as _};
@@ -50,6 +51,38 @@ impl<S: Subscriber> Layer<S> for HideTraffic {
         event.record(&mut fields);
         let target = fields.log_target.as_deref().unwrap_or(metadata.target());
         !(target.starts_with("rocket") && shows_traffic(target, *metadata.level(), &fields.message))
+    }
+}
+
+/// A layer that lets through at most one of Rocket's `Connection failed: …` warnings a second.
+/// Rocket writes one for every connection that closes mid-request or sends what is not HTTP, and
+/// a client can open such connections as fast as it likes: unthrottled, a flood of them floods
+/// the log. One a second still says it is happening.
+#[derive(Debug, Default)]
+pub struct QuietConnectionFailures {
+    /// When the last one was let through, in milliseconds since the epoch.
+    last_ms: std::sync::atomic::AtomicI64,
+}
+
+impl<S: Subscriber> Layer<S> for QuietConnectionFailures {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let metadata = event.metadata();
+        if metadata.target() != "log" && !metadata.target().starts_with("rocket") {
+            return true;
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if !fields.message.starts_with("Connection failed") {
+            return true;
+        }
+        let now = crate::storage::now_ms();
+        let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+        // Of concurrent failures, the one that moves the mark is the one let through.
+        now - last >= 1000
+            && self
+                .last_ms
+                .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -101,10 +134,11 @@ where
         // stderr with `eprintln!`, which panics when stderr is that closed pipe: the task that
         // logged would die, be it a request's or the one that stops the server on SIGTERM.
         .log_internal_errors(false);
+    let quiet = QuietConnectionFailures::default();
     if log.format == "json" {
-        Box::new(builder.json().finish().with(HideTraffic))
+        Box::new(builder.json().finish().with(HideTraffic).with(quiet))
     } else {
-        Box::new(builder.finish().with(HideTraffic))
+        Box::new(builder.finish().with(HideTraffic).with(quiet))
     }
 }
 

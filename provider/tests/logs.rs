@@ -63,6 +63,27 @@ fn by_default_a_wrong_path_logs_nothing_at_error() {
 }
 
 #[test]
+fn a_flood_of_broken_connections_writes_at_most_a_line_a_second() {
+    // Connections that send half a request, or bytes that are no HTTP, then close: a client can
+    // open them as fast as it likes, and Rocket warns of each.
+    let mut server = Server::start(0, "info", &["--storage", "memory:"]);
+    let started = std::time::Instant::now();
+    for _ in 0..50 {
+        for bytes in [&b"GET / HTTP/1.1\r\nHost: x\r\nContent-Len"[..], b"\x16\x03\x01\x00\xff not http"] {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+            let _ = std::io::Write::write_all(&mut stream, bytes);
+        }
+    }
+    assert_eq!(server.status("GET /.well-known/openid-configuration HTTP/1.1"), 200);
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let seconds = started.elapsed().as_secs() as usize;
+    let lines: Vec<String> = server.log.iter().filter(|line| line.contains("Connection failed")).collect();
+    assert!(!lines.is_empty(), "that they happen is still said");
+    assert!(lines.len() <= seconds + 1, "{} lines in {seconds} s:\n{}", lines.len(), lines.join("\n"));
+}
+
+#[test]
 fn a_closed_log_fails_no_request_and_does_not_keep_the_server_from_stopping() {
     // DEBUG, so that every request writes a line.
     let mut server = Server::start(0, "debug", &["--storage", "memory:"]);
