@@ -4,6 +4,7 @@ pub mod authorization;
 #[cfg(feature = "device-flow")]
 pub mod device;
 pub mod discovery;
+pub mod health;
 pub mod introspection;
 pub mod jwks;
 pub mod revocation;
@@ -43,6 +44,7 @@ pub fn routes() -> Vec<rocket::Route> {
     routes.extend(device::routes());
     routes.extend(userinfo::routes());
     routes.extend(crate::interaction::routes());
+    routes.extend(health::routes());
     routes
 }
 

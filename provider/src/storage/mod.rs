@@ -135,6 +135,11 @@ pub trait Adapter: Send + Sync + 'static {
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError>;
     /// Removes every record, of every kind, that belongs to the grant.
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError>;
+    /// Whether the backend can keep what it acknowledges now (for readiness checks). The SQLite
+    /// backend is not once its file was deleted or replaced.
+    async fn ready(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
     /// Deletes expired records, returning how many. Lookups ignore them regardless; this only
     /// reclaims space, and runs periodically (see [`Purger`]).
     async fn purge_expired(&self) -> Result<u64, StorageError>;

@@ -8,15 +8,17 @@
 //! its own, which take the reads waiting in their queue in groups too (see `reader`); neither
 //! ever stalls an async worker.
 
+mod file;
 mod reader;
 mod writer;
 
 use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
+use file::DatabaseFile;
 use reader::{Read, Readers};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 use writer::{Write, Writer};
 
@@ -58,6 +60,7 @@ const FIND_BY_USER_CODE: &str = select_live!("user_code");
 pub struct SqliteAdapter {
     writer: Writer,
     readers: Readers,
+    file: Arc<DatabaseFile>,
 }
 
 /// The next group of queued requests: the first to come (waiting for it), then every other
@@ -108,7 +111,7 @@ impl SqliteAdapter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
-        create_private(&path)?;
+        let file = Arc::new(DatabaseFile::create_or_open(&path)?);
         let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 4096)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         connection.execute_batch(SCHEMA).map_err(err)?;
@@ -118,34 +121,14 @@ impl SqliteAdapter {
         let readers = (0..reader_count())
             .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024))
             .collect::<Result<Vec<_>, _>>()?;
-        let writer =
-            Writer::spawn(connection, checkpointer).map_err(|e| StorageError(format!("the writer thread: {e}")))?;
+        let writer = Writer::spawn(connection, checkpointer, file.clone())
+            .map_err(|e| StorageError(format!("the writer thread: {e}")))?;
         let readers = Readers::spawn(readers).map_err(|e| StorageError(format!("the reader threads: {e}")))?;
-        Ok(Self { writer, readers })
+        Ok(Self { writer, readers, file })
     }
 
     async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
         self.readers.read(Read { query, kind, value: value.to_string() }).await
-    }
-}
-
-/// Creates the database file, if it does not exist, readable and writable by its owner alone:
-/// it holds token hashes, sessions and the pairwise salt. SQLite gives its `-wal` and `-shm`
-/// files the database file's permissions. A new database is worth a warning: pointed at the
-/// wrong path, or after its folder was deleted, the provider starts afresh (and with a new
-/// pairwise salt, new pairwise subjects).
-fn create_private(path: &Path) -> Result<(), StorageError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => {
-            tracing::warn!(path = %path.display(), "created a new, empty database");
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StorageError(format!("{}: {e}", path.display()))),
     }
 }
 
@@ -210,6 +193,10 @@ impl Adapter for SqliteAdapter {
     async fn revoke_by_grant_id(&self, grant_id: &str) -> Result<(), StorageError> {
         self.writer.write(Write::RevokeGrant { grant_id: grant_id.into() }).await.map(drop)
     }
+
+    async fn ready(&self) -> Result<(), StorageError> {
+        self.file.check()
+    }
 }
 
 #[cfg(test)]
@@ -240,6 +227,20 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join("data").join(file)).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "{file} is open to others: {mode:o}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_database_refuses_writes_and_is_not_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let adapter = SqliteAdapter::open(&dir.path().join("data/op.db")).await.unwrap();
+        let record = Record::new(&serde_json::json!({"a": 1}));
+        adapter.upsert(Kind::AccessToken, "before", &record, None).await.unwrap();
+        assert!(adapter.ready().await.is_ok());
+        std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+        // SQLite would still write to the deleted file; nothing written now would survive.
+        assert!(adapter.upsert(Kind::AccessToken, "after", &record, None).await.is_err());
+        assert!(adapter.consume(Kind::AccessToken, "before").await.is_err());
+        assert!(adapter.ready().await.is_err());
     }
 
     #[tokio::test]

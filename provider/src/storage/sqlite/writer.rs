@@ -14,6 +14,7 @@
 //! next commit starts the WAL afresh.
 
 use super::super::{Kind, Record, StorageError};
+use super::file::DatabaseFile;
 use super::{err, take_group};
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -174,7 +175,11 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the threads: `connection` (with the schema applied) writes, `checkpointer`
     /// checkpoints.
-    pub(super) fn spawn(connection: Connection, checkpointer: Connection) -> std::io::Result<Self> {
+    pub(super) fn spawn(
+        connection: Connection,
+        checkpointer: Connection,
+        file: Arc<DatabaseFile>,
+    ) -> std::io::Result<Self> {
         let (queue, waiting) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
         let counter = commits.clone();
@@ -184,7 +189,7 @@ impl Writer {
         connection.pragma_update(None, "wal_autocheckpoint", 0).map_err(std::io::Error::other)?;
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(connection, waiting, counter, restart_due))?;
+            .spawn(move || run(connection, waiting, counter, restart_due, &file))?;
         let (checkpoints, stop) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
@@ -224,9 +229,15 @@ fn run(
     waiting: mpsc::Receiver<(Write, Answer)>,
     commits: Arc<AtomicU64>,
     restart_due: Arc<AtomicBool>,
+    file: &DatabaseFile,
 ) {
     while let Some(group) = take_group(&waiting, MAX_GROUP) {
-        let outcomes = commit(&connection, &group);
+        // A write to a deleted file would be acknowledged and lost: refused instead (one stat
+        // a group, against the group's fsync).
+        let outcomes = match file.check() {
+            Ok(()) => commit(&connection, &group),
+            Err(lost) => group.iter().map(|_| Err(StorageError(lost.0.clone()))).collect(),
+        };
         commits.fetch_add(1, Ordering::Relaxed);
         for ((_, answer), outcome) in group.into_iter().zip(outcomes) {
             // A caller that gave up waiting no longer needs its answer.
