@@ -41,17 +41,25 @@ pub struct HideTraffic;
 
 impl<S: Subscriber> Layer<S> for HideTraffic {
     fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
-        let metadata = event.metadata();
-        // Rocket logs through the `log` crate: such a record arrives with the target `log` and
-        // its own target in a field. Only Rocket's messages are read; ours never show a request.
-        if metadata.target() != "log" && !metadata.target().starts_with("rocket") {
-            return true;
+        match rocket_message(event) {
+            Some((target, message)) => !shows_traffic(&target, *event.metadata().level(), &message),
+            None => true,
         }
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let target = fields.log_target.as_deref().unwrap_or(metadata.target());
-        !(target.starts_with("rocket") && shows_traffic(target, *metadata.level(), &fields.message))
     }
+}
+
+/// The target and message of one of Rocket's events; `None` for anyone else's. Rocket logs
+/// through the `log` crate: such a record arrives with the target `log` and its own target in
+/// a field. Only Rocket's messages are read; ours never show a request.
+fn rocket_message(event: &Event<'_>) -> Option<(String, String)> {
+    let metadata = event.metadata();
+    if metadata.target() != "log" && !metadata.target().starts_with("rocket") {
+        return None;
+    }
+    let mut fields = Fields::default();
+    event.record(&mut fields);
+    let target = fields.log_target.unwrap_or_else(|| metadata.target().to_string());
+    target.starts_with("rocket").then_some((target, fields.message))
 }
 
 /// A layer that lets through at most one of Rocket's `Connection failed: …` warnings a second.
@@ -66,14 +74,9 @@ pub struct QuietConnectionFailures {
 
 impl<S: Subscriber> Layer<S> for QuietConnectionFailures {
     fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
-        let metadata = event.metadata();
-        if metadata.target() != "log" && !metadata.target().starts_with("rocket") {
-            return true;
-        }
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        if !fields.message.starts_with("Connection failed") {
-            return true;
+        match rocket_message(event) {
+            Some((_, message)) if message.starts_with("Connection failed") => {}
+            _ => return true,
         }
         let now = crate::storage::now_ms();
         let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
