@@ -44,6 +44,9 @@ echo "== cargo test"
 # Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
 cargo test --workspace --locked
 
+echo "== fuzzing: each target a few seconds from its seed corpus (longer runs by hand)"
+ci/fuzz.sh
+
 echo "== benchmarks compile (they are run by hand: cargo bench -p provider)"
 cargo bench --locked -p provider --no-run
 
