@@ -138,11 +138,11 @@ async fn device_flow_errors() {
 }
 
 /// The user approves while the device polls: the poll's write of its time must never undo the
-/// approval (a compare-and-set on the record). Run many times, on each backend, with the
+/// approval (a compare-and-set on the record). Run 200 times on each backend, with the
 /// approval and several polls truly in parallel; the device always gets its tokens.
 async fn approval_races_polls(storage: client_harness::Storage) {
     let op = launch(Options { storage, ..options() }).await;
-    for run in 0..40 {
+    for run in 0..200 {
         let details = start(&op, &["openid"]).await;
         let browser = Browser::new(&op.issuer);
         let page = browser.open(details.verification_uri().as_str()).await.page();

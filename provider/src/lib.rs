@@ -143,7 +143,7 @@ impl ProviderBuilder {
         let clients = clients.resolve_sectors(&fetcher).await.map_err(StartError::Data)?;
         let pairwise_salt = match &config.pairwise_salt {
             Some(salt) => salt.clone(),
-            None => storage::provider_secret(&*storage, "pairwise_salt").await?,
+            None => storage::provider_secret(&*storage, "pairwise_salt", &config.storage_shown()).await?,
         };
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         let throttle =

@@ -203,7 +203,7 @@ fn announcement(provider: &Provider) -> rocket::fairing::AdHoc {
     let issuer = provider.issuer().to_string();
     let profile = provider.config().profile.to_string();
     let clients = provider.clients().len();
-    let storage = provider.config().storage.to_string();
+    let storage = provider.config().storage_shown();
     rocket::fairing::AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
             let config = rocket.config();

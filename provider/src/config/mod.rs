@@ -352,6 +352,11 @@ impl Config {
         self.issuer.starts_with("https://")
     }
 
+    /// The `storage` setting, safe to show: a URL's password redacted.
+    pub fn storage_shown(&self) -> String {
+        redact_url_password(&self.storage)
+    }
+
     /// The configuration as TOML with secrets redacted (for `provider check-config`).
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();

@@ -173,14 +173,15 @@ impl StorageUrl {
 }
 
 /// The provider secret `name`: made at first use and kept forever, the same for every instance
-/// sharing the storage (the first writer wins). Making one is logged at WARN: it changes what
-/// depends on it (a new pairwise salt, new pairwise subjects), so an operator should know.
-pub async fn provider_secret(store: &dyn Adapter, name: &str) -> Result<String, StorageError> {
+/// sharing the storage (the first writer wins). Making one is logged at WARN, naming `storage`:
+/// it changes what depends on it (a new pairwise salt, new pairwise subjects), so an operator
+/// should know.
+pub async fn provider_secret(store: &dyn Adapter, name: &str, storage: &str) -> Result<String, StorageError> {
     let fresh = Record::new(&serde_json::json!({ "value": crate::security::random_token() }));
     // Effectively forever; insert_new needs a lifetime.
     let forever = Duration::from_secs(100 * 365 * 24 * 3600);
     if store.insert_new(Kind::ProviderSecret, name, &fresh, forever).await? {
-        tracing::warn!(secret = name, "made a new provider secret and stored it");
+        tracing::warn!(secret = name, %storage, "made a new provider secret and stored it");
     }
     let stored =
         store.find(Kind::ProviderSecret, name).await?.ok_or_else(|| StorageError(format!("secret {name} vanished")))?;
@@ -214,10 +215,10 @@ mod tests {
     #[tokio::test]
     async fn a_provider_secret_is_made_once_and_kept() {
         let store = MemoryAdapter::default();
-        let first = provider_secret(&store, "salt").await.unwrap();
+        let first = provider_secret(&store, "salt", "memory:").await.unwrap();
         assert_eq!(first.len(), 43);
-        assert_eq!(provider_secret(&store, "salt").await.unwrap(), first);
-        assert_ne!(provider_secret(&store, "other").await.unwrap(), first);
+        assert_eq!(provider_secret(&store, "salt", "memory:").await.unwrap(), first);
+        assert_ne!(provider_secret(&store, "other", "memory:").await.unwrap(), first);
     }
 
     #[test]
