@@ -22,11 +22,7 @@ impl DatabaseFile {
     /// files the same mode). A new database is worth a warning: pointed at the wrong path, or
     /// after its folder was deleted, the provider starts afresh.
     pub(super) fn create_or_open(path: &Path) -> Result<Self, StorageError> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
+        match crate::security::create_private_file(path) {
             Ok(_) => tracing::warn!(path = %path.display(), "created a new, empty database"),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(StorageError(format!("{}: {e}", path.display()))),
