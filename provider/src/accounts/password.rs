@@ -35,8 +35,11 @@ impl Cap {
 /// [`verify_password`] on the blocking pool, at most one per core at once, process-wide.
 pub async fn verify_password_capped(password: String, hash: String) -> bool {
     static CAP: std::sync::OnceLock<Cap> = std::sync::OnceLock::new();
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    CAP.get_or_init(|| Cap(tokio::sync::Semaphore::new(cores))).verify(password, hash).await
+    let cap = CAP.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Cap(tokio::sync::Semaphore::new(cores))
+    });
+    cap.verify(password, hash).await
 }
 
 #[cfg(test)]
