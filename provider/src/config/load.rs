@@ -63,8 +63,11 @@ pub fn load(sources: &ConfigSources) -> Result<Config, Vec<ConfigError>> {
         // Only variables that name a setting: `OP_` is a common prefix (a password manager's
         // CLI sets `OP_SESSION_*`), and the others are reported by `unrecognised_environment`.
         let settings = setting_names();
-        figment = figment
-            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(move |key| names_a_setting(key.as_str(), &settings)));
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .split("__")
+                .filter(move |key| env_key(key.as_str(), &settings) == EnvKey::Setting),
+        );
     }
     figment = figment.merge(Serialized::globals(&sources.overrides));
     let config: Config = figment.extract().map_err(|errors| {
@@ -100,12 +103,28 @@ fn setting_names() -> Vec<String> {
     }
 }
 
-/// Whether an environment key, without its prefix and lowercased (`ttl__access_token` or
-/// `ttl.access_token`), sets a configuration key.
-fn names_a_setting(key: &str, settings: &[String]) -> bool {
+/// What an `OP_` variable is, by its key without the prefix (`TTL__ACCESS_TOKEN`, or
+/// `ttl.access_token` as figment passes it on).
+#[derive(Debug, PartialEq, Eq)]
+enum EnvKey {
+    /// It sets a configuration key.
+    Setting,
+    /// The command line reads it (`OP_CONFIG`, `OP_PROFILE`).
+    CommandLine,
+    /// It sets nothing: a typo, or another tool's variable.
+    Unrecognised,
+}
+
+fn env_key(key: &str, settings: &[String]) -> EnvKey {
     let key = key.to_ascii_lowercase();
     let top = key.split("__").next().unwrap_or_default().split('.').next().unwrap_or_default();
-    !COMMAND_LINE_VARIABLES.contains(&top) && settings.iter().any(|name| name == top)
+    if COMMAND_LINE_VARIABLES.contains(&top) {
+        EnvKey::CommandLine
+    } else if settings.iter().any(|name| name == top) {
+        EnvKey::Setting
+    } else {
+        EnvKey::Unrecognised
+    }
 }
 
 /// The `OP_*` environment variables that set nothing, which the configuration ignores: the
@@ -114,12 +133,7 @@ pub fn unrecognised_environment() -> Vec<String> {
     let settings = setting_names();
     let mut names: Vec<String> = std::env::vars_os()
         .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| {
-            name.strip_prefix(ENV_PREFIX).is_some_and(|key| {
-                let top = key.to_ascii_lowercase();
-                !COMMAND_LINE_VARIABLES.contains(&top.as_str()) && !names_a_setting(key, &settings)
-            })
-        })
+        .filter(|name| name.strip_prefix(ENV_PREFIX).is_some_and(|key| env_key(key, &settings) == EnvKey::Unrecognised))
         .collect();
     names.sort();
     names
@@ -212,10 +226,13 @@ mod tests {
     fn environment_keys_that_name_a_setting() {
         let settings = setting_names();
         for key in ["issuer", "ttl__access_token", "ttl.access_token", "TLS__CERT", "log__level"] {
-            assert!(names_a_setting(key, &settings), "{key}");
+            assert_eq!(env_key(key, &settings), EnvKey::Setting, "{key}");
         }
-        for key in ["session_my_vault", "service_account_token", "config", "profile", ""] {
-            assert!(!names_a_setting(key, &settings), "{key}");
+        for key in ["CONFIG", "profile"] {
+            assert_eq!(env_key(key, &settings), EnvKey::CommandLine, "{key}");
+        }
+        for key in ["session_my_vault", "service_account_token", ""] {
+            assert_eq!(env_key(key, &settings), EnvKey::Unrecognised, "{key}");
         }
     }
 
