@@ -26,7 +26,7 @@ async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<
         Ok(params) => run(op, &params, jar).await,
         // A failure of HTTP itself keeps its status (413 for a body over the limit).
         Err(e) if e.status == Status::PayloadTooLarge => {
-            Answer::Page(e.status, crate::interaction::pages::error(e.code.as_str(), &e.description))
+            crate::interaction::routes::problem(e.status, e.code, &e.description)
         }
         Err(e) => {
             Answer::Error(crate::authorization::AuthorizationError::Page { code: e.code, description: e.description })

@@ -39,7 +39,8 @@ pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decisi
     }
 }
 
-fn problem(status: Status, code: ErrorCode, description: &str) -> Answer {
+/// An error page with its status.
+pub(crate) fn problem(status: Status, code: ErrorCode, description: &str) -> Answer {
     Answer::Page(status, pages::error(code.as_str(), description))
 }
 
