@@ -8,7 +8,7 @@ use provider::Provider;
 use provider::clients::authenticate;
 use provider::jose::SigningAlg;
 use provider::model::{self, AccessToken, TokenClaims};
-use provider::security::params::Params;
+use provider::protocol::Params;
 use provider::tokens::{IdTokenClaims, access_token};
 use std::hint::black_box;
 

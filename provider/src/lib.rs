@@ -12,7 +12,6 @@ pub mod authorization;
 pub mod clients;
 pub mod config;
 pub mod endpoints;
-pub mod error;
 pub mod grants;
 pub mod interaction;
 pub mod jose;
@@ -20,6 +19,7 @@ pub mod keys;
 pub mod logging;
 pub mod model;
 pub mod outbound;
+pub mod protocol;
 pub mod security;
 pub mod storage;
 pub mod tokens;
@@ -275,12 +275,28 @@ impl Provider {
         self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
     }
 
+    /// The provider's background work: purging expired records and reloading a changed keys
+    /// file. It runs until dropped. [`Provider::mount`] starts it at liftoff and stops it at
+    /// shutdown; a host that serves the provider some other way runs it itself.
+    pub fn background_tasks(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let purge_every = Duration::from_secs(self.config().storage_purge_interval);
+        let purge = storage::purge_periodically(self.0.storage.clone(), purge_every);
+        let reload = keys::reload_on_change(
+            self.0.keys.clone(),
+            self.config().keys.file.clone(),
+            self.keys().algs(),
+            Duration::from_secs(self.config().keys.reload_interval),
+        );
+        async move {
+            tokio::join!(purge, reload);
+        }
+    }
+
     /// Mounts the provider's routes under `base` (which must be the issuer's path) on a host
     /// application's Rocket; for an issuer with a path, also its RFC 8414 metadata at
     /// `/.well-known/oauth-authorization-server` followed by that path.
     pub fn mount(&self, rocket: rocket::Rocket<rocket::Build>, base: &str) -> rocket::Rocket<rocket::Build> {
         let base = if base.is_empty() { "/" } else { base };
-        let purge_every = Duration::from_secs(self.config().storage_purge_interval);
         let metadata_at = endpoints::discovery::path_inserted_base(self);
         let cors_paths = endpoints::CORS_PATHS.iter().map(|p| format!("{}{p}", self.base_path()));
         let rocket = match &metadata_at {
@@ -289,14 +305,8 @@ impl Provider {
         };
         rocket
             .manage(self.clone())
-            .attach(storage::Purger::new(self.0.storage.clone(), purge_every))
-            .attach(keys::Reloader::new(
-                self.0.keys.clone(),
-                self.config().keys.file.clone(),
-                self.keys().algs(),
-                Duration::from_secs(self.config().keys.reload_interval),
-            ))
-            .attach(security::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
+            .attach(endpoints::tasks::BackgroundTasks(self.clone()))
+            .attach(endpoints::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
             .mount(base, endpoints::routes())
             .register(base, endpoints::catchers())
     }

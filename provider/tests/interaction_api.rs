@@ -6,7 +6,7 @@ mod common;
 use provider::authorization::{Decision, authorize};
 use provider::interaction::{details, finish_consent, finish_login, resume};
 use provider::model::Prompt;
-use provider::security::params::Params;
+use provider::protocol::Params;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 

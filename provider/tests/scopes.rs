@@ -4,7 +4,7 @@
 mod common;
 
 use provider::authorization::{Decision, authorize};
-use provider::security::params::Params;
+use provider::protocol::Params;
 
 const CHALLENGE: &str = "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 

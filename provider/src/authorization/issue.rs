@@ -1,12 +1,12 @@
 //! Issuing the authorization response: a code, an access token and/or an ID token, as the
 //! response type asks (OIDC Core §3.1.2.5, §3.2.2.5, §3.3.2.5).
 
-use super::request::AuthorizationRequest;
-use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::ErrorCode;
 use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
+use crate::protocol::AuthorizationRequest;
+use crate::protocol::ErrorCode;
+use crate::protocol::{AuthorizationError, AuthorizationResponse};
 use crate::security::{now, time_ordered_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;

@@ -4,25 +4,19 @@
 //! response now, or run an interaction (a prompt and its reasons). It knows nothing of HTML; the
 //! built-in pages and an external login app are two consumers of the same answer.
 
-mod claims;
 mod issue;
 mod policy;
 mod request;
 #[cfg(feature = "jar")]
 mod request_object;
-mod response;
-mod response_type;
 
-pub use claims::{ClaimSpec, ClaimsRequest};
 pub use policy::current_grant;
 pub use policy::{Decision, decide};
-pub use request::{AuthorizationRequest, PromptValue, SUPPORTED_SCOPES, check_resources, known_scope};
-pub use response::{Answer, AuthorizationError, AuthorizationResponse, DEVICE_TARGET, ResponseMode, ResponseTarget};
-pub use response_type::ResponseType;
+pub use request::{SUPPORTED_SCOPES, check_resources, known_scope};
 
 use crate::Provider;
 use crate::model::Session;
-use crate::security::params::Params;
+use crate::protocol::{AuthorizationError, Params};
 
 /// Validates an authorization request and decides what happens next.
 pub async fn authorize(
@@ -49,7 +43,7 @@ async fn resolve_request_object(
     op: &Provider,
     client: &crate::clients::Client,
     params: &Params,
-) -> Result<Option<Params>, (crate::error::ErrorCode, String)> {
+) -> Result<Option<Params>, (crate::protocol::ErrorCode, String)> {
     request_object::resolve(op, client, params).await
 }
 
@@ -59,8 +53,8 @@ async fn resolve_request_object(
     _op: &Provider,
     _client: &crate::clients::Client,
     params: &Params,
-) -> Result<Option<Params>, (crate::error::ErrorCode, String)> {
-    use crate::error::ErrorCode;
+) -> Result<Option<Params>, (crate::protocol::ErrorCode, String)> {
+    use crate::protocol::ErrorCode;
     match (params.get("request"), params.get("request_uri")) {
         (Some(_), _) => Err((ErrorCode::RequestNotSupported, "request objects are not supported by this build".into())),
         (_, Some(_)) => Err((ErrorCode::RequestUriNotSupported, "request_uri is not supported by this build".into())),

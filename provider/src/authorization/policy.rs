@@ -2,12 +2,12 @@
 //! Prompts and their reasons are data, so `prompt=none` can turn them into errors and an
 //! external login app can read them.
 
-use super::request::{AuthorizationRequest, PromptValue};
-use super::response::{AuthorizationError, AuthorizationResponse};
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::ErrorCode;
 use crate::model::{self, Grant, Interaction, InteractionResult, Prompt, Session};
+use crate::protocol::ErrorCode;
+use crate::protocol::{AuthorizationError, AuthorizationResponse};
+use crate::protocol::{AuthorizationRequest, PromptValue};
 use crate::security::{now, random_token};
 use std::time::Duration;
 
@@ -193,8 +193,8 @@ async fn start_interaction(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authorization::{ResponseMode, ResponseTarget};
     use crate::model::LoginResult;
+    use crate::protocol::{ResponseMode, ResponseTarget};
     use std::collections::{BTreeMap, BTreeSet};
 
     fn request(prompt: Vec<PromptValue>, max_age: Option<i64>) -> AuthorizationRequest {
@@ -206,7 +206,7 @@ mod tests {
                 issuer: "https://op.example".into(),
             },
             client_id: "c".into(),
-            response_type: crate::authorization::ResponseType::parse("code").unwrap(),
+            response_type: crate::protocol::ResponseType::parse("code").unwrap(),
             scopes: vec!["openid".into(), "email".into()],
             nonce: None,
             code_challenge: None,

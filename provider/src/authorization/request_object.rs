@@ -3,10 +3,10 @@
 
 use crate::Provider;
 use crate::clients::{Client, verify_client_jws};
-use crate::error::ErrorCode;
 use crate::jose::CLIENT_ALGS;
+use crate::protocol::ErrorCode;
+use crate::protocol::Params;
 use crate::security::now;
-use crate::security::params::Params;
 use serde_json::Value;
 
 /// A request object problem: the error code and its description.

@@ -3,7 +3,7 @@
 
 use super::{AuthMethod, Client, keys};
 use crate::Provider;
-use crate::error::OAuthError;
+use crate::protocol::OAuthError;
 use crate::security::{now, sha256_b64url};
 use crate::storage::{Kind, Record};
 use std::sync::Arc;

@@ -2,13 +2,10 @@
 
 use super::{Client, ClientRegistry};
 use crate::Provider;
-use crate::error::OAuthError;
+use crate::protocol::OAuthError;
+use crate::protocol::Params;
 use crate::security::constant_time_eq;
-use crate::security::params::Params;
 use base64::Engine as _;
-use rocket::data::{self, Data, FromData};
-use rocket::http::Status;
-use rocket::request::Request;
 use std::sync::Arc;
 
 /// How a client authenticated.
@@ -55,30 +52,6 @@ pub struct ClientRequest {
     pub method: AuthMethod,
     /// The remaining form parameters.
     pub params: Params,
-}
-
-#[rocket::async_trait]
-impl<'r> FromData<'r> for ClientRequest {
-    type Error = OAuthError;
-
-    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        let mut params = match Params::from_data(req, data).await {
-            data::Outcome::Success(params) => params,
-            data::Outcome::Error(e) => return data::Outcome::Error(e),
-            data::Outcome::Forward(f) => return data::Outcome::Forward(f),
-        };
-        let Some(provider) = req.rocket().state::<Provider>() else {
-            return data::Outcome::Error((
-                Status::InternalServerError,
-                OAuthError::server_error("provider state missing"),
-            ));
-        };
-        let authorization = req.headers().get_one("Authorization");
-        match authenticate(provider, authorization, &mut params).await {
-            Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
-            Err(e) => data::Outcome::Error((e.status, e)),
-        }
-    }
 }
 
 /// Authenticates the client of a form request: by assertion if it sent one, otherwise by secret
@@ -188,7 +161,7 @@ fn form_unescape(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::protocol::ErrorCode;
     use serde_json::json;
 
     fn registry() -> ClientRegistry {

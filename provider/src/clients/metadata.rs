@@ -1,7 +1,7 @@
 //! Client metadata (RFC 7591 §2, OIDC Registration §2); `validate` checks it.
 
-use crate::authorization::ResponseType;
 use crate::jose::SigningAlg;
+use crate::protocol::ResponseType;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -254,7 +254,7 @@ fn other_fields(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authorization::ResponseType;
+    use crate::protocol::ResponseType;
     use serde_json::json;
 
     fn parse(v: serde_json::Value) -> Result<Client, ClientError> {

@@ -80,7 +80,7 @@ impl Default for Config {
             issuer: "http://127.0.0.1:3000".into(),
             address: IpAddr::from([127, 0, 0, 1]),
             port: 3000,
-            response_types: crate::authorization::ResponseType::SUPPORTED.map(String::from).to_vec(),
+            response_types: crate::protocol::ResponseType::SUPPORTED.map(String::from).to_vec(),
             storage: "sqlite:data/provider.db".into(),
             storage_purge_interval: 600,
             clients_file: None,

@@ -43,10 +43,10 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
         }
     }
     for value in &config.response_types {
-        if crate::authorization::ResponseType::parse(value).is_none() {
+        if crate::protocol::ResponseType::parse(value).is_none() {
             errors.push(ConfigError::new(
                 "response_types",
-                format!("{value:?} is not one of {}", crate::authorization::ResponseType::SUPPORTED.join(", ")),
+                format!("{value:?} is not one of {}", crate::protocol::ResponseType::SUPPORTED.join(", ")),
             ));
         }
     }

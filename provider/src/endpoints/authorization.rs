@@ -1,10 +1,11 @@
 //! The authorization endpoint (RFC 6749 §3.1), GET and POST (OIDC Core §3.1.2.1).
 
 use crate::Provider;
-use crate::authorization::{Answer, authorize};
-use crate::error::OAuthError;
-use crate::interaction::session;
-use crate::security::params::Params;
+use crate::authorization::authorize;
+use crate::endpoints::interaction::session;
+use crate::endpoints::respond::Answer;
+use crate::endpoints::respond::ErrorReply;
+use crate::protocol::Params;
 use rocket::http::uri::Origin;
 use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
@@ -21,16 +22,17 @@ async fn authorize_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'
 }
 
 #[post("/authorize", data = "<form>")]
-async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
+async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
     match form {
         Ok(params) => run(op, &params, jar).await,
         // A failure of HTTP itself keeps its status (413 for a body over the limit).
-        Err(e) if e.status == Status::PayloadTooLarge => {
-            crate::interaction::routes::problem(e.status, e.code, &e.description)
+        Err(ErrorReply { status: Status::PayloadTooLarge, error }) => {
+            crate::endpoints::interaction::problem(Status::PayloadTooLarge, error.code, &error.description)
         }
-        Err(e) => {
-            Answer::Error(crate::authorization::AuthorizationError::Page { code: e.code, description: e.description })
-        }
+        Err(ErrorReply { error, .. }) => Answer::Error(crate::protocol::AuthorizationError::Page {
+            code: error.code,
+            description: error.description,
+        }),
     }
 }
 
@@ -40,5 +42,5 @@ async fn run(op: &Provider, params: &Params, jar: &CookieJar<'_>) -> Answer {
         Err(e) => return Answer::Error(e.into()),
     };
     let decision = authorize(op, params, session).await;
-    crate::interaction::routes::answer(op, jar, decision)
+    crate::endpoints::interaction::answer(op, jar, decision)
 }

@@ -2,12 +2,15 @@
 //! types the user code on a page, then logs in and confirms through the interaction engine.
 
 use crate::Provider;
-use crate::authorization::{Answer, AuthorizationRequest, DEVICE_TARGET, ResponseMode, ResponseTarget, decide};
+use crate::authorization::decide;
 use crate::clients::ClientRequest;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::interaction::{pages, session};
+use crate::endpoints::interaction::{pages, session};
+use crate::endpoints::respond::Answer;
+use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
-use crate::security::params::Params;
+use crate::protocol::Params;
+use crate::protocol::{AuthorizationRequest, DEVICE_TARGET, ResponseMode, ResponseTarget};
+use crate::protocol::{ErrorCode, OAuthError};
 use crate::security::throttle::retry_after_seconds;
 use crate::security::{now, random_token, sha256_b64url};
 use rocket::http::{CookieJar, Header, Status};
@@ -35,12 +38,14 @@ pub struct DeviceAuthorization {
 #[post("/device_authorization", data = "<request>")]
 async fn device_authorization(
     op: &State<Provider>,
-    request: Result<ClientRequest, OAuthError>,
-) -> OAuthResult<DeviceAuthorization> {
+    request: Result<ClientRequest, ErrorReply>,
+) -> Reply<DeviceAuthorization> {
     let request = request?;
     let client = &request.client;
     if !client.allows_grant(GRANT_TYPE) {
-        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow"));
+        return Err(
+            OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow").into()
+        );
     }
     let resources = crate::authorization::check_resources(op, &request.params)
         .map_err(|d| OAuthError::new(ErrorCode::InvalidTarget, d))?;
@@ -93,7 +98,7 @@ async fn verification_submit(
     op: &State<Provider>,
     jar: &CookieJar<'_>,
     client_ip: Option<IpAddr>,
-    form: Result<Params, OAuthError>,
+    form: Result<Params, ErrorReply>,
 ) -> Answer {
     let typed = form.ok().and_then(|f| f.get("user_code").map(String::from)).unwrap_or_default();
     let page = |why: &str| pages::device_entry(op.base_path(), &typed, Some(why));
@@ -126,7 +131,7 @@ async fn verification_submit(
             issuer: op.issuer().to_string(),
         },
         client_id: device.client_id.clone(),
-        response_type: crate::authorization::ResponseType::parse("code").unwrap_or_else(|| unreachable!()),
+        response_type: crate::protocol::ResponseType::parse("code").unwrap_or_else(|| unreachable!()),
         scopes: device.scopes.clone(),
         nonce: None,
         code_challenge: None,
@@ -143,5 +148,5 @@ async fn verification_submit(
         Err(e) => return Answer::Error(e.into()),
     };
     let decision = decide(op, &client, request, session, None).await;
-    crate::interaction::routes::answer(op, jar, decision)
+    crate::endpoints::interaction::answer(op, jar, decision)
 }

@@ -3,11 +3,11 @@
 
 use crate::Provider;
 use crate::accounts::supported_claims;
-use crate::authorization::ResponseMode;
-use crate::authorization::ResponseType;
 use crate::authorization::SUPPORTED_SCOPES;
 use crate::clients::{AUTH_METHODS, GRANT_TYPES};
 use crate::jose::encrypt::{CONTENT_ENCS, KEY_ALGS};
+use crate::protocol::ResponseMode;
+use crate::protocol::ResponseType;
 use rocket::http::ContentType;
 use rocket::{Route, State, get, routes as rocket_routes};
 use serde_json::{Value, json};

@@ -3,9 +3,10 @@
 
 use crate::Provider;
 use crate::clients::{AuthMethod, Client, ClientRequest};
-use crate::error::{OAuthError, OAuthResult};
+use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::jose::SigningAlg;
 use crate::model::Presented;
+use crate::protocol::{OAuthError, OAuthResult};
 use crate::security::now;
 use crate::tokens::{access_token, sealed, self_contained};
 use rocket::http::{ContentType, Header};
@@ -44,13 +45,13 @@ pub struct Introspection {
 #[post("/introspect", data = "<request>")]
 async fn introspect(
     op: &State<Provider>,
-    request: Result<ClientRequest, OAuthError>,
+    request: Result<ClientRequest, ErrorReply>,
     accept: AcceptsJwt,
-) -> OAuthResult<Introspection> {
+) -> Reply<Introspection> {
     let request = request?;
     if request.method == AuthMethod::None {
         // RFC 7662 §2.1: the endpoint is protected; public clients cannot use it.
-        return Err(OAuthError::invalid_client("introspection needs client authentication"));
+        return Err(OAuthError::invalid_client("introspection needs client authentication").into());
     }
     let token = request.params.require("token")?;
     let answer = match self_contained::find_presented(op, token, request.params.get("token_type_hint")).await? {

@@ -1,13 +1,19 @@
 //! One module per endpoint; each handler reads as a short list of named steps.
 
 pub mod authorization;
+pub mod cookies;
+pub mod cors;
 #[cfg(feature = "device-flow")]
 pub mod device;
 pub mod discovery;
+pub mod guards;
 pub mod health;
+pub mod interaction;
 pub mod introspection;
 pub mod jwks;
+pub mod respond;
 pub mod revocation;
+pub mod tasks;
 pub mod token;
 pub mod userinfo;
 
@@ -43,7 +49,7 @@ pub fn routes() -> Vec<rocket::Route> {
     #[cfg(feature = "device-flow")]
     routes.extend(device::routes());
     routes.extend(userinfo::routes());
-    routes.extend(crate::interaction::routes());
+    routes.extend(interaction::routes());
     routes.extend(health::routes());
     routes
 }

@@ -2,8 +2,9 @@
 
 use crate::Provider;
 use crate::clients::ClientRequest;
-use crate::error::{OAuthError, OAuthResult};
+use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::model::{self, AccessToken, Presented};
+use crate::protocol::OAuthError;
 use crate::tokens::self_contained;
 use rocket::http::Status;
 use rocket::{Route, State, post, routes as rocket_routes};
@@ -14,7 +15,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[post("/revoke", data = "<request>")]
-async fn revoke(op: &State<Provider>, request: Result<ClientRequest, OAuthError>) -> OAuthResult<Status> {
+async fn revoke(op: &State<Provider>, request: Result<ClientRequest, ErrorReply>) -> Reply<Status> {
     let request = request?;
     let token = request.params.require("token")?;
     let hint = request.params.get("token_type_hint");
@@ -22,7 +23,7 @@ async fn revoke(op: &State<Provider>, request: Result<ClientRequest, OAuthError>
     let Some(presented) = self_contained::find_presented(op, token, hint).await? else { return Ok(Status::Ok) };
     if presented.claims().client_id != request.client.client_id {
         // RFC 7009 §2.1: a token of another client is refused.
-        return Err(OAuthError::invalid_request("the token was not issued to this client"));
+        return Err(OAuthError::invalid_request("the token was not issued to this client").into());
     }
     match presented {
         Presented::Access(_) => model::destroy::<AccessToken>(op.storage(), token).await?,

@@ -2,7 +2,7 @@
 
 use crate::Provider;
 use crate::clients::ClientRequest;
-use crate::error::{OAuthError, OAuthResult};
+use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::tokens::TokenResponse;
 use rocket::{Route, State, post, routes as rocket_routes};
 
@@ -12,6 +12,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[post("/token", data = "<request>")]
-async fn token(op: &State<Provider>, request: Result<ClientRequest, OAuthError>) -> OAuthResult<TokenResponse> {
-    crate::grants::exchange(op, request?).await
+async fn token(op: &State<Provider>, request: Result<ClientRequest, ErrorReply>) -> Reply<TokenResponse> {
+    Ok(crate::grants::exchange(op, request?).await?)
 }

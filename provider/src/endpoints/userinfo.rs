@@ -2,10 +2,11 @@
 
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken};
-use crate::security::params::Params;
+use crate::protocol::Params;
+use crate::protocol::{ErrorCode, OAuthError};
 use crate::tokens::sealed;
 use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -50,7 +51,7 @@ impl<'r> FromRequest<'r> for BearerHeader {
 }
 
 #[get("/userinfo")]
-async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult<NoStore<UserinfoBody>> {
+async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> Reply<NoStore<UserinfoBody>> {
     userinfo(op, bearer.0).await
 }
 
@@ -58,8 +59,8 @@ async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> OAuthResult
 async fn userinfo_post(
     op: &State<Provider>,
     bearer: BearerHeader,
-    form: Result<Params, OAuthError>,
-) -> OAuthResult<NoStore<UserinfoBody>> {
+    form: Result<Params, ErrorReply>,
+) -> Reply<NoStore<UserinfoBody>> {
     // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
     let body_token = match form {
         Ok(mut form) => form.take("access_token"),
@@ -69,14 +70,14 @@ async fn userinfo_post(
     };
     let token = match (bearer.0, body_token) {
         (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request("the access token was sent twice"));
+            return Err(OAuthError::invalid_request("the access token was sent twice").into());
         }
         (header, body) => header.or(body),
     };
     userinfo(op, token).await
 }
 
-async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<UserinfoBody>> {
+async fn userinfo(op: &Provider, token: Option<String>) -> Reply<NoStore<UserinfoBody>> {
     // RFC 6750 §3.1: a request without a token gets a bare challenge and no error code.
     let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
     let access = model::find::<AccessToken>(op.storage(), &token)
@@ -85,10 +86,10 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<U
         .model;
     if !access.claims.resources.is_empty() {
         // RFC 8707: a token for a resource server is not for userinfo.
-        return Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is for another audience"));
+        return Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is for another audience").into());
     }
     if !access.claims.has_scope("openid") {
-        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
+        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope").into());
     }
     let account = op
         .accounts()
@@ -107,7 +108,7 @@ async fn userinfo(op: &Provider, token: Option<String>) -> OAuthResult<NoStore<U
 
 /// The userinfo response as the client registered it: JSON, a signed JWT (with `iss` and `aud`,
 /// OIDC Core §5.3.2), encrypted JSON, or a signed-then-encrypted JWT.
-async fn respond(op: &Provider, client: &Client, mut claims: Map<String, Value>) -> OAuthResult<UserinfoBody> {
+async fn respond(op: &Provider, client: &Client, mut claims: Map<String, Value>) -> Reply<UserinfoBody> {
     let signing: Option<SigningAlg> = client.userinfo_signed_response_alg.as_deref().and_then(|a| a.parse().ok());
     let encryption = client.userinfo_encrypted_response_alg.as_deref();
     if signing.is_none() && encryption.is_none() {

@@ -3,8 +3,8 @@
 use super::credential;
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{OAuthError, OAuthResult};
 use crate::model::AuthorizationCode;
+use crate::protocol::{OAuthError, OAuthResult};
 use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 

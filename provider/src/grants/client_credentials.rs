@@ -2,8 +2,8 @@
 
 use crate::Provider;
 use crate::clients::{AuthMethod, Client};
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::model::TokenClaims;
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::tokens::{self, Issue, TokenResponse};
 
 /// Issues an access token to the client itself: no refresh token, no ID token.

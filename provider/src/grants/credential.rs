@@ -9,8 +9,8 @@
 
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{OAuthError, OAuthResult};
 use crate::model::{self, AuthorizationCode, Found, Model, RefreshToken, TokenClaims};
+use crate::protocol::{OAuthError, OAuthResult};
 use crate::storage::{Kind, Record};
 use std::time::Duration;
 

@@ -2,8 +2,8 @@
 
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::model::{self, Decision, DeviceCode, DeviceStatus, Found, TokenClaims};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};

@@ -9,8 +9,8 @@ mod refresh_token;
 
 use crate::Provider;
 use crate::clients::ClientRequest;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::security::params::Params;
+use crate::protocol::Params;
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::tokens::TokenResponse;
 
 /// A parsed token request (RFC 6749 §4.1.3, §6).

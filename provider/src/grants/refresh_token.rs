@@ -4,8 +4,8 @@
 use super::credential;
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::model::{self, Grant, RefreshToken};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working.

@@ -4,17 +4,12 @@
 //! host application with its own login UI can use them the same way (read the interaction with
 //! [`details`], then record the outcome with [`finish_login`] / [`finish_consent`] and [`resume`]).
 
-pub mod pages;
-pub(crate) mod routes;
-pub mod session;
-
-pub use routes::routes;
-
 use crate::Provider;
 use crate::accounts::Account;
-use crate::authorization::{AuthorizationError, Decision, decide};
-use crate::error::ErrorCode;
+use crate::authorization::{Decision, decide};
 use crate::model::{self, DeviceCode, DeviceStatus, Grant, Interaction, LoginResult, Session};
+use crate::protocol::AuthorizationError;
+use crate::protocol::ErrorCode;
 use crate::security::{now, random_token};
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 mod rotation;
 mod thumbprint;
 
-pub use rotation::{Reloader, Rotation, SharedKeystore, rotate};
+pub use rotation::{Rotation, SharedKeystore, reload_on_change, rotate};
 pub use thumbprint::thumbprint;
 
 use crate::jose::{JoseError, SigningAlg};

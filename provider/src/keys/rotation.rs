@@ -4,8 +4,6 @@
 
 use super::{KeyError, Keystore, generate_jwk};
 use crate::jose::SigningAlg;
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::{Orbit, Rocket};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -68,59 +66,41 @@ fn unix_now() -> u64 {
 /// The key store of a running provider, replaced whole when the file changes.
 pub type SharedKeystore = Arc<RwLock<Arc<Keystore>>>;
 
-/// Re-reads the keys file when its modification time changes, every `interval`.
-pub struct Reloader {
+/// Re-reads the keys file at `path` when its modification time changes, checking every
+/// `interval`, forever: stop it by dropping (or aborting) it. A file that does not load leaves
+/// the current keys in place. The file's state is taken when this is called, not when the task
+/// first runs, so a change made in between is still seen.
+pub fn reload_on_change(
     keys: SharedKeystore,
     path: PathBuf,
     algs: Vec<SigningAlg>,
     interval: Duration,
-}
-
-impl Reloader {
-    /// A reloader for the store loaded from `path`.
-    pub fn new(keys: SharedKeystore, path: PathBuf, algs: Vec<SigningAlg>, interval: Duration) -> Self {
-        Self { keys, path, algs, interval }
-    }
-}
-
-#[rocket::async_trait]
-impl Fairing for Reloader {
-    fn info(&self) -> Info {
-        Info { name: "signing key reloader", kind: Kind::Liftoff }
-    }
-
-    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let (keys, path, algs, interval) = (self.keys.clone(), self.path.clone(), self.algs.clone(), self.interval);
-        let mut shutdown = rocket.shutdown();
-        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let mut seen = modified(&path);
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = &mut shutdown => break,
-                    _ = tokio::time::sleep(interval) => {}
-                }
-                let now = modified(&path);
-                if now == seen {
-                    continue;
-                }
-                let (p, a) = (path.clone(), algs.clone());
-                match tokio::task::spawn_blocking(move || Keystore::load_or_generate(&p, false, &a)).await {
-                    Ok(Ok(store)) => {
-                        if let Ok(mut current) = keys.write() {
-                            *current = Arc::new(store);
-                        }
-                        seen = now;
-                        tracing::info!(path = %path.display(), "signing keys reloaded");
-                    }
-                    // Keep serving with the keys we have; try again at the next change.
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "the changed keys file is not usable; keeping the current keys")
-                    }
-                    Err(e) => tracing::warn!(error = %e, "reloading keys failed"),
-                }
+) -> impl std::future::Future<Output = ()> + Send {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut seen = modified(&path);
+    async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let now = modified(&path);
+            if now == seen {
+                continue;
             }
-        });
+            let (p, a) = (path.clone(), algs.clone());
+            match tokio::task::spawn_blocking(move || Keystore::load_or_generate(&p, false, &a)).await {
+                Ok(Ok(store)) => {
+                    if let Ok(mut current) = keys.write() {
+                        *current = Arc::new(store);
+                    }
+                    seen = now;
+                    tracing::info!(path = %path.display(), "signing keys reloaded");
+                }
+                // Keep serving with the keys we have; try again at the next change.
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "the changed keys file is not usable; keeping the current keys")
+                }
+                Err(e) => tracing::warn!(error = %e, "reloading keys failed"),
+            }
+        }
     }
 }
 

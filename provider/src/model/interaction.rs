@@ -1,7 +1,7 @@
 //! A login / consent interaction in progress.
 
 use super::Model;
-use crate::authorization::AuthorizationRequest;
+use crate::protocol::AuthorizationRequest;
 use crate::storage::Kind;
 use serde::{Deserialize, Serialize};
 

@@ -35,7 +35,7 @@ pub struct TokenClaims {
     pub resources: Vec<String>,
     /// Individual claims the RP asked for (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claims: Option<crate::authorization::ClaimsRequest>,
+    pub claims: Option<crate::protocol::ClaimsRequest>,
 }
 
 impl TokenClaims {

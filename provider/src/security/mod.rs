@@ -1,9 +1,6 @@
-//! Cross-cutting request security: parameter parsing, randomness, hashing, cookies and CSRF,
+//! Cross-cutting security: randomness, hashing, constant-time comparison, owner-only files,
 //! and the throttling of guesses.
 
-pub mod cookies;
-pub mod cors;
-pub mod params;
 pub mod throttle;
 
 use base64::Engine as _;

@@ -14,7 +14,7 @@ mod sqlite;
 pub mod testkit;
 
 pub use memory::MemoryAdapter;
-pub use purge::Purger;
+pub use purge::purge_periodically;
 pub use sqlite::SqliteAdapter;
 
 use async_trait::async_trait;
@@ -102,6 +102,24 @@ impl Record {
 #[error("storage: {0}")]
 pub struct StorageError(pub String);
 
+// A storage failure is the server's, never the caller's: logged, and answered as `server_error`
+// without its detail (RFC 6749 §5.2, §4.1.2.1).
+impl From<StorageError> for crate::protocol::OAuthError {
+    fn from(err: StorageError) -> Self {
+        Self::server_error(err)
+    }
+}
+
+impl From<StorageError> for crate::protocol::AuthorizationError {
+    fn from(err: StorageError) -> Self {
+        tracing::error!(%err, "storage failure during authorization");
+        Self::Page {
+            code: crate::protocol::ErrorCode::ServerError,
+            description: "the server could not complete the request".into(),
+        }
+    }
+}
+
 /// The storage contract.
 #[async_trait]
 pub trait Adapter: Send + Sync + 'static {
@@ -141,7 +159,7 @@ pub trait Adapter: Send + Sync + 'static {
         Ok(())
     }
     /// Deletes expired records, returning how many. Lookups ignore them regardless; this only
-    /// reclaims space, and runs periodically (see [`Purger`]).
+    /// reclaims space, and runs periodically (see [`purge_periodically`]).
     async fn purge_expired(&self) -> Result<u64, StorageError>;
 }
 

@@ -9,14 +9,10 @@ pub use id_token::{IdTokenClaims, TYP as ID_TOKEN_TYP};
 
 use crate::Provider;
 use crate::clients::Client;
-use crate::error::{OAuthError, OAuthResult};
 use crate::model::{self, RefreshToken, TokenClaims};
+use crate::protocol::{OAuthError, OAuthResult};
 use crate::security::{now, time_ordered_token};
-use rocket::Request;
-use rocket::http::{ContentType, Header, Status};
-use rocket::response::{self, Responder, Response};
 use serde::Serialize;
-use std::io::Cursor;
 use std::time::Duration;
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -36,19 +32,6 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     /// The granted scopes (RFC 6749 §5.1).
     pub scope: String,
-}
-
-impl<'r> Responder<'r, 'static> for TokenResponse {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let body = serde_json::to_string(&self).map_err(|_| Status::InternalServerError)?;
-        Response::build()
-            .header(ContentType::JSON)
-            // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
-            .header(Header::new("Cache-Control", "no-store"))
-            .header(Header::new("Pragma", "no-cache"))
-            .sized_body(body.len(), Cursor::new(body))
-            .ok()
-    }
 }
 
 /// What to issue at the token endpoint.

@@ -10,8 +10,8 @@
 use super::access_token;
 use crate::Provider;
 use crate::config::TokenFormat;
-use crate::error::OAuthResult;
 use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims};
+use crate::protocol::OAuthResult;
 use crate::security::now;
 use serde::Deserialize;
 use std::time::Duration;

@@ -4,10 +4,7 @@
 //! Repetition is recorded rather than rejected here, because the authorization endpoint must first
 //! know the client and its redirect URI to decide whether the error is redirected or shown.
 
-use crate::error::OAuthError;
-use rocket::data::{self, Data, FromData, ToByteUnit};
-use rocket::http::Status;
-use rocket::request::Request;
+use super::errors::OAuthError;
 
 /// Parsed form or query parameters. Empty values count as absent (RFC 6749 §3.1).
 ///
@@ -103,33 +100,6 @@ impl Params {
     pub fn take(&mut self, name: &str) -> Option<String> {
         let at = self.position(name)?;
         Some(self.values.remove(at).1)
-    }
-}
-
-/// Request bodies larger than this are refused: no OAuth form needs more.
-const FORM_LIMIT_KIB: u64 = 64;
-
-#[rocket::async_trait]
-impl<'r> FromData<'r> for Params {
-    type Error = OAuthError;
-
-    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        let is_form = req.content_type().is_some_and(|ct| ct.is_form());
-        if !is_form {
-            let err = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
-            return data::Outcome::Error((Status::BadRequest, err));
-        }
-        match data.open(FORM_LIMIT_KIB.kibibytes()).into_string().await {
-            Ok(body) if body.is_complete() => data::Outcome::Success(Params::parse(&body)),
-            Ok(_) => data::Outcome::Error((
-                Status::PayloadTooLarge,
-                OAuthError::invalid_request("the request body is too large").with_status(Status::PayloadTooLarge),
-            )),
-            Err(_) => data::Outcome::Error((
-                Status::BadRequest,
-                OAuthError::invalid_request("the request body is not valid UTF-8"),
-            )),
-        }
     }
 }
 

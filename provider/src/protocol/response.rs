@@ -1,13 +1,8 @@
 //! Authorization responses and errors, and the response modes that carry them
 //! (OAuth 2.0 Multiple Response Types §2, Form Post Response Mode, RFC 9207).
 
-use crate::error::ErrorCode;
-use crate::interaction::pages;
-use rocket::Request;
-use rocket::http::{ContentType, Header, Status};
-use rocket::response::{self, Responder, Response};
+use super::errors::ErrorCode;
 use serde::{Deserialize, Serialize};
-use std::io::Cursor;
 
 /// How response parameters reach the client.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -106,22 +101,6 @@ impl AuthorizationResponse {
     }
 }
 
-impl<'r> Responder<'r, 'static> for AuthorizationResponse {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        match self.target.mode {
-            ResponseMode::FormPost => {
-                let html = pages::form_post(&self.target.redirect_uri, &self.params);
-                html_response(Status::Ok, html).ok()
-            }
-            _ => Response::build()
-                .status(Status::SeeOther)
-                .header(Header::new("Location", self.redirect_url()))
-                .header(Header::new("Cache-Control", "no-store"))
-                .ok(),
-        }
-    }
-}
-
 /// An authorization failure.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizationError {
@@ -142,52 +121,6 @@ pub enum AuthorizationError {
         /// What went wrong.
         description: String,
     },
-}
-
-impl From<crate::storage::StorageError> for AuthorizationError {
-    fn from(err: crate::storage::StorageError) -> Self {
-        tracing::error!(%err, "storage failure during authorization");
-        Self::Page { code: ErrorCode::ServerError, description: "the server could not complete the request".into() }
-    }
-}
-
-impl<'r> Responder<'r, 'static> for AuthorizationError {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        match self {
-            Self::Page { code, description } => {
-                let status =
-                    if code == ErrorCode::ServerError { Status::InternalServerError } else { Status::BadRequest };
-                html_response(status, pages::error(code.as_str(), &description)).ok()
-            }
-            // A device authorization has nowhere to redirect to: its outcome is shown.
-            Self::Redirect { target, code, description } if target.redirect_uri == DEVICE_TARGET => {
-                let html = if code == ErrorCode::AccessDenied {
-                    pages::device_done(false)
-                } else {
-                    pages::error(code.as_str(), &description)
-                };
-                html_response(Status::Ok, html).ok()
-            }
-            Self::Redirect { target, code, description } => {
-                let description = crate::error::description_chars(&description);
-                let params = vec![("error".into(), code.as_str().into()), ("error_description".into(), description)];
-                target.respond(params).respond_to(req)
-            }
-        }
-    }
-}
-
-/// An HTML page that must not be cached or framed.
-pub fn html_response(status: Status, html: String) -> response::Builder<'static> {
-    let mut builder = Response::build();
-    builder
-        .status(status)
-        .header(ContentType::HTML)
-        .header(Header::new("Cache-Control", "no-store"))
-        // Never framed (clickjacking). CSP rather than X-Frame-Options, which Rocket's Shield owns.
-        .header(Header::new("Content-Security-Policy", "frame-ancestors 'none'"))
-        .sized_body(html.len(), Cursor::new(html));
-    builder
 }
 
 #[cfg(test)]
@@ -219,46 +152,5 @@ mod tests {
     fn default_modes() {
         assert_eq!(ResponseMode::default_for("code"), ResponseMode::Query);
         assert_eq!(ResponseMode::default_for("code id_token"), ResponseMode::Fragment);
-    }
-}
-
-/// What the authorization and interaction endpoints answer a browser with.
-#[derive(Debug)]
-pub enum Answer {
-    /// The authorization response, to the client.
-    Response(AuthorizationResponse),
-    /// An error, to the client or on a page.
-    Error(AuthorizationError),
-    /// Go to an interaction page.
-    Interact {
-        /// The page's URL.
-        location: String,
-    },
-    /// A page of ours (login, consent, or an interaction error).
-    Page(Status, String),
-    /// A page of ours refusing an attempt until `retry_after` seconds have passed (429).
-    TooManyAttempts {
-        /// Seconds to wait (`Retry-After`).
-        retry_after: u64,
-        /// The page.
-        html: String,
-    },
-}
-
-impl<'r> Responder<'r, 'static> for Answer {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        match self {
-            Self::Response(response) => response.respond_to(req),
-            Self::Error(error) => error.respond_to(req),
-            Self::Interact { location } => Response::build()
-                .status(Status::SeeOther)
-                .header(Header::new("Location", location))
-                .header(Header::new("Cache-Control", "no-store"))
-                .ok(),
-            Self::Page(status, html) => html_response(status, html).ok(),
-            Self::TooManyAttempts { retry_after, html } => html_response(Status::TooManyRequests, html)
-                .header(Header::new("Retry-After", retry_after.to_string()))
-                .ok(),
-        }
     }
 }

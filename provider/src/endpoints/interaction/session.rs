@@ -1,8 +1,8 @@
 //! The browser session cookie and its record.
 
 use crate::Provider;
+use crate::endpoints::cookies;
 use crate::model::{self, Session};
-use crate::security::cookies;
 use crate::security::{random_token, sha256_b64url};
 use crate::storage::StorageError;
 use rocket::http::CookieJar;

@@ -3,14 +3,21 @@
 //! Every POST is bound to the browser that started the interaction (the `op_interaction`
 //! cookie, scoped to the interaction's path) and carries the interaction's CSRF token.
 
-use super::{deny, finish_consent, finish_login, pages, resume, session};
+pub mod pages;
+pub mod session;
+
 use crate::Provider;
-use crate::authorization::{Answer, AuthorizationError, Decision};
-use crate::error::{ErrorCode, OAuthError};
+use crate::authorization::Decision;
+use crate::endpoints::cookies;
+use crate::endpoints::respond::Answer;
+use crate::endpoints::respond::ErrorReply;
+use crate::interaction::{deny, details, finish_consent, finish_login, resume};
 use crate::model::{Interaction, Prompt};
-use crate::security::params::Params;
+use crate::protocol::AuthorizationError;
+use crate::protocol::ErrorCode;
+use crate::protocol::Params;
+use crate::security::constant_time_eq;
 use crate::security::throttle::retry_after_seconds;
-use crate::security::{constant_time_eq, cookies};
 use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
 
@@ -51,7 +58,7 @@ async fn bound(
     jar: &CookieJar<'_>,
     csrf: Option<Option<&str>>,
 ) -> Result<Interaction, Answer> {
-    let Some(interaction) = super::details(op, uid).await.map_err(Answer::Error)? else {
+    let Some(interaction) = details(op, uid).await.map_err(Answer::Error)? else {
         return Err(problem(
             Status::BadRequest,
             ErrorCode::InvalidRequest,
@@ -79,9 +86,9 @@ async fn bound_form(
     op: &Provider,
     uid: &str,
     jar: &CookieJar<'_>,
-    form: Result<Params, OAuthError>,
+    form: Result<Params, ErrorReply>,
 ) -> Result<(Params, Interaction), Answer> {
-    let form = form.map_err(|e| problem(e.status, e.code, &e.description))?;
+    let form = form.map_err(|e| problem(e.status, e.error.code, &e.error.description))?;
     let interaction = bound(op, uid, jar, Some(form.get("csrf"))).await?;
     Ok((form, interaction))
 }
@@ -135,7 +142,7 @@ async fn login(
     uid: &str,
     jar: &CookieJar<'_>,
     client_ip: Option<std::net::IpAddr>,
-    form: Result<Params, OAuthError>,
+    form: Result<Params, ErrorReply>,
 ) -> Answer {
     let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
         Ok(bound) => bound,
@@ -167,7 +174,7 @@ async fn login(
 }
 
 #[post("/interaction/<uid>/consent", data = "<form>")]
-async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, OAuthError>) -> Answer {
+async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
     let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
         Ok(bound) => bound,
         Err(answer) => return answer,

@@ -1,12 +1,9 @@
-//! OAuth 2.0 / OpenID Connect errors and how they are answered on the wire.
+//! OAuth 2.0 / OpenID Connect errors: the spec's codes, a description, and how a 401 challenges.
 //!
 //! Every endpoint turns bad input into one of these; none of them ever carries a stack trace.
+//! The web layer (`endpoints::respond`) decides the HTTP status and writes the body.
 
-use rocket::Request;
-use rocket::http::{ContentType, Header, Status};
-use rocket::response::{self, Responder, Response};
 use serde::Serialize;
-use std::io::Cursor;
 
 /// The error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1 and OIDC Core §3.1.2.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,17 +92,6 @@ impl ErrorCode {
             Self::ExpiredToken => "expired_token",
         }
     }
-
-    /// The HTTP status for this error at a JSON endpoint (RFC 6749 §5.2, RFC 6750 §3.1).
-    pub fn status(self) -> Status {
-        match self {
-            Self::InvalidClient | Self::InvalidToken => Status::Unauthorized,
-            Self::InsufficientScope => Status::Forbidden,
-            Self::ServerError => Status::InternalServerError,
-            Self::TemporarilyUnavailable => Status::ServiceUnavailable,
-            _ => Status::BadRequest,
-        }
-    }
 }
 
 /// An `error_description` in the characters RFC 6749 §5.2 allows (%x20-21 / %x23-5B / %x5D-7E):
@@ -135,9 +121,6 @@ pub struct OAuthError {
     pub description: String,
     /// The authentication challenge for a 401.
     pub challenge: Challenge,
-    /// The HTTP status: the code's own (RFC 6749 §5.2), unless the failure was of HTTP itself
-    /// (413 for a body over the limit).
-    pub status: Status,
 }
 
 impl OAuthError {
@@ -148,12 +131,7 @@ impl OAuthError {
             ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Challenge::Bearer,
             _ => Challenge::None,
         };
-        Self { code, description: description.into(), challenge, status: code.status() }
-    }
-
-    /// The same error with another HTTP status.
-    pub fn with_status(self, status: Status) -> Self {
-        Self { status, ..self }
+        Self { code, description: description.into(), challenge }
     }
 
     /// `invalid_request`.
@@ -177,7 +155,8 @@ impl OAuthError {
         Self::new(ErrorCode::ServerError, "the server could not complete the request")
     }
 
-    fn challenge_header(&self) -> Option<String> {
+    /// The `WWW-Authenticate` value of a 401 or 403 (RFC 6749 §5.2, RFC 6750 §3).
+    pub fn challenge_header(&self) -> Option<String> {
         match self.challenge {
             Challenge::None => None,
             Challenge::Basic => Some("Basic realm=\"token\"".to_string()),
@@ -192,38 +171,6 @@ impl OAuthError {
     }
 }
 
-impl From<crate::storage::StorageError> for OAuthError {
-    fn from(err: crate::storage::StorageError) -> Self {
-        Self::server_error(err)
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'static str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    error_description: &'a str,
-}
-
-impl<'r> Responder<'r, 'static> for OAuthError {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let body =
-            serde_json::to_string(&ErrorBody { error: self.code.as_str(), error_description: &self.description })
-                .unwrap_or_default();
-        let mut response = Response::build();
-        response
-            .status(self.status)
-            .header(ContentType::JSON)
-            // RFC 6749 §5.1: token endpoint answers must not be cached; errors neither.
-            .header(Header::new("Cache-Control", "no-store"))
-            .sized_body(body.len(), Cursor::new(body));
-        if let Some(challenge) = self.challenge_header() {
-            response.header(Header::new("WWW-Authenticate", challenge));
-        }
-        response.ok()
-    }
-}
-
 /// The result type of JSON endpoints.
 pub type OAuthResult<T> = Result<T, OAuthError>;
 
@@ -234,7 +181,6 @@ mod tests {
     #[test]
     fn invalid_client_challenges_with_basic() {
         let err = OAuthError::invalid_client("unknown client");
-        assert_eq!(err.code.status(), Status::Unauthorized);
         assert_eq!(err.challenge_header().as_deref(), Some("Basic realm=\"token\""));
     }
 

@@ -1,0 +1,21 @@
+//! The shared vocabulary of OAuth 2.0 and OpenID Connect: error codes, request parameters,
+//! response types and modes, grant type names, the claims request and the validated
+//! authorization request.
+//!
+//! Every other module may import this one; it imports none of them, so it knows nothing of
+//! HTTP, storage or the provider.
+
+mod claims;
+mod errors;
+pub mod grant_type;
+mod params;
+mod request;
+mod response;
+mod response_type;
+
+pub use claims::{ClaimSpec, ClaimsRequest};
+pub use errors::{Challenge, ErrorCode, OAuthError, OAuthResult, description_chars};
+pub use params::Params;
+pub use request::{AuthorizationRequest, PromptValue};
+pub use response::{AuthorizationError, AuthorizationResponse, DEVICE_TARGET, ResponseMode, ResponseTarget};
+pub use response_type::ResponseType;
