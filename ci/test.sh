@@ -30,6 +30,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== the library's documentation builds without warnings (broken or private links)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -q -p provider
 
+echo "== architecture: Rocket only in endpoints/, protocol at the bottom, no import cycle between modules"
+cargo test -q --locked -p provider --test architecture
+
 echo "== each profile builds from its own cargo feature"
 for profile in basic implicit hybrid config formpost 3rdparty-init; do
     # Lints and warnings too: code gated by a feature is only seen when that feature is off.

@@ -8,7 +8,6 @@ use crate::protocol::Params;
 use crate::protocol::{
     AuthorizationError, AuthorizationRequest, ClaimsRequest, PromptValue, ResponseMode, ResponseTarget, ResponseType,
 };
-use crate::tokens::ID_TOKEN_TYP;
 use std::sync::Arc;
 
 /// The scopes this provider knows; others are ignored (RFC 6749 §3.3).
@@ -256,7 +255,7 @@ fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, String> {
 fn check_id_token_hint(op: &Provider, params: &Params) -> Result<Option<String>, String> {
     let Some(hint) = params.get("id_token_hint") else { return Ok(None) };
     let not_ours = || "id_token_hint is not an ID token issued here".to_string();
-    let claims = op.keys().verify_own_typed(hint, ID_TOKEN_TYP).map_err(|_| not_ours())?;
+    let claims = op.keys().verify_own_typed(hint, crate::protocol::typ::ID_TOKEN).map_err(|_| not_ours())?;
     if ["exp", "iat", "auth_time"].iter().any(|claim| !claims[claim].is_i64()) || !claims["aud"].is_string() {
         return Err(not_ours());
     }

@@ -1,7 +1,7 @@
 //! Client metadata (RFC 7591 §2, OIDC Registration §2); `validate` checks it.
 
 use crate::jose::SigningAlg;
-use crate::protocol::ResponseType;
+use crate::protocol::{ResponseType, grant_type};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -157,15 +157,12 @@ pub const AUTH_METHODS: [&str; 5] =
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
 pub const GRANT_TYPES: &[&str] = &[
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
+    grant_type::AUTHORIZATION_CODE,
+    grant_type::REFRESH_TOKEN,
+    grant_type::CLIENT_CREDENTIALS,
     #[cfg(feature = "device-flow")]
-    DEVICE_CODE_GRANT,
+    grant_type::DEVICE_CODE,
 ];
-
-/// The device code grant type (RFC 8628 §3.4).
-pub(super) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 impl Client {
     /// The registered response types, parsed.

@@ -1,8 +1,9 @@
 //! Validation of client metadata (RFC 7591 §2, OIDC Registration §2): a list of named checks,
 //! run in order, the first problem naming the field.
 
-use super::metadata::{AUTH_METHODS, Client, ClientError, DEVICE_CODE_GRANT, GRANT_TYPES};
+use super::metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
 use crate::jose::SigningAlg;
+use crate::protocol::grant_type;
 
 /// What one check found wrong: the field, and why.
 type Problem = (String, String);
@@ -163,10 +164,10 @@ fn request_objects(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
 /// Grant types this build supports, response types, and the two registered consistently.
 fn grants_and_response_types(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     for grant in &client.grant_types {
-        if grant == DEVICE_CODE_GRANT && !GRANT_TYPES.contains(&grant.as_str()) {
+        if grant == grant_type::DEVICE_CODE && !GRANT_TYPES.contains(&grant.as_str()) {
             return problem("grant_types", "the device code grant needs the cargo feature \"device-flow\"");
         }
-        if !GRANT_TYPES.contains(&grant.as_str()) && grant != "implicit" {
+        if !GRANT_TYPES.contains(&grant.as_str()) && grant != grant_type::IMPLICIT {
             return problem("grant_types", format!("{grant:?} is not supported"));
         }
     }

@@ -10,7 +10,7 @@ use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
 use crate::protocol::Params;
 use crate::protocol::{AuthorizationRequest, DEVICE_TARGET, ResponseMode, ResponseTarget};
-use crate::protocol::{ErrorCode, OAuthError};
+use crate::protocol::{ErrorCode, OAuthError, grant_type};
 use crate::security::throttle::retry_after_seconds;
 use crate::security::{now, random_token, sha256_b64url};
 use rocket::http::{CookieJar, Header, Status};
@@ -18,9 +18,6 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
 use serde_json::{Value, json};
 use std::net::IpAddr;
-
-/// The grant type of device code token requests (RFC 8628 §3.4).
-pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// The routes.
 pub fn routes() -> Vec<Route> {
@@ -42,7 +39,7 @@ async fn device_authorization(
 ) -> Reply<DeviceAuthorization> {
     let request = request?;
     let client = &request.client;
-    if !client.allows_grant(GRANT_TYPE) {
+    if !client.allows_grant(grant_type::DEVICE_CODE) {
         return Err(
             OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow").into()
         );

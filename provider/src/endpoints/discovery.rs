@@ -6,8 +6,7 @@ use crate::accounts::supported_claims;
 use crate::authorization::SUPPORTED_SCOPES;
 use crate::clients::{AUTH_METHODS, GRANT_TYPES};
 use crate::jose::encrypt::{CONTENT_ENCS, KEY_ALGS};
-use crate::protocol::ResponseMode;
-use crate::protocol::ResponseType;
+use crate::protocol::{ResponseMode, ResponseType, grant_type};
 use rocket::http::ContentType;
 use rocket::{Route, State, get, routes as rocket_routes};
 use serde_json::{Value, json};
@@ -92,7 +91,7 @@ fn scopes(op: &Provider) -> Vec<&str> {
 /// The token endpoint's grants, plus `implicit` when a front-channel token is served.
 fn grant_types(op: &Provider) -> Vec<&'static str> {
     let implicit = op.config().response_types.iter().filter_map(|r| ResponseType::parse(r)).any(|r| r.returns_tokens());
-    GRANT_TYPES.iter().copied().chain(implicit.then_some("implicit")).collect()
+    GRANT_TYPES.iter().copied().chain(implicit.then_some(grant_type::IMPLICIT)).collect()
 }
 
 // The document is served from the bytes made once, without a copy per request.

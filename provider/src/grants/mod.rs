@@ -10,7 +10,7 @@ mod refresh_token;
 use crate::Provider;
 use crate::clients::ClientRequest;
 use crate::protocol::Params;
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::tokens::TokenResponse;
 
 /// A parsed token request (RFC 6749 §4.1.3, §6).
@@ -56,22 +56,20 @@ impl GrantRequest {
     pub fn parse(params: &Params) -> OAuthResult<Self> {
         let owned = |name: &str| params.get(name).map(String::from);
         match params.require("grant_type")? {
-            "authorization_code" => Ok(Self::AuthorizationCode {
+            grant_type::AUTHORIZATION_CODE => Ok(Self::AuthorizationCode {
                 code: params.require("code")?.to_string(),
                 redirect_uri: owned("redirect_uri"),
                 code_verifier: owned("code_verifier"),
                 resource: params.get_all("resource"),
             }),
-            "refresh_token" => Ok(Self::RefreshToken {
+            grant_type::REFRESH_TOKEN => Ok(Self::RefreshToken {
                 refresh_token: params.require("refresh_token")?.to_string(),
                 scope: owned("scope"),
                 resource: params.get_all("resource"),
             }),
             #[cfg(feature = "device-flow")]
-            crate::endpoints::device::GRANT_TYPE => {
-                Ok(Self::DeviceCode { device_code: params.require("device_code")?.to_string() })
-            }
-            "client_credentials" => {
+            grant_type::DEVICE_CODE => Ok(Self::DeviceCode { device_code: params.require("device_code")?.to_string() }),
+            grant_type::CLIENT_CREDENTIALS => {
                 Ok(Self::ClientCredentials { scope: owned("scope"), resource: params.get_all("resource") })
             }
             other => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("unsupported grant_type {other}"))),
@@ -81,11 +79,11 @@ impl GrantRequest {
     /// The `grant_type` name.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::AuthorizationCode { .. } => "authorization_code",
-            Self::RefreshToken { .. } => "refresh_token",
-            Self::ClientCredentials { .. } => "client_credentials",
+            Self::AuthorizationCode { .. } => grant_type::AUTHORIZATION_CODE,
+            Self::RefreshToken { .. } => grant_type::REFRESH_TOKEN,
+            Self::ClientCredentials { .. } => grant_type::CLIENT_CREDENTIALS,
             #[cfg(feature = "device-flow")]
-            Self::DeviceCode { .. } => crate::endpoints::device::GRANT_TYPE,
+            Self::DeviceCode { .. } => grant_type::DEVICE_CODE,
         }
     }
 }

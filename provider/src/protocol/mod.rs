@@ -12,6 +12,7 @@ mod params;
 mod request;
 mod response;
 mod response_type;
+pub mod typ;
 
 pub use claims::{ClaimSpec, ClaimsRequest};
 pub use errors::{Challenge, ErrorCode, OAuthError, OAuthResult, description_chars};

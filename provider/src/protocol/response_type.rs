@@ -1,5 +1,6 @@
 //! `response_type` values (OAuth 2.0 Multiple Response Type Encoding Practices §3, OIDC Core §3).
 
+use super::grant_type;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -48,7 +49,7 @@ impl ResponseType {
 
     /// The grant type a client must register for this response type (RFC 7591 §2.1).
     pub fn grant_type(self) -> &'static str {
-        if self.code && !self.returns_tokens() { "authorization_code" } else { "implicit" }
+        if self.code && !self.returns_tokens() { grant_type::AUTHORIZATION_CODE } else { grant_type::IMPLICIT }
     }
 }
 

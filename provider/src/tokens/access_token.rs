@@ -8,7 +8,7 @@ use crate::clients::Client;
 use crate::config::TokenFormat;
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken, TokenClaims};
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, typ};
 use crate::security::{now, random_token, time_ordered_token};
 use serde::Serialize;
 use std::time::Duration;
@@ -70,9 +70,6 @@ pub async fn issue(
     Ok(IssuedAccessToken { value, expires_in: lifetime, scopes })
 }
 
-/// RFC 9068 §2.1: the `typ` of JWT access tokens.
-pub const TYP: &str = "at+jwt";
-
 /// The claims of an RFC 9068 JWT access token (§2.2).
 #[derive(Serialize)]
 struct JwtClaims<'a> {
@@ -120,7 +117,7 @@ async fn jwt(
         amr: if end_user { &claims.amr } else { &[] },
     };
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
-    super::sealed::sign(op, &body, TYP, alg).await.map_err(OAuthError::server_error)
+    super::sealed::sign(op, &body, typ::ACCESS_TOKEN, alg).await.map_err(OAuthError::server_error)
 }
 
 /// RFC 9068 §2.2: the end-user's subject, or the client's id for client credentials.

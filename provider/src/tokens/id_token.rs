@@ -3,10 +3,8 @@
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::TokenClaims;
+use crate::protocol::typ;
 use serde::Serialize;
-
-/// The `typ` header of the ID tokens we sign (the JWT default, RFC 7519 §5.1).
-pub const TYP: &str = "JWT";
 
 /// The claims of an ID token.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -87,7 +85,7 @@ impl IdTokenClaims {
     /// Signs with the client's `id_token_signed_response_alg`, then encrypts if the client
     /// registered `id_token_encrypted_response_alg` (OIDC Core §10).
     pub async fn seal(&self, op: &Provider, client: &Client) -> Result<String, String> {
-        let signed = super::sealed::sign(op, self, TYP, client.id_token_alg()).await?;
+        let signed = super::sealed::sign(op, self, typ::ID_TOKEN, client.id_token_alg()).await?;
         let (alg, enc) = (&client.id_token_encrypted_response_alg, &client.id_token_encrypted_response_enc);
         super::sealed::encrypt_for(op, client, signed, alg.as_deref(), enc.as_deref(), true).await
     }

@@ -5,7 +5,7 @@ mod id_token;
 pub mod sealed;
 pub mod self_contained;
 
-pub use id_token::{IdTokenClaims, TYP as ID_TOKEN_TYP};
+pub use id_token::IdTokenClaims;
 
 use crate::Provider;
 use crate::clients::Client;

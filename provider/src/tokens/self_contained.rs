@@ -7,11 +7,10 @@
 //! revoking one records its `jti` until it expires (RFC 7009 §2), and introspection verifies the
 //! signature, then checks that record.
 
-use super::access_token;
 use crate::Provider;
 use crate::config::TokenFormat;
 use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims};
-use crate::protocol::OAuthResult;
+use crate::protocol::{OAuthResult, typ};
 use crate::security::now;
 use serde::Deserialize;
 use std::time::Duration;
@@ -70,7 +69,7 @@ pub async fn verify(op: &Provider, value: &str) -> OAuthResult<Option<AccessToke
         return Ok(None);
     }
     // RFC 9068 §4: only a JWS typed at+jwt is an access token.
-    let Ok(payload) = op.keys().verify_own_typed(value, access_token::TYP) else { return Ok(None) };
+    let Ok(payload) = op.keys().verify_own_typed(value, typ::ACCESS_TOKEN) else { return Ok(None) };
     let Ok(jwt) = serde_json::from_value::<JwtClaims>(payload) else { return Ok(None) };
     // A stored JWT access token that is gone (revoked with its grant) verifies too: only a
     // client credentials one, with no end-user, stands on its own.
