@@ -38,3 +38,21 @@ async fn resource_server_scopes_are_unknown_without_resource_servers() {
     let scopes = scopes_asked("rp-basic", "openid+read").await;
     assert_eq!(scopes, ["openid"]);
 }
+
+#[tokio::test]
+async fn the_device_flow_filters_scopes_by_the_same_rules() {
+    // RFC 8628 §3.1: a device asks for scopes like any client; offline_access still needs the
+    // refresh_token grant, and unknown scopes are dropped.
+    let op = common::provider("https://op.example").await;
+    let tv: provider::clients::Client = serde_json::from_value(serde_json::json!({
+        "client_id": "tv-without-refresh",
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"],
+    }))
+    .unwrap();
+    let params = Params::parse("scope=openid+offline_access+bogus+email");
+    let (scopes, resources) =
+        provider::authorization::device_request(&op, std::sync::Arc::new(tv), &params).await.unwrap();
+    assert_eq!(scopes, ["openid", "email"]);
+    assert!(resources.is_empty());
+}

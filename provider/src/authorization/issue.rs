@@ -4,18 +4,27 @@
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
-use crate::protocol::AuthorizationRequest;
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, AuthorizationResponse};
+use crate::protocol::{AuthorizationRequest, ResponseTarget, ResponseType};
 use crate::security::{now, time_ordered_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
+
+/// Where a redirected response goes, and what it carries.
+pub struct Redirect<'a> {
+    /// The redirect URI, mode, `state` and `iss`.
+    pub target: &'a ResponseTarget,
+    /// What to issue.
+    pub response_type: ResponseType,
+}
 
 /// Issues what the request's response type asks for and builds the response.
 pub async fn issue(
     op: &Provider,
     client: &Client,
     request: &AuthorizationRequest,
+    to: Redirect<'_>,
     session: &Session,
     grant: &Grant,
 ) -> Result<AuthorizationResponse, AuthorizationError> {
@@ -24,19 +33,17 @@ pub async fn issue(
         && !acrs.contains(&claims.acr)
     {
         // OIDC Core §5.5.1.1: an essential acr that cannot be met is a failed authentication.
-        return Err(request
-            .target
-            .error(ErrorCode::AccessDenied, "the requested authentication context cannot be met"));
+        return Err(to.target.error(ErrorCode::AccessDenied, "the requested authentication context cannot be met"));
     }
-    let rt = request.response_type;
+    let rt = to.response_type;
     let mut params = Vec::new();
-    let code = if rt.code { Some(issue_code(op, request, &claims).await?) } else { None };
+    let code = if rt.code { Some(issue_code(op, request, to.target, &claims).await?) } else { None };
     let access_token = if rt.token {
         // From the front channel, a token can only be for the one resource asked for, if any.
         let audience = match claims.resources.as_slice() {
             [] => None,
             [one] => Some(one.as_str()),
-            _ => return Err(request.target.error(ErrorCode::InvalidTarget, "an access token has one audience")),
+            _ => return Err(to.target.error(ErrorCode::InvalidTarget, "an access token has one audience")),
         };
         let access = tokens::access_token::issue(op, client, &claims, audience).await.map_err(server_error)?;
         params.push(("access_token".into(), access.value.clone()));
@@ -65,7 +72,7 @@ pub async fn issue(
     if let Some(code) = code {
         params.insert(0, ("code".into(), code));
     }
-    Ok(request.target.respond(params))
+    Ok(to.target.respond(params))
 }
 
 /// What the tokens of this authorization will say.
@@ -104,9 +111,7 @@ pub async fn approve_device(
     })
     .await?;
     if approved != Some(true) {
-        return Err(request
-            .target
-            .error(ErrorCode::ExpiredToken, "the device code has expired; start again on the device"));
+        return Err(request.error(ErrorCode::ExpiredToken, "the device code has expired; start again on the device"));
     }
     Ok(())
 }
@@ -115,12 +120,13 @@ pub async fn approve_device(
 async fn issue_code(
     op: &Provider,
     request: &AuthorizationRequest,
+    target: &ResponseTarget,
     claims: &TokenClaims,
 ) -> Result<String, AuthorizationError> {
     let code = time_ordered_token();
     let record = AuthorizationCode {
         claims: claims.clone(),
-        redirect_uri: request.target.redirect_uri.clone(),
+        redirect_uri: target.redirect_uri.clone(),
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
     };

@@ -1,40 +1,74 @@
 //! The authorization endpoint's engine (RFC 6749 §4.1, OIDC Core §3.1.2).
 //!
-//! [`authorize`] runs the request through named steps and answers with a [`Decision`]: issue the
-//! response now, or run an interaction (a prompt and its reasons). It knows nothing of HTML; the
-//! built-in pages and an external login app are two consumers of the same answer.
+//! Every front door ([`authorize`], [`resume`], [`device_request`], [`confirm_device`]) runs the
+//! request through the named steps its [`Door`] picks from one table, and answers with a
+//! [`Decision`]: issue the response now, or run an interaction (a prompt and its reasons). It
+//! knows nothing of HTML; the built-in pages and an external login app are two consumers of the
+//! same answer.
 
 mod issue;
+mod pipeline;
 mod policy;
 mod request;
 #[cfg(feature = "jar")]
 mod request_object;
 
+pub use pipeline::{Door, Step};
 pub use policy::current_grant;
 pub use policy::{Decision, decide};
 pub use request::{SUPPORTED_SCOPES, check_resources, known_scope};
 
 use crate::Provider;
-use crate::model::Session;
-use crate::protocol::{AuthorizationError, Params};
+use crate::clients::Client;
+use crate::model::{DeviceCode, Interaction, Session};
+use crate::protocol::{AuthorizationError, AuthorizationRequest, Completion, Params};
+use pipeline::Flow;
+use std::sync::Arc;
 
-/// Validates an authorization request and decides what happens next.
+/// `/authorize`: validates the request and decides what happens next.
 pub async fn authorize(
     op: &Provider,
     params: &Params,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
-    let client = request::client(op, params)?;
-    let merged = match resolve_request_object(op, &client, params).await {
-        Ok(merged) => merged,
-        Err((code, description)) => return Err(request::early_error(op, &client, params, code, description)),
-    };
-    let params = merged.as_ref().unwrap_or(params);
-    let redirect_uri = request::redirect_uri(&client, params)?;
-    // From here on the redirect URI is trusted: errors go back to the client (RFC 6749 §4.1.2.1).
-    let target = request::response_target(op, params, redirect_uri)?;
-    let request = request::validate(op, &client, params, target)?;
-    decide(op, &client, request, session, None).await
+    Flow::new(op, Door::Authorize, params.clone()).with_session(session).run().await?.decision()
+}
+
+/// Back from an interaction: runs the policy again on the stored request, with the session the
+/// browser has now.
+pub async fn resume(
+    op: &Provider,
+    interaction: Interaction,
+    session: Option<Session>,
+) -> Result<Decision, AuthorizationError> {
+    let request = interaction.request.clone();
+    let flow = Flow::new(op, Door::Resume, Params::default()).with_request(request).with_interaction(interaction);
+    flow.with_session(session).run().await?.decision()
+}
+
+/// `/device_authorization` (RFC 8628 §3.1): the scopes and resources a device may ask for, by the
+/// same rules as `/authorize`. Errors are the caller's to answer in JSON.
+pub async fn device_request(
+    op: &Provider,
+    client: Arc<Client>,
+    params: &Params,
+) -> Result<(Vec<String>, Vec<String>), AuthorizationError> {
+    let flow = Flow::new(op, Door::DeviceAuthorization, params.clone()).with_client(client).run().await?;
+    Ok((flow.scopes().to_vec(), flow.resources().to_vec()))
+}
+
+/// A user code confirmed on the device page (RFC 8628 §3.3): the device's stored request goes
+/// through login and consent, and its approval is recorded for the device's next poll.
+pub async fn confirm_device(
+    op: &Provider,
+    device: &DeviceCode,
+    session: Option<Session>,
+) -> Result<Decision, AuthorizationError> {
+    let mut request = AuthorizationRequest::new(device.client_id.clone(), Completion::Device { id: device.id.clone() });
+    request.scopes = device.scopes.clone();
+    request.resources = device.resources.clone();
+    let flow = Flow::new(op, Door::DeviceConfirmation, Params::default()).with_request(request);
+    flow.with_session(session).run().await?.decision()
 }
 
 /// Merges a request object's parameters in (OIDC Core §6).

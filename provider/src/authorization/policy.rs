@@ -7,7 +7,7 @@ use crate::clients::Client;
 use crate::model::{self, Grant, Interaction, InteractionResult, Prompt, Session};
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, AuthorizationResponse};
-use crate::protocol::{AuthorizationRequest, PromptValue};
+use crate::protocol::{AuthorizationRequest, Completion, PromptValue};
 use crate::security::{now, random_token};
 use std::time::Duration;
 
@@ -47,9 +47,7 @@ pub async fn decide(
                     Prompt::Login => ErrorCode::LoginRequired,
                     Prompt::Consent => ErrorCode::ConsentRequired,
                 };
-                return Err(request
-                    .target
-                    .error(code, format!("{} required: {}", prompt.as_str(), reasons.join(", "))));
+                return Err(request.error(code, format!("{} required: {}", prompt.as_str(), reasons.join(", "))));
             }
             let interaction = start_interaction(op, request, interaction, prompt, reasons).await?;
             Ok(Decision::Interact(Box::new(interaction)))
@@ -57,26 +55,30 @@ pub async fn decide(
         (None, Some(_)) if let Some(named_by) = other_user => {
             // OIDC Core §3.1.2.2: never a response for a user other than the one the request names,
             // even one who has just signed in.
-            Err(request.target.error(
+            Err(request.error(
                 ErrorCode::AccessDenied,
                 format!("the user who signed in is not the one the request names ({named_by})"),
             ))
         }
         (None, Some(session)) => {
-            let grant = grant.ok_or_else(|| request.target.error(ErrorCode::ServerError, "no grant"))?;
-            let decision = match &request.device {
-                Some(id) => {
+            let grant = grant.ok_or_else(|| request.error(ErrorCode::ServerError, "no grant"))?;
+            // The outcome goes where the door that took the request chose.
+            let decision = match &request.completion {
+                Completion::Redirect { target, response_type } => {
+                    let to = super::issue::Redirect { target, response_type: *response_type };
+                    Decision::Issue(super::issue::issue(op, client, &request, to, &session, &grant).await?)
+                }
+                Completion::Device { id } => {
                     super::issue::approve_device(op, id, &request, &session, &grant).await?;
                     Decision::DeviceApproved
                 }
-                None => Decision::Issue(super::issue::issue(op, client, &request, &session, &grant).await?),
             };
             if let Some(done) = interaction {
                 model::destroy::<Interaction>(op.storage(), &done.uid).await?;
             }
             Ok(decision)
         }
-        (None, None) => Err(request.target.error(ErrorCode::ServerError, "no session after login")),
+        (None, None) => Err(request.error(ErrorCode::ServerError, "no session after login")),
     }
 }
 
@@ -123,7 +125,7 @@ pub fn required_prompt(
     if request.has_prompt(PromptValue::Consent) && !done.consented {
         consent.push("consent_prompt".into());
     }
-    if request.device.is_some() && !done.consented {
+    if request.is_device() && !done.consented {
         // RFC 8628 §5.4: the user confirms the device (and its user code) every time.
         consent.push("device_confirmation".into());
     }
@@ -198,26 +200,18 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     fn request(prompt: Vec<PromptValue>, max_age: Option<i64>) -> AuthorizationRequest {
-        AuthorizationRequest {
-            target: ResponseTarget {
-                redirect_uri: "https://rp.example/cb".into(),
-                mode: ResponseMode::Query,
-                state: None,
-                issuer: "https://op.example".into(),
-            },
-            client_id: "c".into(),
-            response_type: crate::protocol::ResponseType::parse("code").unwrap(),
-            scopes: vec!["openid".into(), "email".into()],
-            nonce: None,
-            code_challenge: None,
-            prompt,
-            max_age,
-            login_hint: None,
-            claims: None,
-            resources: vec![],
-            device: None,
-            id_token_hint_sub: None,
-        }
+        let target = ResponseTarget {
+            redirect_uri: "https://rp.example/cb".into(),
+            mode: ResponseMode::Query,
+            state: None,
+            issuer: "https://op.example".into(),
+        };
+        let response_type = crate::protocol::ResponseType::parse("code").unwrap();
+        let mut request = AuthorizationRequest::new("c", Completion::Redirect { target, response_type });
+        request.scopes = vec!["openid".into(), "email".into()];
+        request.prompt = prompt;
+        request.max_age = max_age;
+        request
     }
 
     fn session(auth_time: i64) -> Session {

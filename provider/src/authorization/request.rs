@@ -1,12 +1,15 @@
-//! The authorization request: each check a named step, in the order the specs need them.
+//! The steps of the authorization pipeline, each a function of the request found so far
+//! ([`Flow`]); `pipeline` says which door runs which, in what order.
 
+use super::pipeline::Flow;
 use crate::Provider;
 use crate::clients::Client;
 use crate::config::PkceRequired;
 use crate::protocol::ErrorCode;
 use crate::protocol::Params;
 use crate::protocol::{
-    AuthorizationError, AuthorizationRequest, ClaimsRequest, PromptValue, ResponseMode, ResponseTarget, ResponseType,
+    AuthorizationError, AuthorizationRequest, ClaimsRequest, Completion, PromptValue, ResponseMode, ResponseTarget,
+    ResponseType,
 };
 use std::sync::Arc;
 
@@ -18,18 +21,58 @@ fn page(code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
 }
 
 /// Step: the client, known and named once. Failing here shows an error page.
-pub fn client(op: &Provider, params: &Params) -> Result<Arc<Client>, AuthorizationError> {
+pub fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let params = &flow.params;
     if params.is_repeated("client_id") {
         return Err(page(ErrorCode::InvalidRequest, "client_id is repeated"));
     }
     let client_id = params.get("client_id").ok_or_else(|| page(ErrorCode::InvalidRequest, "missing client_id"))?;
-    op.clients().get(client_id).ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))
+    flow.client =
+        Some(flow.op.clients().get(client_id).ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))?);
+    Ok(())
+}
+
+/// Step: the client of a request validated earlier, still registered.
+pub fn stored_client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let Some(request) = &flow.request else { return Err(page(ErrorCode::ServerError, "no stored request")) };
+    match flow.op.clients().get(&request.client_id) {
+        Some(client) => {
+            flow.client = Some(client);
+            Ok(())
+        }
+        None => Err(request.error(ErrorCode::InvalidClient, "the client is no longer registered")),
+    }
+}
+
+/// The client the `Client` step found (or the door authenticated).
+fn the_client(flow: &Flow<'_>) -> Result<Arc<Client>, AuthorizationError> {
+    flow.client.clone().ok_or_else(|| page(ErrorCode::ServerError, "no client"))
+}
+
+/// Step: a request object's parameters merged in (OIDC Core §6). An error here, before the
+/// redirect URI is settled, goes to the query's own redirect URI if that is registered.
+pub async fn request_object(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let client = the_client(flow)?;
+    match super::resolve_request_object(flow.op, &client, &flow.params).await {
+        Ok(Some(merged)) => {
+            flow.params = merged;
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err((code, description)) => Err(early_error(flow.op, &client, &flow.params, code, description)),
+    }
 }
 
 /// Step: the redirect URI, matched exactly against the registered ones (RFC 9700 §4.1.3).
 /// A client with a single registered URI may omit it (RFC 6749 §3.1.2.3); an OpenID request may
-/// not (OIDC Core §3.1.2.1), which `validate` checks once errors can be redirected.
-pub fn redirect_uri(client: &Client, params: &Params) -> Result<String, AuthorizationError> {
+/// not (OIDC Core §3.1.2.1), which `openid_redirect_uri` checks once errors can be redirected.
+pub fn redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let client = the_client(flow)?;
+    flow.redirect_uri = Some(registered_redirect_uri(&client, &flow.params)?);
+    Ok(())
+}
+
+fn registered_redirect_uri(client: &Client, params: &Params) -> Result<String, AuthorizationError> {
     if params.is_repeated("redirect_uri") {
         return Err(page(ErrorCode::InvalidRequest, "redirect_uri is repeated"));
     }
@@ -43,26 +86,28 @@ pub fn redirect_uri(client: &Client, params: &Params) -> Result<String, Authoriz
 
 /// An error found before the redirect URI is settled (a broken request object, say): redirected
 /// if the query's own redirect URI is registered, shown on a page otherwise.
-pub fn early_error(
+fn early_error(
     op: &Provider,
     client: &Client,
     params: &Params,
     code: ErrorCode,
     description: String,
 ) -> AuthorizationError {
-    match redirect_uri(client, params).and_then(|uri| response_target(op, params, uri)) {
+    match registered_redirect_uri(client, params).and_then(|uri| target_for(op, params, uri)) {
         Ok(target) => target.error(code, description),
         Err(_) => page(code, description),
     }
 }
 
-/// Step: how to answer (`response_mode`, `state`, `iss`). An unknown mode is reported using the
-/// response type's default mode.
-pub fn response_target(
-    op: &Provider,
-    params: &Params,
-    redirect_uri: String,
-) -> Result<ResponseTarget, AuthorizationError> {
+/// Step: how to answer (`response_mode`, `state`, `iss`). From here on errors are redirected.
+pub fn response_target(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let redirect_uri = flow.redirect_uri.clone().ok_or_else(|| page(ErrorCode::ServerError, "no redirect_uri"))?;
+    flow.target = Some(target_for(flow.op, &flow.params, redirect_uri)?);
+    Ok(())
+}
+
+/// Where and how to answer. An unknown mode is reported using the response type's default mode.
+fn target_for(op: &Provider, params: &Params, redirect_uri: String) -> Result<ResponseTarget, AuthorizationError> {
     let mut target = ResponseTarget {
         redirect_uri,
         mode: ResponseMode::default_for(params.get("response_type").unwrap_or("code")),
@@ -83,51 +128,120 @@ pub fn response_target(
     Ok(target)
 }
 
-/// Steps after the redirect URI is trusted; every failure is redirected to the client.
-pub fn validate(
-    op: &Provider,
-    client: &Client,
-    params: &Params,
-    target: ResponseTarget,
-) -> Result<AuthorizationRequest, AuthorizationError> {
-    let fail = |code: ErrorCode, description: String| target.error(code, description);
-    params.reject_repeated().map_err(|e| fail(e.code, e.description))?;
-    let response_type = check_response_type(op, client, params).map_err(|(c, d)| fail(c, d))?;
-    check_response_mode(&target, response_type)?;
-    let nonce = check_nonce(params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    let resources = check_resources(op, params).map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
-    let scopes = check_scope(op, client, params);
-    let is_openid = scopes.iter().any(|s| s == "openid");
-    if is_openid && params.get("redirect_uri").is_none() {
-        // OIDC Core §3.1.2.1: redirect_uri is REQUIRED.
-        return Err(fail(ErrorCode::InvalidRequest, "missing redirect_uri".into()));
-    }
-    let code_challenge =
-        check_pkce(op, client, params, response_type).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    let prompt = check_prompt(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    let max_age = check_max_age(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    // OIDC Registration §2: default_max_age applies when the request has none.
-    let max_age = max_age.or(client.default_max_age.map(i64::from));
-    let claims = if is_openid { check_claims(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))? } else { None };
-    let id_token_hint_sub = check_id_token_hint(op, params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    Ok(AuthorizationRequest {
-        target: target.clone(),
-        client_id: client.client_id.clone(),
-        response_type,
-        scopes,
-        nonce,
-        code_challenge,
-        prompt,
-        max_age,
-        login_hint: params.get("login_hint").map(String::from),
-        claims,
-        resources,
-        device: None,
-        id_token_hint_sub,
-    })
+/// Step: no parameter repeated (RFC 6749 §3.1).
+pub fn reject_repeated(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    flow.params.reject_repeated().map_err(|e| flow.fail(e.code, e.description))
 }
 
-/// Step: `response_type` supported by the build and registered by the client.
+/// Step: `response_type`.
+pub fn response_type(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let client = the_client(flow)?;
+    let response_type = check_response_type(flow.op, &client, &flow.params).map_err(|(c, d)| flow.fail(c, d))?;
+    flow.response_type = Some(response_type);
+    Ok(())
+}
+
+fn the_response_type(flow: &Flow<'_>) -> Result<ResponseType, AuthorizationError> {
+    flow.response_type.ok_or_else(|| flow.fail(ErrorCode::ServerError, "no response_type"))
+}
+
+/// Step: the response mode fits the response type.
+pub fn response_mode(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let response_type = the_response_type(flow)?;
+    match &flow.target {
+        Some(target) => check_response_mode(target, response_type),
+        None => Err(flow.fail(ErrorCode::ServerError, "no response target")),
+    }
+}
+
+/// Step: `nonce`.
+pub fn nonce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let response_type = the_response_type(flow)?;
+    flow.nonce = check_nonce(&flow.params, response_type).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    Ok(())
+}
+
+/// Step: `resource` (RFC 8707 §2).
+pub fn resources(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    flow.resources = check_resources(flow.op, &flow.params).map_err(|d| flow.fail(ErrorCode::InvalidTarget, d))?;
+    Ok(())
+}
+
+/// Step: `scope`.
+pub fn scope(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let client = the_client(flow)?;
+    flow.scopes = check_scope(flow.op, &client, &flow.params);
+    Ok(())
+}
+
+/// Step: OIDC Core §3.1.2.1: `redirect_uri` is REQUIRED in an OpenID request.
+pub fn openid_redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let is_openid = flow.scopes.iter().any(|s| s == "openid");
+    if is_openid && flow.params.get("redirect_uri").is_none() {
+        return Err(flow.fail(ErrorCode::InvalidRequest, "missing redirect_uri"));
+    }
+    Ok(())
+}
+
+/// Step: PKCE.
+pub fn pkce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let (client, response_type) = (the_client(flow)?, the_response_type(flow)?);
+    flow.code_challenge = check_pkce(flow.op, &client, &flow.params, response_type)
+        .map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    Ok(())
+}
+
+/// Step: `prompt`.
+pub fn prompt(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    flow.prompt = check_prompt(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    Ok(())
+}
+
+/// Step: `max_age`; OIDC Registration §2: the client's `default_max_age` applies when the request
+/// has none.
+pub fn max_age(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let client = the_client(flow)?;
+    let max_age = check_max_age(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    flow.max_age = max_age.or(client.default_max_age.map(i64::from));
+    Ok(())
+}
+
+/// Step: the `claims` parameter, for OpenID requests.
+pub fn claims(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    if flow.scopes.iter().any(|s| s == "openid") {
+        flow.claims = check_claims(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    }
+    Ok(())
+}
+
+/// Step: `id_token_hint`.
+pub fn id_token_hint(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    flow.id_token_hint_sub =
+        check_id_token_hint(flow.op, &flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
+    Ok(())
+}
+
+/// Step: the validated request, assembled from what the steps found. Its outcome goes to the
+/// client's redirect URI.
+pub fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let (client, response_type) = (the_client(flow)?, the_response_type(flow)?);
+    let target = flow.target.clone().ok_or_else(|| flow.fail(ErrorCode::ServerError, "no response target"))?;
+    let mut request =
+        AuthorizationRequest::new(client.client_id.clone(), Completion::Redirect { target, response_type });
+    request.scopes = std::mem::take(&mut flow.scopes);
+    request.nonce = flow.nonce.take();
+    request.code_challenge = flow.code_challenge.take();
+    request.prompt = std::mem::take(&mut flow.prompt);
+    request.max_age = flow.max_age;
+    request.login_hint = flow.params.get("login_hint").map(String::from);
+    request.claims = flow.claims.take();
+    request.resources = std::mem::take(&mut flow.resources);
+    request.id_token_hint_sub = flow.id_token_hint_sub.take();
+    flow.request = Some(request);
+    Ok(())
+}
+
+/// `response_type` supported by the build and registered by the client.
 fn check_response_type(op: &Provider, client: &Client, params: &Params) -> Result<ResponseType, (ErrorCode, String)> {
     let value = params.get("response_type").ok_or((ErrorCode::InvalidRequest, "missing response_type".to_string()))?;
     let response_type = ResponseType::parse(value)
@@ -142,7 +256,7 @@ fn check_response_type(op: &Provider, client: &Client, params: &Params) -> Resul
     Ok(response_type)
 }
 
-/// Step: the response mode fits the response type. Multiple Response Types §5: tokens are never
+/// The response mode fits the response type. Multiple Response Types §5: tokens are never
 /// put in the query; the error goes out in the type's default mode (the fragment) instead.
 fn check_response_mode(target: &ResponseTarget, response_type: ResponseType) -> Result<(), AuthorizationError> {
     if target.mode == ResponseMode::Query && response_type.returns_tokens() {
@@ -152,7 +266,7 @@ fn check_response_mode(target: &ResponseTarget, response_type: ResponseType) -> 
     Ok(())
 }
 
-/// Step: `nonce` is required whenever the authorization endpoint returns an ID token
+/// `nonce` is required whenever the authorization endpoint returns an ID token
 /// (OIDC Core §3.2.2.1, §3.3.2.11).
 fn check_nonce(params: &Params, response_type: ResponseType) -> Result<Option<String>, String> {
     match params.get("nonce") {
@@ -161,7 +275,7 @@ fn check_nonce(params: &Params, response_type: ResponseType) -> Result<Option<St
     }
 }
 
-/// Step: `resource` (RFC 8707 §2): each a configured resource server.
+/// `resource` (RFC 8707 §2): each a configured resource server.
 pub fn check_resources(op: &Provider, params: &Params) -> Result<Vec<String>, String> {
     let resources = params.get_all("resource");
     match resources.iter().find(|r| op.config().resource_server(r).is_none()) {
@@ -176,7 +290,7 @@ pub fn known_scope(op: &Provider, scope: &str) -> bool {
         || op.config().resource_servers.iter().any(|rs| rs.scopes.iter().any(|s| s == scope))
 }
 
-/// Step: scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a
+/// Scopes. Unknown scopes, scopes the client may not have, and `offline_access` for a
 /// client that cannot refresh are dropped rather than refused (RFC 6749 §3.3).
 fn check_scope(op: &Provider, client: &Client, params: &Params) -> Vec<String> {
     let allowed: Option<Vec<&str>> = client.scope.as_deref().map(|s| s.split_whitespace().collect());
@@ -192,7 +306,7 @@ fn check_scope(op: &Provider, client: &Client, params: &Params) -> Vec<String> {
     scopes
 }
 
-/// Step: PKCE (RFC 7636 §4.3). Only S256 exists here; `plain` and the implicit `plain` default
+/// PKCE (RFC 7636 §4.3). Only S256 exists here; `plain` and the implicit `plain` default
 /// are refused (RFC 9700 §2.1.1). It protects a code, so it is required only where one is
 /// issued: `id_token` and `id_token token` have none (OIDC Core §3.2.2.1).
 fn check_pkce(
@@ -222,7 +336,7 @@ fn check_pkce(
     }
 }
 
-/// Step: `prompt` (OIDC Core §3.1.2.1): known values; `none` stands alone.
+/// `prompt` (OIDC Core §3.1.2.1): known values; `none` stands alone.
 fn check_prompt(params: &Params) -> Result<Vec<PromptValue>, String> {
     let mut values = Vec::new();
     for value in params.get("prompt").unwrap_or_default().split_whitespace() {
@@ -243,12 +357,12 @@ fn check_prompt(params: &Params) -> Result<Vec<PromptValue>, String> {
     Ok(values)
 }
 
-/// Step: the `claims` parameter, a JSON claims request (OIDC Core §5.5).
+/// The `claims` parameter, a JSON claims request (OIDC Core §5.5).
 fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, String> {
     params.get("claims").map(ClaimsRequest::parse).transpose()
 }
 
-/// Step: `id_token_hint` must be an ID token we issued; expired ones are fine (OIDC Core §3.1.2.1).
+/// `id_token_hint` must be an ID token we issued; expired ones are fine (OIDC Core §3.1.2.1).
 /// Other JWTs signed with the same keys are not ID tokens: an RFC 9068 access token has `typ`
 /// `at+jwt`, and a signed userinfo response, `typ` `JWT` like an ID token, lacks the ID token's
 /// `exp`, `iat` and `auth_time` (OIDC Core §2; ours always carry `auth_time`).
@@ -265,7 +379,7 @@ fn check_id_token_hint(op: &Provider, params: &Params) -> Result<Option<String>,
     claims["sub"].as_str().map(|sub| Some(sub.to_string())).ok_or_else(|| "id_token_hint has no sub".into())
 }
 
-/// Step: `max_age`, a non-negative integer of seconds.
+/// `max_age`, a non-negative integer of seconds.
 fn check_max_age(params: &Params) -> Result<Option<i64>, String> {
     params
         .get("max_age")

@@ -2,14 +2,13 @@
 //! types the user code on a page, then logs in and confirms through the interaction engine.
 
 use crate::Provider;
-use crate::authorization::decide;
+use crate::authorization::{confirm_device, device_request};
 use crate::clients::ClientRequest;
 use crate::endpoints::interaction::{pages, session};
 use crate::endpoints::respond::Answer;
 use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
 use crate::protocol::Params;
-use crate::protocol::{AuthorizationRequest, DEVICE_TARGET, ResponseMode, ResponseTarget};
 use crate::protocol::{ErrorCode, OAuthError, grant_type};
 use crate::security::throttle::retry_after_seconds;
 use crate::security::{now, random_token, sha256_b64url};
@@ -44,17 +43,8 @@ async fn device_authorization(
             OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow").into()
         );
     }
-    let resources = crate::authorization::check_resources(op, &request.params)
-        .map_err(|d| OAuthError::new(ErrorCode::InvalidTarget, d))?;
-    let scopes: Vec<String> = request
-        .params
-        .get("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter(|s| crate::authorization::known_scope(op, s))
-        .filter(|s| client.scope.as_deref().is_none_or(|allowed| allowed.split_whitespace().any(|a| a == *s)))
-        .map(String::from)
-        .collect();
+    // The same scope and resource rules as /authorize; errors in JSON (RFC 8628 §3.2).
+    let (scopes, resources) = device_request(op, client.clone(), &request.params).await.map_err(OAuthError::from)?;
     let device_code = random_token();
     let lifetime = op.config().ttl.device_code;
     let record = DeviceCode {
@@ -117,33 +107,13 @@ async fn verification_submit(
         }
     };
     op.user_code_throttle().refund(client_ip);
-    let Some(client) = op.clients().get(&device.client_id) else {
+    if op.clients().get(&device.client_id).is_none() {
         return retry("That device is no longer registered.");
-    };
-    let request = AuthorizationRequest {
-        target: ResponseTarget {
-            redirect_uri: DEVICE_TARGET.into(),
-            mode: ResponseMode::Query,
-            state: None,
-            issuer: op.issuer().to_string(),
-        },
-        client_id: device.client_id.clone(),
-        response_type: crate::protocol::ResponseType::parse("code").unwrap_or_else(|| unreachable!()),
-        scopes: device.scopes.clone(),
-        nonce: None,
-        code_challenge: None,
-        prompt: vec![],
-        max_age: None,
-        login_hint: None,
-        claims: None,
-        resources: device.resources.clone(),
-        device: Some(device.id.clone()),
-        id_token_hint_sub: None,
-    };
+    }
     let session = match session::load(op, jar).await {
         Ok(session) => session,
         Err(e) => return Answer::Error(e.into()),
     };
-    let decision = decide(op, &client, request, session, None).await;
+    let decision = confirm_device(op, &device, session).await;
     crate::endpoints::interaction::answer(op, jar, decision)
 }

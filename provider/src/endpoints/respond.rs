@@ -4,7 +4,7 @@
 //! response or error, a page); this module alone picks their status, headers and body.
 
 use super::interaction::pages;
-use crate::protocol::{AuthorizationError, AuthorizationResponse, DEVICE_TARGET, ErrorCode, OAuthError, ResponseMode};
+use crate::protocol::{AuthorizationError, AuthorizationResponse, ErrorCode, OAuthError, ResponseMode};
 use crate::tokens::TokenResponse;
 use rocket::Request;
 use rocket::http::{ContentType, Header, Status};
@@ -114,7 +114,7 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
                 html_response(status, pages::error(code.as_str(), &description)).ok()
             }
             // A device authorization has nowhere to redirect to: its outcome is shown.
-            Self::Redirect { target, code, description } if target.redirect_uri == DEVICE_TARGET => {
+            Self::Shown { code, description } => {
                 let html = if code == ErrorCode::AccessDenied {
                     pages::device_done(false)
                 } else {

@@ -6,10 +6,10 @@
 
 use crate::Provider;
 use crate::accounts::Account;
-use crate::authorization::{Decision, decide};
+use crate::authorization::Decision;
 use crate::model::{self, DeviceCode, DeviceStatus, Grant, Interaction, LoginResult, Session};
-use crate::protocol::AuthorizationError;
 use crate::protocol::ErrorCode;
+use crate::protocol::{AuthorizationError, Completion};
 use crate::security::{now, random_token};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -75,11 +75,7 @@ pub async fn resume(
     interaction: Interaction,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
-    let client = op.clients().get(&interaction.request.client_id).ok_or_else(|| {
-        interaction.request.target.error(ErrorCode::InvalidClient, "the client is no longer registered")
-    })?;
-    let request = interaction.request.clone();
-    decide(op, &client, request, session, Some(interaction)).await
+    crate::authorization::resume(op, interaction, session).await
 }
 
 /// Ends an interaction with `access_denied` (the user cancelled or refused).
@@ -89,7 +85,7 @@ pub async fn deny(
     why: &str,
 ) -> Result<AuthorizationError, AuthorizationError> {
     model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
-    if let Some(id) = &interaction.request.device {
+    if let Completion::Device { id } = &interaction.request.completion {
         // RFC 8628 §3.5: the device's next poll gets access_denied. A compare-and-set, so a
         // poll writing its time meanwhile does not undo the denial.
         model::update::<DeviceCode, _>(op.storage(), id, DeviceCode::remaining, |found| {
@@ -102,7 +98,7 @@ pub async fn deny(
         })
         .await?;
     }
-    Ok(interaction.request.target.error(ErrorCode::AccessDenied, why))
+    Ok(interaction.request.error(ErrorCode::AccessDenied, why))
 }
 
 async fn save_interaction(op: &Provider, interaction: &Interaction) -> Result<(), AuthorizationError> {

@@ -17,6 +17,6 @@ pub mod typ;
 pub use claims::{ClaimSpec, ClaimsRequest};
 pub use errors::{Challenge, ErrorCode, OAuthError, OAuthResult, description_chars};
 pub use params::Params;
-pub use request::{AuthorizationRequest, PromptValue};
-pub use response::{AuthorizationError, AuthorizationResponse, DEVICE_TARGET, ResponseMode, ResponseTarget};
+pub use request::{AuthorizationRequest, Completion, PromptValue};
+pub use response::{AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget};
 pub use response_type::ResponseType;

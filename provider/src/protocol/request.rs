@@ -2,7 +2,8 @@
 //! (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).
 
 use super::claims::ClaimsRequest;
-use super::response::ResponseTarget;
+use super::errors::ErrorCode;
+use super::response::{AuthorizationError, ResponseTarget};
 use super::response_type::ResponseType;
 use serde::{Deserialize, Serialize};
 
@@ -20,15 +21,35 @@ pub enum PromptValue {
     SelectAccount,
 }
 
+/// Where an authorization's outcome goes. The door a request came in by chooses it, and with it
+/// how the request's errors are delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "completion")]
+pub enum Completion {
+    /// To the client's redirect URI (RFC 6749 §4.1.2), carrying what `response_type` asks for;
+    /// errors too, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
+    Redirect {
+        /// Where and how to answer.
+        target: ResponseTarget,
+        /// `response_type`.
+        response_type: ResponseType,
+    },
+    /// Recorded on a device authorization, whose next poll collects the tokens (RFC 8628 §3.3,
+    /// §3.5). The user sees the outcome on a page.
+    Device {
+        /// The device code record's id.
+        id: String,
+    },
+}
+
 /// A validated authorization request: what the interaction and the response need.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuthorizationRequest {
-    /// Where and how to answer.
-    pub target: ResponseTarget,
+    /// Where the outcome goes.
+    #[serde(flatten)]
+    pub completion: Completion,
     /// The client.
     pub client_id: String,
-    /// `response_type`.
-    pub response_type: ResponseType,
     /// The scopes asked for that the provider supports and the client may have, in request order.
     pub scopes: Vec<String>,
     /// `nonce`, echoed in the ID token.
@@ -47,16 +68,29 @@ pub struct AuthorizationRequest {
     /// Resource indicators asked for (RFC 8707).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
-    /// For a device authorization (RFC 8628): the device code record's id. Such a request is
-    /// answered on the provider's pages, never by redirect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
 }
 
 impl AuthorizationRequest {
+    /// A request of `client_id` with nothing asked for yet.
+    pub fn new(client_id: impl Into<String>, completion: Completion) -> Self {
+        Self {
+            completion,
+            client_id: client_id.into(),
+            scopes: Vec::new(),
+            nonce: None,
+            code_challenge: None,
+            prompt: Vec::new(),
+            max_age: None,
+            login_hint: None,
+            claims: None,
+            resources: Vec::new(),
+            id_token_hint_sub: None,
+        }
+    }
+
     /// Whether `prompt` contains `value`.
     pub fn has_prompt(&self, value: PromptValue) -> bool {
         self.prompt.contains(&value)
@@ -65,5 +99,18 @@ impl AuthorizationRequest {
     /// Whether this is an OpenID Connect request (`openid` scope).
     pub fn is_openid(&self) -> bool {
         self.scopes.iter().any(|s| s == "openid")
+    }
+
+    /// Whether a device is being authorized (RFC 8628).
+    pub fn is_device(&self) -> bool {
+        matches!(self.completion, Completion::Device { .. })
+    }
+
+    /// An error, delivered where the outcome would have gone.
+    pub fn error(&self, code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
+        match &self.completion {
+            Completion::Redirect { target, .. } => target.error(code, description),
+            Completion::Device { .. } => AuthorizationError::Shown { code, description: description.into() },
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Authorization responses and errors, and the response modes that carry them
 //! (OAuth 2.0 Multiple Response Types §2, Form Post Response Mode, RFC 9207).
 
-use super::errors::ErrorCode;
+use super::errors::{ErrorCode, OAuthError};
 use serde::{Deserialize, Serialize};
 
 /// How response parameters reach the client.
@@ -45,9 +45,6 @@ impl ResponseMode {
         }
     }
 }
-
-/// The `redirect_uri` of device authorizations (RFC 8628), which are answered on pages.
-pub const DEVICE_TARGET: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// Where and how an authorization response is delivered.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -112,6 +109,14 @@ pub enum AuthorizationError {
         /// What went wrong.
         description: String,
     },
+    /// The end of a request whose client learns the outcome some other way (a device polls,
+    /// RFC 8628 §3.5): shown to the user.
+    Shown {
+        /// The error code.
+        code: ErrorCode,
+        /// What went wrong.
+        description: String,
+    },
     /// Sent to the client's redirect URI.
     Redirect {
         /// Where it goes.
@@ -121,6 +126,18 @@ pub enum AuthorizationError {
         /// What went wrong.
         description: String,
     },
+}
+
+/// A door that answers in JSON (a back-channel one: device authorization, and next PAR and
+/// CIBA) delivers an authorization error as an OAuth error.
+impl From<AuthorizationError> for OAuthError {
+    fn from(error: AuthorizationError) -> Self {
+        match error {
+            AuthorizationError::Page { code, description }
+            | AuthorizationError::Shown { code, description }
+            | AuthorizationError::Redirect { code, description, .. } => OAuthError::new(code, description),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -197,10 +197,7 @@ async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Res
                 session::update(op, jar, s).await?;
             }
             _ => {
-                return Err(interaction
-                    .request
-                    .target
-                    .error(ErrorCode::LoginRequired, "the session ended during consent"));
+                return Err(interaction.request.error(ErrorCode::LoginRequired, "the session ended during consent"));
             }
         }
         resume(op, interaction, session).await

@@ -68,12 +68,11 @@ pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> Stri
         .chain(claims.map(|c| format!("claim: {c}")))
         .map(|s| format!("<li>{}</li>", escape(&s)))
         .collect();
-    let device = interaction
-        .request
-        .device
-        .as_ref()
-        .map(|_| "<p>Check that your device shows the code you typed before you allow it.</p>")
-        .unwrap_or_default();
+    let device = if interaction.request.is_device() {
+        "<p>Check that your device shows the code you typed before you allow it.</p>"
+    } else {
+        ""
+    };
     layout(
         "Authorize",
         &format!(

@@ -1,0 +1,283 @@
+//! One pipeline for every front door. Each door runs its requests through the same named steps,
+//! picked from one table, as node-oidc-provider's `actions/authorization` does. A door decides
+//! where the outcome goes ([`Completion`]), and so how errors are delivered. Before the
+//! redirect URI is trusted, an error is shown on a page. After that it follows the completion:
+//! redirected to the client, or shown to the user of a device. A JSON door turns any error into
+//! an OAuth error.
+//!
+//! Where the next doors go: PAR (RFC 9126) runs the `/authorize` steps up to `Settle`, then
+//! stores the request; CIBA runs `Client`, its hints, `Scope`, `Settle` and `Policy` with a
+//! completion of its own.
+
+use super::policy::{Decision, decide};
+use super::request as steps;
+use crate::Provider;
+use crate::clients::Client;
+use crate::model::{Interaction, Session};
+use crate::protocol::{
+    AuthorizationError, AuthorizationRequest, ClaimsRequest, ErrorCode, Params, PromptValue, ResponseTarget,
+    ResponseType,
+};
+use std::sync::Arc;
+
+/// A way in to the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// `GET` or `POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).
+    Authorize,
+    /// Back from an interaction, with the request it stored.
+    Resume,
+    /// `POST /device_authorization` (RFC 8628 §3.1), answered in JSON.
+    DeviceAuthorization,
+    /// A user code typed on the device page (RFC 8628 §3.3).
+    DeviceConfirmation,
+}
+
+/// A named step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The client, known and named once (a page if not).
+    Client,
+    /// A request object's parameters merged in (OIDC Core §6).
+    RequestObject,
+    /// The redirect URI, matched exactly (a page if not).
+    RedirectUri,
+    /// `response_mode`, `state` and `iss`: from here on errors are redirected.
+    ResponseTarget,
+    /// No parameter given twice (RFC 6749 §3.1).
+    RejectRepeated,
+    /// `response_type`, supported and registered.
+    ResponseType,
+    /// The response mode fits the response type.
+    ResponseMode,
+    /// `nonce` where an ID token is returned.
+    Nonce,
+    /// `resource`, each a known resource server (RFC 8707).
+    Resources,
+    /// `scope`, filtered to what the provider knows and the client may have.
+    Scope,
+    /// An OpenID request names its redirect URI (OIDC Core §3.1.2.1).
+    OpenIdRedirectUri,
+    /// PKCE, S256 only (RFC 7636).
+    Pkce,
+    /// `prompt`.
+    Prompt,
+    /// `max_age`, or the client's `default_max_age`.
+    MaxAge,
+    /// The `claims` parameter.
+    Claims,
+    /// `id_token_hint`, ours.
+    IdTokenHint,
+    /// The validated request, assembled.
+    Settle,
+    /// The client of a stored request, still registered.
+    StoredClient,
+    /// Login and consent as needed, then the outcome (issued, or recorded for a device).
+    Policy,
+}
+
+use Door::*;
+
+/// Every step, in order, with the doors that run it.
+const TABLE: &[(Step, &[Door])] = &[
+    (Step::Client, &[Authorize]),
+    (Step::RequestObject, &[Authorize]),
+    (Step::RedirectUri, &[Authorize]),
+    (Step::ResponseTarget, &[Authorize]),
+    (Step::RejectRepeated, &[Authorize]),
+    (Step::ResponseType, &[Authorize]),
+    (Step::ResponseMode, &[Authorize]),
+    (Step::Nonce, &[Authorize]),
+    (Step::Resources, &[Authorize, DeviceAuthorization]),
+    (Step::Scope, &[Authorize, DeviceAuthorization]),
+    (Step::OpenIdRedirectUri, &[Authorize]),
+    (Step::Pkce, &[Authorize]),
+    (Step::Prompt, &[Authorize]),
+    (Step::MaxAge, &[Authorize]),
+    (Step::Claims, &[Authorize]),
+    (Step::IdTokenHint, &[Authorize]),
+    (Step::Settle, &[Authorize]),
+    (Step::StoredClient, &[Resume, DeviceConfirmation]),
+    (Step::Policy, &[Authorize, Resume, DeviceConfirmation]),
+];
+
+impl Door {
+    /// The steps this door runs, in order.
+    pub fn steps(self) -> impl Iterator<Item = Step> {
+        TABLE.iter().filter(move |(_, doors)| doors.contains(&self)).map(|(step, _)| *step)
+    }
+}
+
+/// A request on its way through the steps: what each step has found so far.
+pub struct Flow<'a> {
+    pub(super) op: &'a Provider,
+    pub(super) door: Door,
+    pub(super) params: Params,
+    pub(super) client: Option<Arc<Client>>,
+    pub(super) redirect_uri: Option<String>,
+    pub(super) target: Option<ResponseTarget>,
+    pub(super) response_type: Option<ResponseType>,
+    pub(super) nonce: Option<String>,
+    pub(super) resources: Vec<String>,
+    pub(super) scopes: Vec<String>,
+    pub(super) code_challenge: Option<String>,
+    pub(super) prompt: Vec<PromptValue>,
+    pub(super) max_age: Option<i64>,
+    pub(super) claims: Option<ClaimsRequest>,
+    pub(super) id_token_hint_sub: Option<String>,
+    /// The validated request: settled by the steps, or stored by an earlier door.
+    pub(super) request: Option<AuthorizationRequest>,
+    pub(super) session: Option<Session>,
+    pub(super) interaction: Option<Interaction>,
+    pub(super) decision: Option<Decision>,
+}
+
+impl<'a> Flow<'a> {
+    /// A request coming in by `door` with `params`.
+    pub fn new(op: &'a Provider, door: Door, params: Params) -> Self {
+        Self {
+            op,
+            door,
+            params,
+            client: None,
+            redirect_uri: None,
+            target: None,
+            response_type: None,
+            nonce: None,
+            resources: Vec::new(),
+            scopes: Vec::new(),
+            code_challenge: None,
+            prompt: Vec::new(),
+            max_age: None,
+            claims: None,
+            id_token_hint_sub: None,
+            request: None,
+            session: None,
+            interaction: None,
+            decision: None,
+        }
+    }
+
+    /// With the client already known (a door that authenticated it).
+    pub fn with_client(mut self, client: Arc<Client>) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// With a request validated earlier (stored in an interaction, or made from a record).
+    pub fn with_request(mut self, request: AuthorizationRequest) -> Self {
+        self.request = Some(request);
+        self
+    }
+
+    /// With the browser's session.
+    pub fn with_session(mut self, session: Option<Session>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Resuming this interaction.
+    pub fn with_interaction(mut self, interaction: Interaction) -> Self {
+        self.interaction = Some(interaction);
+        self
+    }
+
+    /// Runs the door's steps in order; the first failure ends the run.
+    pub async fn run(mut self) -> Result<Self, AuthorizationError> {
+        for step in self.door.steps() {
+            self.step(step).await?;
+        }
+        Ok(self)
+    }
+
+    async fn step(&mut self, step: Step) -> Result<(), AuthorizationError> {
+        match step {
+            Step::Client => steps::client(self),
+            Step::RequestObject => steps::request_object(self).await,
+            Step::RedirectUri => steps::redirect_uri(self),
+            Step::ResponseTarget => steps::response_target(self),
+            Step::RejectRepeated => steps::reject_repeated(self),
+            Step::ResponseType => steps::response_type(self),
+            Step::ResponseMode => steps::response_mode(self),
+            Step::Nonce => steps::nonce(self),
+            Step::Resources => steps::resources(self),
+            Step::Scope => steps::scope(self),
+            Step::OpenIdRedirectUri => steps::openid_redirect_uri(self),
+            Step::Pkce => steps::pkce(self),
+            Step::Prompt => steps::prompt(self),
+            Step::MaxAge => steps::max_age(self),
+            Step::Claims => steps::claims(self),
+            Step::IdTokenHint => steps::id_token_hint(self),
+            Step::Settle => steps::settle(self),
+            Step::StoredClient => steps::stored_client(self),
+            Step::Policy => self.policy().await,
+        }
+    }
+
+    async fn policy(&mut self) -> Result<(), AuthorizationError> {
+        let (Some(client), Some(request)) = (self.client.clone(), self.request.clone()) else {
+            return Err(self.fail(ErrorCode::ServerError, "the request was not validated"));
+        };
+        let decision = decide(self.op, &client, request, self.session.take(), self.interaction.take()).await?;
+        self.decision = Some(decision);
+        Ok(())
+    }
+
+    /// An error, delivered as this request's errors are at this point: where its outcome goes
+    /// once that is settled, to the client's redirect URI once that is trusted, on a page before.
+    pub(super) fn fail(&self, code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
+        match (&self.request, &self.target) {
+            (Some(request), _) => request.error(code, description),
+            (None, Some(target)) => target.error(code, description),
+            (None, None) => AuthorizationError::Page { code, description: description.into() },
+        }
+    }
+
+    /// The decision the policy took.
+    pub fn decision(self) -> Result<Decision, AuthorizationError> {
+        match self.decision {
+            Some(decision) => Ok(decision),
+            None => Err(AuthorizationError::Page {
+                code: ErrorCode::ServerError,
+                description: "the server could not complete the request".into(),
+            }),
+        }
+    }
+
+    /// The scopes the steps kept.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The resource indicators the steps accepted.
+    pub fn resources(&self) -> &[String] {
+        &self.resources
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_runs_for_some_door_and_in_one_order() {
+        for (step, doors) in TABLE {
+            assert!(!doors.is_empty(), "{step:?} runs for no door");
+        }
+        let authorize: Vec<Step> = Authorize.steps().collect();
+        assert_eq!(authorize.first(), Some(&Step::Client));
+        assert_eq!(authorize.last(), Some(&Step::Policy));
+        // The redirect URI is trusted before anything can be redirected.
+        let at = |s: Step| authorize.iter().position(|x| *x == s).unwrap();
+        assert!(at(Step::RedirectUri) < at(Step::ResponseTarget) && at(Step::ResponseTarget) < at(Step::ResponseType));
+    }
+
+    #[test]
+    fn the_device_doors_share_the_scope_and_policy_steps() {
+        let device: Vec<Step> = DeviceAuthorization.steps().collect();
+        assert_eq!(device, [Step::Resources, Step::Scope]);
+        let confirmation: Vec<Step> = DeviceConfirmation.steps().collect();
+        assert_eq!(confirmation, [Step::StoredClient, Step::Policy]);
+        assert_eq!(Resume.steps().collect::<Vec<_>>(), confirmation);
+    }
+}
