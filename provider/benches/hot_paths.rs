@@ -37,6 +37,7 @@ fn claims(client_id: &str) -> TokenClaims {
         amr: vec!["pwd".into()],
         resources: vec![],
         claims: None,
+        cnf: None,
     }
 }
 
@@ -79,9 +80,9 @@ fn opaque_tokens(c: &mut Criterion) {
         let client = op.clients().get("svc-basic").unwrap();
         let claims = TokenClaims::client_credentials("svc-basic", vec!["read".into()], vec![]);
         c.bench_function(&format!("opaque_token/issue/{name}"), |b| {
-            b.to_async(&rt).iter(|| async { access_token::issue(&op, &client, &claims, None).await.unwrap() })
+            b.to_async(&rt).iter(|| async { access_token::issue(&op, &client, &claims, None, None).await.unwrap() })
         });
-        let token = rt.block_on(access_token::issue(&op, &client, &claims, None)).unwrap().value;
+        let token = rt.block_on(access_token::issue(&op, &client, &claims, None, None)).unwrap().value;
         c.bench_function(&format!("opaque_token/lookup/{name}"), |b| {
             b.to_async(&rt)
                 .iter(|| async { model::find::<AccessToken>(op.storage(), black_box(&token)).await.unwrap() })

@@ -1,11 +1,12 @@
 //! Behind a TLS-terminating proxy: every published URL comes from the issuer, whatever the
 //! forwarded headers say, and the proxy's client-address header is believed only when the
-//! configuration says the proxy is trusted.
+//! configuration says the proxy is trusted; so is its client-certificate header.
 
 mod common;
 
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
+use provider::security::sender::RequestContext;
 use std::net::IpAddr;
 
 const ISSUER: &str = "https://op.example.com";
@@ -15,15 +16,23 @@ fn whoami(client_ip: Option<IpAddr>) -> String {
     client_ip.map(|ip| ip.to_string()).unwrap_or_default()
 }
 
-/// A client of the provider as mounted by `Provider::rocket`, plus a route that shows the
-/// client address Rocket settled on.
+/// What the sender-constraint checks would see of the request.
+#[rocket::post("/context")]
+fn context(context: RequestContext) -> String {
+    let certificate = context.client_certificate.map(|der| format!("{der:02x?}")).unwrap_or_default();
+    format!("{} {} {:?} {certificate}", context.method, context.url, context.dpop)
+}
+
+/// A client of the provider as mounted by `Provider::rocket`, plus routes that show the client
+/// address Rocket settled on and the request context.
 async fn client(trust_forwarded_headers: bool) -> Client {
     let mut proxy = figment::value::Dict::new();
     proxy.insert("trust_forwarded_headers".into(), trust_forwarded_headers.into());
+    proxy.insert("client_certificate_header".into(), "X-SSL-Client-Cert".into());
     let mut overrides = figment::value::Dict::new();
     overrides.insert("proxy".into(), proxy.into());
     let op = common::provider_with(ISSUER, "memory:", overrides).await;
-    let rocket = op.rocket().mount("/", rocket::routes![whoami]);
+    let rocket = op.rocket().mount("/", rocket::routes![whoami, context]);
     Client::untracked(rocket).await.unwrap()
 }
 
@@ -56,4 +65,27 @@ async fn discovery_over_plain_http_behind_a_proxy_publishes_only_the_https_issue
     for url in urls {
         assert!(url == ISSUER || url.starts_with(&format!("{ISSUER}/")), "{url}");
     }
+}
+
+#[tokio::test]
+async fn the_request_context_takes_a_forwarded_certificate_only_from_a_trusted_proxy() {
+    let pem = "-----BEGIN%20CERTIFICATE-----%0AMIIB%0A-----END%20CERTIFICATE-----%0A";
+    let seen = |client: Client| async move {
+        let request = client
+            .post("/context?ignored=1")
+            .header(Header::new("X-SSL-Client-Cert", pem))
+            .header(Header::new("DPoP", "first"))
+            .header(Header::new("DPoP", "second"));
+        request.dispatch().await.into_string().await.unwrap()
+    };
+    assert_eq!(
+        seen(client(true).await).await,
+        "POST https://op.example.com/context [\"first\", \"second\"] [30, 82, 01]",
+        "the method, the URL from the issuer without the query, every DPoP header, the certificate"
+    );
+    assert_eq!(
+        seen(client(false).await).await,
+        "POST https://op.example.com/context [\"first\", \"second\"] ",
+        "an untrusted proxy's certificate header is ignored"
+    );
 }

@@ -22,7 +22,7 @@ async fn op() -> Provider {
 
 async fn issue(op: &Provider, claims: &TokenClaims, audience: &str) -> String {
     let client = op.clients().get(&claims.client_id).expect("fixture client");
-    access_token::issue(op, &client, claims, Some(audience)).await.expect("issued").value
+    access_token::issue(op, &client, claims, Some(audience), None).await.expect("issued").value
 }
 
 fn client_credentials(client_id: &str, audience: &str) -> TokenClaims {
@@ -81,6 +81,7 @@ async fn a_user_jwt_whose_record_is_gone_does_not_stand_on_its_own() {
         amr: vec!["pwd".into()],
         resources: vec![JWT_API.into()],
         claims: None,
+        cnf: None,
     };
     let jwt = issue(&op, &claims, JWT_API).await;
     assert!(model::find::<AccessToken>(op.storage(), &jwt).await.unwrap().is_some(), "a user's JWT is stored");

@@ -7,7 +7,7 @@ use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, 
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, AuthorizationResponse};
 use crate::protocol::{AuthorizationRequest, ResponseTarget, ResponseType};
-use crate::security::{now, time_ordered_token};
+use crate::security::{now, sender, time_ordered_token};
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
 
@@ -45,9 +45,12 @@ pub async fn issue(
             [one] => Some(one.as_str()),
             _ => return Err(to.target.error(ErrorCode::InvalidTarget, "an access token has one audience")),
         };
-        let access = tokens::access_token::issue(op, client, &claims, audience).await.map_err(server_error)?;
+        let binding = sender::bind_front_channel();
+        let access = tokens::access_token::issue(op, client, &claims, audience, binding.cnf.as_ref())
+            .await
+            .map_err(server_error)?;
         params.push(("access_token".into(), access.value.clone()));
-        params.push(("token_type".into(), "Bearer".into()));
+        params.push(("token_type".into(), binding.token_type.as_str().into()));
         params.push(("expires_in".into(), access.expires_in.to_string()));
         Some(access.value)
     } else {
@@ -88,6 +91,7 @@ fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) 
         amr: session.amr.clone(),
         claims: request.claims.clone(),
         resources: request.resources.clone(),
+        cnf: None,
     }
 }
 

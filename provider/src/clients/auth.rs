@@ -5,6 +5,7 @@ use crate::Provider;
 use crate::protocol::OAuthError;
 use crate::protocol::Params;
 use crate::security::constant_time_eq;
+use crate::security::sender::RequestContext;
 use base64::Engine as _;
 use std::sync::Arc;
 
@@ -52,6 +53,8 @@ pub struct ClientRequest {
     pub method: AuthMethod,
     /// The remaining form parameters.
     pub params: Params,
+    /// What else the request carried (DPoP proofs, client certificate, method and URL).
+    pub context: RequestContext,
 }
 
 /// Authenticates the client of a form request: by assertion if it sent one, otherwise by secret

@@ -317,11 +317,15 @@ pub struct ProxyConfig {
     pub trust_forwarded_headers: bool,
     /// The header carrying the client's address (one address, as nginx's `X-Real-IP`).
     pub ip_header: String,
+    /// The header carrying the client's TLS certificate as PEM, URL-encoded or not (nginx's
+    /// `$ssl_client_escaped_cert`), for a proxy that terminates mutual TLS (RFC 8705 §3). Read
+    /// only with `trust_forwarded_headers`; unset, only the provider's own TLS handshake counts.
+    pub client_certificate_header: Option<String>,
 }
 
 impl Default for ProxyConfig {
     fn default() -> Self {
-        Self { trust_forwarded_headers: false, ip_header: "X-Real-IP".into() }
+        Self { trust_forwarded_headers: false, ip_header: "X-Real-IP".into(), client_certificate_header: None }
     }
 }
 

@@ -1,13 +1,16 @@
 //! Request guards: how the provider reads what a request carries (form parameters, an
-//! authenticated client) before a handler sees it.
+//! authenticated client, a presented token, and the context sender constraints check) before a
+//! handler sees it.
 
 use super::respond::ErrorReply;
 use crate::Provider;
 use crate::clients::{ClientRequest, authenticate};
-use crate::protocol::{OAuthError, Params};
+use crate::protocol::{OAuthError, Params, TokenType};
+use crate::security::sender::{self, RequestContext};
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::http::Status;
-use rocket::request::Request;
+use rocket::mtls::Certificate;
+use rocket::request::{FromRequest, Outcome, Request};
 
 /// Request bodies larger than this are refused: no OAuth form needs more.
 const FORM_LIMIT_KIB: u64 = 64;
@@ -57,11 +60,65 @@ impl<'r> FromData<'r> for ClientRequest {
         };
         let authorization = req.headers().get_one("Authorization");
         match authenticate(provider, authorization, &mut params).await {
-            Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params }),
+            Ok((client, method)) => {
+                let context = request_context(req, provider).await;
+                data::Outcome::Success(ClientRequest { client, method, params, context })
+            }
             Err(e) => {
                 let reply = ErrorReply::from(e);
                 data::Outcome::Error((reply.status, reply))
             }
         }
+    }
+}
+
+/// What a request carries for the sender-constraint checks.
+pub async fn request_context(req: &Request<'_>, op: &Provider) -> RequestContext {
+    RequestContext {
+        method: req.method().as_str().to_string(),
+        url: format!("{}{}", op.origin(), req.uri().path()),
+        dpop: req.headers().get("DPoP").map(String::from).collect(),
+        client_certificate: client_certificate(req, op).await,
+    }
+}
+
+/// The client's certificate: from this server's TLS handshake, or from a trusted proxy's header
+/// where one is configured (never from a header a client could set itself).
+async fn client_certificate(req: &Request<'_>, op: &Provider) -> Option<Vec<u8>> {
+    if let Outcome::Success(certificate) = req.guard::<Certificate<'_>>().await {
+        return Some(certificate.as_bytes().to_vec());
+    }
+    let proxy = &op.config().proxy;
+    let header = proxy.client_certificate_header.as_deref().filter(|_| proxy.trust_forwarded_headers)?;
+    sender::forwarded_certificate(req.headers().get_one(header)?)
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for RequestContext {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        match req.rocket().state::<Provider>() {
+            Some(op) => Outcome::Success(request_context(req, op).await),
+            None => Outcome::Forward(Status::InternalServerError),
+        }
+    }
+}
+
+/// An access token presented to a protected resource in the `Authorization` header (RFC 6750
+/// §2.1), with the scheme it came with; `None` without one.
+pub struct PresentedToken(pub Option<(TokenType, String)>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PresentedToken {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let token = req
+            .headers()
+            .get_one("Authorization")
+            .and_then(|h| h.split_once(' '))
+            .and_then(|(scheme, token)| Some((TokenType::from_scheme(scheme)?, token.trim().to_string())));
+        Outcome::Success(PresentedToken(token))
     }
 }

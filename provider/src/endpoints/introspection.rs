@@ -8,6 +8,7 @@ use crate::jose::SigningAlg;
 use crate::model::Presented;
 use crate::protocol::{OAuthError, OAuthResult};
 use crate::security::now;
+use crate::security::sender;
 use crate::tokens::{access_token, sealed, self_contained};
 use rocket::http::{ContentType, Header};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -81,9 +82,11 @@ fn visible_to(op: &Provider, presented: &Presented, caller: &Client) -> bool {
 /// RFC 7662 §2.2 members of the presented `token`.
 fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     let claims = presented.claims();
+    // RFC 7662 §2.2: an access token's type follows its binding; a refresh token has none.
+    let access_type = || sender::token_type(claims.cnf.as_ref()).as_str();
     let (token_type, iat, exp) = match presented {
-        Presented::Access(at) => ("Bearer", at.model.iat, at.model.exp),
-        Presented::SelfContained(at) => ("Bearer", at.iat, at.exp),
+        Presented::Access(at) => (access_type(), at.model.iat, at.model.exp),
+        Presented::SelfContained(at) => (access_type(), at.iat, at.exp),
         Presented::Refresh(rt) => ("refresh_token", rt.model.iat, rt.model.iat + op.config().ttl.refresh_token as i64),
     };
     let mut body = Map::new();
@@ -106,6 +109,10 @@ fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     body.insert("exp".into(), exp.into());
     body.insert("iat".into(), iat.into());
     body.insert("token_type".into(), token_type.into());
+    // RFC 9449 §6.2, RFC 8705 §3.2: the binding, for the resource server to check.
+    if let Some(cnf) = &claims.cnf {
+        body.insert("cnf".into(), serde_json::to_value(cnf).unwrap_or_default());
+    }
     let jti = match presented {
         Presented::Access(at) => Some(at.model.jti(token)),
         Presented::SelfContained(at) => Some(at.jti.clone()),

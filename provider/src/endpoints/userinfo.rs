@@ -2,14 +2,14 @@
 
 use crate::Provider;
 use crate::clients::Client;
+use crate::endpoints::guards::PresentedToken;
 use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::jose::SigningAlg;
-use crate::model::{self, AccessToken};
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError};
-use crate::tokens::sealed;
+use crate::security::sender::{Presentation, RequestContext};
+use crate::tokens::{resource, sealed};
 use rocket::http::{ContentType, Status};
-use rocket::request::{FromRequest, Outcome, Request};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
 use serde_json::{Map, Value};
@@ -32,33 +32,21 @@ impl<T> NoStore<T> {
     }
 }
 
-/// The bearer token of the `Authorization` header (RFC 6750 §2.1), if any.
-pub struct BearerHeader(Option<String>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for BearerHeader {
-    type Error = ();
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
-        let token = req
-            .headers()
-            .get_one("Authorization")
-            .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_string());
-        Outcome::Success(BearerHeader(token))
-    }
-}
-
 #[get("/userinfo")]
-async fn userinfo_get(op: &State<Provider>, bearer: BearerHeader) -> Reply<NoStore<UserinfoBody>> {
-    userinfo(op, bearer.0).await
+async fn userinfo_get(
+    op: &State<Provider>,
+    header: PresentedToken,
+    context: RequestContext,
+) -> Reply<NoStore<UserinfoBody>> {
+    let presented = header.0.map(|(scheme, token)| (Presentation::Header(scheme), token));
+    userinfo(op, presented, &context).await
 }
 
 #[post("/userinfo", data = "<form>")]
 async fn userinfo_post(
     op: &State<Provider>,
-    bearer: BearerHeader,
+    header: PresentedToken,
+    context: RequestContext,
     form: Result<Params, ErrorReply>,
 ) -> Reply<NoStore<UserinfoBody>> {
     // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
@@ -68,22 +56,22 @@ async fn userinfo_post(
         Err(e) if e.status == Status::PayloadTooLarge => return Err(e),
         Err(_) => None,
     };
-    let token = match (bearer.0, body_token) {
+    let presented = match (header.0, body_token) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::invalid_request("the access token was sent twice").into());
         }
-        (header, body) => header.or(body),
+        (Some((scheme, token)), None) => Some((Presentation::Header(scheme), token)),
+        (None, body) => body.map(|token| (Presentation::Body, token)),
     };
-    userinfo(op, token).await
+    userinfo(op, presented, &context).await
 }
 
-async fn userinfo(op: &Provider, token: Option<String>) -> Reply<NoStore<UserinfoBody>> {
-    // RFC 6750 §3.1: a request without a token gets a bare challenge and no error code.
-    let token = token.ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, ""))?;
-    let access = model::find::<AccessToken>(op.storage(), &token)
-        .await?
-        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the access token is invalid or expired"))?
-        .model;
+async fn userinfo(
+    op: &Provider,
+    presented: Option<(Presentation, String)>,
+    context: &RequestContext,
+) -> Reply<NoStore<UserinfoBody>> {
+    let access = resource::authenticate(op, presented, context).await?;
     if !access.claims.resources.is_empty() {
         // RFC 8707: a token for a resource server is not for userinfo.
         return Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is for another audience").into());

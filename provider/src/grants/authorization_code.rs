@@ -5,6 +5,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::AuthorizationCode;
 use crate::protocol::{OAuthError, OAuthResult};
+use crate::security::sender::Binding;
 use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
@@ -16,6 +17,7 @@ pub async fn exchange(
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
     resource: &[String],
+    binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     let found = credential::load::<AuthorizationCode>(op, code, client).await?;
     let record = found.model;
@@ -30,7 +32,8 @@ pub async fn exchange(
         return Err(credential::replayed(op, code, &record).await);
     }
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    let issue = Issue { client, claims: record.claims.clone(), nonce: record.nonce.clone(), refresh, audience };
+    let issue =
+        Issue { client, claims: record.claims.clone(), nonce: record.nonce.clone(), refresh, audience, binding };
     let response = tokens::issue(op, issue).await?;
     // RFC 6749 §4.1.2: a replay that raced this exchange revokes what it issued too.
     credential::confirm_not_replayed(op, code, &record).await?;

@@ -4,6 +4,7 @@ use crate::Provider;
 use crate::clients::{AuthMethod, Client};
 use crate::model::TokenClaims;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::security::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse};
 
 /// Issues an access token to the client itself: no refresh token, no ID token.
@@ -13,6 +14,7 @@ pub async fn exchange(
     method: AuthMethod,
     scope: Option<&str>,
     resource: &[String],
+    binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     if method == AuthMethod::None {
         // RFC 6749 §4.4: "MUST only be used by confidential clients".
@@ -31,7 +33,7 @@ pub async fn exchange(
     };
     let scopes = check_scope(op, client, scope, audience.as_deref())?;
     let claims = TokenClaims::client_credentials(&client.client_id, scopes, audience.iter().cloned().collect());
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience }).await
+    tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding }).await
 }
 
 /// The scopes asked for must all be ones the client may have and the provider (or the chosen

@@ -4,12 +4,18 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Decision, DeviceCode, DeviceStatus, Found, TokenClaims};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::security::sender::Binding;
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
-pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAuthResult<TokenResponse> {
+pub async fn exchange(
+    op: &Provider,
+    client: &Client,
+    device_code: &str,
+    binding: &Binding,
+) -> OAuthResult<TokenResponse> {
     let id = sha256_b64url(device_code);
     // A compare-and-set: a poll that records its time never overwrites an approval or a denial
     // made meanwhile; it reads the record again and answers from that.
@@ -26,7 +32,7 @@ pub async fn exchange(op: &Provider, client: &Client, device_code: &str) -> OAut
     }
     let audience = access_token::audience(&claims, &[])?;
     let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience }).await
+    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience, binding }).await
 }
 
 /// What a poll at `polled_at` (ms) is answered, from the record as read: the approved claims,

@@ -11,6 +11,7 @@ use crate::Provider;
 use crate::clients::ClientRequest;
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
+use crate::security::sender;
 use crate::tokens::TokenResponse;
 
 /// A parsed token request (RFC 6749 §4.1.3, §6).
@@ -97,18 +98,21 @@ pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<Toke
             format!("the client is not registered for {}", grant.name()),
         ));
     }
+    // How the access token will be bound to this client: one check for every grant.
+    let binding = &sender::bind(&request.context)?;
+    let client = &request.client;
     match grant {
         GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
             let (redirect_uri, verifier) = (redirect_uri.as_deref(), code_verifier.as_deref());
-            authorization_code::exchange(op, &request.client, &code, redirect_uri, verifier, &resource).await
+            authorization_code::exchange(op, client, &code, redirect_uri, verifier, &resource, binding).await
         }
         GrantRequest::RefreshToken { refresh_token, scope, resource } => {
-            refresh_token::exchange(op, &request.client, &refresh_token, scope.as_deref(), &resource).await
+            refresh_token::exchange(op, client, &refresh_token, scope.as_deref(), &resource, binding).await
         }
         #[cfg(feature = "device-flow")]
-        GrantRequest::DeviceCode { device_code } => device_code::exchange(op, &request.client, &device_code).await,
+        GrantRequest::DeviceCode { device_code } => device_code::exchange(op, client, &device_code, binding).await,
         GrantRequest::ClientCredentials { scope, resource } => {
-            client_credentials::exchange(op, &request.client, request.method, scope.as_deref(), &resource).await
+            client_credentials::exchange(op, client, request.method, scope.as_deref(), &resource, binding).await
         }
     }
 }

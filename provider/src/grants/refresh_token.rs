@@ -6,6 +6,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Grant, RefreshToken};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::security::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working.
@@ -15,6 +16,7 @@ pub async fn exchange(
     value: &str,
     scope: Option<&str>,
     resource: &[String],
+    binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     let found = credential::load::<RefreshToken>(op, value, client).await?;
     let record = found.model;
@@ -48,7 +50,7 @@ pub async fn exchange(
         }
     }
     // Concurrent, so the two writes can share a commit (see `tokens::issue`).
-    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience });
+    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding });
     // The next refresh token keeps the original scopes and resources, so a narrowed refresh can
     // widen again later.
     let (mut response, next) = tokio::try_join!(issue, tokens::store_refresh_token(op, &record.claims))?;

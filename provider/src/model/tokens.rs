@@ -36,6 +36,9 @@ pub struct TokenClaims {
     /// Individual claims the RP asked for (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<crate::protocol::ClaimsRequest>,
+    /// The binding of a sender-constrained token (RFC 7800 §3.1); none for a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<crate::security::sender::Confirmation>,
 }
 
 impl TokenClaims {
@@ -53,6 +56,7 @@ impl TokenClaims {
             amr: vec![CLIENT_CREDENTIALS.into()],
             resources,
             claims: None,
+            cnf: None,
         }
     }
 

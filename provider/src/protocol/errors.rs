@@ -3,6 +3,7 @@
 //! Every endpoint turns bad input into one of these; none of them ever carries a stack trace.
 //! The web layer (`endpoints::respond`) decides the HTTP status and writes the body.
 
+use super::token_type::TokenType;
 use serde::Serialize;
 
 /// The error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1 and OIDC Core §3.1.2.6.
@@ -161,9 +162,10 @@ impl OAuthError {
             Challenge::None => None,
             Challenge::Basic => Some("Basic realm=\"token\"".to_string()),
             // RFC 6750 §3: a request without any token gets a bare challenge.
-            Challenge::Bearer if self.description.is_empty() => Some("Bearer".to_string()),
+            Challenge::Bearer if self.description.is_empty() => Some(TokenType::Bearer.as_str().to_string()),
             Challenge::Bearer => Some(format!(
-                "Bearer error=\"{}\", error_description=\"{}\"",
+                "{} error=\"{}\", error_description=\"{}\"",
+                TokenType::Bearer.as_str(),
                 self.code.as_str(),
                 description_chars(&self.description)
             )),

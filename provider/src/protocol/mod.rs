@@ -12,6 +12,7 @@ mod params;
 mod request;
 mod response;
 mod response_type;
+mod token_type;
 pub mod typ;
 
 pub use claims::{ClaimSpec, ClaimsRequest};
@@ -20,3 +21,4 @@ pub use params::Params;
 pub use request::{AuthorizationRequest, Completion, PromptValue};
 pub use response::{AuthorizationError, AuthorizationResponse, ResponseMode, ResponseTarget};
 pub use response_type::ResponseType;
+pub use token_type::TokenType;

@@ -9,6 +9,7 @@ use crate::config::TokenFormat;
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken, TokenClaims};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, typ};
+use crate::security::sender::Confirmation;
 use crate::security::{now, random_token, time_ordered_token};
 use serde::Serialize;
 use std::time::Duration;
@@ -43,11 +44,13 @@ pub async fn issue(
     client: &Client,
     claims: &TokenClaims,
     audience: Option<&str>,
+    cnf: Option<&Confirmation>,
 ) -> OAuthResult<IssuedAccessToken> {
     let server = audience.and_then(|aud| op.config().resource_server(aud));
     let lifetime = server.and_then(|rs| rs.access_token_ttl).unwrap_or(op.config().ttl.access_token);
     let mut claims = claims.clone();
     claims.resources = audience.map(|a| vec![a.to_string()]).unwrap_or_default();
+    claims.cnf = cnf.cloned();
     if let Some(rs) = server {
         // A token for a resource server carries only the scopes that server understands.
         claims.scopes.retain(|s| rs.scopes.contains(s));
@@ -88,6 +91,9 @@ struct JwtClaims<'a> {
     acr: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     amr: &'a [String],
+    /// RFC 9449 §6.1, RFC 8705 §3.1: the sender binding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<&'a Confirmation>,
 }
 
 /// An RFC 9068 JWT access token (`typ: at+jwt`).
@@ -115,6 +121,7 @@ async fn jwt(
         auth_time: end_user.then_some(claims.auth_time),
         acr: end_user.then_some(claims.acr.as_str()),
         amr: if end_user { &claims.amr } else { &[] },
+        cnf: claims.cnf.as_ref(),
     };
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
     super::sealed::sign(op, &body, typ::ACCESS_TOKEN, alg).await.map_err(OAuthError::server_error)

@@ -2,6 +2,7 @@
 
 pub mod access_token;
 mod id_token;
+pub mod resource;
 pub mod sealed;
 pub mod self_contained;
 
@@ -11,6 +12,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, RefreshToken, TokenClaims};
 use crate::protocol::{OAuthError, OAuthResult};
+use crate::security::sender::Binding;
 use crate::security::{now, time_ordered_token};
 use serde::Serialize;
 use std::time::Duration;
@@ -20,7 +22,7 @@ use std::time::Duration;
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
-    /// Always `Bearer` here.
+    /// How the access token is presented (RFC 6749 §7.1).
     pub token_type: &'static str,
     /// Lifetime of the access token in seconds.
     pub expires_in: u64,
@@ -46,6 +48,8 @@ pub struct Issue<'a> {
     pub refresh: bool,
     /// The access token's audience (RFC 8707).
     pub audience: Option<String>,
+    /// How the access token is bound to its sender.
+    pub binding: &'a Binding,
 }
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
@@ -53,7 +57,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     // Written concurrently, the access and refresh tokens share one commit where the backend
     // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
     let (access, refresh_token) = tokio::try_join!(
-        access_token::issue(op, what.client, &what.claims, what.audience.as_deref()),
+        access_token::issue(op, what.client, &what.claims, what.audience.as_deref(), what.binding.cnf.as_ref()),
         refresh_token_if_asked(op, &what),
     )?;
     let id_token = if what.claims.has_scope("openid") {
@@ -67,7 +71,7 @@ pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse>
     };
     Ok(TokenResponse {
         access_token: access.value,
-        token_type: "Bearer",
+        token_type: what.binding.token_type.as_str(),
         expires_in: access.expires_in,
         refresh_token,
         id_token,

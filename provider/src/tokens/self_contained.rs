@@ -12,6 +12,7 @@ use crate::config::TokenFormat;
 use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims};
 use crate::protocol::{OAuthResult, typ};
 use crate::security::now;
+use crate::security::sender::Confirmation;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -34,6 +35,9 @@ struct JwtClaims {
     scope: String,
     /// RFC 9068 §2.2.1: present when an end-user authenticated, which makes the token a stored one.
     auth_time: Option<i64>,
+    /// The sender binding, if the token has one.
+    #[serde(default)]
+    cnf: Option<Confirmation>,
 }
 
 impl JwtClaims {
@@ -82,6 +86,7 @@ pub async fn verify(op: &Provider, value: &str) -> OAuthResult<Option<AccessToke
     let scopes = jwt.scope.split_whitespace().map(String::from).collect();
     let mut claims = TokenClaims::client_credentials(&jwt.client_id, scopes, vec![jwt.aud]);
     claims.auth_time = jwt.iat;
+    claims.cnf = jwt.cnf;
     Ok(Some(AccessToken { claims, iat: jwt.iat, exp: jwt.exp, jti: jwt.jti }))
 }
 
