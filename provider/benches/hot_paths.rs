@@ -60,7 +60,7 @@ fn jws(c: &mut Criterion) {
 fn id_token(c: &mut Criterion) {
     let rt = runtime();
     let op = provider(&rt, "memory:");
-    let client = op.clients().get("rp-basic").unwrap();
+    let client = rt.block_on(op.clients().find("rp-basic")).unwrap().unwrap();
     let claims = claims("rp-basic");
     c.bench_function("id_token/build_and_sign/RS256", |b| {
         b.to_async(&rt).iter(|| async {
@@ -77,7 +77,7 @@ fn opaque_tokens(c: &mut Criterion) {
     let sqlite = format!("sqlite:{}", dir.path().join("bench.db").display());
     for (name, storage) in [("memory", "memory:".to_string()), ("sqlite", sqlite)] {
         let op = provider(&rt, &storage);
-        let client = op.clients().get("svc-basic").unwrap();
+        let client = rt.block_on(op.clients().find("svc-basic")).unwrap().unwrap();
         let claims = TokenClaims::client_credentials("svc-basic", vec!["read".into()], vec![]);
         c.bench_function(&format!("opaque_token/issue/{name}"), |b| {
             b.to_async(&rt).iter(|| async { access_token::issue(&op, &client, &claims, None, None).await.unwrap() })

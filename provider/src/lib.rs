@@ -25,7 +25,7 @@ pub mod storage;
 pub mod tokens;
 
 use accounts::{AccountStore, FileAccountStore};
-use clients::ClientRegistry;
+use clients::{ClientRegistry, ClientStore, StoredClients};
 use config::Config;
 use jose::SigningAlg;
 use keys::Keystore;
@@ -54,7 +54,7 @@ struct Inner {
     config: Config,
     keys: keys::SharedKeystore,
     storage: Arc<dyn Adapter>,
-    clients: ClientRegistry,
+    clients: Arc<dyn ClientStore>,
     accounts: Arc<dyn AccountStore>,
     fetcher: outbound::Fetcher,
     client_key_sets: clients::KeySetCache,
@@ -79,6 +79,7 @@ pub struct ProviderBuilder {
     storage: Option<Arc<dyn Adapter>>,
     accounts: Option<Arc<dyn AccountStore>>,
     clients: Option<ClientRegistry>,
+    client_store: Option<Arc<dyn ClientStore>>,
     keys: Option<Keystore>,
 }
 
@@ -95,9 +96,16 @@ impl ProviderBuilder {
         self
     }
 
-    /// Uses these clients instead of `config.clients_file`.
+    /// Uses these clients instead of `config.clients_file`; clients registered at run time are
+    /// kept in the storage as usual.
     pub fn clients(mut self, clients: ClientRegistry) -> Self {
         self.clients = Some(clients);
+        self
+    }
+
+    /// Finds clients in this store instead: the host's own, for every lookup.
+    pub fn client_store(mut self, store: Arc<dyn ClientStore>) -> Self {
+        self.client_store = Some(store);
         self
     }
 
@@ -141,6 +149,10 @@ impl ProviderBuilder {
         let base_path = issuer.path().trim_end_matches('/').to_string();
         let fetcher = outbound::Fetcher::new(config.outbound.clone());
         let clients = clients.resolve_sectors(&fetcher).await.map_err(StartError::Data)?;
+        let clients: Arc<dyn ClientStore> = match self.client_store {
+            Some(store) => store,
+            None => Arc::new(StoredClients::new(clients, storage.clone(), keys.algs())),
+        };
         let pairwise_salt = match &config.pairwise_salt {
             Some(salt) => salt.clone(),
             None => storage::provider_secret(&*storage, "pairwise_salt", &config.storage_shown()).await?,
@@ -170,7 +182,7 @@ impl ProviderBuilder {
 impl Provider {
     /// Starts building a provider from a configuration.
     pub fn builder(config: Config) -> ProviderBuilder {
-        ProviderBuilder { config, storage: None, accounts: None, clients: None, keys: None }
+        ProviderBuilder { config, storage: None, accounts: None, clients: None, client_store: None, keys: None }
     }
 
     /// Builds a provider with everything taken from the configuration.
@@ -193,9 +205,9 @@ impl Provider {
         &*self.0.storage
     }
 
-    /// The registered clients.
-    pub fn clients(&self) -> &ClientRegistry {
-        &self.0.clients
+    /// The clients: configured, and registered at run time.
+    pub fn clients(&self) -> &dyn ClientStore {
+        &*self.0.clients
     }
 
     /// The account store.

@@ -202,7 +202,7 @@ fn serve(settings: Settings) -> ExitCode {
 fn announcement(provider: &Provider) -> rocket::fairing::AdHoc {
     let issuer = provider.issuer().to_string();
     let profile = provider.config().profile.to_string();
-    let clients = provider.clients().len();
+    let clients = provider.clients().configured();
     let storage = provider.config().storage_shown();
     rocket::fairing::AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {

@@ -4,9 +4,9 @@
 
 mod common;
 
+use provider::security::sender::RequestContext;
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
-use provider::security::sender::RequestContext;
 use std::net::IpAddr;
 
 const ISSUER: &str = "https://op.example.com";

@@ -21,7 +21,7 @@ async fn op() -> Provider {
 }
 
 async fn issue(op: &Provider, claims: &TokenClaims, audience: &str) -> String {
-    let client = op.clients().get(&claims.client_id).expect("fixture client");
+    let client = op.clients().find(&claims.client_id).await.unwrap().expect("fixture client");
     access_token::issue(op, &client, claims, Some(audience), None).await.expect("issued").value
 }
 

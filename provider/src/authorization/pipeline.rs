@@ -192,7 +192,7 @@ impl<'a> Flow<'a> {
 
     async fn step(&mut self, step: Step) -> Result<(), AuthorizationError> {
         match step {
-            Step::Client => steps::client(self),
+            Step::Client => steps::client(self).await,
             Step::RequestObject => steps::request_object(self).await,
             Step::RedirectUri => steps::redirect_uri(self),
             Step::ResponseTarget => steps::response_target(self),
@@ -209,7 +209,7 @@ impl<'a> Flow<'a> {
             Step::Claims => steps::claims(self),
             Step::IdTokenHint => steps::id_token_hint(self),
             Step::Settle => steps::settle(self),
-            Step::StoredClient => steps::stored_client(self),
+            Step::StoredClient => steps::stored_client(self).await,
             Step::Policy => self.policy().await,
         }
     }

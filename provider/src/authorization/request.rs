@@ -21,21 +21,21 @@ fn page(code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
 }
 
 /// Step: the client, known and named once. Failing here shows an error page.
-pub fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub async fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let params = &flow.params;
     if params.is_repeated("client_id") {
         return Err(page(ErrorCode::InvalidRequest, "client_id is repeated"));
     }
     let client_id = params.get("client_id").ok_or_else(|| page(ErrorCode::InvalidRequest, "missing client_id"))?;
-    flow.client =
-        Some(flow.op.clients().get(client_id).ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))?);
+    let client = flow.op.clients().find(client_id).await?;
+    flow.client = Some(client.ok_or_else(|| page(ErrorCode::InvalidClient, "unknown client"))?);
     Ok(())
 }
 
 /// Step: the client of a request validated earlier, still registered.
-pub fn stored_client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub async fn stored_client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let Some(request) = &flow.request else { return Err(page(ErrorCode::ServerError, "no stored request")) };
-    match flow.op.clients().get(&request.client_id) {
+    match flow.op.clients().find(&request.client_id).await? {
         Some(client) => {
             flow.client = Some(client);
             Ok(())

@@ -29,8 +29,11 @@ pub async fn authenticate(
     if body_client_id.is_some_and(|id| id != client_id) {
         return Err(OAuthError::invalid_client("client_id does not match the assertion's sub"));
     }
-    let client =
-        op.clients().get(client_id).ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    let client = op
+        .clients()
+        .find(client_id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
     let alg = header["alg"].as_str().unwrap_or_default();
     let method = if crate::jose::is_hmac(alg) { AuthMethod::ClientSecretJwt } else { AuthMethod::PrivateKeyJwt };
     if client.token_endpoint_auth_method != method.as_str() {

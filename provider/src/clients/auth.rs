@@ -73,59 +73,90 @@ pub async fn authenticate(
         let body_client_id = params.take("client_id");
         return super::assertion::authenticate(op, body_client_id.as_deref(), &assertion_type, &assertion).await;
     }
-    authenticate_secret(op.clients(), authorization, params, op.config().strict_client_auth_method)
+    let credentials = SecretCredentials::from_request(authorization, params)?;
+    let client = op.clients().find(credentials.client_id()).await?;
+    credentials.check(client, op.config().strict_client_auth_method)
 }
 
-/// Authenticates the client of a form request from its `Authorization` header and body.
-/// With `strict`, the method must be exactly the registered one; otherwise the two shared-secret
-/// methods stand in for each other (same secret, same strength), as many RP libraries pick one
-/// by default without asking.
+/// Authenticates the client of a form request from its `Authorization` header and body,
+/// against a fixed set of clients (the same rules as [`authenticate`]).
 pub fn authenticate_secret(
     registry: &ClientRegistry,
     authorization: Option<&str>,
     params: &mut Params,
     strict: bool,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
-    params.reject_repeated()?;
-    let basic = basic_credentials(authorization);
-    let body_id = params.take("client_id");
-    let body_secret = params.take("client_secret");
-    let (client_id, secret, method) = match (basic, body_secret) {
-        (Some(_), Some(_)) => {
-            // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
-            return Err(OAuthError::invalid_request("more than one client authentication method"));
-        }
-        (Some(credentials), None) => {
-            let (id, secret) = parse_basic(credentials)?;
-            if body_id.as_deref().is_some_and(|b| b != id) {
-                return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+    let credentials = SecretCredentials::from_request(authorization, params)?;
+    let client = registry.get(&credentials.client_id);
+    credentials.check(client, strict)
+}
+
+/// What a form request says about its client without an assertion: the id, the secret if any,
+/// and how they came (RFC 6749 §2.3.1).
+pub struct SecretCredentials {
+    client_id: String,
+    secret: Option<String>,
+    method: AuthMethod,
+}
+
+impl SecretCredentials {
+    /// Reads the `Authorization` header and the body; the credentials leave `params`.
+    pub fn from_request(authorization: Option<&str>, params: &mut Params) -> Result<Self, OAuthError> {
+        params.reject_repeated()?;
+        let basic = basic_credentials(authorization);
+        let body_id = params.take("client_id");
+        let body_secret = params.take("client_secret");
+        let (client_id, secret, method) = match (basic, body_secret) {
+            (Some(_), Some(_)) => {
+                // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+                return Err(OAuthError::invalid_request("more than one client authentication method"));
             }
-            (id, Some(secret), AuthMethod::ClientSecretBasic)
-        }
-        (None, Some(secret)) => {
-            let id = body_id.ok_or_else(|| OAuthError::invalid_client("client_secret without client_id"))?;
-            (id, Some(secret), AuthMethod::ClientSecretPost)
-        }
-        (None, None) => {
-            let id = body_id.ok_or_else(|| OAuthError::invalid_client("no client authentication"))?;
-            (id, None, AuthMethod::None)
-        }
-    };
-    let client = registry.get(&client_id).ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
-    if !method.satisfies(&client.token_endpoint_auth_method, strict) {
-        return Err(OAuthError::invalid_client(format!(
-            "the client is registered for {}, not {}",
-            client.token_endpoint_auth_method,
-            method.as_str()
-        )));
+            (Some(credentials), None) => {
+                let (id, secret) = parse_basic(credentials)?;
+                if body_id.as_deref().is_some_and(|b| b != id) {
+                    return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+                }
+                (id, Some(secret), AuthMethod::ClientSecretBasic)
+            }
+            (None, Some(secret)) => {
+                let id = body_id.ok_or_else(|| OAuthError::invalid_client("client_secret without client_id"))?;
+                (id, Some(secret), AuthMethod::ClientSecretPost)
+            }
+            (None, None) => {
+                let id = body_id.ok_or_else(|| OAuthError::invalid_client("no client authentication"))?;
+                (id, None, AuthMethod::None)
+            }
+        };
+        Ok(Self { client_id, secret, method })
     }
-    if let Some(given) = secret {
-        let expected = client.client_secret.as_deref().unwrap_or_default();
-        if !constant_time_eq(&given, expected) {
-            return Err(OAuthError::invalid_client("client authentication failed"));
-        }
+
+    /// The client these credentials name.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
-    Ok((client, method))
+
+    /// Checks the credentials against the client found under their id. With `strict`, the method
+    /// must be exactly the registered one; otherwise the two shared-secret methods stand in for
+    /// each other (same secret, same strength), as many RP libraries pick one by default
+    /// without asking.
+    pub fn check(self, client: Option<Arc<Client>>, strict: bool) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+        let client = client.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+        let method = self.method;
+        if !method.satisfies(&client.token_endpoint_auth_method, strict) {
+            return Err(OAuthError::invalid_client(format!(
+                "the client is registered for {}, not {}",
+                client.token_endpoint_auth_method,
+                method.as_str()
+            )));
+        }
+        if let Some(given) = self.secret {
+            let expected = client.client_secret.as_deref().unwrap_or_default();
+            if !constant_time_eq(&given, expected) {
+                return Err(OAuthError::invalid_client("client authentication failed"));
+            }
+        }
+        Ok((client, method))
+    }
 }
 
 /// The credentials of an `Authorization: Basic …` header. The scheme name is case-insensitive

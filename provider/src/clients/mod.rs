@@ -6,6 +6,7 @@ mod key_sets;
 mod keys;
 mod metadata;
 mod sector;
+mod store;
 mod validate;
 
 pub use assertion::JWT_BEARER;
@@ -14,6 +15,7 @@ pub(crate) use key_sets::KeySetCache;
 pub use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
 pub use sector::pairwise_subject;
+pub use store::{ClientStore, ClientStoreError, StoredClients};
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -107,7 +107,7 @@ async fn verification_submit(
         }
     };
     op.user_code_throttle().refund(client_ip);
-    if op.clients().get(&device.client_id).is_none() {
+    if !matches!(op.clients().find(&device.client_id).await, Ok(Some(_))) {
         return retry("That device is no longer registered.");
     }
     let session = match session::load(op, jar).await {

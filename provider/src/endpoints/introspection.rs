@@ -58,7 +58,7 @@ async fn introspect(
     let answer = match self_contained::find_presented(op, token, request.params.get("token_type_hint")).await? {
         // A spent (rotated) refresh token is no longer active.
         Some(Presented::Refresh(found)) if found.consumed() => json!({ "active": false }),
-        Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented, token),
+        Some(presented) if visible_to(op, &presented, &request.client) => describe(op, &presented, token).await,
         _ => json!({ "active": false }),
     };
     let body = if accept.0 || request.client.introspection_signed_response_alg.is_some() {
@@ -80,7 +80,7 @@ fn visible_to(op: &Provider, presented: &Presented, caller: &Client) -> bool {
 }
 
 /// RFC 7662 §2.2 members of the presented `token`.
-fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
+async fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     let claims = presented.claims();
     // RFC 7662 §2.2: an access token's type follows its binding; a refresh token has none.
     let access_type = || sender::token_type(claims.cnf.as_ref()).as_str();
@@ -93,7 +93,7 @@ fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     body.insert("active".into(), true.into());
     body.insert("scope".into(), claims.scopes.join(" ").into());
     body.insert("client_id".into(), claims.client_id.clone().into());
-    if let Some(client) = op.clients().get(&claims.client_id) {
+    if let Ok(Some(client)) = op.clients().find(&claims.client_id).await {
         body.insert("sub".into(), access_token::subject(op, &client, claims).into());
     }
     match claims.resources.as_slice() {

@@ -86,7 +86,8 @@ async fn userinfo(
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
     let client = op
         .clients()
-        .get(&access.claims.client_id)
+        .find(&access.claims.client_id)
+        .await?
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the client is no longer registered"))?;
     let requested = access.claims.claims.iter().flat_map(|c| c.userinfo_names());
     let mut claims = account.released(access.claims.scopes.iter().map(String::as_str), requested);

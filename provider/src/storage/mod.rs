@@ -44,6 +44,8 @@ pub enum Kind {
     RevokedAccessToken,
     /// A value the provider makes once and keeps (the pairwise salt), shared by all instances.
     ProviderSecret,
+    /// A client registered at run time (RFC 7591), kept until removed.
+    Client,
 }
 
 impl Kind {
@@ -60,6 +62,7 @@ impl Kind {
             Self::ReplayDetection => "ReplayDetection",
             Self::RevokedAccessToken => "RevokedAccessToken",
             Self::ProviderSecret => "ProviderSecret",
+            Self::Client => "Client",
         }
     }
 }

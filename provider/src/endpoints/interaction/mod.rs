@@ -93,11 +93,11 @@ async fn bound_form(
     Ok((form, interaction))
 }
 
-fn client_name(op: &Provider, interaction: &Interaction) -> String {
-    op.clients()
-        .get(&interaction.request.client_id)
-        .map(|c| c.display_name().to_string())
-        .unwrap_or_else(|| interaction.request.client_id.clone())
+async fn client_name(op: &Provider, interaction: &Interaction) -> String {
+    match op.clients().find(&interaction.request.client_id).await {
+        Ok(Some(client)) => client.display_name().to_string(),
+        _ => interaction.request.client_id.clone(),
+    }
 }
 
 /// The interaction itself: sends the browser to the page of its current prompt.
@@ -128,7 +128,7 @@ async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt
     if interaction.prompt != prompt {
         return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
     }
-    let name = client_name(op, &interaction);
+    let name = client_name(op, &interaction).await;
     let html = match prompt {
         Prompt::Login => pages::login(&interaction, &name, op.base_path(), None),
         Prompt::Consent => pages::consent(&interaction, &name, op.base_path()),
@@ -148,7 +148,8 @@ async fn login(
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
-    let page = |error| pages::login(&interaction, &client_name(op, &interaction), op.base_path(), Some(error));
+    let name = client_name(op, &interaction).await;
+    let page = |error| pages::login(&interaction, &name, op.base_path(), Some(error));
     // Refused before the password is even hashed: the refusal tells a guesser nothing.
     if let Err(wait) = op.login_throttle().attempt(client_ip) {
         tracing::debug!(client_ip = ?client_ip, "login refused: too many failures from this address");

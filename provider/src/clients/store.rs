@@ -1,0 +1,110 @@
+//! Where clients are found: the configured ones (the clients file, or a host's list) and those
+//! registered at run time. Registered clients live in the storage backend, so they survive a
+//! restart and every instance sharing the storage sees them.
+
+use super::{Client, ClientError, ClientRegistry};
+use crate::jose::SigningAlg;
+use crate::storage::{Adapter, Kind, Record, StorageError};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A store of clients, which every lookup awaits. A host application may supply its own.
+#[async_trait]
+pub trait ClientStore: Send + Sync + 'static {
+    /// The client with this id, if there is one.
+    async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StorageError>;
+    /// Registers a validated client, or replaces a registered one (RFC 7591 §3.2, RFC 7592
+    /// §2.2). A configured client cannot be replaced.
+    async fn save(&self, client: &Client) -> Result<(), ClientStoreError>;
+    /// Removes a registered client (RFC 7592 §2.3): `false` if there was none.
+    async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError>;
+    /// How many clients are configured (registered ones are not counted).
+    fn configured(&self) -> usize;
+}
+
+/// Why a client could not be saved or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientStoreError {
+    /// The client id belongs to a configured client, which only the configuration changes.
+    #[error("client {0:?} is configured, not registered")]
+    Configured(String),
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A registered client as stored: its metadata, and what was resolved when it was registered.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    metadata: Client,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sector: Option<String>,
+}
+
+/// The provider's store: the configured clients, looked up first and without a storage
+/// round-trip, then the registered ones in the storage backend.
+pub struct StoredClients {
+    configured: ClientRegistry,
+    storage: Arc<dyn Adapter>,
+    signing_algs: Vec<SigningAlg>,
+}
+
+impl StoredClients {
+    /// The configured clients, and registered ones kept in `storage`. Registered metadata is
+    /// checked again as it is read, with the same `signing_algs`.
+    pub fn new(configured: ClientRegistry, storage: Arc<dyn Adapter>, signing_algs: Vec<SigningAlg>) -> Self {
+        Self { configured, storage, signing_algs }
+    }
+
+    fn parse(&self, record: &Record) -> Result<Client, String> {
+        let stored: Stored = serde_json::from_str(&record.payload).map_err(|e| e.to_string())?;
+        let mut client = stored.metadata.validated(&self.signing_algs).map_err(|e: ClientError| e.to_string())?;
+        client.sector = stored.sector;
+        Ok(client)
+    }
+}
+
+#[async_trait]
+impl ClientStore for StoredClients {
+    async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StorageError> {
+        if let Some(client) = self.configured.get(client_id) {
+            return Ok(Some(client));
+        }
+        let Some(record) = self.storage.find(Kind::Client, client_id).await? else { return Ok(None) };
+        match self.parse(&record) {
+            Ok(client) => Ok(Some(Arc::new(client))),
+            Err(why) => {
+                // No longer valid under this configuration (an algorithm since disabled, say):
+                // unknown to this instance rather than half usable.
+                tracing::warn!(client_id, %why, "a registered client no longer validates");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn save(&self, client: &Client) -> Result<(), ClientStoreError> {
+        if self.configured.get(&client.client_id).is_some() {
+            return Err(ClientStoreError::Configured(client.client_id.clone()));
+        }
+        let stored = Stored { metadata: client.clone(), sector: client.sector.clone() };
+        let payload = serde_json::to_string(&stored).map_err(|e| StorageError(e.to_string()))?;
+        let record = Record { payload, grant_id: None, uid: None, user_code: None, consumed_at: None };
+        Ok(self.storage.upsert(Kind::Client, &client.client_id, &record, None).await?)
+    }
+
+    async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError> {
+        if self.configured.get(client_id).is_some() {
+            return Err(ClientStoreError::Configured(client_id.to_string()));
+        }
+        if self.storage.find(Kind::Client, client_id).await?.is_none() {
+            return Ok(false);
+        }
+        self.storage.destroy(Kind::Client, client_id).await?;
+        Ok(true)
+    }
+
+    fn configured(&self) -> usize {
+        self.configured.len()
+    }
+}
