@@ -1,14 +1,30 @@
-//! Configuration: structs with defaults, layered loading and validation.
+//! Configuration: structs with defaults, layered loading and validation. Each section has its own
+//! type, with its own checks beside it; `validate` runs them all and collects every error.
 //!
 //! Precedence, lowest first: built-in defaults < profile file < config file < `OP_*` environment
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
+mod keys;
 mod load;
+mod log;
+mod pkce;
+mod proxy;
+mod resource_servers;
 mod throttle;
+mod tls;
+mod ttl;
 mod validate;
 
+pub use crate::outbound::OutboundConfig;
+pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
+pub use log::LogConfig;
+pub use pkce::{PkceConfig, PkceRequired};
+pub use proxy::ProxyConfig;
+pub use resource_servers::{ResourceServer, TokenFormat};
 pub use throttle::ThrottleConfig;
+pub use tls::{CIPHER_SUITES, TlsConfig};
+pub use ttl::TtlConfig;
 pub use validate::{ConfigError, validate};
 
 use serde::{Deserialize, Serialize};
@@ -103,245 +119,6 @@ impl Default for Config {
             clock_tolerance: 8,
             log: LogConfig::default(),
         }
-    }
-}
-
-/// Signing keys: where they live and which algorithms are offered.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeysConfig {
-    /// A JWKS file with private keys.
-    pub file: PathBuf,
-    /// Generate the file at first start if it is missing (the development default).
-    pub generate: bool,
-    /// The JWS algorithms to sign with; RS256 is always required (OIDC Core §15.1).
-    pub signing_algs: Vec<String>,
-    /// Seconds between checks of the file for changes (after `provider keys rotate`).
-    pub reload_interval: u64,
-}
-
-impl Default for KeysConfig {
-    fn default() -> Self {
-        Self {
-            file: "data/jwks.json".into(),
-            generate: true,
-            signing_algs: ["RS256", "PS256", "ES256", "EdDSA"].map(String::from).to_vec(),
-            reload_interval: 30,
-        }
-    }
-}
-
-/// Lifetimes in seconds; defaults follow node-oidc-provider's.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct TtlConfig {
-    /// Access tokens.
-    pub access_token: u64,
-    /// Authorization codes.
-    pub authorization_code: u64,
-    /// ID tokens.
-    pub id_token: u64,
-    /// Refresh tokens.
-    pub refresh_token: u64,
-    /// Browser sessions.
-    pub session: u64,
-    /// Consent grants.
-    pub grant: u64,
-    /// Interactions (login and consent in progress).
-    pub interaction: u64,
-    /// Device codes (RFC 8628).
-    pub device_code: u64,
-    /// How long a rotated refresh token may be used again without revoking its grant, for
-    /// concurrent requests of the same client. 0, the default, turns it off: RFC 9700 §4.14.2
-    /// wants the previous refresh token invalidated at once. Opt in for clients that refresh
-    /// from several threads or tabs at the same moment.
-    pub refresh_token_grace: u64,
-}
-
-impl Default for TtlConfig {
-    fn default() -> Self {
-        Self {
-            access_token: 3600,
-            authorization_code: 60,
-            id_token: 3600,
-            refresh_token: 14 * 24 * 3600,
-            session: 14 * 24 * 3600,
-            grant: 14 * 24 * 3600,
-            interaction: 3600,
-            device_code: 600,
-            refresh_token_grace: 0,
-        }
-    }
-}
-
-/// Which clients must use PKCE. Only `S256` is ever accepted (RFC 9700 §2.1.1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PkceConfig {
-    /// `public` (RFC 8252 §8.1: native and browser clients) or `all`.
-    pub required: PkceRequired,
-}
-
-impl Default for PkceConfig {
-    fn default() -> Self {
-        Self { required: PkceRequired::Public }
-    }
-}
-
-/// Which clients must send a `code_challenge`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum PkceRequired {
-    /// Clients with `token_endpoint_auth_method=none`.
-    Public,
-    /// Every client.
-    All,
-}
-
-/// The format of access tokens.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenFormat {
-    /// 256 random bits; the resource server introspects them.
-    Opaque,
-    /// An RFC 9068 JWT the resource server validates itself.
-    Jwt,
-}
-
-/// A resource server: an audience of access tokens (RFC 8707).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ResourceServer {
-    /// Its resource indicator: an absolute URI without fragment (RFC 8707 §2).
-    pub identifier: String,
-    /// The scopes it understands; tokens for it carry only these.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Opaque or JWT access tokens.
-    #[serde(default = "default_format")]
-    pub access_token_format: TokenFormat,
-    /// Access token lifetime in seconds (default `ttl.access_token`).
-    #[serde(default)]
-    pub access_token_ttl: Option<u64>,
-    /// JWS alg of JWT access tokens (one of `keys.signing_algs`).
-    #[serde(default = "default_rs_alg")]
-    pub signing_alg: String,
-    /// The resource server's own client, which may introspect the tokens issued for it.
-    #[serde(default)]
-    pub client_id: Option<String>,
-}
-
-fn default_format() -> TokenFormat {
-    TokenFormat::Opaque
-}
-
-fn default_rs_alg() -> String {
-    "RS256".into()
-}
-
-/// TLS for serving HTTPS (TLS 1.2 and 1.3). The provider serves HTTPS when both `cert` and
-/// `key` are set. A profile may set `ciphers` alone (FAPI's list); the deployment adds the files,
-/// or leaves TLS to a proxy.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TlsConfig {
-    /// PEM file with the certificate chain, leaf first.
-    #[serde(default)]
-    pub cert: Option<PathBuf>,
-    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
-    #[serde(default)]
-    pub key: Option<PathBuf>,
-    /// Cipher suites, by IANA name, in preference order; the TLS 1.3 names enable TLS 1.3 and the
-    /// `TLS_ECDHE_*` names TLS 1.2. Absent: Rocket's default set (all nine it supports). FAPI
-    /// allows only the ECDHE AES-GCM suites on TLS 1.2.
-    #[serde(default)]
-    pub ciphers: Option<Vec<String>>,
-}
-
-impl TlsConfig {
-    /// The certificate and key files, when the provider serves HTTPS itself.
-    pub fn files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
-        Some((self.cert.as_deref()?, self.key.as_deref()?))
-    }
-}
-
-/// The cipher suite names `tls.ciphers` accepts.
-pub const CIPHER_SUITES: [&str; 9] = [
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-];
-
-/// Limits on what the provider fetches.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct OutboundConfig {
-    /// Timeout for one fetch, in milliseconds.
-    pub timeout_ms: u64,
-    /// Largest response accepted, in bytes.
-    pub max_bytes: usize,
-    /// Allow loopback destinations, over plain http too (development and tests only).
-    pub allow_http_loopback: bool,
-    /// Allow destinations in private ranges (RFC 1918, RFC 6598, RFC 4193), for deployments whose
-    /// clients host their documents internally. Link-local addresses are never allowed.
-    pub allow_private_networks: bool,
-    /// How long to cache a response whose `Cache-Control` says nothing, in seconds.
-    pub default_cache_seconds: u64,
-}
-
-impl Default for OutboundConfig {
-    fn default() -> Self {
-        Self {
-            timeout_ms: 5000,
-            max_bytes: 512 * 1024,
-            allow_http_loopback: false,
-            allow_private_networks: false,
-            default_cache_seconds: 300,
-        }
-    }
-}
-
-/// Behind a TLS-terminating reverse proxy. Every URL the provider publishes comes from `issuer`,
-/// so no header is needed for that; what the proxy can tell is who the client is.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct ProxyConfig {
-    /// Believe the proxy's client-address header. Off by default: a client reaching the
-    /// provider directly could otherwise put any address in it.
-    pub trust_forwarded_headers: bool,
-    /// The header carrying the client's address (one address, as nginx's `X-Real-IP`).
-    pub ip_header: String,
-    /// The header carrying the client's TLS certificate as PEM, URL-encoded or not (nginx's
-    /// `$ssl_client_escaped_cert`), for a proxy that terminates mutual TLS (RFC 8705 §3). Read
-    /// only with `trust_forwarded_headers`; unset, only the provider's own TLS handshake counts.
-    pub client_certificate_header: Option<String>,
-}
-
-impl Default for ProxyConfig {
-    fn default() -> Self {
-        Self { trust_forwarded_headers: false, ip_header: "X-Real-IP".into(), client_certificate_header: None }
-    }
-}
-
-/// Logging.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// A tracing filter (`info`, `provider=debug`, ...).
-    pub level: String,
-    /// `text` or `json`.
-    pub format: String,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        Self { level: "info,rocket=warn".into(), format: "text".into() }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Start-up validation: each error names the key and says what is wrong.
 
-use super::Config;
-use crate::jose::SigningAlg;
+use super::{Config, ResourceServer};
+use crate::protocol::ResponseType;
 use std::fmt;
 
 /// One configuration problem.
@@ -26,13 +26,30 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Checks what serde cannot: URLs, algorithm lists, lifetimes.
+/// Checks what serde cannot, section by section: URLs, algorithm lists, lifetimes. Every error
+/// is collected, so one run names them all.
 pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     let mut errors = Vec::new();
     check_issuer(&config.issuer, &mut errors);
     check_storage(&config.storage, &mut errors);
-    check_algs(&config.keys.signing_algs, &mut errors);
-    for feature in &config.requires {
+    config.keys.check(&mut errors);
+    check_requires(&config.requires, &mut errors);
+    check_response_types(&config.response_types, &mut errors);
+    config.ttl.check(&mut errors);
+    if config.storage_purge_interval == 0 {
+        errors.push(ConfigError::new("storage_purge_interval", "must be at least 1 (seconds)"));
+    }
+    config.throttle.check(&mut errors);
+    ResourceServer::check_all(&config.resource_servers, &config.keys.signing_algs, &mut errors);
+    if let Some(tls) = &config.tls {
+        tls.check(&config.issuer, &mut errors);
+    }
+    config.log.check(&mut errors);
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+fn check_requires(requires: &[String], errors: &mut Vec<ConfigError>) {
+    for feature in requires {
         if !super::COMPILED_FEATURES.contains(&feature.as_str()) {
             errors.push(ConfigError::new(
                 "requires",
@@ -42,87 +59,20 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
             ));
         }
     }
-    for value in &config.response_types {
-        if crate::protocol::ResponseType::parse(value).is_none() {
+}
+
+fn check_response_types(response_types: &[String], errors: &mut Vec<ConfigError>) {
+    for value in response_types {
+        if ResponseType::parse(value).is_none() {
             errors.push(ConfigError::new(
                 "response_types",
-                format!("{value:?} is not one of {}", crate::protocol::ResponseType::SUPPORTED.join(", ")),
+                format!("{value:?} is not one of {}", ResponseType::SUPPORTED.join(", ")),
             ));
         }
     }
-    if config.response_types.is_empty() {
+    if response_types.is_empty() {
         errors.push(ConfigError::new("response_types", "must name at least one response type"));
     }
-    let ttl = &config.ttl;
-    for (key, value) in [
-        ("ttl.access_token", ttl.access_token),
-        ("ttl.authorization_code", ttl.authorization_code),
-        ("ttl.id_token", ttl.id_token),
-        ("ttl.refresh_token", ttl.refresh_token),
-        ("ttl.session", ttl.session),
-        ("ttl.grant", ttl.grant),
-        ("ttl.interaction", ttl.interaction),
-        ("ttl.device_code", ttl.device_code),
-        ("storage_purge_interval", config.storage_purge_interval),
-    ] {
-        if value == 0 {
-            errors.push(ConfigError::new(key, "must be at least 1 (seconds)"));
-        }
-    }
-    if config.throttle.window == 0 {
-        errors.push(ConfigError::new(
-            "throttle.window",
-            "must be at least 1 (seconds); set login_failures or user_code_failures to 0 to lift a limit",
-        ));
-    }
-    if ttl.authorization_code > 600 {
-        // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
-        errors.push(ConfigError::new("ttl.authorization_code", "must be at most 600 seconds (RFC 6749 §4.1.2)"));
-    }
-    for (i, rs) in config.resource_servers.iter().enumerate() {
-        let key = format!("resource_servers[{i}]");
-        let url = url::Url::parse(&rs.identifier);
-        if url.is_err() || rs.identifier.contains('#') {
-            errors.push(ConfigError::new(
-                format!("{key}.identifier"),
-                "must be an absolute URI without fragment (RFC 8707 §2)",
-            ));
-        }
-        if config.resource_servers.iter().filter(|other| other.identifier == rs.identifier).count() > 1 {
-            errors.push(ConfigError::new(format!("{key}.identifier"), "is configured twice"));
-        }
-        if !config.keys.signing_algs.contains(&rs.signing_alg) {
-            errors.push(ConfigError::new(format!("{key}.signing_alg"), "must be one of keys.signing_algs"));
-        }
-        if rs.access_token_ttl == Some(0) {
-            errors.push(ConfigError::new(format!("{key}.access_token_ttl"), "must be at least 1 (seconds)"));
-        }
-    }
-    if let Some(tls) = &config.tls {
-        if tls.cert.is_some() != tls.key.is_some() {
-            errors.push(ConfigError::new("tls", "cert and key go together: set both, or neither"));
-        }
-        for (key, path) in [("tls.cert", &tls.cert), ("tls.key", &tls.key)] {
-            if let Some(path) = path.as_ref().filter(|p| !p.is_file()) {
-                errors.push(ConfigError::new(key, format!("{} is not a readable file", path.display())));
-            }
-        }
-        for cipher in tls.ciphers.iter().flatten() {
-            if !super::CIPHER_SUITES.contains(&cipher.as_str()) {
-                errors.push(ConfigError::new("tls.ciphers", format!("unknown cipher suite {cipher}")));
-            }
-        }
-        if tls.files().is_some() && !config.issuer.starts_with("https://") {
-            errors.push(ConfigError::new("issuer", "must be https when the provider serves TLS"));
-        }
-    }
-    if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
-        errors.push(ConfigError::new("log.level", e.to_string()));
-    }
-    if !matches!(config.log.format.as_str(), "text" | "json") {
-        errors.push(ConfigError::new("log.format", "must be \"text\" or \"json\""));
-    }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
@@ -149,20 +99,6 @@ fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
 fn check_storage(storage: &str, errors: &mut Vec<ConfigError>) {
     if let Err(e) = crate::storage::StorageUrl::parse(storage) {
         errors.push(ConfigError::new("storage", e));
-    }
-}
-
-fn check_algs(algs: &[String], errors: &mut Vec<ConfigError>) {
-    for alg in algs {
-        if alg.parse::<SigningAlg>().is_err() {
-            errors.push(ConfigError::new(
-                "keys.signing_algs",
-                format!("unsupported algorithm {alg:?}; supported: {}", SigningAlg::ALL.map(|a| a.as_str()).join(", ")),
-            ));
-        }
-    }
-    if !algs.iter().any(|a| a == "RS256") {
-        errors.push(ConfigError::new("keys.signing_algs", "must include RS256 (OIDC Core §15.1)"));
     }
 }
 

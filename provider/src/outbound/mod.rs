@@ -1,20 +1,71 @@
-//! Outbound HTTP: the only way the provider fetches from the network (client `jwks_uri`,
-//! `request_uri`, `sector_identifier_uri`). One client with a short timeout, a response size
+//! Outbound HTTP: the only way the provider reaches the network. It GETs client documents
+//! (`jwks_uri`, `request_uri`, `sector_identifier_uri`) and POSTs notifications (back-channel
+//! logout, CIBA ping and push): forms or JSON. One client with a short timeout, a response size
 //! limit, no redirects, https required (http only on loopback, and only when configured), a
 //! cache that honours `Cache-Control`, and no requests to private, loopback or link-local
 //! addresses unless configured: a `request_uri` is chosen by the client, so without this any RP
 //! could make the provider call internal services (SSRF).
 
-use crate::config::OutboundConfig;
+mod address;
+
+use address::{AddressPolicy, PublicOnly, REFUSED};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Limits on what the provider fetches.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Timeout for one fetch, in milliseconds.
+    pub timeout_ms: u64,
+    /// Largest response accepted, in bytes.
+    pub max_bytes: usize,
+    /// Allow loopback destinations, over plain http too (development and tests only).
+    pub allow_http_loopback: bool,
+    /// Allow destinations in private ranges (RFC 1918, RFC 6598, RFC 4193), for deployments whose
+    /// clients host their documents internally. Link-local addresses are never allowed.
+    pub allow_private_networks: bool,
+    /// How long to cache a response whose `Cache-Control` says nothing, in seconds.
+    pub default_cache_seconds: u64,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 5000,
+            max_bytes: 512 * 1024,
+            allow_http_loopback: false,
+            allow_private_networks: false,
+            default_cache_seconds: 300,
+        }
+    }
+}
 
 /// A failed fetch, worded for an error description (no internals).
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{0}")]
 pub struct FetchError(pub String);
+
+/// The body of a POST.
+#[derive(Debug, Clone, Copy)]
+pub enum PostBody<'a> {
+    /// `application/x-www-form-urlencoded` (a back-channel `logout_token`).
+    Form(&'a [(&'a str, &'a str)]),
+    /// `application/json` (a CIBA notification).
+    Json(&'a serde_json::Value),
+}
+
+/// What a POST was answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body (at most `max_bytes`).
+    pub body: String,
+}
 
 struct Cached {
     body: String,
@@ -64,6 +115,40 @@ impl Fetcher {
         }
         let max_age = cache_lifetime(response.headers().get("cache-control").and_then(|v| v.to_str().ok()))
             .unwrap_or(Duration::from_secs(self.config.default_cache_seconds));
+        let body = self.read_body(url, &mut response).await?;
+        if !max_age.is_zero()
+            && let Ok(mut cache) = self.cache.lock()
+        {
+            cache.insert(url.to_string(), Cached { body: body.clone(), until: Instant::now() + max_age });
+        }
+        Ok(body)
+    }
+
+    /// POSTs a form or JSON body, with an optional bearer token (CIBA's
+    /// `client_notification_token`), under the same limits as a GET; never cached. Any status
+    /// is answered: what counts as delivered is the caller's to say.
+    pub async fn post(&self, url: &str, body: PostBody<'_>, bearer: Option<&str>) -> Result<Answered, FetchError> {
+        let target = self.check_url(url)?;
+        let (content_type, payload) = match body {
+            PostBody::Form(pairs) => (
+                "application/x-www-form-urlencoded",
+                url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish(),
+            ),
+            PostBody::Json(value) => ("application/json", value.to_string()),
+        };
+        let mut request = self.client.post(target).header(reqwest::header::CONTENT_TYPE, content_type).body(payload);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let mut response =
+            request.send().await.map_err(|e| FetchError(format!("{url} could not be reached: {}", why_not(&e))))?;
+        let status = response.status().as_u16();
+        let body = self.read_body(url, &mut response).await?;
+        Ok(Answered { status, body })
+    }
+
+    /// The response body, refused past `max_bytes` or when it is not UTF-8.
+    async fn read_body(&self, url: &str, response: &mut reqwest::Response) -> Result<String, FetchError> {
         let mut body = Vec::new();
         while let Some(chunk) =
             response.chunk().await.map_err(|_| FetchError(format!("{url}: the response broke off")))?
@@ -73,13 +158,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        let body = String::from_utf8(body).map_err(|_| FetchError(format!("{url}: the response is not UTF-8")))?;
-        if !max_age.is_zero()
-            && let Ok(mut cache) = self.cache.lock()
-        {
-            cache.insert(url.to_string(), Cached { body: body.clone(), until: Instant::now() + max_age });
-        }
-        Ok(body)
+        String::from_utf8(body).map_err(|_| FetchError(format!("{url}: the response is not UTF-8")))
     }
 
     fn cached(&self, url: &str) -> Option<String> {
@@ -127,95 +206,6 @@ fn why_not(error: &reqwest::Error) -> &'static str {
     if error.is_timeout() { "timed out" } else { "connection failed" }
 }
 
-/// What the resolver says when every address of a name is off limits.
-const REFUSED: &str = "it resolves only to private or local addresses";
-
-/// Which destination addresses the fetcher may connect to.
-#[derive(Debug, Clone, Copy)]
-struct AddressPolicy {
-    loopback: bool,
-    private: bool,
-}
-
-impl AddressPolicy {
-    fn from(config: &OutboundConfig) -> Self {
-        Self { loopback: config.allow_http_loopback, private: config.allow_private_networks }
-    }
-
-    fn allows(self, ip: IpAddr) -> bool {
-        match classify(ip) {
-            Reach::Public => true,
-            Reach::Loopback => self.loopback,
-            Reach::Private => self.private,
-            Reach::Never => false,
-        }
-    }
-}
-
-/// Where an address leads.
-#[derive(Debug, PartialEq, Eq)]
-enum Reach {
-    Public,
-    Loopback,
-    /// RFC 1918, shared (RFC 6598) and unique-local (RFC 4193) ranges.
-    Private,
-    /// Link-local (cloud metadata lives at 169.254.169.254), unspecified, broadcast, multicast.
-    Never,
-}
-
-fn classify(ip: IpAddr) -> Reach {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            if v4.is_loopback() {
-                Reach::Loopback
-            } else if v4.is_private() || (a == 100 && (64..128).contains(&b)) {
-                Reach::Private
-            } else if v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || a == 0 {
-                Reach::Never
-            } else {
-                Reach::Public
-            }
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return classify(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            if v6.is_loopback() {
-                Reach::Loopback
-            } else if (first & 0xfe00) == 0xfc00 {
-                Reach::Private
-            } else if (first & 0xffc0) == 0xfe80 || v6.is_unspecified() || v6.is_multicast() {
-                Reach::Never
-            } else {
-                Reach::Public
-            }
-        }
-    }
-}
-
-/// Resolves names, then keeps only the addresses the policy allows, so a public name cannot be
-/// pointed at an internal address.
-struct PublicOnly {
-    policy: AddressPolicy,
-}
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let policy = self.policy;
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = resolved.into_iter().filter(|a| policy.allows(a.ip())).collect();
-            if allowed.is_empty() {
-                return Err(REFUSED.into());
-            }
-            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
 /// The lifetime `Cache-Control` allows: `None` when it says nothing, zero for `no-store`/`no-cache`.
 fn cache_lifetime(header: Option<&str>) -> Option<Duration> {
     let header = header?;
@@ -242,20 +232,6 @@ mod tests {
         assert_eq!(cache_lifetime(Some("public, max-age=60")), Some(Duration::from_secs(60)));
         assert_eq!(cache_lifetime(Some("max-age=60, no-store")), Some(Duration::ZERO));
         assert_eq!(cache_lifetime(Some("max-age=99999999")), Some(Duration::from_secs(86_400)));
-    }
-
-    #[test]
-    fn address_classes() {
-        let reach = |s: &str| classify(s.parse().unwrap());
-        assert_eq!(reach("93.184.216.34"), Reach::Public);
-        assert_eq!(reach("127.0.0.1"), Reach::Loopback);
-        assert_eq!(reach("::1"), Reach::Loopback);
-        for private in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "fd00::1", "::ffff:10.0.0.1"] {
-            assert_eq!(reach(private), Reach::Private, "{private}");
-        }
-        for never in ["169.254.169.254", "0.0.0.0", "255.255.255.255", "224.0.0.1", "fe80::1", "::"] {
-            assert_eq!(reach(never), Reach::Never, "{never}");
-        }
     }
 
     #[test]

@@ -1,0 +1,27 @@
+//! The `[pkce]` section (RFC 7636).
+
+use serde::{Deserialize, Serialize};
+
+/// Which clients must use PKCE. Only `S256` is ever accepted (RFC 9700 §2.1.1).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PkceConfig {
+    /// `public` (RFC 8252 §8.1: native and browser clients) or `all`.
+    pub required: PkceRequired,
+}
+
+impl Default for PkceConfig {
+    fn default() -> Self {
+        Self { required: PkceRequired::Public }
+    }
+}
+
+/// Which clients must send a `code_challenge`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PkceRequired {
+    /// Clients with `token_endpoint_auth_method=none`.
+    Public,
+    /// Every client.
+    All,
+}

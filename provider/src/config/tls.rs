@@ -1,0 +1,66 @@
+//! The `[tls]` section: HTTPS served by the provider itself.
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// TLS for serving HTTPS (TLS 1.2 and 1.3). The provider serves HTTPS when both `cert` and
+/// `key` are set. A profile may set `ciphers` alone (FAPI's list); the deployment adds the files,
+/// or leaves TLS to a proxy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file with the certificate chain, leaf first.
+    #[serde(default)]
+    pub cert: Option<PathBuf>,
+    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+    /// Cipher suites, by IANA name, in preference order; the TLS 1.3 names enable TLS 1.3 and the
+    /// `TLS_ECDHE_*` names TLS 1.2. Absent: Rocket's default set (all nine it supports). FAPI
+    /// allows only the ECDHE AES-GCM suites on TLS 1.2.
+    #[serde(default)]
+    pub ciphers: Option<Vec<String>>,
+}
+
+impl TlsConfig {
+    /// The certificate and key files, when the provider serves HTTPS itself.
+    pub fn files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.cert.as_deref()?, self.key.as_deref()?))
+    }
+}
+
+/// The cipher suite names `tls.ciphers` accepts.
+pub const CIPHER_SUITES: [&str; 9] = [
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+];
+
+impl TlsConfig {
+    /// Files readable and paired, cipher suites known, and an https issuer when serving TLS.
+    pub(super) fn check(&self, issuer: &str, errors: &mut Vec<ConfigError>) {
+        if self.cert.is_some() != self.key.is_some() {
+            errors.push(ConfigError::new("tls", "cert and key go together: set both, or neither"));
+        }
+        for (key, path) in [("tls.cert", &self.cert), ("tls.key", &self.key)] {
+            if let Some(path) = path.as_ref().filter(|p| !p.is_file()) {
+                errors.push(ConfigError::new(key, format!("{} is not a readable file", path.display())));
+            }
+        }
+        for cipher in self.ciphers.iter().flatten() {
+            if !CIPHER_SUITES.contains(&cipher.as_str()) {
+                errors.push(ConfigError::new("tls.ciphers", format!("unknown cipher suite {cipher}")));
+            }
+        }
+        if self.files().is_some() && !issuer.starts_with("https://") {
+            errors.push(ConfigError::new("issuer", "must be https when the provider serves TLS"));
+        }
+    }
+}
