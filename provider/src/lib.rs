@@ -6,26 +6,37 @@
 //! [`Provider::mount`].
 
 #![warn(missing_docs)]
+#![deny(unreachable_pub)]
 
+// The API: what a host application mounting the provider uses.
 pub mod accounts;
-pub mod authorization;
-pub mod clients;
 pub mod config;
-pub mod endpoints;
-pub mod grants;
 pub mod interaction;
-pub mod jose;
 pub mod keys;
 pub mod logging;
-pub mod model;
-pub mod outbound;
 pub mod protocol;
-pub mod security;
 pub mod storage;
-pub mod tokens;
+
+/// Declares the crate's internal modules: crate-private, and public (hidden from the docs) only
+/// with the `internals` feature, which the crate's own tests, benchmarks and fuzz targets turn on.
+/// Inside them, `pub(crate)` is the default, and `pub` marks what those tests reach.
+macro_rules! internal {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        #[allow(unreachable_pub)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        #[allow(unreachable_pub)]
+        mod $name;
+    )*};
+}
+
+internal!(authorization, clients, endpoints, grants, jose, model, outbound, security, tokens);
+
+pub use clients::{Client, ClientError, ClientRegistry, ClientStore, ClientStoreError, StoredClients};
 
 use accounts::{AccountStore, FileAccountStore};
-use clients::{ClientRegistry, ClientStore, StoredClients};
 use config::Config;
 use jose::SigningAlg;
 use keys::Keystore;
@@ -217,7 +228,7 @@ impl Provider {
 
     /// The `sub` of an account as `client` sees it: the account id, or a pairwise identifier for
     /// clients with `subject_type=pairwise` (OIDC Core §8.1).
-    pub fn subject(&self, client: &clients::Client, account_id: &str) -> String {
+    pub(crate) fn subject(&self, client: &clients::Client, account_id: &str) -> String {
         match &client.sector {
             Some(sector) => clients::pairwise_subject(sector, account_id, &self.0.pairwise_salt),
             None => account_id.to_string(),
@@ -225,7 +236,7 @@ impl Provider {
     }
 
     /// The outbound HTTP client.
-    pub fn fetcher(&self) -> &outbound::Fetcher {
+    pub(crate) fn fetcher(&self) -> &outbound::Fetcher {
         &self.0.fetcher
     }
 
@@ -261,19 +272,19 @@ impl Provider {
     }
 
     /// The path cookies are scoped to.
-    pub fn cookie_path(&self) -> String {
+    pub(crate) fn cookie_path(&self) -> String {
         if self.0.base_path.is_empty() { "/".into() } else { self.0.base_path.clone() }
     }
 
     /// The path of an interaction's pages (the scope of its cookie).
-    pub fn interaction_path(&self, uid: &str) -> String {
+    pub(crate) fn interaction_path(&self, uid: &str) -> String {
         format!("{}/interaction/{uid}", self.0.base_path)
     }
 
     /// The absolute URL of the page for an interaction's prompt: `…/interaction/UID/login` or
     /// `…/interaction/UID/consent`. Each prompt has its own URL, so browser automation (the
     /// conformance suite's) tells the pages apart by URL alone.
-    pub fn interaction_page(&self, uid: &str, prompt: model::Prompt) -> String {
+    pub(crate) fn interaction_page(&self, uid: &str, prompt: model::Prompt) -> String {
         format!("{}{}/{}", self.origin(), self.interaction_path(uid), prompt.as_str())
     }
 
@@ -283,7 +294,7 @@ impl Provider {
     }
 
     /// The discovery document, serialised once.
-    pub fn discovery_json(&self) -> &str {
+    pub(crate) fn discovery_json(&self) -> &str {
         self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
     }
 

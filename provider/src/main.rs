@@ -230,7 +230,7 @@ fn raise_open_file_limit() {
 
 fn rotate_keys(settings: Settings) -> ExitCode {
     let Some(config) = load_or_report(&settings) else { return ExitCode::FAILURE };
-    let algs: Vec<provider::jose::SigningAlg> =
+    let algs: Vec<provider::keys::SigningAlg> =
         config.keys.signing_algs.iter().filter_map(|a| a.parse().ok()).collect();
     // Tokens signed by a superseded key stay verifiable for as long as the longest-lived of them.
     let retire_after = std::time::Duration::from_secs(config.ttl.id_token.max(config.ttl.access_token));

@@ -3,6 +3,9 @@
 //! - Only the web layer (`endpoints/`, and the crate root that mounts it and the binary) uses
 //!   Rocket; the domain below it knows no HTTP framework.
 //! - `protocol`, the shared vocabulary, imports no other module of the crate.
+//! - The public API is deliberate: the crate root makes public only the modules a host
+//!   application uses; the others are internal (`internal!`), public only to the crate's own
+//!   tests with the `internals` feature.
 //! - No import cycle runs between the crate's top-level modules. The crate root (`Provider`, the
 //!   handle every layer is given) is the composition, not a module, and is left out.
 //!
@@ -193,6 +196,22 @@ fn no_import_cycle_between_top_level_modules() {
         .map(|(from, to, files)| format!("{from} -> {to} (in {files:?})"))
         .collect();
     assert!(cycles.is_empty(), "import cycles between modules:\n{}", cycles.join("\n"));
+}
+
+#[test]
+fn only_the_api_modules_are_public() {
+    let root = code_of(&std::fs::read_to_string(format!("{SRC}/lib.rs")).unwrap());
+    let public: BTreeSet<&str> =
+        root.lines().filter_map(|line| line.strip_prefix("pub mod ")?.strip_suffix(';')).collect();
+    let api = ["accounts", "config", "interaction", "keys", "logging", "protocol", "storage"];
+    assert_eq!(public, api.into(), "a module outside the API is declared pub: declare it in internal!(...)");
+    let internal = root.split("internal!(").nth(1).and_then(|rest| rest.split(')').next()).unwrap_or_default();
+    for module in modules().keys().filter(|m| !matches!(m.as_str(), "lib" | "main")) {
+        assert!(
+            api.contains(&module.as_str()) || internal.split(',').any(|m| m.trim() == module),
+            "{module} is neither API nor internal"
+        );
+    }
 }
 
 #[test]

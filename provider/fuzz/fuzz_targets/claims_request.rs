@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provider::authorization::ClaimsRequest;
+use provider::protocol::ClaimsRequest;
 
 fuzz_target!(|input: &[u8]| {
     let text = String::from_utf8_lossy(input);

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use provider::clients::{Client, ClientRegistry, authenticate_secret};
-use provider::security::params::Params;
+use provider::protocol::Params;
 use std::sync::OnceLock;
 
 fn registry() -> &'static ClientRegistry {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provider::security::params::Params;
+use provider::protocol::Params;
 
 fuzz_target!(|input: &[u8]| {
     let text = String::from_utf8_lossy(input);

@@ -12,7 +12,7 @@ use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
 
 /// Where a redirected response goes, and what it carries.
-pub struct Redirect<'a> {
+pub(super) struct Redirect<'a> {
     /// The redirect URI, mode, `state` and `iss`.
     pub target: &'a ResponseTarget,
     /// What to issue.
@@ -20,7 +20,7 @@ pub struct Redirect<'a> {
 }
 
 /// Issues what the request's response type asks for and builds the response.
-pub async fn issue(
+pub(super) async fn issue(
     op: &Provider,
     client: &Client,
     request: &AuthorizationRequest,
@@ -96,7 +96,7 @@ fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) 
 }
 
 /// Approves a device authorization (RFC 8628 §3.3): its next poll gets tokens for these claims.
-pub async fn approve_device(
+pub(super) async fn approve_device(
     op: &Provider,
     id: &str,
     request: &AuthorizationRequest,

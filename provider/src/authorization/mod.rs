@@ -6,6 +6,8 @@
 //! knows nothing of HTML; the built-in pages and an external login app are two consumers of the
 //! same answer.
 
+#[cfg(feature = "device-flow")]
+mod device;
 mod issue;
 mod pipeline;
 mod policy;
@@ -13,17 +15,19 @@ mod request;
 #[cfg(feature = "jar")]
 mod request_object;
 
-pub use pipeline::{Door, Step};
-pub use policy::current_grant;
-pub use policy::{Decision, decide};
-pub use request::{SUPPORTED_SCOPES, check_resources, known_scope};
+#[cfg(feature = "device-flow")]
+pub(crate) use device::confirm_device;
+#[cfg(feature = "device-flow")]
+pub use device::device_request;
+pub(crate) use pipeline::Door;
+pub(crate) use policy::current_grant;
+pub use policy::Decision;
+pub(crate) use request::{SUPPORTED_SCOPES, known_scope};
 
 use crate::Provider;
-use crate::clients::Client;
-use crate::model::{DeviceCode, Interaction, Session};
-use crate::protocol::{AuthorizationError, AuthorizationRequest, Completion, Params};
+use crate::model::{Interaction, Session};
+use crate::protocol::{AuthorizationError, Params};
 use pipeline::Flow;
-use std::sync::Arc;
 
 /// `/authorize`: validates the request and decides what happens next.
 pub async fn authorize(
@@ -36,38 +40,13 @@ pub async fn authorize(
 
 /// Back from an interaction: runs the policy again on the stored request, with the session the
 /// browser has now.
-pub async fn resume(
+pub(crate) async fn resume(
     op: &Provider,
     interaction: Interaction,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
     let request = interaction.request.clone();
     let flow = Flow::new(op, Door::Resume, Params::default()).with_request(request).with_interaction(interaction);
-    flow.with_session(session).run().await?.decision()
-}
-
-/// `/device_authorization` (RFC 8628 §3.1): the scopes and resources a device may ask for, by the
-/// same rules as `/authorize`. Errors are the caller's to answer in JSON.
-pub async fn device_request(
-    op: &Provider,
-    client: Arc<Client>,
-    params: &Params,
-) -> Result<(Vec<String>, Vec<String>), AuthorizationError> {
-    let flow = Flow::new(op, Door::DeviceAuthorization, params.clone()).with_client(client).run().await?;
-    Ok((flow.scopes().to_vec(), flow.resources().to_vec()))
-}
-
-/// A user code confirmed on the device page (RFC 8628 §3.3): the device's stored request goes
-/// through login and consent, and its approval is recorded for the device's next poll.
-pub async fn confirm_device(
-    op: &Provider,
-    device: &DeviceCode,
-    session: Option<Session>,
-) -> Result<Decision, AuthorizationError> {
-    let mut request = AuthorizationRequest::new(device.client_id.clone(), Completion::Device { id: device.id.clone() });
-    request.scopes = device.scopes.clone();
-    request.resources = device.resources.clone();
-    let flow = Flow::new(op, Door::DeviceConfirmation, Params::default()).with_request(request);
     flow.with_session(session).run().await?.decision()
 }
 

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 /// A way in to the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
+pub(crate) enum Door {
     /// `GET` or `POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).
     Authorize,
     /// Back from an interaction, with the request it stored.
@@ -35,7 +35,7 @@ pub enum Door {
 
 /// A named step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// The client, known and named once (a page if not).
     Client,
     /// A request object's parameters merged in (OIDC Core §6).
@@ -103,13 +103,13 @@ const TABLE: &[(Step, &[Door])] = &[
 
 impl Door {
     /// The steps this door runs, in order.
-    pub fn steps(self) -> impl Iterator<Item = Step> {
+    pub(crate) fn steps(self) -> impl Iterator<Item = Step> {
         TABLE.iter().filter(move |(_, doors)| doors.contains(&self)).map(|(step, _)| *step)
     }
 }
 
 /// A request on its way through the steps: what each step has found so far.
-pub struct Flow<'a> {
+pub(super) struct Flow<'a> {
     pub(super) op: &'a Provider,
     pub(super) door: Door,
     pub(super) params: Params,
@@ -134,7 +134,7 @@ pub struct Flow<'a> {
 
 impl<'a> Flow<'a> {
     /// A request coming in by `door` with `params`.
-    pub fn new(op: &'a Provider, door: Door, params: Params) -> Self {
+    pub(super) fn new(op: &'a Provider, door: Door, params: Params) -> Self {
         Self {
             op,
             door,
@@ -158,32 +158,33 @@ impl<'a> Flow<'a> {
         }
     }
 
+    #[cfg(feature = "device-flow")]
     /// With the client already known (a door that authenticated it).
-    pub fn with_client(mut self, client: Arc<Client>) -> Self {
+    pub(super) fn with_client(mut self, client: Arc<Client>) -> Self {
         self.client = Some(client);
         self
     }
 
     /// With a request validated earlier (stored in an interaction, or made from a record).
-    pub fn with_request(mut self, request: AuthorizationRequest) -> Self {
+    pub(super) fn with_request(mut self, request: AuthorizationRequest) -> Self {
         self.request = Some(request);
         self
     }
 
     /// With the browser's session.
-    pub fn with_session(mut self, session: Option<Session>) -> Self {
+    pub(super) fn with_session(mut self, session: Option<Session>) -> Self {
         self.session = session;
         self
     }
 
     /// Resuming this interaction.
-    pub fn with_interaction(mut self, interaction: Interaction) -> Self {
+    pub(super) fn with_interaction(mut self, interaction: Interaction) -> Self {
         self.interaction = Some(interaction);
         self
     }
 
     /// Runs the door's steps in order; the first failure ends the run.
-    pub async fn run(mut self) -> Result<Self, AuthorizationError> {
+    pub(super) async fn run(mut self) -> Result<Self, AuthorizationError> {
         for step in self.door.steps() {
             self.step(step).await?;
         }
@@ -234,7 +235,7 @@ impl<'a> Flow<'a> {
     }
 
     /// The decision the policy took.
-    pub fn decision(self) -> Result<Decision, AuthorizationError> {
+    pub(super) fn decision(self) -> Result<Decision, AuthorizationError> {
         match self.decision {
             Some(decision) => Ok(decision),
             None => Err(AuthorizationError::Page {
@@ -244,13 +245,15 @@ impl<'a> Flow<'a> {
         }
     }
 
+    #[cfg(feature = "device-flow")]
     /// The scopes the steps kept.
-    pub fn scopes(&self) -> &[String] {
+    pub(super) fn scopes(&self) -> &[String] {
         &self.scopes
     }
 
+    #[cfg(feature = "device-flow")]
     /// The resource indicators the steps accepted.
-    pub fn resources(&self) -> &[String] {
+    pub(super) fn resources(&self) -> &[String] {
         &self.resources
     }
 }

@@ -24,7 +24,7 @@ pub enum Decision {
 
 /// Decides between issuing and interacting, given the session and what the current interaction
 /// (if resuming one) has already done.
-pub async fn decide(
+pub(crate) async fn decide(
     op: &Provider,
     client: &Client,
     request: AuthorizationRequest,
@@ -83,7 +83,7 @@ pub async fn decide(
 }
 
 /// The prompt still needed, with its reasons; `None` when the response can be issued.
-pub fn required_prompt(
+pub(super) fn required_prompt(
     request: &AuthorizationRequest,
     session: Option<&Session>,
     grant: Option<&Grant>,
@@ -156,7 +156,7 @@ async fn live_session(op: &Provider, session: Option<Session>) -> Option<Session
 }
 
 /// The session's consent grant for this client, if still stored.
-pub async fn current_grant(
+pub(crate) async fn current_grant(
     op: &Provider,
     session: &Session,
     client_id: &str,

@@ -14,14 +14,14 @@ use crate::protocol::{
 use std::sync::Arc;
 
 /// The scopes this provider knows; others are ignored (RFC 6749 §3.3).
-pub const SUPPORTED_SCOPES: [&str; 6] = ["openid", "offline_access", "profile", "email", "address", "phone"];
+pub(crate) const SUPPORTED_SCOPES: [&str; 6] = ["openid", "offline_access", "profile", "email", "address", "phone"];
 
 fn page(code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
     AuthorizationError::Page { code, description: description.into() }
 }
 
 /// Step: the client, known and named once. Failing here shows an error page.
-pub async fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) async fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let params = &flow.params;
     if params.is_repeated("client_id") {
         return Err(page(ErrorCode::InvalidRequest, "client_id is repeated"));
@@ -33,7 +33,7 @@ pub async fn client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 }
 
 /// Step: the client of a request validated earlier, still registered.
-pub async fn stored_client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) async fn stored_client(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let Some(request) = &flow.request else { return Err(page(ErrorCode::ServerError, "no stored request")) };
     match flow.op.clients().find(&request.client_id).await? {
         Some(client) => {
@@ -51,7 +51,7 @@ fn the_client(flow: &Flow<'_>) -> Result<Arc<Client>, AuthorizationError> {
 
 /// Step: a request object's parameters merged in (OIDC Core §6). An error here, before the
 /// redirect URI is settled, goes to the query's own redirect URI if that is registered.
-pub async fn request_object(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) async fn request_object(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
     match super::resolve_request_object(flow.op, &client, &flow.params).await {
         Ok(Some(merged)) => {
@@ -66,7 +66,7 @@ pub async fn request_object(flow: &mut Flow<'_>) -> Result<(), AuthorizationErro
 /// Step: the redirect URI, matched exactly against the registered ones (RFC 9700 §4.1.3).
 /// A client with a single registered URI may omit it (RFC 6749 §3.1.2.3); an OpenID request may
 /// not (OIDC Core §3.1.2.1), which `openid_redirect_uri` checks once errors can be redirected.
-pub fn redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
     flow.redirect_uri = Some(registered_redirect_uri(&client, &flow.params)?);
     Ok(())
@@ -100,7 +100,7 @@ fn early_error(
 }
 
 /// Step: how to answer (`response_mode`, `state`, `iss`). From here on errors are redirected.
-pub fn response_target(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn response_target(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let redirect_uri = flow.redirect_uri.clone().ok_or_else(|| page(ErrorCode::ServerError, "no redirect_uri"))?;
     flow.target = Some(target_for(flow.op, &flow.params, redirect_uri)?);
     Ok(())
@@ -129,12 +129,12 @@ fn target_for(op: &Provider, params: &Params, redirect_uri: String) -> Result<Re
 }
 
 /// Step: no parameter repeated (RFC 6749 §3.1).
-pub fn reject_repeated(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn reject_repeated(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     flow.params.reject_repeated().map_err(|e| flow.fail(e.code, e.description))
 }
 
 /// Step: `response_type`.
-pub fn response_type(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn response_type(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
     let response_type = check_response_type(flow.op, &client, &flow.params).map_err(|(c, d)| flow.fail(c, d))?;
     flow.response_type = Some(response_type);
@@ -146,7 +146,7 @@ fn the_response_type(flow: &Flow<'_>) -> Result<ResponseType, AuthorizationError
 }
 
 /// Step: the response mode fits the response type.
-pub fn response_mode(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn response_mode(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let response_type = the_response_type(flow)?;
     match &flow.target {
         Some(target) => check_response_mode(target, response_type),
@@ -155,27 +155,27 @@ pub fn response_mode(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 }
 
 /// Step: `nonce`.
-pub fn nonce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn nonce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let response_type = the_response_type(flow)?;
     flow.nonce = check_nonce(&flow.params, response_type).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
     Ok(())
 }
 
 /// Step: `resource` (RFC 8707 §2).
-pub fn resources(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn resources(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     flow.resources = check_resources(flow.op, &flow.params).map_err(|d| flow.fail(ErrorCode::InvalidTarget, d))?;
     Ok(())
 }
 
 /// Step: `scope`.
-pub fn scope(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn scope(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
     flow.scopes = check_scope(flow.op, &client, &flow.params);
     Ok(())
 }
 
 /// Step: OIDC Core §3.1.2.1: `redirect_uri` is REQUIRED in an OpenID request.
-pub fn openid_redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn openid_redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let is_openid = flow.scopes.iter().any(|s| s == "openid");
     if is_openid && flow.params.get("redirect_uri").is_none() {
         return Err(flow.fail(ErrorCode::InvalidRequest, "missing redirect_uri"));
@@ -184,7 +184,7 @@ pub fn openid_redirect_uri(flow: &mut Flow<'_>) -> Result<(), AuthorizationError
 }
 
 /// Step: PKCE.
-pub fn pkce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn pkce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let (client, response_type) = (the_client(flow)?, the_response_type(flow)?);
     flow.code_challenge = check_pkce(flow.op, &client, &flow.params, response_type)
         .map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
@@ -192,14 +192,14 @@ pub fn pkce(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 }
 
 /// Step: `prompt`.
-pub fn prompt(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn prompt(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     flow.prompt = check_prompt(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
     Ok(())
 }
 
 /// Step: `max_age`; OIDC Registration §2: the client's `default_max_age` applies when the request
 /// has none.
-pub fn max_age(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn max_age(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
     let max_age = check_max_age(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
     flow.max_age = max_age.or(client.default_max_age.map(i64::from));
@@ -207,7 +207,7 @@ pub fn max_age(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 }
 
 /// Step: the `claims` parameter, for OpenID requests.
-pub fn claims(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn claims(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     if flow.scopes.iter().any(|s| s == "openid") {
         flow.claims = check_claims(&flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
     }
@@ -215,7 +215,7 @@ pub fn claims(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 }
 
 /// Step: `id_token_hint`.
-pub fn id_token_hint(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn id_token_hint(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     flow.id_token_hint_sub =
         check_id_token_hint(flow.op, &flow.params).map_err(|d| flow.fail(ErrorCode::InvalidRequest, d))?;
     Ok(())
@@ -223,7 +223,7 @@ pub fn id_token_hint(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
 
 /// Step: the validated request, assembled from what the steps found. Its outcome goes to the
 /// client's redirect URI.
-pub fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+pub(super) fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let (client, response_type) = (the_client(flow)?, the_response_type(flow)?);
     let target = flow.target.clone().ok_or_else(|| flow.fail(ErrorCode::ServerError, "no response target"))?;
     let mut request =
@@ -276,7 +276,7 @@ fn check_nonce(params: &Params, response_type: ResponseType) -> Result<Option<St
 }
 
 /// `resource` (RFC 8707 §2): each a configured resource server.
-pub fn check_resources(op: &Provider, params: &Params) -> Result<Vec<String>, String> {
+pub(crate) fn check_resources(op: &Provider, params: &Params) -> Result<Vec<String>, String> {
     let resources = params.get_all("resource");
     match resources.iter().find(|r| op.config().resource_server(r).is_none()) {
         Some(unknown) => Err(format!("unknown resource {unknown}")),
@@ -285,7 +285,7 @@ pub fn check_resources(op: &Provider, params: &Params) -> Result<Vec<String>, St
 }
 
 /// Whether the provider knows `scope`: an OpenID scope or one of a resource server's.
-pub fn known_scope(op: &Provider, scope: &str) -> bool {
+pub(crate) fn known_scope(op: &Provider, scope: &str) -> bool {
     SUPPORTED_SCOPES.contains(&scope)
         || op.config().resource_servers.iter().any(|rs| rs.scopes.iter().any(|s| s == scope))
 }

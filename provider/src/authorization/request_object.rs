@@ -10,10 +10,10 @@ use crate::security::now;
 use serde_json::Value;
 
 /// A request object problem: the error code and its description.
-pub type Problem = (ErrorCode, String);
+pub(super) type Problem = (ErrorCode, String);
 
 /// The parameters with the request object's merged in, or `None` if the request has none.
-pub async fn resolve(op: &Provider, client: &Client, params: &Params) -> Result<Option<Params>, Problem> {
+pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> Result<Option<Params>, Problem> {
     let jwt = match (params.get("request"), params.get("request_uri")) {
         (None, None) => return Ok(None),
         (Some(_), Some(_)) => {

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The only assertion type defined for client authentication (RFC 7523 §2.2).
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Authenticates a client by its assertion. Every failure is `invalid_client`.
-pub async fn authenticate(
+pub(super) async fn authenticate(
     op: &Provider,
     body_client_id: Option<&str>,
     assertion_type: &str,

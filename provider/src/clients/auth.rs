@@ -1,6 +1,6 @@
 //! Client authentication (RFC 6749 §2.3): one guard for every endpoint that authenticates clients.
 
-use super::{Client, ClientRegistry};
+use super::Client;
 use crate::Provider;
 use crate::protocol::OAuthError;
 use crate::protocol::Params;
@@ -26,13 +26,13 @@ pub enum AuthMethod {
 
 impl AuthMethod {
     /// Whether authenticating this way satisfies the registered `token_endpoint_auth_method`.
-    pub fn satisfies(self, registered: &str, strict: bool) -> bool {
+    pub(crate) fn satisfies(self, registered: &str, strict: bool) -> bool {
         let shared_secret = |m: &str| m == "client_secret_basic" || m == "client_secret_post";
         registered == self.as_str() || (!strict && shared_secret(registered) && shared_secret(self.as_str()))
     }
 
     /// The `token_endpoint_auth_method` name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
@@ -46,7 +46,7 @@ impl AuthMethod {
 /// A form request from an authenticated client. A handler that takes it cannot forget to
 /// authenticate. Credentials are removed from `params`.
 #[derive(Debug)]
-pub struct ClientRequest {
+pub(crate) struct ClientRequest {
     /// The authenticated client.
     pub client: Arc<Client>,
     /// How it authenticated.
@@ -80,8 +80,9 @@ pub async fn authenticate(
 
 /// Authenticates the client of a form request from its `Authorization` header and body,
 /// against a fixed set of clients (the same rules as [`authenticate`]).
+#[cfg(any(test, feature = "internals"))]
 pub fn authenticate_secret(
-    registry: &ClientRegistry,
+    registry: &super::ClientRegistry,
     authorization: Option<&str>,
     params: &mut Params,
     strict: bool,
@@ -93,7 +94,7 @@ pub fn authenticate_secret(
 
 /// What a form request says about its client without an assertion: the id, the secret if any,
 /// and how they came (RFC 6749 §2.3.1).
-pub struct SecretCredentials {
+pub(super) struct SecretCredentials {
     client_id: String,
     secret: Option<String>,
     method: AuthMethod,
@@ -101,7 +102,7 @@ pub struct SecretCredentials {
 
 impl SecretCredentials {
     /// Reads the `Authorization` header and the body; the credentials leave `params`.
-    pub fn from_request(authorization: Option<&str>, params: &mut Params) -> Result<Self, OAuthError> {
+    pub(super) fn from_request(authorization: Option<&str>, params: &mut Params) -> Result<Self, OAuthError> {
         params.reject_repeated()?;
         let basic = basic_credentials(authorization);
         let body_id = params.take("client_id");
@@ -131,7 +132,7 @@ impl SecretCredentials {
     }
 
     /// The client these credentials name.
-    pub fn client_id(&self) -> &str {
+    pub(super) fn client_id(&self) -> &str {
         &self.client_id
     }
 
@@ -139,7 +140,7 @@ impl SecretCredentials {
     /// must be exactly the registered one; otherwise the two shared-secret methods stand in for
     /// each other (same secret, same strength), as many RP libraries pick one by default
     /// without asking.
-    pub fn check(self, client: Option<Arc<Client>>, strict: bool) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+    pub(super) fn check(self, client: Option<Arc<Client>>, strict: bool) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
         let client = client.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
         let method = self.method;
         if !method.satisfies(&client.token_endpoint_auth_method, strict) {
@@ -195,6 +196,7 @@ fn form_unescape(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::ClientRegistry;
     use crate::protocol::ErrorCode;
     use serde_json::json;
 

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 const MAX_SETS: usize = 4096;
 
 /// One public key of a client: its JWK, and a verifier for each algorithm it may verify.
-pub struct ClientKey {
+pub(crate) struct ClientKey {
     /// The key as registered.
     pub jwk: Jwk,
     verifiers: Vec<(SigningAlg, Box<dyn JwsVerifier>)>,
@@ -23,13 +23,13 @@ pub struct ClientKey {
 impl ClientKey {
     /// Its verifier for `alg`, if it may verify with it (RFC 7517 §4.2 to §4.4: `use`,
     /// `key_ops` and `alg` allow it, and its type and curve are `alg`'s).
-    pub fn verifier(&self, alg: SigningAlg) -> Option<&dyn JwsVerifier> {
+    pub(crate) fn verifier(&self, alg: SigningAlg) -> Option<&dyn JwsVerifier> {
         self.verifiers.iter().find(|(a, _)| *a == alg).map(|(_, v)| &**v)
     }
 }
 
 /// A client's JWK set, parsed. Members that are not JWK objects are left out.
-pub struct ClientKeySet {
+pub(crate) struct ClientKeySet {
     /// Its keys, in the set's order.
     pub keys: Vec<ClientKey>,
 }
@@ -55,7 +55,7 @@ impl ClientKeySet {
 /// Checks a registered JWK set (`jwks`) at start: every member must be a key the provider can
 /// use, to verify the client's signatures or to encrypt to it. An unusable key would otherwise
 /// be dropped when the set is parsed, and every authentication with it fail without a word.
-pub fn check_registered(document: &serde_json::Value) -> Result<(), String> {
+pub(super) fn check_registered(document: &serde_json::Value) -> Result<(), String> {
     let members = document["keys"].as_array().ok_or("must be a JWK set with a keys array")?;
     for (i, member) in members.iter().enumerate() {
         let jwk = member
@@ -87,7 +87,7 @@ enum Source {
 /// `jwks_uri`) is parsed afresh and replaces it. One set per source keeps the memory bounded by
 /// the registered clients, whatever a `jwks_uri` serves.
 #[derive(Default)]
-pub struct KeySetCache {
+pub(crate) struct KeySetCache {
     sets: Mutex<HashMap<Source, Parsed>>,
 }
 
@@ -99,13 +99,13 @@ struct Parsed {
 
 impl KeySetCache {
     /// The parsed form of `client_id`'s registered `jwks`.
-    pub fn registered(&self, client_id: &str, jwks: &serde_json::Value) -> Result<Arc<ClientKeySet>, String> {
+    pub(crate) fn registered(&self, client_id: &str, jwks: &serde_json::Value) -> Result<Arc<ClientKeySet>, String> {
         let text = serde_json::to_vec(jwks).map_err(|e| e.to_string())?;
         self.get_or_parse(Source::Registered(client_id.into()), &text, || Ok(jwks.clone()))
     }
 
     /// The parsed form of the JWK set `uri` served.
-    pub fn fetched(&self, uri: &str, body: &str) -> Result<Arc<ClientKeySet>, String> {
+    pub(crate) fn fetched(&self, uri: &str, body: &str) -> Result<Arc<ClientKeySet>, String> {
         let document = || serde_json::from_str(body).map_err(|_| format!("{uri} is not a JWK set"));
         self.get_or_parse(Source::Fetched(uri.into()), body.as_bytes(), document)
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// Verifies a compact JWS from `client` signed with one of `allowed` algorithms, returning its
 /// payload. `none` is never accepted here.
-pub async fn verify(
+pub(crate) async fn verify(
     op: &Provider,
     client: &Client,
     token: &str,
@@ -62,7 +62,7 @@ fn try_keys(
 
 /// The client's key for encrypting to it with `alg`: an encryption key (`use: enc` or no `use`)
 /// of the matching type (OIDC Core §10.2).
-pub async fn encryption_key(op: &Provider, client: &Client, alg: &str) -> Result<Jwk, String> {
+pub(crate) async fn encryption_key(op: &Provider, client: &Client, alg: &str) -> Result<Jwk, String> {
     let kty = if alg.starts_with("RSA") { "RSA" } else { "EC" };
     client_keys(op, client, false)
         .await?

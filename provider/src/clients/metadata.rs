@@ -152,11 +152,11 @@ impl fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 /// Authentication methods this build supports at the token endpoint.
-pub const AUTH_METHODS: [&str; 5] =
+pub(crate) const AUTH_METHODS: [&str; 5] =
     ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
-pub const GRANT_TYPES: &[&str] = &[
+pub(crate) const GRANT_TYPES: &[&str] = &[
     grant_type::AUTHORIZATION_CODE,
     grant_type::REFRESH_TOKEN,
     grant_type::CLIENT_CREDENTIALS,

@@ -9,12 +9,15 @@ mod sector;
 mod store;
 mod validate;
 
-pub use assertion::JWT_BEARER;
-pub use auth::{AuthMethod, ClientRequest, authenticate, authenticate_secret};
+pub(crate) use auth::{AuthMethod, ClientRequest};
+pub use auth::authenticate;
+#[cfg(feature = "internals")]
+pub use auth::authenticate_secret;
 pub(crate) use key_sets::KeySetCache;
-pub use keys::{encryption_key, verify as verify_client_jws};
-pub use metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
-pub use sector::pairwise_subject;
+pub(crate) use keys::{encryption_key, verify as verify_client_jws};
+pub use metadata::{Client, ClientError};
+pub(crate) use metadata::{AUTH_METHODS, GRANT_TYPES};
+pub(crate) use sector::pairwise_subject;
 pub use store::{ClientStore, ClientStoreError, StoredClients};
 
 use std::collections::HashMap;

@@ -7,7 +7,7 @@ use crate::security::sha256_b64url;
 
 /// Works out a pairwise client's sector. With a `sector_identifier_uri`, the document there must
 /// list every redirect URI (OIDC Registration §5); without, the redirect URIs share one host.
-pub async fn resolve(client: &Client, fetcher: &Fetcher) -> Result<String, String> {
+pub(super) async fn resolve(client: &Client, fetcher: &Fetcher) -> Result<String, String> {
     match &client.sector_identifier_uri {
         Some(uri) => {
             let body = fetcher.get(uri).await.map_err(|e| e.to_string())?;
@@ -34,7 +34,7 @@ fn host(uri: &str) -> Result<String, String> {
 }
 
 /// The pairwise `sub` of an account at a sector: SHA-256 over sector, account and salt.
-pub fn pairwise_subject(sector: &str, account_id: &str, salt: &str) -> String {
+pub(crate) fn pairwise_subject(sector: &str, account_id: &str, salt: &str) -> String {
     // Length-prefixed so that no two (sector, account) pairs collide.
     sha256_b64url(&format!("{}:{sector}{}:{account_id}{salt}", sector.len(), account_id.len()))
 }

@@ -11,7 +11,7 @@ use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
 
 /// The routes.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![authorize_get, authorize_post]
 }
 

@@ -6,16 +6,16 @@
 use rocket::http::{Cookie, CookieJar, SameSite};
 
 /// The session cookie: holds a random secret whose SHA-256 is the session's `uid` in storage.
-pub const SESSION: &str = "op_session";
+pub(crate) const SESSION: &str = "op_session";
 /// The interaction cookie: binds an interaction to the browser that started it.
-pub const INTERACTION: &str = "op_interaction";
+pub(crate) const INTERACTION: &str = "op_interaction";
 
 /// Builds a hardened cookie.
-pub fn hardened(name: &'static str, value: String, path: String, secure: bool) -> Cookie<'static> {
+pub(crate) fn hardened(name: &'static str, value: String, path: String, secure: bool) -> Cookie<'static> {
     Cookie::build((name, value)).http_only(true).same_site(SameSite::Lax).secure(secure).path(path).build()
 }
 
 /// Reads a cookie's value.
-pub fn value(jar: &CookieJar<'_>, name: &str) -> Option<String> {
+pub(crate) fn value(jar: &CookieJar<'_>, name: &str) -> Option<String> {
     jar.get(name).map(|c| c.value().to_string())
 }

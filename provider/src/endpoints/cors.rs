@@ -7,13 +7,13 @@ use rocket::http::{Header, Method, Status};
 use rocket::{Request, Response};
 
 /// Adds CORS headers to responses from the listed paths and answers their preflights.
-pub struct Cors {
+pub(crate) struct Cors {
     paths: Vec<String>,
 }
 
 impl Cors {
     /// CORS on these exact paths.
-    pub fn new(paths: Vec<String>) -> Self {
+    pub(crate) fn new(paths: Vec<String>) -> Self {
         Self { paths }
     }
 }

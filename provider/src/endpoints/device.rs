@@ -19,13 +19,13 @@ use serde_json::{Value, json};
 use std::net::IpAddr;
 
 /// The routes.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![device_authorization, verification_page, verification_submit]
 }
 
 /// The device authorization response, never cached.
 #[derive(rocket::Responder)]
-pub struct DeviceAuthorization {
+pub(crate) struct DeviceAuthorization {
     body: Json<Value>,
     cache_control: Header<'static>,
 }

@@ -12,12 +12,12 @@ use rocket::{Route, State, get, routes as rocket_routes};
 use serde_json::{Value, json};
 
 /// The routes.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![openid_configuration, oauth_authorization_server]
 }
 
 /// Builds the metadata document.
-pub fn document(op: &Provider) -> Value {
+pub(crate) fn document(op: &Provider) -> Value {
     let mut doc = core_document(op);
     if cfg!(feature = "jar") {
         doc["require_request_uri_registration"] = false.into();
@@ -108,13 +108,13 @@ fn oauth_authorization_server(op: &State<Provider>) -> (ContentType, &str) {
 /// Where RFC 8414 §3.1 puts the metadata of an issuer with a path: the well-known suffix goes
 /// between the host and the path (`/.well-known/oauth-authorization-server/op` for
 /// `https://id.example/op`). `None` for an issuer at the root, whose metadata `routes` serves.
-pub fn path_inserted_base(op: &Provider) -> Option<String> {
+pub(crate) fn path_inserted_base(op: &Provider) -> Option<String> {
     let path = op.base_path();
     (!path.is_empty()).then(|| format!("/.well-known/oauth-authorization-server{path}"))
 }
 
 /// The route to mount at [`path_inserted_base`].
-pub fn path_inserted_routes() -> Vec<Route> {
+pub(crate) fn path_inserted_routes() -> Vec<Route> {
     rocket_routes![path_inserted]
 }
 

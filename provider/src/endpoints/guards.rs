@@ -73,7 +73,7 @@ impl<'r> FromData<'r> for ClientRequest {
 }
 
 /// What a request carries for the sender-constraint checks.
-pub async fn request_context(req: &Request<'_>, op: &Provider) -> RequestContext {
+pub(crate) async fn request_context(req: &Request<'_>, op: &Provider) -> RequestContext {
     RequestContext {
         method: req.method().as_str().to_string(),
         url: format!("{}{}", op.origin(), req.uri().path()),
@@ -107,7 +107,7 @@ impl<'r> FromRequest<'r> for RequestContext {
 
 /// An access token presented to a protected resource in the `Authorization` header (RFC 6750
 /// §2.1), with the scheme it came with; `None` without one.
-pub struct PresentedToken(pub Option<(TokenType, String)>);
+pub(crate) struct PresentedToken(pub Option<(TokenType, String)>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for PresentedToken {

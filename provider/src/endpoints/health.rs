@@ -7,7 +7,7 @@ use rocket::http::Status;
 use rocket::{Route, State, get, routes as rocket_routes};
 
 /// The health routes.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![live, ready]
 }
 

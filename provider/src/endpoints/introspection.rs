@@ -16,7 +16,7 @@ use rocket::{Route, State, post, routes as rocket_routes};
 use serde_json::{Map, Value, json};
 
 /// The route.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![introspect]
 }
 
@@ -24,7 +24,7 @@ pub fn routes() -> Vec<Route> {
 const JWT_MEDIA_TYPE: &str = "token-introspection+jwt";
 
 /// Whether the caller's `Accept` asks for a JWT response.
-pub struct AcceptsJwt(bool);
+pub(crate) struct AcceptsJwt(bool);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for AcceptsJwt {
@@ -38,7 +38,7 @@ impl<'r> FromRequest<'r> for AcceptsJwt {
 
 /// An introspection answer: JSON or JWT, never cached.
 #[derive(rocket::Responder)]
-pub struct Introspection {
+pub(crate) struct Introspection {
     body: (ContentType, String),
     cache_control: Header<'static>,
 }

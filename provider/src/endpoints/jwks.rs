@@ -5,7 +5,7 @@ use rocket::http::ContentType;
 use rocket::{Route, State, get, routes as rocket_routes};
 
 /// The route.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![jwks]
 }
 

@@ -1,28 +1,28 @@
 //! One module per endpoint; each handler reads as a short list of named steps.
 
-pub mod authorization;
-pub mod cookies;
-pub mod cors;
+pub(crate) mod authorization;
+pub(crate) mod cookies;
+pub(crate) mod cors;
 #[cfg(feature = "device-flow")]
-pub mod device;
-pub mod discovery;
-pub mod guards;
-pub mod health;
-pub mod interaction;
-pub mod introspection;
-pub mod jwks;
-pub mod respond;
-pub mod revocation;
-pub mod tasks;
-pub mod token;
-pub mod userinfo;
+pub(crate) mod device;
+pub(crate) mod discovery;
+pub(crate) mod guards;
+pub(crate) mod health;
+pub(crate) mod interaction;
+pub(crate) mod introspection;
+pub(crate) mod jwks;
+pub(crate) mod respond;
+pub(crate) mod revocation;
+pub(crate) mod tasks;
+pub(crate) mod token;
+pub(crate) mod userinfo;
 
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Request, catch};
 
 /// Paths (below the issuer's) that browser-based clients call with `fetch`, so they allow CORS.
-pub const CORS_PATHS: [&str; 6] = [
+pub(crate) const CORS_PATHS: [&str; 6] = [
     "/.well-known/openid-configuration",
     "/.well-known/oauth-authorization-server",
     "/jwks",
@@ -38,7 +38,7 @@ fn preflight() -> Status {
 }
 
 /// Every route of the provider.
-pub fn routes() -> Vec<rocket::Route> {
+pub(crate) fn routes() -> Vec<rocket::Route> {
     let mut routes = rocket::routes![preflight];
     routes.extend(discovery::routes());
     routes.extend(jwks::routes());
@@ -55,7 +55,7 @@ pub fn routes() -> Vec<rocket::Route> {
 }
 
 /// Catchers that answer in OAuth's JSON error shape instead of Rocket's HTML, without internals.
-pub fn catchers() -> Vec<rocket::Catcher> {
+pub(crate) fn catchers() -> Vec<rocket::Catcher> {
     rocket::catchers![default_catcher]
 }
 

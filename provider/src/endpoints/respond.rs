@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::io::Cursor;
 
 /// The HTTP status for an error at a JSON endpoint (RFC 6749 §5.2, RFC 6750 §3.1).
-pub fn status_of(code: ErrorCode) -> Status {
+pub(crate) fn status_of(code: ErrorCode) -> Status {
     match code {
         ErrorCode::InvalidClient | ErrorCode::InvalidToken => Status::Unauthorized,
         ErrorCode::InsufficientScope => Status::Forbidden,
@@ -47,7 +47,7 @@ impl From<crate::storage::StorageError> for ErrorReply {
 }
 
 /// What a JSON endpoint answers.
-pub type Reply<T> = Result<T, ErrorReply>;
+pub(crate) type Reply<T> = Result<T, ErrorReply>;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -132,7 +132,7 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
 }
 
 /// An HTML page that must not be cached or framed.
-pub fn html_response(status: Status, html: String) -> response::Builder<'static> {
+pub(crate) fn html_response(status: Status, html: String) -> response::Builder<'static> {
     let mut builder = Response::build();
     builder
         .status(status)
@@ -146,7 +146,7 @@ pub fn html_response(status: Status, html: String) -> response::Builder<'static>
 
 /// What the authorization and interaction endpoints answer a browser with.
 #[derive(Debug)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// The authorization response, to the client.
     Response(AuthorizationResponse),
     /// An error, to the client or on a page.

@@ -10,7 +10,7 @@ use rocket::http::Status;
 use rocket::{Route, State, post, routes as rocket_routes};
 
 /// The route.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![revoke]
 }
 

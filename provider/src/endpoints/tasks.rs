@@ -5,7 +5,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Orbit, Rocket};
 
 /// A fairing that runs [`Provider::background_tasks`] from liftoff until shutdown.
-pub struct BackgroundTasks(pub Provider);
+pub(crate) struct BackgroundTasks(pub Provider);
 
 #[rocket::async_trait]
 impl Fairing for BackgroundTasks {

@@ -7,7 +7,7 @@ use crate::tokens::TokenResponse;
 use rocket::{Route, State, post, routes as rocket_routes};
 
 /// The route.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![token]
 }
 

@@ -15,13 +15,13 @@ use rocket::{Route, State, get, post, routes as rocket_routes};
 use serde_json::{Map, Value};
 
 /// The routes.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![userinfo_get, userinfo_post]
 }
 
 /// A response that intermediaries must not cache: userinfo is personal data.
 #[derive(rocket::Responder)]
-pub struct NoStore<T> {
+pub(crate) struct NoStore<T> {
     inner: T,
     cache_control: rocket::http::Header<'static>,
 }
@@ -120,7 +120,7 @@ async fn respond(op: &Provider, client: &Client, mut claims: Map<String, Value>)
 
 /// A userinfo body: JSON, or a JWT (`application/jwt`).
 #[derive(rocket::Responder)]
-pub enum UserinfoBody {
+pub(crate) enum UserinfoBody {
     /// Plain claims.
     Json(Json<Map<String, Value>>),
     /// Signed and/or encrypted claims.

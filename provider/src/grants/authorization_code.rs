@@ -10,7 +10,7 @@ use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a code for tokens.
-pub async fn exchange(
+pub(super) async fn exchange(
     op: &Provider,
     client: &Client,
     code: &str,

@@ -8,7 +8,7 @@ use crate::security::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse};
 
 /// Issues an access token to the client itself: no refresh token, no ID token.
-pub async fn exchange(
+pub(super) async fn exchange(
     op: &Provider,
     client: &Client,
     method: AuthMethod,

@@ -18,7 +18,7 @@ use std::time::Duration;
 const REPLAY_MARK_TTL: Duration = Duration::from_secs(300);
 
 /// A model that is a single-use credential of a grant.
-pub trait Credential: Model {
+pub(super) trait Credential: Model {
     /// What to call it in error descriptions.
     const NAME: &'static str;
     /// The authorization it carries.
@@ -40,7 +40,7 @@ impl Credential for RefreshToken {
 }
 
 /// Loads a credential issued to `client`, spent or not: the caller decides what a spent one means.
-pub async fn load<C: Credential>(op: &Provider, value: &str, client: &Client) -> OAuthResult<Found<C>> {
+pub(super) async fn load<C: Credential>(op: &Provider, value: &str, client: &Client) -> OAuthResult<Found<C>> {
     let found = model::find::<C>(op.storage(), value)
         .await?
         .ok_or_else(|| OAuthError::invalid_grant(format!("the {} is invalid or expired", C::NAME)))?;
@@ -51,12 +51,12 @@ pub async fn load<C: Credential>(op: &Provider, value: &str, client: &Client) ->
 }
 
 /// Spends the credential atomically. `Ok(false)` if another request spent it first.
-pub async fn spend<C: Credential>(op: &Provider, value: &str) -> OAuthResult<bool> {
+pub(super) async fn spend<C: Credential>(op: &Provider, value: &str) -> OAuthResult<bool> {
     Ok(model::consume::<C>(op.storage(), value).await?)
 }
 
 /// A spent credential came back: mark it replayed, then revoke everything of its grant.
-pub async fn replayed<C: Credential>(op: &Provider, value: &str, credential: &C) -> OAuthError {
+pub(super) async fn replayed<C: Credential>(op: &Provider, value: &str, credential: &C) -> OAuthError {
     let claims = credential.claims();
     let (mark, record) = (replay_mark::<C>(value), Record::new(&serde_json::Value::Null));
     // Already marked by another replay is as good.
@@ -72,7 +72,7 @@ pub async fn replayed<C: Credential>(op: &Provider, value: &str, credential: &C)
 
 /// Called by the request that spent the credential, once its tokens are stored: if a replay
 /// came meanwhile, its revocation may have run before those tokens existed, so revoke again.
-pub async fn confirm_not_replayed<C: Credential>(op: &Provider, value: &str, credential: &C) -> OAuthResult<()> {
+pub(super) async fn confirm_not_replayed<C: Credential>(op: &Provider, value: &str, credential: &C) -> OAuthResult<()> {
     if op.storage().find(Kind::ReplayDetection, &replay_mark::<C>(value)).await?.is_none() {
         return Ok(());
     }

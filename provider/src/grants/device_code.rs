@@ -10,7 +10,7 @@ use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
-pub async fn exchange(
+pub(super) async fn exchange(
     op: &Provider,
     client: &Client,
     device_code: &str,

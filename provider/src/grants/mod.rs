@@ -16,7 +16,7 @@ use crate::tokens::TokenResponse;
 
 /// A parsed token request (RFC 6749 §4.1.3, §6).
 #[derive(Debug)]
-pub enum GrantRequest {
+pub(crate) enum GrantRequest {
     /// `authorization_code`.
     AuthorizationCode {
         /// The code.
@@ -54,7 +54,7 @@ pub enum GrantRequest {
 
 impl GrantRequest {
     /// Parses the form; an unknown `grant_type` is `unsupported_grant_type`.
-    pub fn parse(params: &Params) -> OAuthResult<Self> {
+    pub(crate) fn parse(params: &Params) -> OAuthResult<Self> {
         let owned = |name: &str| params.get(name).map(String::from);
         match params.require("grant_type")? {
             grant_type::AUTHORIZATION_CODE => Ok(Self::AuthorizationCode {
@@ -78,7 +78,7 @@ impl GrantRequest {
     }
 
     /// The `grant_type` name.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::AuthorizationCode { .. } => grant_type::AUTHORIZATION_CODE,
             Self::RefreshToken { .. } => grant_type::REFRESH_TOKEN,
@@ -90,7 +90,7 @@ impl GrantRequest {
 }
 
 /// Runs a token request from an authenticated client.
-pub async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<TokenResponse> {
+pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResult<TokenResponse> {
     let grant = GrantRequest::parse(&request.params)?;
     if !request.client.allows_grant(grant.name()) {
         return Err(OAuthError::new(

@@ -10,7 +10,7 @@ use crate::security::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working.
-pub async fn exchange(
+pub(super) async fn exchange(
     op: &Provider,
     client: &Client,
     value: &str,

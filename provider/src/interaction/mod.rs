@@ -1,13 +1,15 @@
 //! Interactions: what the end-user does between an authorization request and its response.
 //!
-//! The functions here are the interaction API: the built-in pages ([`routes`]) use them, and a
+//! The functions here are the interaction API: the built-in pages (`endpoints::interaction`) use them, and a
 //! host application with its own login UI can use them the same way (read the interaction with
 //! [`details`], then record the outcome with [`finish_login`] / [`finish_consent`] and [`resume`]).
 
+pub use crate::authorization::Decision;
+pub use crate::model::{Interaction, InteractionResult, LoginResult, Prompt, Session};
+
 use crate::Provider;
 use crate::accounts::Account;
-use crate::authorization::Decision;
-use crate::model::{self, DeviceCode, DeviceStatus, Grant, Interaction, LoginResult, Session};
+use crate::model::{self, DeviceCode, DeviceStatus, Grant};
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, Completion};
 use crate::security::{now, random_token};

@@ -6,21 +6,21 @@ use josekit::jwk::Jwk;
 use sha2::Digest;
 
 /// Key management algorithms offered for ID tokens and userinfo.
-pub const KEY_ALGS: [&str; 8] =
+pub(crate) const KEY_ALGS: [&str; 8] =
     ["RSA-OAEP", "RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A256KW", "A128KW", "A256KW", "dir"];
 /// Content encryption algorithms offered.
-pub const CONTENT_ENCS: [&str; 4] = ["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"];
+pub(crate) const CONTENT_ENCS: [&str; 4] = ["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"];
 /// The content encryption used when a client names only the key algorithm (OIDC Registration §2).
-pub const DEFAULT_ENC: &str = "A128CBC-HS256";
+pub(crate) const DEFAULT_ENC: &str = "A128CBC-HS256";
 
 /// Whether `alg` uses a key derived from the client secret rather than one of the client's keys.
-pub fn is_symmetric(alg: &str) -> bool {
+pub(crate) fn is_symmetric(alg: &str) -> bool {
     matches!(alg, "A128KW" | "A256KW" | "dir")
 }
 
 /// Whether some key algorithm offered here can encrypt to this public key (josekit also holds
 /// the key to its own `alg`, if it names one).
-pub fn encrypts_to(jwk: &Jwk) -> bool {
+pub(crate) fn encrypts_to(jwk: &Jwk) -> bool {
     jwe::RSA_OAEP.encrypter_from_jwk(jwk).is_ok()
         || jwe::RSA_OAEP_256.encrypter_from_jwk(jwk).is_ok()
         || jwe::ECDH_ES.encrypter_from_jwk(jwk).is_ok()
@@ -29,7 +29,7 @@ pub fn encrypts_to(jwk: &Jwk) -> bool {
 }
 
 /// The key JWE encrypts to.
-pub enum EncryptionKey<'a> {
+pub(crate) enum EncryptionKey<'a> {
     /// One of the client's public keys.
     Public(&'a Jwk),
     /// The client secret, from which the key is derived.
@@ -37,7 +37,7 @@ pub enum EncryptionKey<'a> {
 }
 
 /// Encrypts `payload` as a compact JWE. `cty: Some("JWT")` marks a nested (signed) JWT.
-pub fn encrypt(
+pub(crate) fn encrypt(
     payload: &str,
     alg: &str,
     enc: &str,
@@ -84,7 +84,7 @@ fn enc_key_len(enc: &str) -> usize {
 
 /// OIDC Core §10.2: the left `len` bytes of SHA-256 (up to 256 bits), SHA-384 (up to 384) or
 /// SHA-512 over the UTF-8 client secret.
-pub fn derive(secret: &str, len: usize) -> Vec<u8> {
+pub(crate) fn derive(secret: &str, len: usize) -> Vec<u8> {
     let digest: Vec<u8> = match len * 8 {
         0..=256 => sha2::Sha256::digest(secret.as_bytes()).to_vec(),
         257..=384 => sha2::Sha384::digest(secret.as_bytes()).to_vec(),

@@ -5,8 +5,8 @@
 //! ES256 and EdDSA sign and verify with ring (`ring_jws`), behind josekit's interfaces, and so
 //! does HMAC verification ([`hmac_verifier`]).
 
-pub mod encrypt;
-pub mod offload;
+pub(crate) mod encrypt;
+pub(crate) mod offload;
 mod ring_jws;
 
 use josekit::jwk::Jwk;
@@ -158,7 +158,7 @@ pub fn sign(claims: &impl Serialize, typ: &str, signer: &dyn JwsSigner) -> Resul
 
 /// Verifies a compact JWS with the verifier `select` picks from its header (by `kid`, say); josekit
 /// then checks that the header's `alg` is the verifier's. Returns the payload as JSON.
-pub fn verify_selected<'a>(
+pub(crate) fn verify_selected<'a>(
     token: &str,
     select: impl Fn(&JwsHeader) -> Option<&'a dyn JwsVerifier>,
 ) -> Result<serde_json::Value, JoseError> {
@@ -168,10 +168,10 @@ pub fn verify_selected<'a>(
 
 /// JWS algorithms accepted from clients (assertions, request objects): HMAC with the client
 /// secret, or the client's own keys.
-pub const CLIENT_ALGS: [&str; 7] = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "EdDSA"];
+pub(crate) const CLIENT_ALGS: [&str; 7] = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "EdDSA"];
 
 /// Whether `alg` is an HMAC algorithm (keyed by the client secret).
-pub fn is_hmac(alg: &str) -> bool {
+pub(crate) fn is_hmac(alg: &str) -> bool {
     alg.starts_with("HS")
 }
 

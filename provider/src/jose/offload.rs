@@ -43,7 +43,7 @@ fn pool() -> &'static Pool {
 
 /// Runs `work` on the JOSE threads and waits for its result without blocking the caller's
 /// thread.
-pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+pub(crate) async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
     let (answer, answered) = oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = answer.send(work());

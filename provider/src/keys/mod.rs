@@ -3,10 +3,12 @@
 mod rotation;
 mod thumbprint;
 
-pub use rotation::{Rotation, SharedKeystore, reload_on_change, rotate};
+pub use crate::jose::SigningAlg;
+pub use rotation::{Rotation, rotate};
+pub(crate) use rotation::{SharedKeystore, reload_on_change};
 pub use thumbprint::thumbprint;
 
-use crate::jose::{JoseError, SigningAlg};
+use crate::jose::JoseError;
 use josekit::jwk::Jwk;
 use josekit::jws::{JwsSigner, JwsVerifier};
 use std::path::Path;

@@ -64,13 +64,13 @@ fn unix_now() -> u64 {
 }
 
 /// The key store of a running provider, replaced whole when the file changes.
-pub type SharedKeystore = Arc<RwLock<Arc<Keystore>>>;
+pub(crate) type SharedKeystore = Arc<RwLock<Arc<Keystore>>>;
 
 /// Re-reads the keys file at `path` when its modification time changes, checking every
 /// `interval`, forever: stop it by dropping (or aborting) it. A file that does not load leaves
 /// the current keys in place. The file's state is taken when this is called, not when the task
 /// first runs, so a change made in between is still seen.
-pub fn reload_on_change(
+pub(crate) fn reload_on_change(
     keys: SharedKeystore,
     path: PathBuf,
     algs: Vec<SigningAlg>,

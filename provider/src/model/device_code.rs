@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Where a device authorization stands.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case", tag = "status")]
-pub enum DeviceStatus {
+pub(crate) enum DeviceStatus {
     /// Waiting for the user.
     Pending,
     /// The user approved; these are the tokens' claims.
@@ -22,7 +22,7 @@ pub enum DeviceStatus {
 /// A device authorization request in progress. Stored under `id`, the SHA-256 of the device
 /// code, which callers compute (so the user-code lookup can update the record by its id).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DeviceCode {
+pub(crate) struct DeviceCode {
     /// The storage id: SHA-256 of the device code.
     pub id: String,
     /// The device's client.
@@ -51,8 +51,9 @@ impl Model for DeviceCode {
 }
 
 impl DeviceCode {
+    #[cfg(feature = "device-flow")]
     /// Stores the record (keyed by `id`, found by its user code) for `ttl`.
-    pub async fn save(
+    pub(crate) async fn save(
         &self,
         store: &dyn crate::storage::Adapter,
         ttl: std::time::Duration,
@@ -62,31 +63,36 @@ impl DeviceCode {
 
     /// How long the record must still be kept: until it expires, plus a minute to answer
     /// `expired_token` rather than `invalid_grant`.
-    pub fn remaining(&self) -> std::time::Duration {
+    pub(crate) fn remaining(&self) -> std::time::Duration {
         std::time::Duration::from_secs((self.expires_at - crate::security::now() + 60).max(1) as u64)
     }
 }
 
+#[cfg(feature = "device-flow")]
 /// The user code alphabet: consonants only, no look-alikes, no words (RFC 8628 §6.1).
 const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
+#[cfg(feature = "device-flow")]
 /// A new user code: 8 characters (about 34.6 bits), shown as `XXXX-XXXX`.
-pub fn new_user_code() -> String {
+pub(crate) fn new_user_code() -> String {
     // Uniform over the alphabet: a byte modulo 20 would favour its first 16 letters.
     (0..8).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
 }
 
+#[cfg(feature = "device-flow")]
 /// A user code as typed (any case, dashes and spaces) in stored form; `None` if it cannot be one.
-pub fn normalize_user_code(typed: &str) -> Option<String> {
+pub(crate) fn normalize_user_code(typed: &str) -> Option<String> {
     let code: String = typed.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
     (code.len() == 8 && code.bytes().all(|b| ALPHABET.contains(&b))).then_some(code)
 }
 
+#[cfg(feature = "device-flow")]
 /// A stored user code as shown to people.
-pub fn display_user_code(code: &str) -> String {
+pub(crate) fn display_user_code(code: &str) -> String {
     if code.len() == 8 { format!("{}-{}", &code[..4], &code[4..]) } else { code.to_string() }
 }
 
+#[cfg(feature = "device-flow")]
 #[cfg(test)]
 mod tests {
     use super::*;

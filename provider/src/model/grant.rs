@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 /// A consent grant. Every code and token issued under it carries its id, so revoking the grant
 /// (`revoke_by_grant_id`) revokes them all.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Grant {
+pub(crate) struct Grant {
     /// The grant id (also the storage id).
     pub id: String,
     /// The account (`sub`).
@@ -24,7 +24,7 @@ pub struct Grant {
 
 impl Grant {
     /// Whether every scope and claim asked for has been consented to.
-    pub fn covers<'a>(&self, mut scopes: impl Iterator<Item = &'a String>, claims: &BTreeSet<String>) -> bool {
+    pub(crate) fn covers<'a>(&self, mut scopes: impl Iterator<Item = &'a String>, claims: &BTreeSet<String>) -> bool {
         scopes.all(|s| self.scopes.contains(s)) && claims.is_subset(&self.claims)
     }
 }

@@ -6,11 +6,15 @@ mod interaction;
 mod session;
 mod tokens;
 
-pub use device_code::{DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
-pub use grant::Grant;
+pub(crate) use device_code::{DeviceCode, DeviceStatus};
+#[cfg(feature = "device-flow")]
+pub(crate) use device_code::{display_user_code, new_user_code, normalize_user_code};
+pub(crate) use grant::Grant;
 pub use interaction::{Interaction, InteractionResult, LoginResult, Prompt};
 pub use session::Session;
-pub use tokens::{AccessToken, AuthorizationCode, RefreshToken, RevokedAccessToken, TokenClaims};
+pub(crate) use tokens::AuthorizationCode;
+pub use tokens::RefreshToken;
+pub use tokens::{AccessToken, RevokedAccessToken, TokenClaims};
 
 use crate::security::sha256_b64url;
 use crate::storage::{Adapter, Kind, Record, StorageError};
@@ -35,7 +39,7 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync {
 /// after a prefix of when it was issued, so that new records land next to each other in the
 /// database's index (a random key would dirty a random index page per token, and every such
 /// page costs a write at each commit and checkpoint).
-pub fn storage_id<M: Model>(value: &str) -> String {
+pub(crate) fn storage_id<M: Model>(value: &str) -> String {
     if M::HASHED { format!("{}{}", issue_time_prefix(value), sha256_b64url(value)) } else { value.to_string() }
 }
 
@@ -62,12 +66,12 @@ fn jwt_iat(payload: &str) -> Option<i64> {
 }
 
 /// Saves a model under `value` (hashed where the kind says so).
-pub async fn save<M: Model>(store: &dyn Adapter, value: &str, model: &M, ttl: Duration) -> Result<(), StorageError> {
+pub(crate) async fn save<M: Model>(store: &dyn Adapter, value: &str, model: &M, ttl: Duration) -> Result<(), StorageError> {
     save_keyed(store, value, model, None, None, ttl).await
 }
 
 /// Saves a model with its secondary keys (`uid` for sessions, `user_code` for device codes).
-pub async fn save_keyed<M: Model>(
+pub(crate) async fn save_keyed<M: Model>(
     store: &dyn Adapter,
     value: &str,
     model: &M,
@@ -91,7 +95,7 @@ pub struct Found<M> {
 
 impl<M> Found<M> {
     /// Whether `consume` was called on it.
-    pub fn consumed(&self) -> bool {
+    pub(crate) fn consumed(&self) -> bool {
         self.consumed_at.is_some()
     }
 }
@@ -113,7 +117,7 @@ pub enum Presented {
 
 impl Presented {
     /// The authorization the token carries.
-    pub fn claims(&self) -> &TokenClaims {
+    pub(crate) fn claims(&self) -> &TokenClaims {
         match self {
             Presented::Access(found) => &found.model.claims,
             Presented::Refresh(found) => &found.model.claims,
@@ -124,7 +128,7 @@ impl Presented {
 
 /// Looks a presented token up as an access token, then as a refresh token, or the other way
 /// round when `hint` is `refresh_token` (RFC 7009 §2.1, RFC 7662 §2.1: the hint only orders).
-pub async fn find_presented(
+pub(crate) async fn find_presented(
     store: &dyn Adapter,
     value: &str,
     hint: Option<&str>,
@@ -143,18 +147,19 @@ pub async fn find_presented(
     Ok(None)
 }
 
+#[cfg(feature = "device-flow")]
 /// Loads a model by its `user_code`.
-pub async fn find_by_user_code<M: Model>(store: &dyn Adapter, code: &str) -> Result<Option<Found<M>>, StorageError> {
+pub(crate) async fn find_by_user_code<M: Model>(store: &dyn Adapter, code: &str) -> Result<Option<Found<M>>, StorageError> {
     Ok(store.find_by_user_code(M::KIND, code).await?.and_then(decode))
 }
 
 /// Loads a model by its secondary `uid`.
-pub async fn find_by_uid<M: Model>(store: &dyn Adapter, uid: &str) -> Result<Option<Found<M>>, StorageError> {
+pub(crate) async fn find_by_uid<M: Model>(store: &dyn Adapter, uid: &str) -> Result<Option<Found<M>>, StorageError> {
     Ok(store.find_by_uid(M::KIND, uid).await?.and_then(decode))
 }
 
 /// What a read-modify-write decides about the model it read.
-pub enum Decision<M, T> {
+pub(crate) enum Decision<M, T> {
     /// Store this model in place of the one read, and answer `T`.
     Write(M, T),
     /// Leave the record as it is, and answer `T`.
@@ -169,7 +174,7 @@ const UPDATE_ATTEMPTS: usize = 32;
 /// the one read (otherwise it is read again and `decide` runs again on what a concurrent request
 /// wrote), or leaves it. `None` if there is no such record. The record keeps its secondary keys;
 /// `ttl` gives the new one's lifetime.
-pub async fn update<M: Model, T>(
+pub(crate) async fn update<M: Model, T>(
     store: &dyn Adapter,
     value: &str,
     ttl: impl Fn(&M) -> Duration,
@@ -194,12 +199,12 @@ pub async fn update<M: Model, T>(
 }
 
 /// Consumes a model: `true` for exactly one caller.
-pub async fn consume<M: Model>(store: &dyn Adapter, value: &str) -> Result<bool, StorageError> {
+pub(crate) async fn consume<M: Model>(store: &dyn Adapter, value: &str) -> Result<bool, StorageError> {
     store.consume(M::KIND, &storage_id::<M>(value)).await
 }
 
 /// Removes a model.
-pub async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), StorageError> {
+pub(crate) async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), StorageError> {
     store.destroy(M::KIND, &storage_id::<M>(value)).await
 }
 

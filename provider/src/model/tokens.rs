@@ -66,14 +66,14 @@ impl TokenClaims {
     }
 
     /// Whether `scope` was granted.
-    pub fn has_scope(&self, scope: &str) -> bool {
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
 }
 
 /// An authorization code (RFC 6749 §4.1.2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AuthorizationCode {
+pub(crate) struct AuthorizationCode {
     /// The authorization's claims.
     #[serde(flatten)]
     pub claims: TokenClaims,
@@ -105,7 +105,7 @@ impl AccessToken {
     /// The token's unique id, given its `value`: the stored `jti` of a JWT, else the SHA-256 of
     /// the opaque value (base64url). Like a random id it is unique and says nothing about the
     /// token to anyone without it, and storing it would cost every token 50 bytes more.
-    pub fn jti(&self, value: &str) -> String {
+    pub(crate) fn jti(&self, value: &str) -> String {
         if self.jti.is_empty() { crate::security::sha256_b64url(value) } else { self.jti.clone() }
     }
 }

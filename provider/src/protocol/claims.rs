@@ -20,7 +20,7 @@ pub struct ClaimSpec {
 }
 
 /// Requested claims per destination.
-pub type ClaimSet = BTreeMap<String, Option<ClaimSpec>>;
+pub(super) type ClaimSet = BTreeMap<String, Option<ClaimSpec>>;
 
 /// A parsed `claims` parameter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -2,7 +2,7 @@
 //! and the throttling of guesses.
 
 pub mod sender;
-pub mod throttle;
+pub(crate) mod throttle;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// A fresh random value with 256 bits of entropy, base64url-encoded (43 characters).
-pub fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let bytes: [u8; 32] = rand::random();
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -21,7 +21,7 @@ pub fn random_token() -> String {
 /// a database inserts each new token into the same few index pages, not into a random one.
 /// It reveals when the token was issued, which its expiry reveals anyway; the secret is the
 /// random part.
-pub fn time_ordered_token() -> String {
+pub(crate) fn time_ordered_token() -> String {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -33,19 +33,19 @@ pub fn time_ordered_token() -> String {
 
 /// base64url (no padding) of SHA-256 over `value`: the storage key of an opaque token,
 /// and the PKCE S256 transform (RFC 7636 §4.2).
-pub fn sha256_b64url(value: &str) -> String {
+pub(crate) fn sha256_b64url(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
 
 /// Compares two secrets in constant time (for equal lengths; the length itself is not secret).
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Creates a new file readable and writable by its owner alone (0600 where there are modes),
 /// failing with `AlreadyExists` if the path is taken: for key files and the database, which
 /// hold secrets.
-pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

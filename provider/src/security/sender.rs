@@ -33,7 +33,7 @@ pub struct Confirmation {
 
 /// How a new access token is bound: its type and its `cnf`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
+pub(crate) struct Binding {
     /// The `token_type` answered.
     pub token_type: TokenType,
     /// Recorded in the token.
@@ -42,12 +42,12 @@ pub struct Binding {
 
 impl Binding {
     /// A bearer token: no binding.
-    pub const BEARER: Binding = Binding { token_type: TokenType::Bearer, cnf: None };
+    pub(crate) const BEARER: Binding = Binding { token_type: TokenType::Bearer, cnf: None };
 }
 
 /// How a token was presented to a protected resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Presentation {
+pub(crate) enum Presentation {
     /// In the `Authorization` header with this scheme (RFC 6750 §2.1).
     Header(TokenType),
     /// In the form body (RFC 6750 §2.2).
@@ -56,26 +56,26 @@ pub enum Presentation {
 
 /// The binding for an access token issued in answer to `request` at the token endpoint. Only
 /// bearer tokens exist in this build, so a request is never refused here yet.
-pub fn bind(_request: &RequestContext) -> Result<Binding, OAuthError> {
+pub(crate) fn bind(_request: &RequestContext) -> Result<Binding, OAuthError> {
     Ok(Binding::BEARER)
 }
 
 /// The binding for tokens issued from the authorization endpoint (implicit and hybrid): the
 /// browser brings no proof of possession there, so they are bearer tokens.
-pub fn bind_front_channel() -> Binding {
+pub(crate) fn bind_front_channel() -> Binding {
     Binding::BEARER
 }
 
 /// The type of a token with this `cnf`, for introspection (RFC 7662 §2.2 `token_type`). No
 /// build binds tokens yet; DPoP-bound ones (`jkt`) will be `DPoP`.
-pub fn token_type(_cnf: Option<&Confirmation>) -> TokenType {
+pub(crate) fn token_type(_cnf: Option<&Confirmation>) -> TokenType {
     TokenType::Bearer
 }
 
 /// Whether a token bound by `cnf` may be used by this request, presented this way. A bearer
 /// token may be presented as `Bearer` or in the body. A bound token, which this build cannot
 /// check, is refused rather than accepted as a bearer token.
-pub fn verify(
+pub(crate) fn verify(
     cnf: Option<&Confirmation>,
     presented: &Presentation,
     _request: &RequestContext,
@@ -90,7 +90,7 @@ pub fn verify(
 
 /// The DER of a client certificate forwarded by a proxy as PEM, URL-encoded or not (nginx's
 /// `$ssl_client_escaped_cert`), or `None` if the header holds no certificate.
-pub fn forwarded_certificate(header: &str) -> Option<Vec<u8>> {
+pub(crate) fn forwarded_certificate(header: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     let pem = percent_encoding::percent_decode_str(header).decode_utf8().ok()?;
     let body = pem.trim().strip_prefix("-----BEGIN CERTIFICATE-----")?.strip_suffix("-----END CERTIFICATE-----")?;

@@ -22,7 +22,7 @@ const SWEEP_FROM: usize = 1024;
 
 /// Guesses of one kind, per client address.
 #[derive(Debug)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     /// What one attempt is charged: `window / failures` (`None`: no limit).
     cost: Option<Duration>,
     /// How far ahead of now the debt may reach before attempts are refused: `window - cost`.
@@ -64,7 +64,7 @@ impl From<Option<IpAddr>> for Address {
 impl Throttle {
     /// Allows `failures` attempts that fail per address in a burst, then one per
     /// `window / failures`. Zero failures or a zero window: no limit.
-    pub fn new(failures: u32, window: Duration) -> Self {
+    pub(crate) fn new(failures: u32, window: Duration) -> Self {
         let cost = (failures > 0 && !window.is_zero()).then(|| window / failures);
         let slack = cost.map_or(Duration::ZERO, |cost| window - cost);
         Self { cost, slack, paid_off: Mutex::new(Ledger { at: HashMap::new(), sweep_at: SWEEP_FROM }) }
@@ -72,12 +72,12 @@ impl Throttle {
 
     /// Starts an attempt by `ip`, charging it to the address's allowance; `Err` holds how long
     /// the address must wait, and nothing is charged then.
-    pub fn attempt(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+    pub(crate) fn attempt(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
         self.attempt_at(ip, Instant::now())
     }
 
     /// Gives back the charge of an attempt by `ip` that succeeded.
-    pub fn refund(&self, ip: Option<IpAddr>) {
+    pub(crate) fn refund(&self, ip: Option<IpAddr>) {
         self.refund_at(ip, Instant::now())
     }
 
@@ -116,7 +116,7 @@ impl Throttle {
 }
 
 /// `Retry-After` in whole seconds, rounded up (RFC 9110 §10.2.3).
-pub fn retry_after_seconds(wait: Duration) -> u64 {
+pub(crate) fn retry_after_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 

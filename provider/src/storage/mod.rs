@@ -14,7 +14,7 @@ mod sqlite;
 pub mod testkit;
 
 pub use memory::MemoryAdapter;
-pub use purge::purge_periodically;
+pub(crate) use purge::purge_periodically;
 pub use sqlite::SqliteAdapter;
 
 use async_trait::async_trait;

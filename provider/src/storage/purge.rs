@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs `purge_expired` every `interval`, forever: stop it by dropping (or aborting) it.
-pub async fn purge_periodically(storage: Arc<dyn Adapter>, interval: Duration) {
+pub(crate) async fn purge_periodically(storage: Arc<dyn Adapter>, interval: Duration) {
     loop {
         tokio::time::sleep(interval).await;
         match storage.purge_expired().await {

@@ -27,7 +27,7 @@ pub struct IssuedAccessToken {
 
 /// The audience of the next access token (RFC 8707 §2.2): the one `requested` if any (it must be
 /// among those granted), else the one granted if there is exactly one.
-pub fn audience(claims: &TokenClaims, requested: &[String]) -> OAuthResult<Option<String>> {
+pub(crate) fn audience(claims: &TokenClaims, requested: &[String]) -> OAuthResult<Option<String>> {
     let invalid = |why: &str| OAuthError::new(ErrorCode::InvalidTarget, why);
     match requested {
         [] if claims.resources.len() <= 1 => Ok(claims.resources.first().cloned()),
@@ -128,6 +128,6 @@ async fn jwt(
 }
 
 /// RFC 9068 §2.2: the end-user's subject, or the client's id for client credentials.
-pub fn subject(op: &Provider, client: &Client, claims: &TokenClaims) -> String {
+pub(crate) fn subject(op: &Provider, client: &Client, claims: &TokenClaims) -> String {
     if claims.is_client_credentials() { claims.client_id.clone() } else { op.subject(client, &claims.account_id) }
 }

@@ -69,7 +69,7 @@ impl IdTokenClaims {
     /// Adds the end-user claims requested for the ID token with the `claims` parameter, and with
     /// `scope_claims` those the granted scopes release (for ID tokens issued without an access
     /// token, OIDC Core §5.4).
-    pub async fn add_end_user_claims(&mut self, op: &Provider, claims: &TokenClaims, scope_claims: bool) {
+    pub(crate) async fn add_end_user_claims(&mut self, op: &Provider, claims: &TokenClaims, scope_claims: bool) {
         let requested: Vec<&str> = claims.claims.iter().flat_map(|c| c.id_token_names()).collect();
         if requested.is_empty() && !scope_claims {
             return;

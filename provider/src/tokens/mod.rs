@@ -2,8 +2,8 @@
 
 pub mod access_token;
 mod id_token;
-pub mod resource;
-pub mod sealed;
+pub(crate) mod resource;
+pub(crate) mod sealed;
 pub mod self_contained;
 
 pub use id_token::IdTokenClaims;
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
 #[derive(Debug, Serialize)]
-pub struct TokenResponse {
+pub(crate) struct TokenResponse {
     /// The access token.
     pub access_token: String,
     /// How the access token is presented (RFC 6749 §7.1).
@@ -37,7 +37,7 @@ pub struct TokenResponse {
 }
 
 /// What to issue at the token endpoint.
-pub struct Issue<'a> {
+pub(crate) struct Issue<'a> {
     /// The client the tokens are for.
     pub client: &'a Client,
     /// The authorization behind them.
@@ -53,7 +53,7 @@ pub struct Issue<'a> {
 }
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
-pub async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
+pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
     // Written concurrently, the access and refresh tokens share one commit where the backend
     // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
     let (access, refresh_token) = tokio::try_join!(

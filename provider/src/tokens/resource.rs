@@ -7,7 +7,7 @@ use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::security::sender::{self, Presentation, RequestContext};
 
 /// The stored access token presented with `request`, if it is live and its sender may use it.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     op: &Provider,
     presented: Option<(Presentation, String)>,
     request: &RequestContext,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// Signs `claims` as a JWS of type `typ` with our current key for `alg`. RSA signing runs on
 /// the JOSE threads ([`jose::offload`]), the others inline.
-pub async fn sign(
+pub(crate) async fn sign(
     op: &Provider,
     claims: &impl Serialize,
     typ: &'static str,
@@ -32,7 +32,7 @@ fn sign_with(keys: &Keystore, claims: &impl Serialize, typ: &str, alg: SigningAl
 
 /// Encrypts `payload` to the client with `alg`/`enc` if it asked for encryption; `nested` says
 /// the payload is a signed JWT.
-pub async fn encrypt_for(
+pub(crate) async fn encrypt_for(
     op: &Provider,
     client: &Client,
     payload: String,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// Whether an access token of `format` for these claims is self-contained (not stored).
-pub fn applies(claims: &TokenClaims, format: TokenFormat) -> bool {
+pub(crate) fn applies(claims: &TokenClaims, format: TokenFormat) -> bool {
     format == TokenFormat::Jwt && claims.is_client_credentials()
 }
 

@@ -3,8 +3,8 @@
 //! Every POST is bound to the browser that started the interaction (the `op_interaction`
 //! cookie, scoped to the interaction's path) and carries the interaction's CSRF token.
 
-pub mod pages;
-pub mod session;
+pub(crate) mod pages;
+pub(crate) mod session;
 
 use crate::Provider;
 use crate::authorization::Decision;
@@ -22,7 +22,7 @@ use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes as rocket_routes};
 
 /// The interaction routes, to mount under the issuer's path.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     rocket_routes![show, show_login, show_consent, login, consent, abort]
 }
 

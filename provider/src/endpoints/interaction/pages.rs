@@ -4,7 +4,7 @@
 use crate::model::Interaction;
 
 /// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -34,7 +34,7 @@ fn layout(title: &str, body: &str) -> String {
 
 /// The login page. Password managers may fill it (NIST SP 800-63B-4 §3.1.1.2: verifiers allow
 /// password managers and autofill): the fields say what they hold, autocomplete stays on.
-pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Option<&str>) -> String {
+pub(crate) fn login(interaction: &Interaction, client_name: &str, base: &str, error: Option<&str>) -> String {
     let uid = escape(&interaction.uid);
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     let hint = escape(interaction.request.login_hint.as_deref().unwrap_or_default());
@@ -57,7 +57,7 @@ pub fn login(interaction: &Interaction, client_name: &str, base: &str, error: Op
 }
 
 /// The consent page: what is asked, and allow / deny.
-pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
+pub(crate) fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
     let uid = escape(&interaction.uid);
     let claims = interaction.request.claims.iter().flat_map(|c| c.end_user_claims());
     let scopes: String = interaction
@@ -87,8 +87,9 @@ pub fn consent(interaction: &Interaction, client_name: &str, base: &str) -> Stri
     )
 }
 
+#[cfg(feature = "device-flow")]
 /// The device verification page (RFC 8628 §3.3): type the code the device shows.
-pub fn device_entry(base: &str, prefilled: &str, error: Option<&str>) -> String {
+pub(crate) fn device_entry(base: &str, prefilled: &str, error: Option<&str>) -> String {
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     layout(
         "Connect a device",
@@ -103,7 +104,7 @@ pub fn device_entry(base: &str, prefilled: &str, error: Option<&str>) -> String 
 }
 
 /// The end of a device authorization.
-pub fn device_done(approved: bool) -> String {
+pub(crate) fn device_done(approved: bool) -> String {
     let (title, text) = if approved {
         ("Device connected", "You can return to your device: it is signing in now.")
     } else {
@@ -113,7 +114,7 @@ pub fn device_done(approved: bool) -> String {
 }
 
 /// The error page for requests that cannot be answered at a trusted redirect URI.
-pub fn error(code: &str, description: &str) -> String {
+pub(crate) fn error(code: &str, description: &str) -> String {
     layout(
         "Error",
         &format!(
@@ -126,7 +127,7 @@ pub fn error(code: &str, description: &str) -> String {
 }
 
 /// The Form Post Response Mode page: an auto-submitting form that also works with JavaScript off.
-pub fn form_post(action: &str, params: &[(String, String)]) -> String {
+pub(crate) fn form_post(action: &str, params: &[(String, String)]) -> String {
     let inputs: String = params
         .iter()
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))

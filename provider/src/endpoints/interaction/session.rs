@@ -9,7 +9,7 @@ use rocket::http::CookieJar;
 use std::time::Duration;
 
 /// The session of the browser sending `jar`, if any.
-pub async fn load(op: &Provider, jar: &CookieJar<'_>) -> Result<Option<Session>, StorageError> {
+pub(crate) async fn load(op: &Provider, jar: &CookieJar<'_>) -> Result<Option<Session>, StorageError> {
     let Some(secret) = cookies::value(jar, cookies::SESSION) else {
         return Ok(None);
     };
@@ -18,7 +18,7 @@ pub async fn load(op: &Provider, jar: &CookieJar<'_>) -> Result<Option<Session>,
 
 /// Stores the session under a fresh cookie secret and sets the cookie. A new secret on every
 /// login prevents session fixation.
-pub async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
+pub(crate) async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     let secret = random_token();
     store(op, session, &secret).await?;
     jar.add(cookies::hardened(cookies::SESSION, secret, op.cookie_path(), op.config().secure_cookies()));
@@ -26,7 +26,7 @@ pub async fn save(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Resu
 }
 
 /// Updates the stored session (its grants) without changing the cookie.
-pub async fn update(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
+pub(crate) async fn update(op: &Provider, jar: &CookieJar<'_>, session: &Session) -> Result<(), StorageError> {
     match cookies::value(jar, cookies::SESSION) {
         Some(secret) => store(op, session, &secret).await,
         None => save(op, jar, session).await,

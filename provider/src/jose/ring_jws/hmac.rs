@@ -11,14 +11,14 @@ use ring::hmac;
 
 /// A shared secret that verifies one HMAC algorithm for josekit.
 #[derive(Debug, Clone)]
-pub struct HmacVerifier {
+pub(crate) struct HmacVerifier {
     algorithm: &'static dyn JwsAlgorithm,
     key: hmac::Key,
 }
 
 impl HmacVerifier {
     /// A verifier for `alg` (`HS256`, `HS384` or `HS512`) keyed by `secret`.
-    pub fn new(alg: &str, secret: &[u8]) -> Result<Self, JoseError> {
+    pub(crate) fn new(alg: &str, secret: &[u8]) -> Result<Self, JoseError> {
         let (algorithm, mac): (&'static dyn JwsAlgorithm, _) = match alg {
             "HS256" => (&HS256, hmac::HMAC_SHA256),
             "HS384" => (&HS384, hmac::HMAC_SHA384),

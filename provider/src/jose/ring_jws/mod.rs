@@ -7,6 +7,6 @@ mod jwk;
 mod signer;
 mod verifier;
 
-pub use hmac::HmacVerifier;
-pub use signer::RingSigner;
-pub use verifier::RingVerifier;
+pub(super) use hmac::HmacVerifier;
+pub(super) use signer::RingSigner;
+pub(super) use verifier::RingVerifier;

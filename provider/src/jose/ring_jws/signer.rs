@@ -21,7 +21,7 @@ enum KeyPair {
 
 /// A ring key pair that signs for josekit.
 #[derive(Debug, Clone)]
-pub struct RingSigner {
+pub(crate) struct RingSigner {
     key: Arc<KeyPair>,
     rng: SystemRandom,
     key_id: Option<String>,
@@ -29,7 +29,7 @@ pub struct RingSigner {
 
 impl RingSigner {
     /// A P-256 private JWK (`crv`, `x`, `y`, `d`; RFC 7518 §6.2).
-    pub fn es256(jwk: &Jwk) -> Result<Self, JoseError> {
+    pub(crate) fn es256(jwk: &Jwk) -> Result<Self, JoseError> {
         expect_curve(jwk, "P-256")?;
         let public = p256_public_point(jwk)?;
         let rng = SystemRandom::new();
@@ -44,7 +44,7 @@ impl RingSigner {
     }
 
     /// An Ed25519 private JWK (`crv`, `x`, `d`; RFC 8037 §2).
-    pub fn ed25519(jwk: &Jwk) -> Result<Self, JoseError> {
+    pub(crate) fn ed25519(jwk: &Jwk) -> Result<Self, JoseError> {
         expect_curve(jwk, "Ed25519")?;
         let key = Ed25519KeyPair::from_seed_and_public_key(&member(jwk, "d")?, &member(jwk, "x")?)
             .map_err(|e| invalid(format!("not an Ed25519 key pair: {e}")))?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// A public key that verifies for josekit.
 #[derive(Debug, Clone)]
-pub struct RingVerifier {
+pub(crate) struct RingVerifier {
     algorithm: &'static dyn JwsAlgorithm,
     key: Arc<UnparsedPublicKey<Vec<u8>>>,
     key_id: Option<String>,
@@ -20,14 +20,14 @@ pub struct RingVerifier {
 
 impl RingVerifier {
     /// A P-256 JWK (`crv`, `x`, `y`; RFC 7518 §6.2.1), public or private.
-    pub fn es256(jwk: &Jwk) -> Result<Self, JoseError> {
+    pub(crate) fn es256(jwk: &Jwk) -> Result<Self, JoseError> {
         usable_for(jwk, "EC", &ES256)?;
         expect_curve(jwk, "P-256")?;
         Ok(Self::new(&ES256, &ECDSA_P256_SHA256_FIXED, p256_public_point(jwk)?, jwk))
     }
 
     /// An Ed25519 JWK (`crv`, `x`; RFC 8037 §2), public or private.
-    pub fn ed25519(jwk: &Jwk) -> Result<Self, JoseError> {
+    pub(crate) fn ed25519(jwk: &Jwk) -> Result<Self, JoseError> {
         usable_for(jwk, "OKP", &EdDSA)?;
         expect_curve(jwk, "Ed25519")?;
         Ok(Self::new(&EdDSA, &ED25519, sized_member(jwk, "x", 32)?, jwk))

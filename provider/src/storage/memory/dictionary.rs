@@ -36,7 +36,13 @@ impl Default for Dictionary {
 impl Dictionary {
     /// Packs a record against the newest generation, and learns its payload if it compressed
     /// to over a quarter of its size (a shape not seen yet) while there is room.
-    pub fn pack(&mut self, key: &[u8; KEY_LEN], record: &Record, expires_at: i64, consumed_at: Option<i64>) -> Packed {
+    pub(super) fn pack(
+        &mut self,
+        key: &[u8; KEY_LEN],
+        record: &Record,
+        expires_at: i64,
+        consumed_at: Option<i64>,
+    ) -> Packed {
         let generation = self.ends.len() - 1;
         let packed = Packed::new(key, record, expires_at, consumed_at, (&self.bytes, generation as u8));
         let payload = record.payload.as_bytes();
@@ -49,7 +55,7 @@ impl Dictionary {
     }
 
     /// The record, unpacked against the generation it was packed with.
-    pub fn unpack(&self, packed: &Packed) -> Result<Record, StorageError> {
+    pub(super) fn unpack(&self, packed: &Packed) -> Result<Record, StorageError> {
         match self.ends.get(usize::from(packed.generation())) {
             Some(&end) => packed.record(&self.bytes[..end]),
             None => Err(StorageError("memory store: a record names a dictionary generation never made".into())),

@@ -35,7 +35,7 @@ impl Packed {
     /// Packs `record` under its [`key`](super::key::key), compressing its payload against
     /// `dictionary`, whose `generation` (below 16) it keeps. Its own `consumed_at` is ignored in
     /// favour of `consumed_at`.
-    pub fn new(
+    pub(super) fn new(
         key: &[u8; KEY_LEN],
         record: &Record,
         expires_at: i64,
@@ -62,44 +62,44 @@ impl Packed {
     }
 
     /// Milliseconds since the epoch.
-    pub fn expires_at(&self) -> i64 {
+    pub(super) fn expires_at(&self) -> i64 {
         read_i64(&self.0[1..]).unwrap_or_default()
     }
 
     /// Whether the record has not expired at `now`.
-    pub fn live(&self, now: i64) -> bool {
+    pub(super) fn live(&self, now: i64) -> bool {
         self.expires_at() > now
     }
 
     /// The generation of the dictionary it was packed with.
-    pub fn generation(&self) -> u8 {
+    pub(super) fn generation(&self) -> u8 {
         self.0[0] >> 4
     }
 
     /// The size of its compressed payload.
-    pub fn compressed_len(&self) -> usize {
+    pub(super) fn compressed_len(&self) -> usize {
         let mut rest = self.fields().2;
         rest.read_len();
         rest.0.len()
     }
 
     /// Its key: what a lookup by id finds it by (see [`key`](super::key::key)).
-    pub fn key(&self) -> &[u8] {
+    pub(super) fn key(&self) -> &[u8] {
         &self.0[KEY_AT..FIELDS_AT]
     }
 
     /// Its secondary keys.
-    pub fn keys(&self) -> SecondaryKeys<'_> {
+    pub(super) fn keys(&self) -> SecondaryKeys<'_> {
         self.fields().0
     }
 
     /// When it was consumed, in milliseconds since the epoch.
-    pub fn consumed_at(&self) -> Option<i64> {
+    pub(super) fn consumed_at(&self) -> Option<i64> {
         self.fields().1
     }
 
     /// The record, its payload decompressed against the `dictionary` it was packed with.
-    pub fn record(&self, dictionary: &[u8]) -> Result<Record, StorageError> {
+    pub(super) fn record(&self, dictionary: &[u8]) -> Result<Record, StorageError> {
         let (keys, consumed_at, mut rest) = self.fields();
         let owned = |key: Option<&str>| key.map(String::from);
         let (grant_id, uid, user_code) = (owned(keys.grant_id), owned(keys.uid), owned(keys.user_code));
