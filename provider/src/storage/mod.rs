@@ -162,7 +162,7 @@ pub trait Adapter: Send + Sync + 'static {
         Ok(())
     }
     /// Deletes expired records, returning how many. Lookups ignore them regardless; this only
-    /// reclaims space, and runs periodically (see [`purge_periodically`]).
+    /// reclaims space, and runs periodically (see [`Provider::background_tasks`](crate::Provider::background_tasks)).
     async fn purge_expired(&self) -> Result<u64, StorageError>;
 }
 
