@@ -115,3 +115,15 @@ pub async fn relying_party(issuer: &str, client: FixtureClient) -> Rp {
         AuthStyle::Basic => rp.set_auth_type(AuthType::BasicAuth),
     }
 }
+
+/// A relying party for a client registered at run time (id and secret known only then).
+pub async fn registered_party(issuer: &str, client_id: &str, secret: Option<&str>, redirect_uri: &str) -> Rp {
+    let metadata = discover(issuer).await;
+    CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client_id.to_string()),
+        secret.map(|s| ClientSecret::new(s.to_string())),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).expect("redirect URI"))
+    .set_auth_type(AuthType::BasicAuth)
+}

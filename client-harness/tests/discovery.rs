@@ -8,6 +8,7 @@ use client_harness::{Options, launch};
 #[case("implicit")]
 #[case("hybrid")]
 #[case("config")]
+#[case("dynamic")]
 #[case("formpost")]
 #[case("3rdparty-init")]
 #[tokio::test]

@@ -34,7 +34,7 @@ macro_rules! internal {
 
 internal!(authorization, clients, endpoints, grants, jose, model, outbound, security, tokens);
 
-pub use clients::{Client, ClientError, ClientRegistry, ClientStore, ClientStoreError, StoredClients};
+pub use clients::{Client, ClientError, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients};
 
 use accounts::{AccountStore, FileAccountStore};
 use config::Config;
@@ -78,6 +78,8 @@ struct Inner {
     login_throttle: security::throttle::Throttle,
     #[cfg(feature = "device-flow")]
     user_code_throttle: security::throttle::Throttle,
+    #[cfg(feature = "registration")]
+    registration_throttle: security::throttle::Throttle,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -175,6 +177,8 @@ impl ProviderBuilder {
             login_throttle: throttle(config.throttle.login_failures),
             #[cfg(feature = "device-flow")]
             user_code_throttle: throttle(config.throttle.user_code_failures),
+            #[cfg(feature = "registration")]
+            registration_throttle: throttle(config.registration.per_address),
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -256,6 +260,12 @@ impl Provider {
         &self.0.user_code_throttle
     }
 
+    /// Registrations per client address (`[registration] per_address`).
+    #[cfg(feature = "registration")]
+    pub(crate) fn registration_throttle(&self) -> &security::throttle::Throttle {
+        &self.0.registration_throttle
+    }
+
     /// The issuer identifier, exactly as configured.
     pub fn issuer(&self) -> &str {
         &self.0.config.issuer
@@ -330,7 +340,7 @@ impl Provider {
             .manage(self.clone())
             .attach(endpoints::tasks::BackgroundTasks(self.clone()))
             .attach(endpoints::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
-            .mount(base, endpoints::routes())
+            .mount(base, endpoints::routes(self))
             .register(base, endpoints::catchers())
     }
 

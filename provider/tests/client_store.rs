@@ -3,16 +3,18 @@
 
 mod common;
 
-use provider::clients::{Client, ClientStoreError, authenticate};
+use provider::clients::{Client, ClientStoreError, Registration, authenticate};
 use provider::protocol::Params;
 
-fn registered(client_id: &str) -> Client {
+fn registered(client_id: &str) -> Registration {
     let metadata = serde_json::json!({
         "client_id": client_id,
         "client_secret": "a-registered-secret-0123456789abcdef",
         "redirect_uris": ["https://registered.example/cb"],
     });
-    serde_json::from_value::<Client>(metadata).unwrap().validated(&[provider::jose::SigningAlg::RS256]).unwrap()
+    let client =
+        serde_json::from_value::<Client>(metadata).unwrap().validated(&[provider::jose::SigningAlg::RS256]).unwrap();
+    Registration { client, client_id_issued_at: 1_800_000_000, access_token_hash: "hash".into() }
 }
 
 #[tokio::test]
@@ -24,6 +26,8 @@ async fn a_registered_client_is_seen_by_another_instance_and_after_a_restart() {
     assert!(second.clients().find("dyn-1").await.unwrap().is_none());
 
     first.clients().save(&registered("dyn-1")).await.unwrap();
+    let kept = second.clients().registration("dyn-1").await.unwrap().expect("its registration");
+    assert_eq!((kept.client_id_issued_at, kept.access_token_hash.as_str()), (1_800_000_000, "hash"));
     let seen = second.clients().find("dyn-1").await.unwrap().expect("the other instance sees it");
     assert_eq!(seen.redirect_uris, ["https://registered.example/cb"]);
     assert_eq!(seen.response_types, ["code"], "derived metadata is worked out again as it is read");
@@ -40,7 +44,7 @@ async fn a_registered_client_is_seen_by_another_instance_and_after_a_restart() {
 async fn configured_clients_are_found_first_and_cannot_be_replaced_or_removed() {
     let op = common::provider("https://op.example").await;
     let mut impostor = registered("rp-basic");
-    impostor.redirect_uris = vec!["https://attacker.example/cb".into()];
+    impostor.client.redirect_uris = vec!["https://attacker.example/cb".into()];
     assert!(matches!(op.clients().save(&impostor).await, Err(ClientStoreError::Configured(_))));
     assert!(matches!(op.clients().remove("rp-basic").await, Err(ClientStoreError::Configured(_))));
     let found = op.clients().find("rp-basic").await.unwrap().unwrap();

@@ -5,6 +5,8 @@ mod auth;
 mod key_sets;
 mod keys;
 mod metadata;
+#[cfg(feature = "registration")]
+pub mod registration;
 mod sector;
 mod store;
 mod validate;
@@ -18,7 +20,7 @@ pub(crate) use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{Client, ClientError};
 pub(crate) use metadata::{AUTH_METHODS, GRANT_TYPES};
 pub(crate) use sector::pairwise_subject;
-pub use store::{ClientStore, ClientStoreError, StoredClients};
+pub use store::{ClientStore, ClientStoreError, Registration, StoredClients};
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -14,9 +14,11 @@ use std::sync::Arc;
 pub trait ClientStore: Send + Sync + 'static {
     /// The client with this id, if there is one.
     async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StorageError>;
+    /// A client registered at run time, with what its management needs (RFC 7592).
+    async fn registration(&self, client_id: &str) -> Result<Option<Registration>, StorageError>;
     /// Registers a validated client, or replaces a registered one (RFC 7591 §3.2, RFC 7592
     /// §2.2). A configured client cannot be replaced.
-    async fn save(&self, client: &Client) -> Result<(), ClientStoreError>;
+    async fn save(&self, registration: &Registration) -> Result<(), ClientStoreError>;
     /// Removes a registered client (RFC 7592 §2.3): `false` if there was none.
     async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError>;
     /// How many clients are configured (registered ones are not counted).
@@ -34,12 +36,26 @@ pub enum ClientStoreError {
     Storage(#[from] StorageError),
 }
 
+/// A client registered at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    /// Its validated metadata (with its resolved pairwise sector).
+    pub client: Client,
+    /// When it was registered (RFC 7591 §3.2.1 `client_id_issued_at`).
+    pub client_id_issued_at: i64,
+    /// The SHA-256 of its registration access token (RFC 7592 §1): the token itself is never
+    /// stored.
+    pub access_token_hash: String,
+}
+
 /// A registered client as stored: its metadata, and what was resolved when it was registered.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     metadata: Client,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sector: Option<String>,
+    issued_at: i64,
+    access_token_hash: String,
 }
 
 /// The provider's store: the configured clients, looked up first and without a storage
@@ -57,11 +73,24 @@ impl StoredClients {
         Self { configured, storage, signing_algs }
     }
 
-    fn parse(&self, record: &Record) -> Result<Client, String> {
+    fn parse(&self, record: &Record) -> Result<Registration, String> {
         let stored: Stored = serde_json::from_str(&record.payload).map_err(|e| e.to_string())?;
         let mut client = stored.metadata.validated(&self.signing_algs).map_err(|e: ClientError| e.to_string())?;
         client.sector = stored.sector;
-        Ok(client)
+        Ok(Registration { client, client_id_issued_at: stored.issued_at, access_token_hash: stored.access_token_hash })
+    }
+
+    async fn load(&self, client_id: &str) -> Result<Option<Registration>, StorageError> {
+        let Some(record) = self.storage.find(Kind::Client, client_id).await? else { return Ok(None) };
+        match self.parse(&record) {
+            Ok(registration) => Ok(Some(registration)),
+            Err(why) => {
+                // No longer valid under this configuration (an algorithm since disabled, say):
+                // unknown to this instance rather than half usable.
+                tracing::warn!(client_id, %why, "a registered client no longer validates");
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -71,23 +100,27 @@ impl ClientStore for StoredClients {
         if let Some(client) = self.configured.get(client_id) {
             return Ok(Some(client));
         }
-        let Some(record) = self.storage.find(Kind::Client, client_id).await? else { return Ok(None) };
-        match self.parse(&record) {
-            Ok(client) => Ok(Some(Arc::new(client))),
-            Err(why) => {
-                // No longer valid under this configuration (an algorithm since disabled, say):
-                // unknown to this instance rather than half usable.
-                tracing::warn!(client_id, %why, "a registered client no longer validates");
-                Ok(None)
-            }
-        }
+        Ok(self.load(client_id).await?.map(|registration| Arc::new(registration.client)))
     }
 
-    async fn save(&self, client: &Client) -> Result<(), ClientStoreError> {
+    async fn registration(&self, client_id: &str) -> Result<Option<Registration>, StorageError> {
+        if self.configured.get(client_id).is_some() {
+            return Ok(None);
+        }
+        self.load(client_id).await
+    }
+
+    async fn save(&self, registration: &Registration) -> Result<(), ClientStoreError> {
+        let client = &registration.client;
         if self.configured.get(&client.client_id).is_some() {
             return Err(ClientStoreError::Configured(client.client_id.clone()));
         }
-        let stored = Stored { metadata: client.clone(), sector: client.sector.clone() };
+        let stored = Stored {
+            metadata: client.clone(),
+            sector: client.sector.clone(),
+            issued_at: registration.client_id_issued_at,
+            access_token_hash: registration.access_token_hash.clone(),
+        };
         let payload = serde_json::to_string(&stored).map_err(|e| StorageError(e.to_string()))?;
         let record = Record { payload, grant_id: None, uid: None, user_code: None, consumed_at: None };
         Ok(self.storage.upsert(Kind::Client, &client.client_id, &record, None).await?)

@@ -15,6 +15,8 @@ const EMBEDDED_PROFILES: &[(&str, &str)] = &[
     ("hybrid", include_str!("../../../profiles/hybrid.toml")),
     #[cfg(feature = "config")]
     ("config", include_str!("../../../profiles/config.toml")),
+    #[cfg(feature = "dynamic")]
+    ("dynamic", include_str!("../../../profiles/dynamic.toml")),
     #[cfg(feature = "formpost")]
     ("formpost", include_str!("../../../profiles/formpost.toml")),
     #[cfg(feature = "3rdparty-init")]
@@ -27,6 +29,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "jar",
     #[cfg(feature = "device-flow")]
     "device-flow",
+    #[cfg(feature = "registration")]
+    "registration",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

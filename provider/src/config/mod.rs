@@ -9,6 +9,7 @@ mod load;
 mod log;
 mod pkce;
 mod proxy;
+mod registration;
 mod resource_servers;
 mod throttle;
 mod tls;
@@ -21,6 +22,7 @@ pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profi
 pub use log::LogConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
+pub use registration::RegistrationConfig;
 pub use resource_servers::{ResourceServer, TokenFormat};
 pub use throttle::ThrottleConfig;
 pub use tls::{CIPHER_SUITES, TlsConfig};
@@ -78,6 +80,8 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// Outbound HTTP (client `jwks_uri`, `request_uri`, `sector_identifier_uri`).
     pub outbound: OutboundConfig,
+    /// Dynamic client registration.
+    pub registration: RegistrationConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -114,6 +118,7 @@ impl Default for Config {
             proxy: ProxyConfig::default(),
             throttle: ThrottleConfig::default(),
             outbound: OutboundConfig::default(),
+            registration: RegistrationConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,
@@ -144,6 +149,9 @@ impl Config {
         shown.storage = redact_url_password(&shown.storage);
         if shown.pairwise_salt.is_some() {
             shown.pairwise_salt = Some("***".into());
+        }
+        if shown.registration.initial_access_token.is_some() {
+            shown.registration.initial_access_token = Some("***".into());
         }
         toml_string(&shown)
     }

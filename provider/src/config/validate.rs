@@ -44,6 +44,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     if let Some(tls) = &config.tls {
         tls.check(&config.issuer, &mut errors);
     }
+    config.registration.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -27,6 +27,9 @@ pub(crate) fn document(op: &Provider) -> Value {
     if cfg!(feature = "device-flow") {
         doc["device_authorization_endpoint"] = op.endpoint("/device_authorization").into();
     }
+    if cfg!(feature = "registration") && op.config().registration.enabled {
+        doc["registration_endpoint"] = op.endpoint("/register").into();
+    }
     doc
 }
 

@@ -122,3 +122,33 @@ impl<'r> FromRequest<'r> for PresentedToken {
         Outcome::Success(PresentedToken(token))
     }
 }
+
+/// A JSON request body (client metadata, RFC 7591 §3.1), at most `[registration]
+/// max_body_bytes`.
+#[cfg(feature = "registration")]
+pub struct JsonBody(pub serde_json::Value);
+
+#[cfg(feature = "registration")]
+#[rocket::async_trait]
+impl<'r> FromData<'r> for JsonBody {
+    type Error = ErrorReply;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let refuse = |status: Status, description: &str| {
+            let error = OAuthError::new(crate::protocol::ErrorCode::InvalidClientMetadata, description);
+            data::Outcome::Error((status, ErrorReply { error, status }))
+        };
+        if !req.content_type().is_some_and(|ct| ct.is_json()) {
+            return refuse(Status::BadRequest, "the body must be application/json");
+        }
+        let limit = req.rocket().state::<Provider>().map_or(64 * 1024, |op| op.config().registration.max_body_bytes);
+        match data.open(limit.bytes()).into_bytes().await {
+            Ok(body) if body.is_complete() => match serde_json::from_slice(&body) {
+                Ok(value) => data::Outcome::Success(JsonBody(value)),
+                Err(_) => refuse(Status::BadRequest, "the body is not JSON"),
+            },
+            Ok(_) => refuse(Status::PayloadTooLarge, "the request body is too large"),
+            Err(_) => refuse(Status::BadRequest, "the request body could not be read"),
+        }
+    }
+}

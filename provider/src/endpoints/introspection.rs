@@ -93,8 +93,12 @@ async fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     body.insert("active".into(), true.into());
     body.insert("scope".into(), claims.scopes.join(" ").into());
     body.insert("client_id".into(), claims.client_id.clone().into());
-    if let Ok(Some(client)) = op.clients().find(&claims.client_id).await {
-        body.insert("sub".into(), access_token::subject(op, &client, claims).into());
+    match op.clients().find(&claims.client_id).await {
+        Ok(Some(client)) => {
+            body.insert("sub".into(), access_token::subject(op, &client, claims).into());
+        }
+        // A token outlives no client: a deleted registration's tokens are inactive (RFC 7592 §2.3).
+        _ => return json!({ "active": false }),
     }
     match claims.resources.as_slice() {
         [] => {}

@@ -11,6 +11,8 @@ pub(crate) mod health;
 pub(crate) mod interaction;
 pub(crate) mod introspection;
 pub(crate) mod jwks;
+#[cfg(feature = "registration")]
+pub(crate) mod registration;
 pub(crate) mod respond;
 pub(crate) mod revocation;
 pub(crate) mod tasks;
@@ -37,8 +39,8 @@ fn preflight() -> Status {
     Status::NoContent
 }
 
-/// Every route of the provider.
-pub(crate) fn routes() -> Vec<rocket::Route> {
+/// Every route of the provider, as configured.
+pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     let mut routes = rocket::routes![preflight];
     routes.extend(discovery::routes());
     routes.extend(jwks::routes());
@@ -51,6 +53,12 @@ pub(crate) fn routes() -> Vec<rocket::Route> {
     routes.extend(userinfo::routes());
     routes.extend(interaction::routes());
     routes.extend(health::routes());
+    #[cfg(feature = "registration")]
+    if op.config().registration.enabled {
+        routes.extend(registration::routes());
+    }
+    #[cfg(not(feature = "registration"))]
+    let _ = op;
     routes
 }
 

@@ -60,6 +60,10 @@ pub enum ErrorCode {
     SlowDown,
     /// The device code has expired (RFC 8628 §3.5).
     ExpiredToken,
+    /// A registered redirect URI is invalid (RFC 7591 §3.2.2).
+    InvalidRedirectUri,
+    /// A client metadata field is invalid (RFC 7591 §3.2.2).
+    InvalidClientMetadata,
 }
 
 impl ErrorCode {
@@ -91,6 +95,8 @@ impl ErrorCode {
             Self::AuthorizationPending => "authorization_pending",
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 }

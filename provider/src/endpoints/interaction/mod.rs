@@ -9,6 +9,7 @@ pub(crate) mod session;
 use crate::Provider;
 use crate::authorization::Decision;
 use crate::endpoints::cookies;
+use pages::ClientDisplay;
 use crate::endpoints::respond::Answer;
 use crate::endpoints::respond::ErrorReply;
 use crate::interaction::{deny, details, finish_consent, finish_login, resume};
@@ -93,10 +94,10 @@ async fn bound_form(
     Ok((form, interaction))
 }
 
-async fn client_name(op: &Provider, interaction: &Interaction) -> String {
+async fn client_display(op: &Provider, interaction: &Interaction) -> ClientDisplay {
     match op.clients().find(&interaction.request.client_id).await {
-        Ok(Some(client)) => client.display_name().to_string(),
-        _ => interaction.request.client_id.clone(),
+        Ok(Some(client)) => ClientDisplay::of(&client),
+        _ => ClientDisplay::unknown(&interaction.request.client_id),
     }
 }
 
@@ -128,10 +129,10 @@ async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt
     if interaction.prompt != prompt {
         return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
     }
-    let name = client_name(op, &interaction).await;
+    let client = client_display(op, &interaction).await;
     let html = match prompt {
-        Prompt::Login => pages::login(&interaction, &name, op.base_path(), None),
-        Prompt::Consent => pages::consent(&interaction, &name, op.base_path()),
+        Prompt::Login => pages::login(&interaction, &client, op.base_path(), None),
+        Prompt::Consent => pages::consent(&interaction, &client, op.base_path()),
     };
     Answer::Page(Status::Ok, html)
 }
@@ -148,8 +149,8 @@ async fn login(
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
-    let name = client_name(op, &interaction).await;
-    let page = |error| pages::login(&interaction, &name, op.base_path(), Some(error));
+    let client = client_display(op, &interaction).await;
+    let page = |error| pages::login(&interaction, &client, op.base_path(), Some(error));
     // Refused before the password is even hashed: the refusal tells a guesser nothing.
     if let Err(wait) = op.login_throttle().attempt(client_ip) {
         tracing::debug!(client_ip = ?client_ip, "login refused: too many failures from this address");

@@ -1,7 +1,59 @@
 //! The built-in server-rendered pages. They work without JavaScript and keep stable form field
 //! names (`login`, `password`, `decision`), which the conformance suite's browser automation uses.
 
+use crate::clients::Client;
 use crate::model::Interaction;
+
+/// What the pages show of a client (OIDC Registration §2): its name, and its logo, privacy
+/// policy and terms of service where they are https URLs.
+pub(crate) struct ClientDisplay {
+    name: String,
+    logo_uri: Option<String>,
+    policy_uri: Option<String>,
+    tos_uri: Option<String>,
+}
+
+impl ClientDisplay {
+    /// What `client` registered.
+    pub(crate) fn of(client: &Client) -> Self {
+        let https = |member: &str| {
+            let value = client.extra.get(member).and_then(|v| v.as_str())?;
+            url::Url::parse(value).ok().filter(|u| u.scheme() == "https").map(|_| value.to_string())
+        };
+        Self {
+            name: client.display_name().to_string(),
+            logo_uri: https("logo_uri"),
+            policy_uri: https("policy_uri"),
+            tos_uri: https("tos_uri"),
+        }
+    }
+
+    /// A client known only by its id.
+    pub(crate) fn unknown(client_id: &str) -> Self {
+        Self { name: client_id.to_string(), logo_uri: None, policy_uri: None, tos_uri: None }
+    }
+
+    /// The client's logo, if any, above its name.
+    fn header(&self) -> String {
+        match &self.logo_uri {
+            Some(logo) => format!(
+                "<p><img class=\"client-logo\" src=\"{}\" alt=\"{} logo\" height=\"64\"></p>",
+                escape(logo),
+                escape(&self.name)
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Links to the client's privacy policy and terms of service, if it registered them.
+    fn links(&self) -> String {
+        let link = |uri: &Option<String>, class: &str, text: &str| {
+            uri.as_ref().map(|u| format!("<a class=\"{class}\" href=\"{}\">{text}</a> ", escape(u))).unwrap_or_default()
+        };
+        let links = link(&self.policy_uri, "client-policy", "Privacy policy") + &link(&self.tos_uri, "client-tos", "Terms of service");
+        if links.is_empty() { links } else { format!("<p>{}</p>", links.trim_end()) }
+    }
+}
 
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -34,14 +86,14 @@ fn layout(title: &str, body: &str) -> String {
 
 /// The login page. Password managers may fill it (NIST SP 800-63B-4 §3.1.1.2: verifiers allow
 /// password managers and autofill): the fields say what they hold, autocomplete stays on.
-pub(crate) fn login(interaction: &Interaction, client_name: &str, base: &str, error: Option<&str>) -> String {
+pub(crate) fn login(interaction: &Interaction, client: &ClientDisplay, base: &str, error: Option<&str>) -> String {
     let uid = escape(&interaction.uid);
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     let hint = escape(interaction.request.login_hint.as_deref().unwrap_or_default());
     layout(
         "Sign in",
         &format!(
-            "<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{error}\
+            "{header}<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{links}{error}\
              <form method=\"post\" action=\"{base}/interaction/{uid}/login\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label for=\"login\">Username</label>\
@@ -50,14 +102,16 @@ pub(crate) fn login(interaction: &Interaction, client_name: &str, base: &str, er
              <input id=\"password\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
              <button type=\"submit\" class=\"login-submit\">Sign in</button></form>\
              <p><a href=\"{base}/interaction/{uid}/abort\">Cancel</a></p>",
-            client = escape(client_name),
+            client = escape(&client.name),
+            header = client.header(),
+            links = client.links(),
             csrf = escape(&interaction.csrf),
         ),
     )
 }
 
 /// The consent page: what is asked, and allow / deny.
-pub(crate) fn consent(interaction: &Interaction, client_name: &str, base: &str) -> String {
+pub(crate) fn consent(interaction: &Interaction, client: &ClientDisplay, base: &str) -> String {
     let uid = escape(&interaction.uid);
     let claims = interaction.request.claims.iter().flat_map(|c| c.end_user_claims());
     let scopes: String = interaction
@@ -76,12 +130,14 @@ pub(crate) fn consent(interaction: &Interaction, client_name: &str, base: &str) 
     layout(
         "Authorize",
         &format!(
-            "<h1>Authorize {client}</h1>{device}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
+            "{header}<h1>Authorize {client}</h1>{device}{links}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
              <form method=\"post\" action=\"{base}/interaction/{uid}/consent\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
              <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"consent-allow\">Allow</button>\
              <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"consent-deny\">Deny</button></div></form>",
-            client = escape(client_name),
+            client = escape(&client.name),
+            header = client.header(),
+            links = client.links(),
             csrf = escape(&interaction.csrf),
         ),
     )
