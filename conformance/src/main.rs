@@ -47,6 +47,15 @@ struct Cli {
     /// Where to write report.json, junit.xml and the modules' logs.
     #[arg(long, default_value = "target/conformance")]
     out: PathBuf,
+    /// A shell command run before starting a module that waits to be started by hand:
+    /// `oidcc-server-rotate-keys` asks for the provider's signing keys to be rotated first
+    /// (`provider keys rotate --keys FILE` on the keys file the provider serves).
+    #[arg(long)]
+    manual_start_command: Option<String>,
+    /// Seconds to wait after that command, for the provider to pick the change up (its
+    /// `keys.reload_interval`).
+    #[arg(long, default_value_t = 3)]
+    manual_start_settle: u64,
     /// Seconds a module may take to finish.
     #[arg(long, default_value_t = 240)]
     module_timeout: u64,
@@ -94,7 +103,11 @@ async fn run_plan(cli: &Cli) -> Result<Option<Report>, String> {
     let suite = Suite::new(&suite_url, cli.token.clone(), insecure).map_err(|e| e.to_string())?;
     let timing = Timing { module_timeout: Duration::from_secs(cli.module_timeout), ..Timing::default() };
     let progress = |r: &conformance::ModuleResult| eprintln!("{}: {}", r.key(), r.outcome.label());
-    let report = run(&suite, &spec, &config, &expected, timing, progress).await.map_err(|e| e.to_string())?;
+    let manual = conformance::ManualStart {
+        command: cli.manual_start_command.clone(),
+        settle: Duration::from_secs(cli.manual_start_settle),
+    };
+    let report = run(&suite, &spec, &config, &expected, timing, &manual, progress).await.map_err(|e| e.to_string())?;
     drop(started);
     print!("{}", report.table());
     let out = cli.out.join(&cli.profile);

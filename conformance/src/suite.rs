@@ -129,6 +129,26 @@ impl Suite {
         }
     }
 
+    /// Whether the module waits to be started by hand: it stays CONFIGURED (a module that starts
+    /// itself leaves that state at once). Such a module asks for something done to the provider
+    /// first (`oidcc-server-rotate-keys`: rotate its signing keys).
+    pub async fn waits_for_start(&self, started: &Started, timing: Timing) -> Result<bool, SuiteError> {
+        let deadline = Instant::now() + timing.manual_start_after;
+        loop {
+            let info = self.send(self.http.get(self.url(&format!("api/info/{}", started.id)))).await?;
+            match info["status"].as_str().unwrap_or_default() {
+                "CONFIGURED" if Instant::now() >= deadline => return Ok(true),
+                "CONFIGURED" | "CREATED" => tokio::time::sleep(timing.poll_every).await,
+                _ => return Ok(false),
+            }
+        }
+    }
+
+    /// `POST api/runner/<id>`: starts a module that waits to be started by hand.
+    pub async fn start(&self, started: &Started) -> Result<(), SuiteError> {
+        self.send(self.http.post(self.url(&format!("api/runner/{}", started.id)))).await.map(|_| ())
+    }
+
     /// Polls `api/info/<id>` until the module has FINISHED (or was INTERRUPTED), or time runs out.
     pub async fn wait_for_result(&self, started: &Started, timing: Timing) -> Result<Outcome, SuiteError> {
         let deadline = Instant::now() + timing.module_timeout;

@@ -1,8 +1,9 @@
 //! The runner against a suite played by wiremock: plan creation, module start, state
 //! transitions, results, a FAILED module, an unexpected WARNING or REVIEW, a module the suite
-//! interrupted, modules run in several variants, and a module stuck past its time limit.
+//! interrupted, modules run in several variants, a module stuck past its time limit, and a
+//! module that waits to be started by hand.
 
-use conformance::{Expected, Outcome, PlanSpec, Suite, Timing, run};
+use conformance::{Expected, ManualStart, Outcome, PlanSpec, Suite, Timing, run};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -18,7 +19,11 @@ fn spec() -> PlanSpec {
 }
 
 fn fast() -> Timing {
-    Timing { module_timeout: Duration::from_millis(300), poll_every: Duration::from_millis(20) }
+    Timing {
+        module_timeout: Duration::from_millis(300),
+        poll_every: Duration::from_millis(20),
+        manual_start_after: Duration::from_millis(100),
+    }
 }
 
 /// A suite whose plan has these modules; each module's info answers come in order.
@@ -74,8 +79,11 @@ fn info(status: &str, result: Option<&str>) -> serde_json::Value {
 async fn report(server: &MockServer, expected: Expected) -> conformance::Report {
     let suite = Suite::new(&server.uri(), Some("t0ken".into()), false).unwrap();
     let mut seen = Vec::new();
-    let report =
-        run(&suite, &spec(), &json!({"alias": "rust-op"}), &expected, fast(), |r| seen.push(r.key())).await.unwrap();
+    let report = run(&suite, &spec(), &json!({"alias": "rust-op"}), &expected, fast(), &ManualStart::default(), |r| {
+        seen.push(r.key())
+    })
+    .await
+    .unwrap();
     let keys: Vec<_> = report.results.iter().map(|r| r.key()).collect();
     assert_eq!(seen, keys, "progress sees every result, in order");
     report
@@ -282,4 +290,28 @@ fn the_runner_skips_without_a_suite_and_says_why() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("conformance: skipped: "), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_module_that_waits_to_be_started_gets_the_command_then_its_start() {
+    let configured: Vec<_> = (0..3).map(|_| info("CONFIGURED", None)).collect();
+    let infos = configured.into_iter().chain([info("FINISHED", Some("PASSED"))]).collect();
+    let server = suite(&[("oidcc-server-rotate-keys", infos)]).await;
+    Mock::given(method("POST"))
+        .and(path("/api/runner/test-0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("rotated");
+    let manual = ManualStart { command: Some(format!("touch {}", marker.display())), settle: Duration::ZERO };
+    let timing = Timing { manual_start_after: Duration::ZERO, ..fast() };
+    let suite = Suite::new(&server.uri(), Some("t0ken".into()), false).unwrap();
+    let report = run(&suite, &spec(), &json!({"alias": "rust-op"}), &Expected::default(), timing, &manual, |_| {})
+        .await
+        .unwrap();
+    assert!(marker.exists(), "the command ran before the start");
+    assert!(report.ok(), "{}", report.table());
+    server.verify().await;
 }
