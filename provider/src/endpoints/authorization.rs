@@ -26,7 +26,7 @@ async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<
     match form {
         Ok(params) => run(op, &params, jar).await,
         // A failure of HTTP itself keeps its status (413 for a body over the limit).
-        Err(ErrorReply { status: Status::PayloadTooLarge, error }) => {
+        Err(ErrorReply { status: Status::PayloadTooLarge, error, .. }) => {
             crate::endpoints::interaction::problem(Status::PayloadTooLarge, error.code, &error.description)
         }
         Err(ErrorReply { error, .. }) => Answer::Error(crate::protocol::AuthorizationError::Page {

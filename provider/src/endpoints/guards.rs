@@ -29,10 +29,10 @@ impl<'r> FromData<'r> for Params {
             Ok(body) if body.is_complete() => data::Outcome::Success(Params::parse(&body)),
             Ok(_) => data::Outcome::Error((
                 Status::PayloadTooLarge,
-                ErrorReply {
-                    error: OAuthError::invalid_request("the request body is too large"),
-                    status: Status::PayloadTooLarge,
-                },
+                ErrorReply::with_status(
+                    OAuthError::invalid_request("the request body is too large"),
+                    Status::PayloadTooLarge,
+                ),
             )),
             Err(_) => data::Outcome::Error((
                 Status::BadRequest,
@@ -136,7 +136,7 @@ impl<'r> FromData<'r> for JsonBody {
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         let refuse = |status: Status, description: &str| {
             let error = OAuthError::new(crate::protocol::ErrorCode::InvalidClientMetadata, description);
-            data::Outcome::Error((status, ErrorReply { error, status }))
+            data::Outcome::Error((status, ErrorReply::with_status(error, status)))
         };
         if !req.content_type().is_some_and(|ct| ct.is_json()) {
             return refuse(Status::BadRequest, "the body must be application/json");

@@ -51,11 +51,10 @@ async fn register(
 ) -> Reply<Registered> {
     // Counted before anything else, as each registration stores a record.
     if let Err(wait) = op.registration_throttle().attempt(client_ip) {
-        let error = OAuthError::new(ErrorCode::TemporarilyUnavailable, format!(
-            "too many registrations from this address; try again in {} seconds",
-            retry_after_seconds(wait)
-        ));
-        return Err(ErrorReply { error, status: Status::TooManyRequests });
+        let seconds = retry_after_seconds(wait);
+        let description = format!("too many registrations from this address; try again in {seconds} seconds");
+        let error = OAuthError::new(ErrorCode::TemporarilyUnavailable, description);
+        return Err(ErrorReply { retry_after: Some(seconds), ..ErrorReply::with_status(error, Status::TooManyRequests) });
     }
     let registered = registration::register(op, bearer(token).as_deref(), body?.0).await?;
     Ok(Registered::new(Status::Created, registered))

@@ -31,12 +31,21 @@ pub struct ErrorReply {
     pub error: OAuthError,
     /// The status it is answered with.
     pub status: Status,
+    /// Seconds to wait before trying again (`Retry-After`, RFC 9110 §10.2.3), for a 429.
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorReply {
+    /// An error answered with `status` rather than its code's own.
+    pub fn with_status(error: OAuthError, status: Status) -> Self {
+        Self { error, status, retry_after: None }
+    }
 }
 
 impl From<OAuthError> for ErrorReply {
     fn from(error: OAuthError) -> Self {
         let status = status_of(error.code);
-        Self { error, status }
+        Self { error, status, retry_after: None }
     }
 }
 
@@ -71,6 +80,9 @@ impl<'r> Responder<'r, 'static> for ErrorReply {
             .sized_body(body.len(), Cursor::new(body));
         if let Some(challenge) = error.challenge_header() {
             response.header(Header::new("WWW-Authenticate", challenge));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
         }
         response.ok()
     }
