@@ -17,7 +17,7 @@ const REQUEST: &str = "response_type=code&client_id=rp-basic&redirect_uri=https%
 #[tokio::test]
 async fn an_external_login_app_completes_an_interaction_through_the_api() {
     let op = common::provider("https://op.example").await;
-    let Decision::Interact(interaction) = authorize(&op, &Params::parse(REQUEST), None).await.unwrap() else {
+    let Decision::Interact(interaction) = authorize(&op, Params::parse(REQUEST), None).await.unwrap() else {
         panic!("a request without a session needs an interaction");
     };
     assert_eq!(interaction.prompt, Prompt::Login);

@@ -13,7 +13,7 @@ async fn scopes_asked(client_id: &str, scope: &str) -> Vec<String> {
     let query = format!(
         "response_type=code&client_id={client_id}&redirect_uri=https%3A%2F%2Frp.example.com%2Fcallback&scope={scope}&{CHALLENGE}"
     );
-    match authorize(&op, &Params::parse(&query), None).await {
+    match authorize(&op, Params::parse(&query), None).await {
         Ok(Decision::Interact(interaction)) => interaction.request.scopes,
         other => panic!("expected an interaction, got {other:?}"),
     }
@@ -52,7 +52,7 @@ async fn the_device_flow_filters_scopes_by_the_same_rules() {
     .unwrap();
     let params = Params::parse("scope=openid+offline_access+bogus+email");
     let (scopes, resources) =
-        provider::authorization::device_request(&op, std::sync::Arc::new(tv), &params).await.unwrap();
+        provider::authorization::device_request(&op, std::sync::Arc::new(tv), params).await.unwrap();
     assert_eq!(scopes, ["openid", "email"]);
     assert!(resources.is_empty());
 }

@@ -13,10 +13,10 @@ use std::sync::Arc;
 pub async fn device_request(
     op: &Provider,
     client: Arc<Client>,
-    params: &Params,
+    params: Params,
 ) -> Result<(Vec<String>, Vec<String>), AuthorizationError> {
-    let flow = Flow::new(op, Door::DeviceAuthorization, params.clone()).with_client(client).run().await?;
-    Ok((flow.scopes().to_vec(), flow.resources().to_vec()))
+    let flow = Flow::new(op, Door::DeviceAuthorization, params).with_client(client).run().await?;
+    Ok(flow.into_scopes_and_resources())
 }
 
 /// A user code confirmed on the device page (RFC 8628 §3.3): the device's stored request goes

@@ -140,9 +140,5 @@ async fn issue_code(
 }
 
 fn server_error(e: impl std::fmt::Display) -> AuthorizationError {
-    tracing::error!(error = %e, "issuing the authorization response failed");
-    AuthorizationError::Page {
-        code: ErrorCode::ServerError,
-        description: "the server could not complete the request".into(),
-    }
+    AuthorizationError::server_error(format_args!("issuing the authorization response failed: {e}"))
 }

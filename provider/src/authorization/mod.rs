@@ -32,10 +32,10 @@ use pipeline::Flow;
 /// `/authorize`: validates the request and decides what happens next.
 pub async fn authorize(
     op: &Provider,
-    params: &Params,
+    params: Params,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
-    Flow::new(op, Door::Authorize, params.clone()).with_session(session).run().await?.decision()
+    Flow::new(op, Door::Authorize, params).with_session(session).run().await?.decision()
 }
 
 /// Back from an interaction: runs the policy again on the stored request, with the session the

@@ -216,8 +216,8 @@ impl<'a> Flow<'a> {
     }
 
     async fn policy(&mut self) -> Result<(), AuthorizationError> {
-        let (Some(client), Some(request)) = (self.client.clone(), self.request.clone()) else {
-            return Err(self.fail(ErrorCode::ServerError, "the request was not validated"));
+        let (Some(client), Some(request)) = (self.client.clone(), self.request.take()) else {
+            return Err(AuthorizationError::server_error("the policy ran on a request that was not validated"));
         };
         let decision = decide(self.op, &client, request, self.session.take(), self.interaction.take()).await?;
         self.decision = Some(decision);
@@ -236,25 +236,13 @@ impl<'a> Flow<'a> {
 
     /// The decision the policy took.
     pub(super) fn decision(self) -> Result<Decision, AuthorizationError> {
-        match self.decision {
-            Some(decision) => Ok(decision),
-            None => Err(AuthorizationError::Page {
-                code: ErrorCode::ServerError,
-                description: "the server could not complete the request".into(),
-            }),
-        }
+        self.decision.ok_or_else(|| AuthorizationError::server_error("the door's steps took no decision"))
     }
 
     #[cfg(feature = "device-flow")]
-    /// The scopes the steps kept.
-    pub(super) fn scopes(&self) -> &[String] {
-        &self.scopes
-    }
-
-    #[cfg(feature = "device-flow")]
-    /// The resource indicators the steps accepted.
-    pub(super) fn resources(&self) -> &[String] {
-        &self.resources
+    /// The scopes the steps kept, and the resource indicators they accepted.
+    pub(super) fn into_scopes_and_resources(self) -> (Vec<String>, Vec<String>) {
+        (self.scopes, self.resources)
     }
 }
 

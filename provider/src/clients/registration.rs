@@ -7,16 +7,13 @@ use super::{Client, ClientError};
 use crate::Provider;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::security::{constant_time_eq, now, random_token, sha256_b64url};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Members the server assigns: a registration may not set them (RFC 7591 §3.2.1, RFC 7592 §3).
-const SERVER_ASSIGNED: [&str; 5] = [
-    "client_id_issued_at",
-    "client_secret_expires_at",
-    "registration_access_token",
-    "registration_client_uri",
-    "client_secret",
-];
+/// Members the server assigns, dropped from what a registration sends (RFC 7591 §3.2.1, RFC 7592
+/// §3). `client_id` is checked, and `client_secret` replaced, where each applies.
+const SERVER_ASSIGNED: [&str; 4] =
+    ["client_id_issued_at", "client_secret_expires_at", "registration_access_token", "registration_client_uri"];
 
 /// Members whose value is a URL shown to the end-user (OIDC Registration §2), each possibly in
 /// several languages (`logo_uri#fr`).
@@ -114,8 +111,8 @@ fn metadata_object(metadata: Value) -> OAuthResult<Map<String, Value>> {
     let Value::Object(mut metadata) = metadata else {
         return Err(OAuthError::new(ErrorCode::InvalidClientMetadata, "the body must be a JSON object"));
     };
-    for member in SERVER_ASSIGNED.iter().filter(|m| **m != "client_secret") {
-        metadata.remove(*member);
+    for member in SERVER_ASSIGNED {
+        metadata.remove(member);
     }
     Ok(metadata)
 }
@@ -133,7 +130,8 @@ async fn validated(op: &Provider, mut metadata: Map<String, Value>, secret: Opti
         metadata.insert("client_secret".into(), secret.into());
     }
     check_display_members(&metadata)?;
-    let client: Client = match serde_json::from_value(Value::Object(metadata.clone())) {
+    let metadata = Value::Object(metadata);
+    let client = match Client::deserialize(&metadata) {
         Ok(client) => client,
         Err(e) => return Err(metadata_error(&failing_member(&metadata), &format!("has the wrong type: {e}"))),
     };
@@ -151,10 +149,12 @@ async fn validated(op: &Provider, mut metadata: Map<String, Value>, secret: Opti
 
 /// The member whose value does not fit its type, to name it (serde's message names the type,
 /// not the member): the first that fails on its own.
-fn failing_member(metadata: &Map<String, Value>) -> String {
+fn failing_member(metadata: &Value) -> String {
     let id = metadata.get("client_id").cloned().unwrap_or_default();
     metadata
-        .iter()
+        .as_object()
+        .into_iter()
+        .flatten()
         .find(|(name, value)| {
             let alone = serde_json::json!({ "client_id": id, *name: value });
             serde_json::from_value::<Client>(alone).is_err()

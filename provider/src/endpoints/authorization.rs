@@ -18,13 +18,13 @@ pub(crate) fn routes() -> Vec<Route> {
 #[get("/authorize")]
 async fn authorize_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'_>) -> Answer {
     let params = Params::parse(uri.query().map(|q| q.as_str()).unwrap_or_default());
-    run(op, &params, jar).await
+    run(op, params, jar).await
 }
 
 #[post("/authorize", data = "<form>")]
 async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
     match form {
-        Ok(params) => run(op, &params, jar).await,
+        Ok(params) => run(op, params, jar).await,
         // A failure of HTTP itself keeps its status (413 for a body over the limit).
         Err(ErrorReply { status: Status::PayloadTooLarge, error, .. }) => {
             crate::endpoints::interaction::problem(Status::PayloadTooLarge, error.code, &error.description)
@@ -36,7 +36,7 @@ async fn authorize_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<
     }
 }
 
-async fn run(op: &Provider, params: &Params, jar: &CookieJar<'_>) -> Answer {
+async fn run(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
     let session = match session::load(op, jar).await {
         Ok(session) => session,
         Err(e) => return Answer::Error(e.into()),

@@ -37,14 +37,14 @@ async fn device_authorization(
     request: Result<ClientRequest, ErrorReply>,
 ) -> Reply<DeviceAuthorization> {
     let request = request?;
-    let client = &request.client;
+    let client = request.client.clone();
     if !client.allows_grant(grant_type::DEVICE_CODE) {
         return Err(
             OAuthError::new(ErrorCode::UnauthorizedClient, "the client is not registered for the device flow").into()
         );
     }
     // The same scope and resource rules as /authorize; errors in JSON (RFC 8628 §3.2).
-    let (scopes, resources) = device_request(op, client.clone(), &request.params).await.map_err(OAuthError::from)?;
+    let (scopes, resources) = device_request(op, client.clone(), request.params).await.map_err(OAuthError::from)?;
     let device_code = random_token();
     let lifetime = op.config().ttl.device_code;
     let record = DeviceCode {

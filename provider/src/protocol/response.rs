@@ -128,6 +128,14 @@ pub enum AuthorizationError {
     },
 }
 
+impl AuthorizationError {
+    /// `server_error` on a page: the detail goes to the log, never to the user.
+    pub fn server_error(detail: impl std::fmt::Display) -> Self {
+        let error = OAuthError::server_error(detail);
+        Self::Page { code: error.code, description: error.description }
+    }
+}
+
 /// A door that answers in JSON (a back-channel one: device authorization, and next PAR and
 /// CIBA) delivers an authorization error as an OAuth error.
 impl From<AuthorizationError> for OAuthError {

@@ -115,11 +115,7 @@ impl From<StorageError> for crate::protocol::OAuthError {
 
 impl From<StorageError> for crate::protocol::AuthorizationError {
     fn from(err: StorageError) -> Self {
-        tracing::error!(%err, "storage failure during authorization");
-        Self::Page {
-            code: crate::protocol::ErrorCode::ServerError,
-            description: "the server could not complete the request".into(),
-        }
+        Self::server_error(err)
     }
 }
 
