@@ -44,3 +44,27 @@ pub fn oidc(
 pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
     request.send().await.expect("a response").json().await.expect("a JSON body")
 }
+
+/// A response as a test reads it: its status, its JSON body (`Null` if it has none), and its
+/// `WWW-Authenticate` challenge.
+pub async fn answer(request: reqwest::RequestBuilder) -> (reqwest::StatusCode, serde_json::Value, Option<String>) {
+    let response = request.send().await.expect("a response");
+    let status = response.status();
+    let challenge = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap_or_default().to_string());
+    let body = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null), challenge)
+}
+
+/// POSTs client metadata to `issuer`'s registration endpoint (RFC 7591 §3.1), with an initial
+/// access token if given: the [`answer`].
+pub async fn register(
+    issuer: &str,
+    metadata: &serde_json::Value,
+    initial_token: Option<&str>,
+) -> (reqwest::StatusCode, serde_json::Value, Option<String>) {
+    let mut request = client(false).post(format!("{issuer}/register")).json(metadata);
+    if let Some(token) = initial_token {
+        request = request.bearer_auth(token);
+    }
+    answer(request).await
+}

@@ -4,6 +4,7 @@
 
 use client_harness::browser::{Browser, callback_params};
 use client_harness::flow::{self, start};
+use client_harness::http::answer;
 use client_harness::{Options, Storage, TestProvider, http, launch, rp};
 use openidconnect::core::{CoreClientRegistrationRequest, CoreProviderMetadata};
 use openidconnect::registration::EmptyAdditionalClientMetadata;
@@ -22,21 +23,9 @@ fn with(settings: Vec<(&'static str, figment::value::Value)>) -> Options {
     Options { settings, ..dynamic() }
 }
 
-/// POSTs metadata to the registration endpoint: the status and the JSON body.
+/// POSTs metadata to the registration endpoint: the status, the JSON body and the challenge.
 async fn post(op: &TestProvider, metadata: &Value, token: Option<&str>) -> (StatusCode, Value, Option<String>) {
-    let mut request = http::client(false).post(format!("{}/register", op.issuer)).json(metadata);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    answer(request).await
-}
-
-async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value, Option<String>) {
-    let response = request.send().await.expect("a response");
-    let status = response.status();
-    let challenge = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
-    let body = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null), challenge)
+    http::register(&op.issuer, metadata, token).await
 }
 
 fn web_client() -> Value {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod interaction;
 pub mod keys;
 pub mod logging;
+pub mod operator;
 pub mod protocol;
 pub mod storage;
 
@@ -34,7 +35,9 @@ macro_rules! internal {
 
 internal!(authorization, clients, endpoints, grants, jose, model, outbound, security, tokens);
 
-pub use clients::{Client, ClientError, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients};
+pub use clients::{
+    Client, ClientError, ClientList, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients,
+};
 
 use accounts::{AccountStore, FileAccountStore};
 use config::Config;
@@ -80,6 +83,8 @@ struct Inner {
     user_code_throttle: security::throttle::Throttle,
     #[cfg(feature = "registration")]
     registration_throttle: security::throttle::Throttle,
+    #[cfg(feature = "registration")]
+    software_statement_issuers: clients::registration::TrustedIssuers,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -170,6 +175,9 @@ impl ProviderBuilder {
             Some(salt) => salt.clone(),
             None => storage::provider_secret(&*storage, "pairwise_salt", &config.storage_shown()).await?,
         };
+        #[cfg(feature = "registration")]
+        let software_statement_issuers =
+            clients::registration::TrustedIssuers::load(&config.registration).await.map_err(StartError::Data)?;
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         let throttle =
             |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
@@ -179,6 +187,8 @@ impl ProviderBuilder {
             user_code_throttle: throttle(config.throttle.user_code_failures),
             #[cfg(feature = "registration")]
             registration_throttle: throttle(config.registration.per_address),
+            #[cfg(feature = "registration")]
+            software_statement_issuers,
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -264,6 +274,13 @@ impl Provider {
     #[cfg(feature = "registration")]
     pub(crate) fn registration_throttle(&self) -> &security::throttle::Throttle {
         &self.0.registration_throttle
+    }
+
+    /// The issuers whose software statements are trusted (`[registration]
+    /// software_statement_issuers`), with their keys.
+    #[cfg(feature = "registration")]
+    pub(crate) fn software_statement_issuers(&self) -> &clients::registration::TrustedIssuers {
+        &self.0.software_statement_issuers
     }
 
     /// The issuer identifier, exactly as configured.

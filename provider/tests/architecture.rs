@@ -136,7 +136,7 @@ fn imports(code: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
 /// The import graph between top-level modules, each edge with the files that make it.
 fn graph() -> BTreeMap<String, BTreeMap<String, Vec<PathBuf>>> {
     let modules = modules();
-    let known: BTreeSet<String> = modules.keys().filter(|m| *m != "lib" && *m != "main").cloned().collect();
+    let known: BTreeSet<String> = modules.keys().filter(|m| *m != "lib" && *m != "bin").cloned().collect();
     let mut graph: BTreeMap<String, BTreeMap<String, Vec<PathBuf>>> = BTreeMap::new();
     for (module, files) in modules.iter().filter(|(m, _)| known.contains(*m)) {
         let edges = graph.entry(module.clone()).or_default();
@@ -151,7 +151,7 @@ fn graph() -> BTreeMap<String, BTreeMap<String, Vec<PathBuf>>> {
 
 /// Whether a file is in the web layer, where Rocket belongs.
 fn is_web_layer(path: &Path) -> bool {
-    path.starts_with("endpoints") || path == Path::new("lib.rs") || path == Path::new("main.rs")
+    path.starts_with("endpoints") || path == Path::new("lib.rs") || path.starts_with("bin")
 }
 
 #[test]
@@ -203,10 +203,10 @@ fn only_the_api_modules_are_public() {
     let root = code_of(&std::fs::read_to_string(format!("{SRC}/lib.rs")).unwrap());
     let public: BTreeSet<&str> =
         root.lines().filter_map(|line| line.strip_prefix("pub mod ")?.strip_suffix(';')).collect();
-    let api = ["accounts", "config", "interaction", "keys", "logging", "protocol", "storage"];
+    let api = ["accounts", "config", "interaction", "keys", "logging", "operator", "protocol", "storage"];
     assert_eq!(public, api.into(), "a module outside the API is declared pub: declare it in internal!(...)");
     let internal = root.split("internal!(").nth(1).and_then(|rest| rest.split(')').next()).unwrap_or_default();
-    for module in modules().keys().filter(|m| !matches!(m.as_str(), "lib" | "main")) {
+    for module in modules().keys().filter(|m| !matches!(m.as_str(), "lib" | "bin")) {
         assert!(
             api.contains(&module.as_str()) || internal.split(',').any(|m| m.trim() == module),
             "{module} is neither API nor internal"

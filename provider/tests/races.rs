@@ -126,3 +126,49 @@ async fn concurrent_refreshes_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     concurrent_refreshes(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
 }
+
+/// Registrations racing with one single-use initial access token (RFC 7591 §3): exactly one
+/// registers, every run, however the storage orders them.
+async fn concurrent_registrations_with_one_single_use_token(storage: &str) {
+    let mut registration = figment::value::Dict::new();
+    registration.insert("enabled".into(), true.into());
+    registration.insert("require_initial_access_token".into(), true.into());
+    registration.insert("per_address".into(), 0.into());
+    let mut overrides = figment::value::Dict::new();
+    overrides.insert("registration".into(), registration.into());
+    let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
+    let client = Arc::new(Client::untracked(op.rocket()).await.expect("rocket"));
+    for run in 0..ITERATIONS / 4 {
+        let token = provider::operator::mint_registration_token(&op, None, true).await.unwrap();
+        let register = |client: Arc<Client>, token: String| async move {
+            let response = client
+                .post("/register")
+                .header(ContentType::JSON)
+                .header(Header::new("Authorization", format!("Bearer {token}")))
+                .body(r#"{"redirect_uris": ["https://rp.example.com/callback"]}"#)
+                .dispatch()
+                .await;
+            response.status()
+        };
+        let racers: Vec<_> = (0..4).map(|_| tokio::spawn(register(client.clone(), token.clone()))).collect();
+        let mut created = 0;
+        for racer in racers {
+            match racer.await.expect("task") {
+                Status::Created => created += 1,
+                status => assert_eq!(status, Status::Unauthorized, "run {run}"),
+            }
+        }
+        assert_eq!(created, 1, "run {run}: a single-use token registered {created} clients");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_with_one_single_use_token_on_memory() {
+    concurrent_registrations_with_one_single_use_token("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_with_one_single_use_token_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_registrations_with_one_single_use_token(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+}

@@ -82,6 +82,10 @@ impl Adapter for Counting {
         self.note("consume", kind);
         self.inner.consume(kind, id).await
     }
+    async fn list(&self, kind: Kind) -> Result<Vec<Record>, StorageError> {
+        self.note("list", kind);
+        self.inner.list(kind).await
+    }
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
         self.note("destroy", kind);
         self.inner.destroy(kind, id).await

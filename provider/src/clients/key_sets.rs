@@ -36,7 +36,7 @@ pub(crate) struct ClientKeySet {
 
 impl ClientKeySet {
     /// Parses a JWK set document (`{"keys": [...]}`).
-    fn parse(document: &serde_json::Value) -> Result<Self, String> {
+    pub(crate) fn parse(document: &serde_json::Value) -> Result<Self, String> {
         let members = document["keys"].as_array().ok_or("the client's JWK set has no keys")?;
         let keys = members
             .iter()

@@ -41,7 +41,9 @@ pub(crate) async fn verify(
     }
 }
 
-fn try_keys(
+/// The claims of `token`, if a key of `set` with this `kid` (any, without one) verifies it
+/// with `alg`.
+pub(crate) fn try_keys(
     set: &ClientKeySet,
     alg: SigningAlg,
     kid: Option<&str>,

@@ -20,7 +20,7 @@ pub(crate) use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{Client, ClientError};
 pub(crate) use metadata::{AUTH_METHODS, GRANT_TYPES};
 pub(crate) use sector::pairwise_subject;
-pub use store::{ClientStore, ClientStoreError, Registration, StoredClients};
+pub use store::{ClientList, ClientStore, ClientStoreError, Registration, StoredClients};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -79,6 +79,13 @@ impl ClientRegistry {
     /// How many clients are registered.
     pub fn len(&self) -> usize {
         self.clients.len()
+    }
+
+    /// Every client, ordered by `client_id`.
+    pub fn all(&self) -> Vec<Arc<Client>> {
+        let mut all: Vec<_> = self.clients.values().cloned().collect();
+        all.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        all
     }
 
     /// Whether no client is registered.

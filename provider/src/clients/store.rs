@@ -23,6 +23,17 @@ pub trait ClientStore: Send + Sync + 'static {
     async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError>;
     /// How many clients are configured (registered ones are not counted).
     fn configured(&self) -> usize;
+    /// Every client, for operators (`provider clients list`): it reads every registration.
+    async fn list(&self) -> Result<ClientList, StorageError>;
+}
+
+/// Every client a store knows.
+#[derive(Debug, Default)]
+pub struct ClientList {
+    /// The configured clients, by `client_id`.
+    pub configured: Vec<Arc<Client>>,
+    /// The clients registered at run time, oldest first.
+    pub registered: Vec<Registration>,
 }
 
 /// Why a client could not be saved or removed.
@@ -139,5 +150,19 @@ impl ClientStore for StoredClients {
 
     fn configured(&self) -> usize {
         self.configured.len()
+    }
+
+    async fn list(&self) -> Result<ClientList, StorageError> {
+        let mut registered = Vec::new();
+        for record in self.storage.list(Kind::Client).await? {
+            match self.parse(&record) {
+                Ok(registration) => registered.push(registration),
+                Err(why) => tracing::warn!(%why, "a registered client no longer validates"),
+            }
+        }
+        registered.sort_by(|a, b| {
+            (a.client_id_issued_at, &a.client.client_id).cmp(&(b.client_id_issued_at, &b.client.client_id))
+        });
+        Ok(ClientList { configured: self.configured.all(), registered })
     }
 }

@@ -3,6 +3,8 @@
 
 use super::ConfigError;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Who may register clients at run time, and how many.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -10,9 +12,17 @@ use serde::{Deserialize, Serialize};
 pub struct RegistrationConfig {
     /// Serve the registration endpoint (and publish it in discovery).
     pub enabled: bool,
-    /// The initial access token a registration must present as a bearer token (RFC 7591 §3);
-    /// unset, registration is open.
+    /// An initial access token a registration may present as a bearer token (RFC 7591 §3).
+    /// Setting it closes registration to requests without this one or a minted one.
     pub initial_access_token: Option<String>,
+    /// Registration needs an initial access token: the configured one, or one minted with
+    /// `provider registration-token`. Implied by `initial_access_token`.
+    pub require_initial_access_token: bool,
+    /// Issuers whose software statements are trusted (RFC 7591 §2.3), each with the file of
+    /// the JWK set that verifies its statements. A statement from another issuer is refused.
+    pub software_statement_issuers: BTreeMap<String, PathBuf>,
+    /// Registration needs a software statement from a trusted issuer.
+    pub require_software_statement: bool,
     /// Registrations one client address may make per `throttle.window`; 0 lifts the limit.
     pub per_address: u32,
     /// The largest registration request accepted, in bytes.
@@ -27,6 +37,9 @@ impl Default for RegistrationConfig {
         Self {
             enabled: false,
             initial_access_token: None,
+            require_initial_access_token: false,
+            software_statement_issuers: BTreeMap::new(),
+            require_software_statement: false,
             per_address: 20,
             max_body_bytes: 64 * 1024,
             rotate_secret_on_update: false,
@@ -35,10 +48,17 @@ impl Default for RegistrationConfig {
 }
 
 impl RegistrationConfig {
-    /// An initial access token long enough not to be guessed; a body limit that fits metadata.
+    /// An initial access token long enough not to be guessed; a required software statement that
+    /// someone can issue; a body limit that fits metadata.
     pub(super) fn check(&self, errors: &mut Vec<ConfigError>) {
         if self.initial_access_token.as_ref().is_some_and(|token| token.len() < 32) {
             errors.push(ConfigError::new("registration.initial_access_token", "must be at least 32 characters"));
+        }
+        if self.require_software_statement && self.software_statement_issuers.is_empty() {
+            errors.push(ConfigError::new(
+                "registration.require_software_statement",
+                "needs at least one issuer in registration.software_statement_issuers",
+            ));
         }
         if self.max_body_bytes < 1024 {
             errors.push(ConfigError::new("registration.max_body_bytes", "must be at least 1024"));

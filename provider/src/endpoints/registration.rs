@@ -56,7 +56,9 @@ async fn register(
         let error = OAuthError::new(ErrorCode::TemporarilyUnavailable, description);
         return Err(ErrorReply { retry_after: Some(seconds), ..ErrorReply::with_status(error, Status::TooManyRequests) });
     }
-    let registered = registration::register(op, bearer(token).as_deref(), body?.0).await?;
+    let token = bearer(token);
+    let registrant = registration::Registrant::Request(token.as_deref());
+    let registered = registration::register(op, registrant, body?.0).await?;
     Ok(Registered::new(Status::Created, registered))
 }
 

@@ -64,6 +64,11 @@ pub enum ErrorCode {
     InvalidRedirectUri,
     /// A client metadata field is invalid (RFC 7591 §3.2.2).
     InvalidClientMetadata,
+    /// The software statement is not a valid one (RFC 7591 §3.2.2).
+    InvalidSoftwareStatement,
+    /// The software statement is valid but not from an issuer this server trusts (RFC 7591
+    /// §3.2.2).
+    UnapprovedSoftwareStatement,
 }
 
 impl ErrorCode {
@@ -97,6 +102,8 @@ impl ErrorCode {
             Self::ExpiredToken => "expired_token",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidSoftwareStatement => "invalid_software_statement",
+            Self::UnapprovedSoftwareStatement => "unapproved_software_statement",
         }
     }
 }

@@ -46,6 +46,9 @@ pub enum Kind {
     ProviderSecret,
     /// A client registered at run time (RFC 7591), kept until removed.
     Client,
+    /// An initial access token for registration (RFC 7591 §3), minted by an operator (keyed by
+    /// hash).
+    InitialAccessToken,
 }
 
 impl Kind {
@@ -63,6 +66,7 @@ impl Kind {
             Self::RevokedAccessToken => "RevokedAccessToken",
             Self::ProviderSecret => "ProviderSecret",
             Self::Client => "Client",
+            Self::InitialAccessToken => "InitialAccessToken",
         }
     }
 }
@@ -148,6 +152,9 @@ pub trait Adapter: Send + Sync + 'static {
     /// Marks the record consumed. `true` for exactly one caller; `false` if it was already
     /// consumed, expired or absent.
     async fn consume(&self, kind: Kind, id: &str) -> Result<bool, StorageError>;
+    /// Every live record of `kind`, consumed or not, in no particular order: for operators
+    /// (`provider clients list`), never on a request's path, as it reads the whole kind.
+    async fn list(&self, kind: Kind) -> Result<Vec<Record>, StorageError>;
     /// Removes the record.
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError>;
     /// Removes every record, of every kind, that belongs to the grant.

@@ -63,6 +63,27 @@ pub async fn consume_is_atomic(store: Arc<dyn Adapter>) {
     assert!(!store.consume(Kind::AuthorizationCode, "absent").await.unwrap());
 }
 
+/// list returns every live record of the kind, consumed ones too, and nothing expired or of
+/// another kind.
+pub async fn list_returns_every_live_record_of_a_kind(store: Arc<dyn Adapter>) {
+    let numbered = |n: u32| Record::new(&json!({ "n": n }));
+    for n in 0..40 {
+        store.upsert(Kind::Client, &format!("client-{n}"), &numbered(n), None).await.unwrap();
+    }
+    store.upsert(Kind::Client, "expiring", &numbered(99), Some(Duration::from_millis(30))).await.unwrap();
+    store.upsert(Kind::Grant, "other-kind", &numbered(100), None).await.unwrap();
+    store.upsert(Kind::Client, "consumed", &numbered(40), Some(Duration::from_secs(60))).await.unwrap();
+    assert!(store.consume(Kind::Client, "consumed").await.unwrap());
+    store.destroy(Kind::Client, "client-7").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let mut listed: Vec<u64> =
+        store.list(Kind::Client).await.unwrap().iter().map(|r| r.json()["n"].as_u64().unwrap()).collect();
+    listed.sort_unstable();
+    let expected: Vec<u64> = (0..=40).filter(|n| *n != 7).collect();
+    assert_eq!(listed, expected, "list returns every live record of the kind and nothing else");
+    assert!(store.list(Kind::DeviceCode).await.unwrap().is_empty(), "an empty kind lists nothing");
+}
+
 /// revoke_by_grant_id removes every record of the grant, of every kind, and nothing else.
 pub async fn revoke_by_grant_id_removes_the_whole_grant(store: Arc<dyn Adapter>) {
     for (kind, id) in
@@ -193,7 +214,8 @@ macro_rules! adapter_contract_tests {
         $crate::adapter_contract_tests!(@each $make;
             upsert_then_find, expired_records_are_never_returned, consume_is_atomic,
             revoke_by_grant_id_removes_the_whole_grant, secondary_lookups, destroy_and_reset,
-            purge_removes_only_expired_records, insert_new_is_atomic, replace_if_is_a_compare_and_set);
+            purge_removes_only_expired_records, insert_new_is_atomic, replace_if_is_a_compare_and_set,
+            list_returns_every_live_record_of_a_kind);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(

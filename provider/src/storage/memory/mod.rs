@@ -236,6 +236,19 @@ impl Adapter for MemoryAdapter {
         Ok(true)
     }
 
+    async fn list(&self, kind: Kind) -> Result<Vec<Record>, StorageError> {
+        let now = now_ms();
+        let mut found = Vec::new();
+        for shard in &self.shards {
+            let tables = Self::lock(shard)?;
+            let Some(table) = tables.of(kind) else { continue };
+            for packed in table.records.iter().filter(|p| p.live(now)) {
+                found.push(table.dictionary.unpack(packed)?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
         self.tables(id)?.remove(kind, &key::key(id));
         Ok(())

@@ -30,6 +30,11 @@ impl DatabaseFile {
         Ok(Self { path: path.to_path_buf(), identity: identity(path), reported: AtomicBool::new(false) })
     }
 
+    /// Where the file is.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether the path still names the file that was opened: not deleted (with its folder or
     /// alone), nor replaced. Reported at ERROR the first time it is not.
     pub(super) fn check(&self) -> Result<(), StorageError> {

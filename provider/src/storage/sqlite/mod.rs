@@ -55,6 +55,8 @@ macro_rules! select_live {
 const FIND_BY_ID: &str = select_live!("id");
 const FIND_BY_UID: &str = select_live!("uid");
 const FIND_BY_USER_CODE: &str = select_live!("user_code");
+const LIST_KIND: &str = "SELECT payload, grant_id, uid, user_code, consumed_at FROM records \
+     WHERE kind = ?1 AND (expires_at IS NULL OR expires_at > ?2) ORDER BY rowid";
 
 /// One database file: a writer thread and reader threads.
 pub struct SqliteAdapter {
@@ -180,6 +182,30 @@ impl Adapter for SqliteAdapter {
         // The UPDATE holds the "not yet consumed" condition: exactly one caller changes the row.
         let changed = self.writer.write(Write::Consume { kind, id: id.into(), now: now_ms() }).await?;
         Ok(changed == 1)
+    }
+
+    async fn list(&self, kind: Kind) -> Result<Vec<Record>, StorageError> {
+        // A connection of its own, off the readers' queue: an operator's listing may be long, and
+        // must not hold up the reads of requests.
+        let path = self.file.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024)?;
+            let mut statement = connection.prepare(LIST_KIND).map_err(err)?;
+            let rows = statement
+                .query_map((kind.as_str(), now_ms()), |row| {
+                    Ok(Record {
+                        payload: row.get(0)?,
+                        grant_id: row.get(1)?,
+                        uid: row.get(2)?,
+                        user_code: row.get(3)?,
+                        consumed_at: row.get(4)?,
+                    })
+                })
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+        .map_err(|e| StorageError(format!("listing records: {e}")))?
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {

@@ -1,4 +1,7 @@
-//! The `provider` binary: serve, check the configuration, hash passwords.
+//! The `provider` binary: serve, check the configuration, hash passwords, manage keys and
+//! clients.
+
+mod clients;
 
 use clap::{Args, Parser, Subcommand};
 use provider::Provider;
@@ -37,6 +40,23 @@ enum Command {
     /// Manage keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage clients on the provider's storage (not memory:), without HTTP.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+    /// Mint an initial access token for dynamic registration (RFC 7591 §3) and print it; only
+    /// its hash is stored. Registration asks for one when
+    /// registration.require_initial_access_token is set.
+    #[cfg(feature = "registration")]
+    RegistrationToken {
+        /// Seconds the token stays valid; 0: until the storage is reset.
+        #[arg(long, default_value_t = 7 * 24 * 3600)]
+        expires_in: u64,
+        /// Good for one registration only.
+        #[arg(long)]
+        single_use: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[derive(Subcommand)]
@@ -54,7 +74,7 @@ enum KeysCommand {
     Rotate(Settings),
 }
 
-/// Settings shared by `serve` and `check-config`. Each flag has an `OP_*` variable and a TOML key.
+/// Settings shared by every command that reads the configuration. Each flag has an `OP_*` variable and a TOML key.
 #[derive(Args, Clone)]
 struct Settings {
     /// A configuration file (TOML).
@@ -129,6 +149,11 @@ fn main() -> ExitCode {
             }
         },
         Command::Keys(KeysCommand::Rotate(settings)) => rotate_keys(settings),
+        Command::Clients(command) => clients::run(command),
+        #[cfg(feature = "registration")]
+        Command::RegistrationToken { expires_in, single_use, settings } => {
+            clients::registration_token(expires_in, single_use, &settings)
+        }
         Command::Profiles => {
             for name in provider::config::embedded_profiles() {
                 println!("{name}");
