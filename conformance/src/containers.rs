@@ -3,6 +3,7 @@
 //! front, on one private network), and the provider started from its binary with the profile,
 //! over HTTPS, where the suite's containers reach it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -98,8 +99,14 @@ impl Drop for StartedProvider {
 }
 
 /// Starts `binary serve --profile PROFILE` over HTTPS with the fixtures (clients, users, keys,
-/// the test certificate) from the repository at `root`, and waits until discovery answers.
-pub async fn start_provider(binary: &Path, root: &Path, profile: &str) -> Result<StartedProvider, String> {
+/// the test certificate) from the repository at `root`, and `env` (`OP_*` settings), and waits
+/// until discovery answers.
+pub async fn start_provider(
+    binary: &Path,
+    root: &Path,
+    profile: &str,
+    env: &BTreeMap<String, String>,
+) -> Result<StartedProvider, String> {
     let issuer = PROVIDER_ISSUER.to_string();
     let fixture = |p: &str| root.join("fixtures").join(p).display().to_string();
     let child = Command::new(binary)
@@ -109,6 +116,7 @@ pub async fn start_provider(binary: &Path, root: &Path, profile: &str) -> Result
         .args(["--keys", &fixture("keys/jwks.json")])
         .env("OP_TLS__CERT", fixture("tls/server.pem"))
         .env("OP_TLS__KEY", fixture("tls/server.key"))
+        .envs(env)
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("{}: {e}", binary.display()))?;

@@ -93,12 +93,16 @@ async fn run_plan(cli: &Cli) -> Result<Option<Report>, String> {
         }
     };
     let (spec, config, expected) = plan::load(&cli.dir, &cli.profile, &issuer)?;
+    let profile = spec.profile.clone().unwrap_or_else(|| cli.profile.clone());
     if cli.suite.is_none() {
-        let profile = spec.profile.clone().unwrap_or_else(|| cli.profile.clone());
         println!("conformance: starting the suite ({}) and the provider ({profile})", cli.suite_tag);
         let suite = containers::start_suite(&cli.suite_tag).await?;
-        let provider = containers::start_provider(&cli.provider, &cli.root, &profile).await?;
+        let provider = containers::start_provider(&cli.provider, &cli.root, &profile, &spec.provider_env).await?;
         started = Some((suite, provider));
+    } else {
+        // The provider is the caller's: say what this plan expects it to run with.
+        let env: Vec<String> = spec.provider_env.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        println!("conformance: the provider at {issuer} should run the {profile} profile {}", env.join(" "));
     }
     let suite = Suite::new(&suite_url, cli.token.clone(), insecure).map_err(|e| e.to_string())?;
     let timing = Timing { module_timeout: Duration::from_secs(cli.module_timeout), ..Timing::default() };

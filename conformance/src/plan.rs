@@ -20,6 +20,10 @@ pub struct PlanSpec {
     /// form post plans share the `formpost` profile).
     #[serde(default)]
     pub profile: Option<String>,
+    /// `OP_*` variables the provider runs with, for what the profile leaves off: the
+    /// `dynamic_client` variants of the static-client plans need registration enabled.
+    #[serde(default)]
+    pub provider_env: BTreeMap<String, String>,
 }
 
 fn empty_object() -> Value {

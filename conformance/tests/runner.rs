@@ -15,6 +15,7 @@ fn spec() -> PlanSpec {
         variant: json!({"server_metadata": "discovery", "client_registration": "static_client"}),
         config: "oidc.json".into(),
         profile: None,
+        provider_env: Default::default(),
     }
 }
 
@@ -276,6 +277,11 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
             assert!(spec.plan.starts_with("oidcc-"), "{profile}");
             assert_eq!(config["server"]["discoveryUrl"], "https://op.test:3000/.well-known/openid-configuration");
             assert!(!config.to_string().contains("{ISSUER}"));
+            // A static-client plan run with dynamic clients needs registration on in its profile.
+            let dynamic = spec.variant["client_registration"] == "dynamic_client";
+            let enabled = spec.provider_env.get("OP_REGISTRATION__ENABLED").is_some_and(|v| v == "true");
+            let registering = matches!(spec.profile.as_deref(), Some("dynamic" | "3rdparty-init"));
+            assert!(!dynamic || enabled || registering, "{profile}: dynamic clients, but registration is off");
         }
     }
 }
