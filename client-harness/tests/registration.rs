@@ -272,3 +272,23 @@ async fn a_registered_client_survives_a_restart_on_sqlite() {
     let params = callback_params(&browser.authorize(req.url.as_str(), "alice", "alice-password").await.callback());
     flow::exchange(&rp, &params["code"], req.verifier).await.expect("the registered client still signs users in");
 }
+
+#[tokio::test]
+async fn a_rotated_registration_access_token_replaces_the_old_one() {
+    let op = launch(with(vec![("registration.rotate_registration_access_token_on_update", true.into())])).await;
+    let (_, registered, _) = post(&op, &web_client(), None).await;
+    let (uri, old, id) = (
+        registered["registration_client_uri"].as_str().unwrap(),
+        registered["registration_access_token"].as_str().unwrap(),
+        registered["client_id"].as_str().unwrap(),
+    );
+    let mut replaced = web_client();
+    replaced["client_id"] = id.into();
+    let (status, updated, _) = answer(http::client(false).put(uri).bearer_auth(old).json(&replaced)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let new = updated["registration_access_token"].as_str().expect("RFC 7592 §2.2: the new token is answered");
+    assert_ne!(new, old);
+    assert_eq!(updated["client_secret"], registered["client_secret"], "the secret is not rotated with it");
+    assert_eq!(answer(http::client(false).get(uri).bearer_auth(new)).await.0, StatusCode::OK);
+    assert_eq!(answer(http::client(false).get(uri).bearer_auth(old)).await.0, StatusCode::UNAUTHORIZED);
+}

@@ -172,3 +172,66 @@ async fn concurrent_registrations_with_one_single_use_token_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     concurrent_registrations_with_one_single_use_token(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
 }
+
+/// Updates racing with one registration access token that each update rotates (RFC 7592
+/// §2.2): exactly one is applied, the others are refused, and the token it answered is the one
+/// that works.
+async fn concurrent_updates_rotating_the_registration_access_token(storage: &str) {
+    let mut registration = figment::value::Dict::new();
+    registration.insert("enabled".into(), true.into());
+    registration.insert("per_address".into(), 0.into());
+    registration.insert("rotate_registration_access_token_on_update".into(), true.into());
+    let mut overrides = figment::value::Dict::new();
+    overrides.insert("registration".into(), registration.into());
+    let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
+    let client = Arc::new(Client::untracked(op.rocket()).await.expect("rocket"));
+    let metadata = r#"{"redirect_uris": ["https://rp.example.com/callback"]}"#;
+    let created = client.post("/register").header(ContentType::JSON).body(metadata).dispatch().await;
+    let created: serde_json::Value = created.into_json().await.unwrap();
+    let path = format!("/register/{}", created["client_id"].as_str().unwrap());
+    let mut token = created["registration_access_token"].as_str().unwrap().to_string();
+    for run in 0..ITERATIONS / 4 {
+        let update = |client: Arc<Client>, path: String, token: String, name: String| async move {
+            let body = serde_json::json!({
+                "client_id": path.trim_start_matches("/register/"),
+                "redirect_uris": ["https://rp.example.com/callback"],
+                "client_name": name,
+            });
+            let response = client
+                .put(path)
+                .header(ContentType::JSON)
+                .header(Header::new("Authorization", format!("Bearer {token}")))
+                .body(body.to_string())
+                .dispatch()
+                .await;
+            (response.status(), response.into_json::<serde_json::Value>().await.unwrap_or_default())
+        };
+        let racers: Vec<_> = (0..4)
+            .map(|n| tokio::spawn(update(client.clone(), path.clone(), token.clone(), format!("run {run} racer {n}"))))
+            .collect();
+        let mut winners = Vec::new();
+        for racer in racers {
+            match racer.await.expect("task") {
+                (Status::Ok, answer) => winners.push(answer),
+                (status, _) => assert_eq!(status, Status::Unauthorized, "run {run}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "run {run}: {} updates applied with one token", winners.len());
+        token = winners[0]["registration_access_token"].as_str().unwrap().to_string();
+        let read = client.get(path.clone()).header(Header::new("Authorization", format!("Bearer {token}"))).dispatch();
+        let read: serde_json::Value = read.await.into_json().await.unwrap();
+        assert_eq!(read["client_name"], winners[0]["client_name"], "run {run}: the stored update is the answered one");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_updates_rotating_the_registration_access_token_on_memory() {
+    concurrent_updates_rotating_the_registration_access_token("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_updates_rotating_the_registration_access_token_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = format!("sqlite:{}", dir.path().join("op.db").display());
+    concurrent_updates_rotating_the_registration_access_token(&storage).await;
+}

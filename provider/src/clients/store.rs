@@ -16,9 +16,13 @@ pub trait ClientStore: Send + Sync + 'static {
     async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StorageError>;
     /// A client registered at run time, with what its management needs (RFC 7592).
     async fn registration(&self, client_id: &str) -> Result<Option<Registration>, StorageError>;
-    /// Registers a validated client, or replaces a registered one (RFC 7591 §3.2, RFC 7592
-    /// §2.2). A configured client cannot be replaced.
+    /// Registers a validated client under its new `client_id` (RFC 7591 §3.2).
     async fn save(&self, registration: &Registration) -> Result<(), ClientStoreError>;
+    /// Replaces a registered client's registration with `new` (RFC 7592 §2.2), only if it is
+    /// still `current`, the one the caller read: a compare-and-set, so of concurrent updates
+    /// exactly one wins. `false` if it changed or is gone (read it again and decide again). A
+    /// configured client cannot be replaced.
+    async fn replace(&self, current: &Registration, new: &Registration) -> Result<bool, ClientStoreError>;
     /// Removes a registered client (RFC 7592 §2.3): `false` if there was none.
     async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError>;
     /// How many clients are configured (registered ones are not counted).
@@ -67,6 +71,19 @@ struct Stored {
     sector: Option<String>,
     issued_at: i64,
     access_token_hash: String,
+}
+
+/// A registration as its storage record.
+fn stored(registration: &Registration) -> Result<Record, StorageError> {
+    let client = &registration.client;
+    let stored = Stored {
+        metadata: client.clone(),
+        sector: client.sector.clone(),
+        issued_at: registration.client_id_issued_at,
+        access_token_hash: registration.access_token_hash.clone(),
+    };
+    let payload = serde_json::to_string(&stored).map_err(|e| StorageError(e.to_string()))?;
+    Ok(Record { payload, grant_id: None, uid: None, user_code: None, consumed_at: None })
 }
 
 /// The provider's store: the configured clients, looked up first and without a storage
@@ -122,19 +139,24 @@ impl ClientStore for StoredClients {
     }
 
     async fn save(&self, registration: &Registration) -> Result<(), ClientStoreError> {
-        let client = &registration.client;
-        if self.configured.get(&client.client_id).is_some() {
-            return Err(ClientStoreError::Configured(client.client_id.clone()));
+        let client_id = &registration.client.client_id;
+        if self.configured.get(client_id).is_some() {
+            return Err(ClientStoreError::Configured(client_id.clone()));
         }
-        let stored = Stored {
-            metadata: client.clone(),
-            sector: client.sector.clone(),
-            issued_at: registration.client_id_issued_at,
-            access_token_hash: registration.access_token_hash.clone(),
-        };
-        let payload = serde_json::to_string(&stored).map_err(|e| StorageError(e.to_string()))?;
-        let record = Record { payload, grant_id: None, uid: None, user_code: None, consumed_at: None };
-        Ok(self.storage.upsert(Kind::Client, &client.client_id, &record, None).await?)
+        Ok(self.storage.upsert(Kind::Client, client_id, &stored(registration)?, None).await?)
+    }
+
+    async fn replace(&self, current: &Registration, new: &Registration) -> Result<bool, ClientStoreError> {
+        let client_id = &new.client.client_id;
+        if self.configured.get(client_id).is_some() {
+            return Err(ClientStoreError::Configured(client_id.clone()));
+        }
+        let Some(record) = self.storage.find(Kind::Client, client_id).await? else { return Ok(false) };
+        if self.parse(&record).ok().as_ref() != Some(current) {
+            return Ok(false);
+        }
+        // The payload just read is the condition: no update lands between this read and the write.
+        Ok(self.storage.replace_if(Kind::Client, client_id, &record.payload, &stored(new)?, None).await?)
     }
 
     async fn remove(&self, client_id: &str) -> Result<bool, ClientStoreError> {

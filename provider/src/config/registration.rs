@@ -30,6 +30,9 @@ pub struct RegistrationConfig {
     /// Issue a new client secret at every update (RFC 7592 §2.2 allows it); the old one stops
     /// working at once.
     pub rotate_secret_on_update: bool,
+    /// Issue a new registration access token at every update (RFC 7592 §2.2 allows it); the
+    /// update's answer carries it, and the old one stops working at once.
+    pub rotate_registration_access_token_on_update: bool,
 }
 
 impl Default for RegistrationConfig {
@@ -43,6 +46,7 @@ impl Default for RegistrationConfig {
             per_address: 20,
             max_body_bytes: 64 * 1024,
             rotate_secret_on_update: false,
+            rotate_registration_access_token_on_update: false,
         }
     }
 }

@@ -65,13 +65,33 @@ pub async fn read(op: &Provider, client_id: &str, access_token: Option<&str>) ->
 }
 
 /// Replaces the client's metadata (RFC 7592 §2.2), with the same validation as a registration.
-/// The client keeps its id and registration access token, and its secret unless
-/// `[registration] rotate_secret_on_update` is set.
+/// The client keeps its id, its secret unless `[registration] rotate_secret_on_update` is set,
+/// and its registration access token unless `rotate_registration_access_token_on_update` is.
+/// Concurrent updates are decided one at a time: one that lost the race is authorized and
+/// applied again, on what won (so with a rotated token, it is refused).
 pub async fn update(op: &Provider, client_id: &str, access_token: Option<&str>, metadata: Value) -> OAuthResult<Value> {
-    let current = authorized(op, client_id, access_token).await?;
-    let mut metadata = metadata_object(metadata)?;
+    let metadata = metadata_object(metadata)?;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = authorized(op, client_id, access_token).await?;
+        let (registration, rotated) = updated(op, &current, metadata.clone()).await?;
+        if op.clients().replace(&current, &registration).await.map_err(store_error)? {
+            return Ok(answer(op, &registration, rotated.as_deref().or(access_token)));
+        }
+    }
+    Err(OAuthError::new(ErrorCode::TemporarilyUnavailable, "the registration keeps changing; try again"))
+}
+
+/// How often an update that lost a race is tried again.
+const UPDATE_ATTEMPTS: usize = 3;
+
+/// `current` with the metadata replaced, and the new registration access token if it rotates.
+async fn updated(
+    op: &Provider,
+    current: &Registration,
+    mut metadata: Map<String, Value>,
+) -> OAuthResult<(Registration, Option<String>)> {
     // RFC 7592 §2.2: the request names the client, and a secret it sends is the current one.
-    if metadata.get("client_id").and_then(Value::as_str) != Some(client_id) {
+    if metadata.get("client_id").and_then(Value::as_str) != Some(current.client.client_id.as_str()) {
         return Err(OAuthError::invalid_request("client_id must be the registered client's"));
     }
     if let Some(sent) = metadata.get("client_secret").and_then(Value::as_str)
@@ -80,15 +100,15 @@ pub async fn update(op: &Provider, client_id: &str, access_token: Option<&str>, 
         return Err(OAuthError::invalid_request("client_secret is not the client's"));
     }
     prepare(op, &mut metadata)?;
-    let rotate = op.config().registration.rotate_secret_on_update;
+    let policy = &op.config().registration;
     let secret = match current.client.client_secret.clone() {
-        Some(secret) if uses_secret(&metadata) && !rotate => Some(secret),
+        Some(secret) if uses_secret(&metadata) && !policy.rotate_secret_on_update => Some(secret),
         _ => uses_secret(&metadata).then(random_token),
     };
     let client = validated(op, metadata, secret).await?;
-    let registration = Registration { client, ..current };
-    save(op, &registration).await?;
-    Ok(answer(op, &registration, access_token))
+    let rotated = policy.rotate_registration_access_token_on_update.then(random_token);
+    let access_token_hash = rotated.as_deref().map_or_else(|| current.access_token_hash.clone(), sha256_b64url);
+    Ok((Registration { client, access_token_hash, client_id_issued_at: current.client_id_issued_at }, rotated))
 }
 
 /// Removes the client (RFC 7592 §2.3). Its tokens go with it: every use of a token looks its
