@@ -33,7 +33,7 @@ macro_rules! internal {
     )*};
 }
 
-internal!(authorization, clients, endpoints, grants, jose, model, outbound, security, tokens);
+internal!(authorization, clients, endpoints, grants, jose, logout, model, outbound, security, tokens);
 
 pub use clients::{
     Client, ClientError, ClientList, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients,
@@ -337,8 +337,19 @@ impl Provider {
             self.keys().algs(),
             Duration::from_secs(self.config().keys.reload_interval),
         );
+        #[cfg(feature = "logout")]
+        let logouts = {
+            let op = self.clone();
+            async move {
+                if op.config().logout.enabled {
+                    logout::backchannel::deliver_periodically(op).await;
+                }
+            }
+        };
+        #[cfg(not(feature = "logout"))]
+        let logouts = async {};
         async move {
-            tokio::join!(purge, reload);
+            tokio::join!(purge, reload, logouts);
         }
     }
 

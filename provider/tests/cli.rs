@@ -110,7 +110,18 @@ fn profiles_lists_the_compiled_in_profiles() {
     let out = provider().arg("profiles").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(),
-        ["basic", "implicit", "hybrid", "config", "dynamic", "formpost", "3rdparty-init"]
+        [
+            "basic",
+            "implicit",
+            "hybrid",
+            "config",
+            "dynamic",
+            "formpost",
+            "3rdparty-init",
+            "rp-logout",
+            "backchannel-logout",
+            "frontchannel-logout"
+        ]
     );
 }
 

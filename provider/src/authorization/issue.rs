@@ -85,7 +85,7 @@ fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) 
         account_id: session.account_id.clone(),
         scopes: request.scopes.clone(),
         grant_id: grant.id.clone(),
-        sid: Some(session.sid.clone()),
+        sid: Some(session.sid_for(&request.client_id)),
         auth_time: session.auth_time,
         acr: session.acr.clone(),
         amr: session.amr.clone(),

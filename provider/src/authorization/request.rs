@@ -363,19 +363,9 @@ fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, String> {
 }
 
 /// `id_token_hint` must be an ID token we issued; expired ones are fine (OIDC Core §3.1.2.1).
-/// Other JWTs signed with the same keys are not ID tokens: an RFC 9068 access token has `typ`
-/// `at+jwt`, and a signed userinfo response, `typ` `JWT` like an ID token, lacks the ID token's
-/// `exp`, `iat` and `auth_time` (OIDC Core §2; ours always carry `auth_time`).
 fn check_id_token_hint(op: &Provider, params: &Params) -> Result<Option<String>, String> {
     let Some(hint) = params.get("id_token_hint") else { return Ok(None) };
-    let not_ours = || "id_token_hint is not an ID token issued here".to_string();
-    let claims = op.keys().verify_own_typed(hint, crate::protocol::typ::ID_TOKEN).map_err(|_| not_ours())?;
-    if ["exp", "iat", "auth_time"].iter().any(|claim| !claims[claim].is_i64()) || !claims["aud"].is_string() {
-        return Err(not_ours());
-    }
-    if claims["iss"] != op.issuer() {
-        return Err("id_token_hint was issued by another issuer".into());
-    }
+    let claims = crate::tokens::verify_id_token_hint(op, hint)?;
     claims["sub"].as_str().map(|sub| Some(sub.to_string())).ok_or_else(|| "id_token_hint has no sub".into())
 }
 

@@ -38,9 +38,21 @@ pub struct Client {
     /// A human-readable name shown on the consent page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
-    /// Registered post-logout redirect URIs.
+    /// Registered post-logout redirect URIs (RP-Initiated Logout 1.0 §3.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are POSTed (Back-Channel Logout 1.0 §2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backchannel_logout_session_required: bool,
+    /// The page loaded in an iframe at logout (Front-Channel Logout 1.0 §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontchannel_logout_uri: Option<String>,
+    /// The front-channel URL gets `iss` and `sid` (Front-Channel Logout 1.0 §2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub frontchannel_logout_session_required: bool,
     /// Seconds after which a login is too old for this client, when a request has no `max_age`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_max_age: Option<u32>,

@@ -12,13 +12,14 @@ type Problem = (String, String);
 type Check = fn(&Client, &[SigningAlg]) -> Result<(), Problem>;
 
 /// The checks, in the order their problems are reported.
-const CHECKS: [Check; 8] = [
+const CHECKS: [Check; 9] = [
     client_id,
     authentication,
     response_protection,
     request_objects,
     grants_and_response_types,
     redirect_uris,
+    logout_uris,
     id_token_alg,
     other_fields,
 ];
@@ -204,8 +205,29 @@ fn redirect_uris(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
             }
         }
     }
-    for uri in client.redirect_uris.iter().chain(&client.post_logout_redirect_uris) {
+    for uri in &client.redirect_uris {
         well_formed_redirect_uri(uri).or_else(|m| problem("redirect_uris", format!("{uri:?} {m}")))?;
+    }
+    Ok(())
+}
+
+/// RP-Initiated Logout 1.0 §3.1, Back-Channel Logout 1.0 §2.2, Front-Channel Logout 1.0 §2:
+/// absolute URIs without a fragment; the back and front channels' are http(s) (the provider
+/// POSTs to one, a browser loads the other).
+fn logout_uris(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
+    for uri in &client.post_logout_redirect_uris {
+        well_formed_redirect_uri(uri).or_else(|m| problem("post_logout_redirect_uris", format!("{uri:?} {m}")))?;
+    }
+    let channels = [
+        ("backchannel_logout_uri", &client.backchannel_logout_uri),
+        ("frontchannel_logout_uri", &client.frontchannel_logout_uri),
+    ];
+    for (field, uri) in channels {
+        let Some(uri) = uri else { continue };
+        well_formed_redirect_uri(uri).or_else(|m| problem(field, format!("{uri:?} {m}")))?;
+        if !url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
+            return problem(field, format!("{uri:?} must be an http or https URL"));
+        }
     }
     Ok(())
 }

@@ -21,6 +21,12 @@ const EMBEDDED_PROFILES: &[(&str, &str)] = &[
     ("formpost", include_str!("../../../profiles/formpost.toml")),
     #[cfg(feature = "3rdparty-init")]
     ("3rdparty-init", include_str!("../../../profiles/3rdparty-init.toml")),
+    #[cfg(feature = "rp-logout")]
+    ("rp-logout", include_str!("../../../profiles/rp-logout.toml")),
+    #[cfg(feature = "backchannel-logout")]
+    ("backchannel-logout", include_str!("../../../profiles/backchannel-logout.toml")),
+    #[cfg(feature = "frontchannel-logout")]
+    ("frontchannel-logout", include_str!("../../../profiles/frontchannel-logout.toml")),
 ];
 
 /// Spec-family features compiled into this build; profiles name what they need in `requires`.
@@ -31,6 +37,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "device-flow",
     #[cfg(feature = "registration")]
     "registration",
+    #[cfg(feature = "logout")]
+    "logout",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

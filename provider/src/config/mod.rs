@@ -7,6 +7,7 @@
 mod keys;
 mod load;
 mod log;
+mod logout;
 mod pkce;
 mod proxy;
 mod registration;
@@ -20,6 +21,7 @@ pub use crate::outbound::OutboundConfig;
 pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
+pub use logout::LogoutConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
 pub use registration::RegistrationConfig;
@@ -82,6 +84,8 @@ pub struct Config {
     pub outbound: OutboundConfig,
     /// Dynamic client registration.
     pub registration: RegistrationConfig,
+    /// Ending sessions and telling their clients.
+    pub logout: LogoutConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -119,6 +123,7 @@ impl Default for Config {
             throttle: ThrottleConfig::default(),
             outbound: OutboundConfig::default(),
             registration: RegistrationConfig::default(),
+            logout: LogoutConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

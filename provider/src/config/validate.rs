@@ -45,6 +45,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
         tls.check(&config.issuer, &mut errors);
     }
     config.registration.check(&mut errors);
+    config.logout.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -9,6 +9,9 @@ use rocket::http::{Cookie, CookieJar, SameSite};
 pub(crate) const SESSION: &str = "op_session";
 /// The interaction cookie: binds an interaction to the browser that started it.
 pub(crate) const INTERACTION: &str = "op_interaction";
+/// The logout cookie: binds a logout confirmation to the browser that asked for it.
+#[cfg(feature = "logout")]
+pub(crate) const LOGOUT: &str = "op_logout";
 
 /// Builds a hardened cookie.
 pub(crate) fn hardened(name: &'static str, value: String, path: String, secure: bool) -> Cookie<'static> {

@@ -30,6 +30,14 @@ pub(crate) fn document(op: &Provider) -> Value {
     if cfg!(feature = "registration") && op.config().registration.enabled {
         doc["registration_endpoint"] = op.endpoint("/register").into();
     }
+    if cfg!(feature = "logout") && op.config().logout.enabled {
+        // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.
+        doc["end_session_endpoint"] = op.endpoint("/session/end").into();
+        doc["backchannel_logout_supported"] = true.into();
+        doc["backchannel_logout_session_supported"] = true.into();
+        doc["frontchannel_logout_supported"] = true.into();
+        doc["frontchannel_logout_session_supported"] = true.into();
+    }
     doc
 }
 

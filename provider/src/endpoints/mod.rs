@@ -11,6 +11,8 @@ pub(crate) mod health;
 pub(crate) mod interaction;
 pub(crate) mod introspection;
 pub(crate) mod jwks;
+#[cfg(feature = "logout")]
+pub(crate) mod logout;
 #[cfg(feature = "registration")]
 pub(crate) mod registration;
 pub(crate) mod respond;
@@ -57,7 +59,11 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     if op.config().registration.enabled {
         routes.extend(registration::routes());
     }
-    #[cfg(not(feature = "registration"))]
+    #[cfg(feature = "logout")]
+    if op.config().logout.enabled {
+        routes.extend(logout::routes());
+    }
+    #[cfg(not(any(feature = "registration", feature = "logout")))]
     let _ = op;
     routes
 }

@@ -23,6 +23,20 @@ pub struct Session {
     pub grants: BTreeMap<String, String>,
 }
 
+impl Session {
+    /// The session id `client_id` sees in its ID and logout tokens (OIDC Back-Channel Logout
+    /// §2.1, Front-Channel Logout §3): one per client, derived from the session's own, so that
+    /// two clients cannot tell they share a session, and the provider needs no record of it.
+    pub fn sid_for(&self, client_id: &str) -> String {
+        crate::security::sha256_b64url(&format!("{}\n{client_id}", self.sid))
+    }
+
+    /// The clients this session authorized.
+    pub fn clients(&self) -> impl Iterator<Item = &str> {
+        self.grants.keys().map(String::as_str)
+    }
+}
+
 impl Model for Session {
     const KIND: Kind = Kind::Session;
 }

@@ -49,6 +49,11 @@ pub enum Kind {
     /// An initial access token for registration (RFC 7591 §3), minted by an operator (keyed by
     /// hash).
     InitialAccessToken,
+    /// A logout the end-user has yet to confirm (RP-Initiated Logout 1.0 §2).
+    LogoutRequest,
+    /// A logout token on its way to a client's `backchannel_logout_uri`, until delivered or
+    /// given up (Back-Channel Logout 1.0 §2.5).
+    LogoutNotification,
 }
 
 impl Kind {
@@ -67,6 +72,8 @@ impl Kind {
             Self::ProviderSecret => "ProviderSecret",
             Self::Client => "Client",
             Self::InitialAccessToken => "InitialAccessToken",
+            Self::LogoutRequest => "LogoutRequest",
+            Self::LogoutNotification => "LogoutNotification",
         }
     }
 }

@@ -90,3 +90,20 @@ impl IdTokenClaims {
         super::sealed::encrypt_for(op, client, signed, alg.as_deref(), enc.as_deref(), true).await
     }
 }
+
+/// The claims of `hint`, if it is an ID token this provider issued: expired ones are still hints
+/// (OIDC Core §3.1.2.1, RP-Initiated Logout 1.0 §2). Other JWTs signed with the same keys are not
+/// ID tokens: an RFC 9068 access token has `typ` `at+jwt`, and a signed userinfo response, `typ`
+/// `JWT` like an ID token, lacks the ID token's `exp`, `iat` and `auth_time` (OIDC Core §2; ours
+/// always carry `auth_time`).
+pub(crate) fn verify_hint(op: &Provider, hint: &str) -> Result<serde_json::Value, String> {
+    let not_ours = || "id_token_hint is not an ID token issued here".to_string();
+    let claims = op.keys().verify_own_typed(hint, typ::ID_TOKEN).map_err(|_| not_ours())?;
+    if ["exp", "iat", "auth_time"].iter().any(|claim| !claims[claim].is_i64()) || !claims["aud"].is_string() {
+        return Err(not_ours());
+    }
+    if claims["iss"] != op.issuer() {
+        return Err("id_token_hint was issued by another issuer".into());
+    }
+    Ok(claims)
+}

@@ -2,11 +2,14 @@
 
 pub mod access_token;
 mod id_token;
+#[cfg(feature = "logout")]
+pub(crate) mod logout_token;
 pub(crate) mod resource;
 pub(crate) mod sealed;
 pub mod self_contained;
 
 pub use id_token::IdTokenClaims;
+pub(crate) use id_token::verify_hint as verify_id_token_hint;
 
 use crate::Provider;
 use crate::clients::Client;

@@ -169,6 +169,62 @@ pub(crate) fn device_done(approved: bool) -> String {
     layout(title, &format!("<h1 id=\"device-result\">{title}</h1><p>{text}</p>"))
 }
 
+/// The logout confirmation (RP-Initiated Logout 1.0 §2): stable selectors for automation,
+/// `button.logout-confirm` (focused) and `button.logout-cancel`.
+#[cfg(feature = "logout")]
+pub(crate) fn logout_confirm(request: &crate::logout::LogoutRequest, client: Option<&str>, base: &str) -> String {
+    let from = client.map(|name| format!("<p>{} asks you to sign out.</p>", escape(name))).unwrap_or_default();
+    layout(
+        "Sign out",
+        &format!(
+            "<h1>Sign out?</h1>{from}<p>You will be signed out of this provider and the applications you used through it.</p>\
+             <form method=\"post\" action=\"{base}/session/end/confirm\">\
+             <input type=\"hidden\" name=\"logout_request\" value=\"{id}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
+             <button type=\"submit\" name=\"logout\" value=\"yes\" class=\"logout-confirm\" autofocus>Sign out</button>\
+             <button type=\"submit\" name=\"logout\" value=\"no\" class=\"logout-cancel\">Stay signed in</button></div></form>",
+            id = escape(&request.id),
+            csrf = escape(&request.csrf),
+        ),
+    )
+}
+
+/// The end of a logout that returns to no client: signed out, or still signed in.
+#[cfg(feature = "logout")]
+pub(crate) fn signed_out(done: bool) -> String {
+    let (title, text) = if done {
+        ("Signed out", "You have been signed out. You can close this page.")
+    } else {
+        ("Still signed in", "You are still signed in.")
+    };
+    layout(title, &format!("<h1 id=\"logout-result\">{title}</h1><p>{text}</p>"))
+}
+
+/// Front-Channel Logout 1.0 §2: one iframe per client, then on to `next` (the client's
+/// post-logout URI) or the signed-out text; without script, a link continues.
+#[cfg(feature = "logout")]
+pub(crate) fn frontchannel_logout(urls: &[String], next: Option<&str>) -> String {
+    let frames: String = urls
+        .iter()
+        .map(|url| format!("<iframe class=\"frontchannel-logout\" src=\"{}\" hidden></iframe>", escape(url)))
+        .collect();
+    let (script, text) = match next {
+        Some(next) => (
+            format!("<script>window.addEventListener('load',function(){{location.replace({})}})</script>", js_string(next)),
+            format!("<p><a id=\"continue\" href=\"{}\">Continue</a></p>", escape(next)),
+        ),
+        None => (String::new(), "<p>You have been signed out. You can close this page.</p>".to_string()),
+    };
+    layout("Signed out", &format!("<h1 id=\"logout-result\">Signed out</h1>{text}{frames}{script}"))
+}
+
+/// A JavaScript string literal of `text`, safe inside a `<script>` element.
+#[cfg(feature = "logout")]
+fn js_string(text: &str) -> String {
+    // JSON is a JavaScript string literal; `<`, `>` and `&` escaped keep `</script>` out.
+    serde_json::to_string(text).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
 /// The error page for requests that cannot be answered at a trusted redirect URI.
 pub(crate) fn error(code: &str, description: &str) -> String {
     layout(
@@ -203,6 +259,14 @@ mod tests {
     #[test]
     fn escaping_neutralises_markup() {
         assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+
+    #[cfg(feature = "logout")]
+    #[test]
+    fn the_frontchannel_page_cannot_be_broken_out_of() {
+        let html = frontchannel_logout(&["https://rp.example/fc?a=\"><script>".into()], Some("https://rp.example/</script><script>x"));
+        assert!(!html.contains("\"><script>"), "{html}");
+        assert_eq!(html.matches("</script>").count(), 1, "only the page's own script ends: {html}");
     }
 
     #[test]
