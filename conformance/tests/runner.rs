@@ -280,7 +280,12 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
             // A static-client plan run with dynamic clients needs registration on in its profile.
             let dynamic = spec.variant["client_registration"] == "dynamic_client";
             let enabled = spec.provider_env.get("OP_REGISTRATION__ENABLED").is_some_and(|v| v == "true");
-            let registering = matches!(spec.profile.as_deref(), Some("dynamic" | "3rdparty-init"));
+            let profile_file =
+                dir.join("../profiles").join(format!("{}.toml", spec.profile.as_deref().unwrap_or(profile)));
+            let settings: toml::Value =
+                toml::from_str(&std::fs::read_to_string(profile_file).unwrap_or_default()).unwrap();
+            let registering =
+                settings.get("registration").and_then(|r| r.get("enabled")) == Some(&toml::Value::Boolean(true));
             assert!(!dynamic || enabled || registering, "{profile}: dynamic clients, but registration is off");
         }
     }

@@ -49,3 +49,47 @@ pub async fn show_client(op: &Provider, client_id: &str) -> Result<Option<Value>
     }
     Ok(Some(shown))
 }
+
+/// A browser session, as an operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// The session's id (what `end_session` takes); clients see ids derived from it.
+    pub sid: String,
+    /// The signed-in account (`sub`).
+    pub account_id: String,
+    /// When the account authenticated (seconds since the epoch).
+    pub auth_time: i64,
+    /// The clients the session authorized.
+    pub clients: Vec<String>,
+}
+
+/// The live browser sessions, of `account_id` only if given, oldest login first. It reads every
+/// session.
+pub async fn sessions(op: &Provider, account_id: Option<&str>) -> Result<Vec<SessionSummary>, StorageError> {
+    let mut found: Vec<SessionSummary> = op
+        .storage()
+        .list(crate::storage::Kind::Session)
+        .await?
+        .iter()
+        .filter_map(|record| serde_json::from_str::<crate::model::Session>(&record.payload).ok())
+        .filter(|session| account_id.is_none_or(|account| session.account_id == account))
+        .map(|session| SessionSummary {
+            clients: session.clients().map(String::from).collect(),
+            sid: session.sid,
+            account_id: session.account_id,
+            auth_time: session.auth_time,
+        })
+        .collect();
+    found.sort_by(|a, b| (a.auth_time, &a.sid).cmp(&(b.auth_time, &b.sid)));
+    Ok(found)
+}
+
+/// Ends session `sid` as a logout does: its tokens without `offline_access` are revoked and its
+/// clients told over the back channel (a provider serving from the same storage carries on
+/// with deliveries this command leaves). `false` if there is no such session.
+#[cfg(feature = "logout")]
+pub async fn end_session(op: &Provider, sid: &str) -> Result<bool, StorageError> {
+    let Some(found) = crate::model::find::<crate::model::Session>(op.storage(), sid).await? else { return Ok(false) };
+    crate::logout::end_session(op, &found.model).await?;
+    Ok(true)
+}

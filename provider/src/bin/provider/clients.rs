@@ -1,5 +1,6 @@
-//! `provider clients …` and `provider registration-token`: managing clients on the provider's
-//! storage, without HTTP. A provider serving from the same storage sees every change at once.
+//! `provider clients …`, `provider registration-token` and `provider sessions …`: managing
+//! clients and sessions on the provider's storage, without HTTP. A provider serving from the
+//! same storage sees every change at once.
 
 use super::{Settings, load_or_report};
 use clap::Subcommand;
@@ -42,6 +43,57 @@ pub(crate) enum ClientsCommand {
         #[command(flatten)]
         settings: Settings,
     },
+}
+
+/// The `sessions` subcommands.
+#[cfg(feature = "logout")]
+#[derive(Subcommand)]
+pub(crate) enum SessionsCommand {
+    /// List the live sessions: id, account, login time, the clients each authorized.
+    List {
+        /// Only this account's (its `sub`).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// End a session as a logout does: its tokens without offline_access are revoked and its
+    /// clients told over the back channel.
+    Revoke {
+        /// The session id, as `sessions list` prints it.
+        sid: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+/// Runs a `sessions` subcommand.
+#[cfg(feature = "logout")]
+pub(crate) fn sessions(command: SessionsCommand) -> ExitCode {
+    match command {
+        SessionsCommand::List { user, settings } => with_provider(&settings, move |op| async move {
+            let found = provider::operator::sessions(&op, user.as_deref()).await.map_err(|e| e.to_string())?;
+            for session in found {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    session.sid,
+                    session.account_id,
+                    session.auth_time,
+                    session.clients.join(",")
+                );
+            }
+            Ok(())
+        }),
+        SessionsCommand::Revoke { sid, settings } => with_provider(&settings, move |op| async move {
+            match provider::operator::end_session(&op, &sid).await.map_err(|e| e.to_string())? {
+                true => {
+                    println!("ended {sid}");
+                    Ok(())
+                }
+                false => Err(format!("no session {sid:?}")),
+            }
+        }),
+    }
 }
 
 /// Runs a `clients` subcommand.

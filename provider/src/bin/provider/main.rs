@@ -43,6 +43,10 @@ enum Command {
     /// Manage clients on the provider's storage (not memory:), without HTTP.
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// List and end browser sessions on the provider's storage (not memory:).
+    #[cfg(feature = "logout")]
+    #[command(subcommand)]
+    Sessions(clients::SessionsCommand),
     /// Mint an initial access token for dynamic registration (RFC 7591 §3) and print it; only
     /// its hash is stored. Registration asks for one when
     /// registration.require_initial_access_token is set.
@@ -150,6 +154,8 @@ fn main() -> ExitCode {
         },
         Command::Keys(KeysCommand::Rotate(settings)) => rotate_keys(settings),
         Command::Clients(command) => clients::run(command),
+        #[cfg(feature = "logout")]
+        Command::Sessions(command) => clients::sessions(command),
         #[cfg(feature = "registration")]
         Command::RegistrationToken { expires_in, single_use, settings } => {
             clients::registration_token(expires_in, single_use, &settings)
