@@ -235,3 +235,50 @@ async fn concurrent_updates_rotating_the_registration_access_token_on_sqlite() {
     let storage = format!("sqlite:{}", dir.path().join("op.db").display());
     concurrent_updates_rotating_the_registration_access_token(&storage).await;
 }
+
+/// Sweeps racing to deliver one queued logout token (Back-Channel Logout 1.0 §2.5): each
+/// attempt is claimed by a compare-and-set, so the client gets it exactly once, every run.
+async fn concurrent_back_channel_deliveries(storage: &str) {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let mut overrides = figment::value::Dict::new();
+    for (section, key) in [("logout", "enabled"), ("registration", "enabled"), ("outbound", "allow_http_loopback")] {
+        let mut table = figment::value::Dict::new();
+        table.insert(key.into(), true.into());
+        overrides.insert(section.into(), table.into());
+    }
+    let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
+    let metadata = serde_json::json!({
+        "redirect_uris": ["https://rp.example.com/callback"],
+        "backchannel_logout_uri": format!("{}/backchannel", server.uri()),
+    });
+    let registered = provider::operator::add_client(&op, metadata).await.expect("registered");
+    let client = op.clients().find(registered["client_id"].as_str().unwrap()).await.unwrap().unwrap();
+    for run in 0..ITERATIONS / 4 {
+        let id = provider::logout::backchannel::queue(&op, &client, "248289761001", "sid").await.unwrap();
+        let racers: Vec<_> = (0..4)
+            .map(|_| {
+                let (op, id) = (op.clone(), id.clone());
+                tokio::spawn(async move { provider::logout::backchannel::attempt(&op, &id).await })
+            })
+            .collect();
+        for racer in racers {
+            racer.await.expect("task");
+        }
+        let delivered = server.received_requests().await.unwrap().len();
+        assert_eq!(delivered, run + 1, "run {run}: one logout token, delivered {} times", delivered - run);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_back_channel_deliveries_on_memory() {
+    concurrent_back_channel_deliveries("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_back_channel_deliveries_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_back_channel_deliveries(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+}

@@ -41,8 +41,8 @@ impl Model for Notification {
     const KIND: Kind = Kind::LogoutNotification;
 }
 
-/// Queues a logout token for `client` about `account_id`'s session `sid`, due now.
-pub(super) async fn queue(
+/// Queues a logout token for `client` about `account_id`'s session `sid`, due now; its id.
+pub async fn queue(
     op: &Provider,
     client: &crate::clients::Client,
     account_id: &str,
@@ -105,7 +105,7 @@ pub(crate) async fn deliver_periodically(op: Provider) {
 }
 
 /// One delivery attempt of notification `id`, if it is due and this caller claims it.
-async fn attempt(op: &Provider, id: &str) {
+pub async fn attempt(op: &Provider, id: &str) {
     let Some(notification) = claim(op, id).await else { return };
     let outcome = send(op, &notification).await;
     let policy = &op.config().logout;

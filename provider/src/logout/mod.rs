@@ -8,7 +8,7 @@
 
 #![cfg(feature = "logout")]
 
-pub(crate) mod backchannel;
+pub mod backchannel;
 mod request;
 
 pub(crate) use request::{LogoutRequest, check};
