@@ -16,11 +16,12 @@ const REDIRECT: &str = "https://rp.example.com/callback";
 const AFTER_LOGOUT: &str = "https://rp.example.com/signed-out";
 const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
-/// A client of the session: its registration, the ID token and refresh token it got.
+/// A client of the session: its registration and the tokens it got.
 struct SignedIn {
     client_id: String,
     id_token: String,
     access_token: String,
+    refresh_token: Option<openidconnect::RefreshToken>,
     secret: String,
 }
 
@@ -45,12 +46,12 @@ async fn register(op: &TestProvider, backchannel: Option<String>, frontchannel: 
 }
 
 /// Signs alice in at a registered client in `browser` (a login the first time, single sign-on
-/// after).
-async fn sign_in(op: &TestProvider, browser: &Browser, registered: &Value) -> SignedIn {
+/// after), asking for `scopes` besides `openid`.
+async fn sign_in_with(op: &TestProvider, browser: &Browser, registered: &Value, scopes: &[&str]) -> SignedIn {
     let (client_id, secret) =
         (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
     let rp = rp::registered_party(&op.issuer, client_id, Some(secret), REDIRECT).await;
-    let req = start(&rp, &[], true);
+    let req = start(&rp, scopes, true);
     let params = callback_params(&browser.authorize(req.url.as_str(), "alice", "alice-password").await.callback());
     let tokens = flow::exchange(&rp, &params["code"], req.verifier).await.expect("tokens");
     let id_token = serde_json::to_value(&tokens).unwrap()["id_token"].as_str().unwrap().to_string();
@@ -59,8 +60,13 @@ async fn sign_in(op: &TestProvider, browser: &Browser, registered: &Value) -> Si
         client_id: client_id.into(),
         id_token,
         access_token: tokens.access_token().secret().clone(),
+        refresh_token: tokens.refresh_token().cloned(),
         secret: secret.into(),
     }
+}
+
+async fn sign_in(op: &TestProvider, browser: &Browser, registered: &Value) -> SignedIn {
+    sign_in_with(op, browser, registered, &[]).await
 }
 
 /// Opens the end-session endpoint with `params`; confirms on the page if `confirm`.
@@ -128,8 +134,10 @@ async fn logging_out_at_one_client_tells_every_client_of_the_session() {
     let second = register(&op, Some(format!("{}/backchannel", second_rp.uri())), None).await;
     let browser = Browser::new(&op.issuer);
     let first = sign_in(&op, &browser, &first).await;
-    let second = sign_in(&op, &browser, &second).await;
+    // The second client asks for offline access: its refresh token is meant to outlive the session.
+    let second = sign_in_with(&op, &browser, &second, &["offline_access"]).await;
     assert!(active(&op, &first).await && active(&op, &second).await);
+    let offline = second.refresh_token.clone().expect("a refresh token with offline_access");
 
     let params =
         [("id_token_hint", first.id_token.as_str()), ("post_logout_redirect_uri", AFTER_LOGOUT), ("state", "s-42")];
@@ -156,8 +164,10 @@ async fn logging_out_at_one_client_tells_every_client_of_the_session() {
     }
     assert_ne!(flow::payload_of(&first.id_token)["sid"], flow::payload_of(&second.id_token)["sid"], "a sid per client");
 
-    // The session's tokens are revoked, and the session is gone.
-    assert!(!active(&op, &first).await && !active(&op, &second).await, "access tokens die with the session");
+    // The session's tokens without offline_access are revoked, and the session is gone.
+    assert!(!active(&op, &first).await, "the first client's access token died with the session");
+    let second_rp = rp::registered_party(&op.issuer, &second.client_id, Some(&second.secret), REDIRECT).await;
+    flow::refresh(&second_rp, &offline).await.expect("Back-Channel Logout §2.7: offline access outlives the session");
     let registered = rp::registered_party(&op.issuer, &first.client_id, Some(&first.secret), REDIRECT).await;
     let mut req = start(&registered, &[], true);
     req.url.query_pairs_mut().append_pair("prompt", "none");
