@@ -11,6 +11,8 @@ mod device;
 mod issue;
 mod pipeline;
 mod policy;
+#[cfg(feature = "par")]
+mod pushed;
 mod request;
 #[cfg(feature = "jar")]
 mod request_object;
@@ -22,6 +24,8 @@ pub use device::device_request;
 pub(crate) use pipeline::Door;
 pub(crate) use policy::current_grant;
 pub use policy::Decision;
+#[cfg(feature = "par")]
+pub use pushed::push;
 pub(crate) use request::{SUPPORTED_SCOPES, known_scope};
 
 use crate::Provider;
@@ -35,7 +39,11 @@ pub async fn authorize(
     params: Params,
     session: Option<Session>,
 ) -> Result<Decision, AuthorizationError> {
-    Flow::new(op, Door::Authorize, params).with_session(session).run().await?.decision()
+    #[cfg(feature = "par")]
+    let door = if pushed::is_pushed(&params) { Door::Pushed } else { Door::Authorize };
+    #[cfg(not(feature = "par"))]
+    let door = Door::Authorize;
+    Flow::new(op, door, params).with_session(session).run().await?.decision()
 }
 
 /// Back from an interaction: runs the policy again on the stored request, with the session the

@@ -5,8 +5,9 @@
 //! redirected to the client, or shown to the user of a device. A JSON door turns any error into
 //! an OAuth error.
 //!
-//! Where the next doors go: PAR (RFC 9126) runs the `/authorize` steps up to `Settle`, then
-//! stores the request; CIBA runs `Client`, its hints, `Scope`, `Settle` and `Policy` with a
+//! PAR (RFC 9126) runs the `/authorize` steps up to `Settle` for an authenticated client, then
+//! stores the request; `/authorize` with its `request_uri` takes it back and runs the policy.
+//! Where the next door goes: CIBA runs `Client`, its hints, `Scope`, `Settle` and `Policy` with a
 //! completion of its own.
 
 use super::policy::{Decision, decide};
@@ -31,6 +32,10 @@ pub(crate) enum Door {
     DeviceAuthorization,
     /// A user code typed on the device page (RFC 8628 §3.3).
     DeviceConfirmation,
+    /// `POST /par` (RFC 9126 §2.1): validated, kept, answered in JSON.
+    Push,
+    /// `/authorize` with the `request_uri` of a pushed request (RFC 9126 §4).
+    Pushed,
 }
 
 /// A named step.
@@ -44,6 +49,8 @@ pub(crate) enum Step {
     RedirectUri,
     /// `response_mode`, `state` and `iss`: from here on errors are redirected.
     ResponseTarget,
+    /// A client (or server) that requires pushed requests gets no other (RFC 9126 §5, §6).
+    RequirePushed,
     /// No parameter given twice (RFC 6749 §3.1).
     RejectRepeated,
     /// `response_type`, supported and registered.
@@ -70,6 +77,8 @@ pub(crate) enum Step {
     IdTokenHint,
     /// The validated request, assembled.
     Settle,
+    /// The pushed request the `request_uri` names, for this client (RFC 9126 §4).
+    PushedRequest,
     /// The client of a stored request, still registered.
     StoredClient,
     /// Login and consent as needed, then the outcome (issued, or recorded for a device).
@@ -80,25 +89,27 @@ use Door::*;
 
 /// Every step, in order, with the doors that run it.
 const TABLE: &[(Step, &[Door])] = &[
-    (Step::Client, &[Authorize]),
-    (Step::RequestObject, &[Authorize]),
-    (Step::RedirectUri, &[Authorize]),
-    (Step::ResponseTarget, &[Authorize]),
-    (Step::RejectRepeated, &[Authorize]),
-    (Step::ResponseType, &[Authorize]),
-    (Step::ResponseMode, &[Authorize]),
-    (Step::Nonce, &[Authorize]),
-    (Step::Resources, &[Authorize, DeviceAuthorization]),
-    (Step::Scope, &[Authorize, DeviceAuthorization]),
-    (Step::OpenIdRedirectUri, &[Authorize]),
-    (Step::Pkce, &[Authorize]),
-    (Step::Prompt, &[Authorize]),
-    (Step::MaxAge, &[Authorize]),
-    (Step::Claims, &[Authorize]),
-    (Step::IdTokenHint, &[Authorize]),
-    (Step::Settle, &[Authorize]),
+    (Step::Client, &[Authorize, Pushed]),
+    (Step::RequestObject, &[Authorize, Push]),
+    (Step::RedirectUri, &[Authorize, Push]),
+    (Step::ResponseTarget, &[Authorize, Push]),
+    (Step::RequirePushed, &[Authorize]),
+    (Step::RejectRepeated, &[Authorize, Push]),
+    (Step::ResponseType, &[Authorize, Push]),
+    (Step::ResponseMode, &[Authorize, Push]),
+    (Step::Nonce, &[Authorize, Push]),
+    (Step::Resources, &[Authorize, DeviceAuthorization, Push]),
+    (Step::Scope, &[Authorize, DeviceAuthorization, Push]),
+    (Step::OpenIdRedirectUri, &[Authorize, Push]),
+    (Step::Pkce, &[Authorize, Push]),
+    (Step::Prompt, &[Authorize, Push]),
+    (Step::MaxAge, &[Authorize, Push]),
+    (Step::Claims, &[Authorize, Push]),
+    (Step::IdTokenHint, &[Authorize, Push]),
+    (Step::Settle, &[Authorize, Push]),
+    (Step::PushedRequest, &[Pushed]),
     (Step::StoredClient, &[Resume, DeviceConfirmation]),
-    (Step::Policy, &[Authorize, Resume, DeviceConfirmation]),
+    (Step::Policy, &[Authorize, Resume, DeviceConfirmation, Pushed]),
 ];
 
 impl Door {
@@ -158,7 +169,7 @@ impl<'a> Flow<'a> {
         }
     }
 
-    #[cfg(feature = "device-flow")]
+    #[cfg(any(feature = "device-flow", feature = "par"))]
     /// With the client already known (a door that authenticated it).
     pub(super) fn with_client(mut self, client: Arc<Client>) -> Self {
         self.client = Some(client);
@@ -197,6 +208,7 @@ impl<'a> Flow<'a> {
             Step::RequestObject => steps::request_object(self).await,
             Step::RedirectUri => steps::redirect_uri(self),
             Step::ResponseTarget => steps::response_target(self),
+            Step::RequirePushed => steps::require_pushed(self),
             Step::RejectRepeated => steps::reject_repeated(self),
             Step::ResponseType => steps::response_type(self),
             Step::ResponseMode => steps::response_mode(self),
@@ -210,6 +222,7 @@ impl<'a> Flow<'a> {
             Step::Claims => steps::claims(self),
             Step::IdTokenHint => steps::id_token_hint(self),
             Step::Settle => steps::settle(self),
+            Step::PushedRequest => steps::pushed_request(self).await,
             Step::StoredClient => steps::stored_client(self).await,
             Step::Policy => self.policy().await,
         }
@@ -219,8 +232,18 @@ impl<'a> Flow<'a> {
         let (Some(client), Some(request)) = (self.client.clone(), self.request.take()) else {
             return Err(AuthorizationError::server_error("the policy ran on a request that was not validated"));
         };
-        let decision = decide(self.op, &client, request, self.session.take(), self.interaction.take()).await?;
-        self.decision = Some(decision);
+        let pushed = request.pushed.clone();
+        let decision = decide(self.op, &client, request, self.session.take(), self.interaction.take()).await;
+        // RFC 9126 §4: a pushed request is used up once its authorization completes, either way.
+        #[cfg(feature = "par")]
+        if let Some(id) = pushed
+            && !matches!(decision, Ok(Decision::Interact(_)))
+        {
+            super::pushed::use_up(self.op, &id).await;
+        }
+        #[cfg(not(feature = "par"))]
+        let _ = pushed;
+        self.decision = Some(decision?);
         Ok(())
     }
 
@@ -232,6 +255,12 @@ impl<'a> Flow<'a> {
             (None, Some(target)) => target.error(code, description),
             (None, None) => AuthorizationError::Page { code, description: description.into() },
         }
+    }
+
+    #[cfg(feature = "par")]
+    /// The request the steps settled.
+    pub(super) fn into_request(self) -> Result<AuthorizationRequest, AuthorizationError> {
+        self.request.ok_or_else(|| AuthorizationError::server_error("the door's steps settled no request"))
     }
 
     /// The decision the policy took.

@@ -99,6 +99,40 @@ fn early_error(
     }
 }
 
+/// Step: a client (or a server) that requires pushed requests (RFC 9126 §5, §6) gets no other.
+pub(super) fn require_pushed(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    #[cfg(feature = "par")]
+    {
+        let client = the_client(flow)?;
+        if let Some((code, description)) = super::pushed::required(flow.op, &client) {
+            return Err(flow.fail(code, description));
+        }
+    }
+    #[cfg(not(feature = "par"))]
+    let _ = flow;
+    Ok(())
+}
+
+/// Step: the pushed request the `request_uri` names (RFC 9126 §4), for the client `/authorize`
+/// names; the other parameters are not used (§4: the pushed ones are the request).
+pub(super) async fn pushed_request(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    #[cfg(feature = "par")]
+    {
+        let client = the_client(flow)?;
+        let request_uri = flow.params.get("request_uri").unwrap_or_default();
+        match super::pushed::take_back(flow.op, request_uri, &client.client_id).await? {
+            Some(request) => flow.request = Some(request),
+            None => {
+                let description = "request_uri is unknown, expired, used up, or another client's";
+                return Err(page(ErrorCode::InvalidRequestUri, description));
+            }
+        }
+    }
+    #[cfg(not(feature = "par"))]
+    let _ = flow;
+    Ok(())
+}
+
 /// Step: how to answer (`response_mode`, `state`, `iss`). From here on errors are redirected.
 pub(super) fn response_target(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let redirect_uri = flow.redirect_uri.clone().ok_or_else(|| page(ErrorCode::ServerError, "no redirect_uri"))?;

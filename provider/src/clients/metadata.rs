@@ -38,6 +38,9 @@ pub struct Client {
     /// A human-readable name shown on the consent page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
+    /// Every authorization request of this client must be pushed first (RFC 9126 §6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_pushed_authorization_requests: bool,
     /// Registered post-logout redirect URIs (RP-Initiated Logout 1.0 §3.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,

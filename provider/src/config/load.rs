@@ -39,6 +39,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "registration",
     #[cfg(feature = "logout")]
     "logout",
+    #[cfg(feature = "par")]
+    "par",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

@@ -8,6 +8,7 @@ mod keys;
 mod load;
 mod log;
 mod logout;
+mod par;
 mod pkce;
 mod proxy;
 mod registration;
@@ -22,6 +23,7 @@ pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
 pub use logout::LogoutConfig;
+pub use par::ParConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
 pub use registration::RegistrationConfig;
@@ -86,6 +88,8 @@ pub struct Config {
     pub registration: RegistrationConfig,
     /// Ending sessions and telling their clients.
     pub logout: LogoutConfig,
+    /// Pushed authorization requests.
+    pub par: ParConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -124,6 +128,7 @@ impl Default for Config {
             outbound: OutboundConfig::default(),
             registration: RegistrationConfig::default(),
             logout: LogoutConfig::default(),
+            par: ParConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

@@ -30,6 +30,11 @@ pub(crate) fn document(op: &Provider) -> Value {
     if cfg!(feature = "registration") && op.config().registration.enabled {
         doc["registration_endpoint"] = op.endpoint("/register").into();
     }
+    if cfg!(feature = "par") && op.config().par.enabled {
+        // RFC 9126 §5.
+        doc["pushed_authorization_request_endpoint"] = op.endpoint("/par").into();
+        doc["require_pushed_authorization_requests"] = op.config().par.required.into();
+    }
     if cfg!(feature = "logout") && op.config().logout.enabled {
         // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.
         doc["end_session_endpoint"] = op.endpoint("/session/end").into();

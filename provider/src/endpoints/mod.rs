@@ -13,6 +13,8 @@ pub(crate) mod introspection;
 pub(crate) mod jwks;
 #[cfg(feature = "logout")]
 pub(crate) mod logout;
+#[cfg(feature = "par")]
+pub(crate) mod par;
 #[cfg(feature = "registration")]
 pub(crate) mod registration;
 pub(crate) mod respond;
@@ -63,7 +65,11 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     if op.config().logout.enabled {
         routes.extend(logout::routes());
     }
-    #[cfg(not(any(feature = "registration", feature = "logout")))]
+    #[cfg(feature = "par")]
+    if op.config().par.enabled {
+        routes.extend(par::routes());
+    }
+    #[cfg(not(any(feature = "registration", feature = "logout", feature = "par")))]
     let _ = op;
     routes
 }

@@ -71,6 +71,9 @@ pub struct AuthorizationRequest {
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
+    /// The pushed request this came from (RFC 9126), used up when the authorization completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -88,6 +91,7 @@ impl AuthorizationRequest {
             claims: None,
             resources: Vec::new(),
             id_token_hint_sub: None,
+            pushed: None,
         }
     }
 

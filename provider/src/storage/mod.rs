@@ -51,6 +51,8 @@ pub enum Kind {
     InitialAccessToken,
     /// A logout the end-user has yet to confirm (RP-Initiated Logout 1.0 §2).
     LogoutRequest,
+    /// A pushed authorization request (RFC 9126), found by its `request_uri`.
+    PushedAuthorizationRequest,
     /// A logout token on its way to a client's `backchannel_logout_uri`, until delivered or
     /// given up (Back-Channel Logout 1.0 §2.5).
     LogoutNotification,
@@ -73,6 +75,7 @@ impl Kind {
             Self::Client => "Client",
             Self::InitialAccessToken => "InitialAccessToken",
             Self::LogoutRequest => "LogoutRequest",
+            Self::PushedAuthorizationRequest => "PushedAuthorizationRequest",
             Self::LogoutNotification => "LogoutNotification",
         }
     }
