@@ -6,6 +6,7 @@
 
 pub mod assertion;
 pub mod browser;
+pub mod dpop;
 pub mod flow;
 pub mod http;
 pub mod launch;

@@ -85,6 +85,9 @@ struct Inner {
     registration_throttle: security::throttle::Throttle,
     #[cfg(feature = "registration")]
     software_statement_issuers: clients::registration::TrustedIssuers,
+    /// The key of the DPoP server nonces, shared by every instance through the storage.
+    #[cfg(feature = "dpop")]
+    dpop_nonce_key: String,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -178,6 +181,11 @@ impl ProviderBuilder {
         #[cfg(feature = "registration")]
         let software_statement_issuers =
             clients::registration::TrustedIssuers::load(&config.registration).await.map_err(StartError::Data)?;
+        #[cfg(feature = "dpop")]
+        let dpop_nonce_key = match config.dpop.enabled {
+            true => storage::provider_secret(&*storage, "dpop_nonce", &config.storage_shown()).await?,
+            false => String::new(),
+        };
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         let throttle =
             |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
@@ -189,6 +197,8 @@ impl ProviderBuilder {
             registration_throttle: throttle(config.registration.per_address),
             #[cfg(feature = "registration")]
             software_statement_issuers,
+            #[cfg(feature = "dpop")]
+            dpop_nonce_key,
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -274,6 +284,12 @@ impl Provider {
     #[cfg(feature = "registration")]
     pub(crate) fn registration_throttle(&self) -> &security::throttle::Throttle {
         &self.0.registration_throttle
+    }
+
+    /// The key of the DPoP server nonces (RFC 9449 §8).
+    #[cfg(feature = "dpop")]
+    pub(crate) fn dpop_nonce_key(&self) -> &str {
+        &self.0.dpop_nonce_key
     }
 
     /// The issuers whose software statements are trusted (`[registration]

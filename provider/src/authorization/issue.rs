@@ -133,6 +133,7 @@ async fn issue_code(
         redirect_uri: target.redirect_uri.clone(),
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
     };
     let ttl = Duration::from_secs(op.config().ttl.authorization_code);
     model::save(op.storage(), &code, &record, ttl).await?;

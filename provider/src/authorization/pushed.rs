@@ -32,19 +32,45 @@ impl Model for PushedRequest {
 /// `POST /par` (RFC 9126 §2.1), for an authenticated `client`: the request validated as
 /// `/authorize` would, then kept. Returns the `request_uri` and its lifetime in seconds. Errors
 /// are JSON (§2.3), never redirects.
-pub async fn push(op: &Provider, client: Arc<Client>, params: Params) -> OAuthResult<(String, u64)> {
+pub async fn push(
+    op: &Provider,
+    client: Arc<Client>,
+    params: Params,
+    context: &crate::security::sender::RequestContext,
+) -> OAuthResult<(String, u64)> {
     // §2.1: "The request_uri authorization request parameter is prohibited."
     if params.get("request_uri").is_some() {
         return Err(OAuthError::invalid_request("request_uri cannot be pushed"));
     }
     let flow = Flow::new(op, Door::Push, params).with_client(client).run().await.map_err(OAuthError::from)?;
     let mut request = flow.into_request().map_err(OAuthError::from)?;
+    bind_to_dpop_key(op, &mut request, context).await?;
     let id = random_token();
     request.pushed = Some(id.clone());
     let lifetime = op.config().par.request_uri_lifetime;
     let pushed = PushedRequest { id: id.clone(), request };
     model::save(op.storage(), &id, &pushed, Duration::from_secs(lifetime)).await?;
     Ok((format!("{REQUEST_URI_PREFIX}{id}"), lifetime))
+}
+
+/// RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key; a `dpop_jkt` sent
+/// beside it must name that key.
+async fn bind_to_dpop_key(
+    op: &Provider,
+    request: &mut AuthorizationRequest,
+    context: &crate::security::sender::RequestContext,
+) -> OAuthResult<()> {
+    #[cfg(feature = "dpop")]
+    if op.config().dpop.enabled
+        && let Some(proof) = crate::security::dpop::check(op, context, None).await?
+    {
+        if request.dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
+            return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "dpop_jkt is not the key of the DPoP proof"));
+        }
+        request.dpop_jkt = Some(proof.jkt);
+    }
+    let _ = (op, request, context);
+    Ok(())
 }
 
 /// Whether `/authorize` was given a `request_uri` of ours (rather than one to fetch, RFC 9101).

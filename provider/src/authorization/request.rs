@@ -271,6 +271,10 @@ pub(super) fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     request.claims = flow.claims.take();
     request.resources = std::mem::take(&mut flow.resources);
     request.id_token_hint_sub = flow.id_token_hint_sub.take();
+    // RFC 9449 §10: the code is bound to this key; the token request must prove it.
+    if cfg!(feature = "dpop") && flow.op.config().dpop.enabled {
+        request.dpop_jkt = flow.params.get("dpop_jkt").map(String::from);
+    }
     flow.request = Some(request);
     Ok(())
 }

@@ -41,6 +41,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "logout",
     #[cfg(feature = "par")]
     "par",
+    #[cfg(feature = "dpop")]
+    "dpop",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

@@ -4,6 +4,7 @@
 //! Precedence, lowest first: built-in defaults < profile file < config file < `OP_*` environment
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
+mod dpop;
 mod keys;
 mod load;
 mod log;
@@ -19,6 +20,7 @@ mod ttl;
 mod validate;
 
 pub use crate::outbound::OutboundConfig;
+pub use dpop::DpopConfig;
 pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
@@ -90,6 +92,8 @@ pub struct Config {
     pub logout: LogoutConfig,
     /// Pushed authorization requests.
     pub par: ParConfig,
+    /// DPoP proofs of possession.
+    pub dpop: DpopConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -129,6 +133,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             logout: LogoutConfig::default(),
             par: ParConfig::default(),
+            dpop: DpopConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

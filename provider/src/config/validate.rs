@@ -47,6 +47,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.registration.check(&mut errors);
     config.logout.check(&mut errors);
     config.par.check(&mut errors);
+    config.dpop.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

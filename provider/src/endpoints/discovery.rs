@@ -35,6 +35,11 @@ pub(crate) fn document(op: &Provider) -> Value {
         doc["pushed_authorization_request_endpoint"] = op.endpoint("/par").into();
         doc["require_pushed_authorization_requests"] = op.config().par.required.into();
     }
+    #[cfg(feature = "dpop")]
+    if op.config().dpop.enabled {
+        // RFC 9449 §5.1.
+        doc["dpop_signing_alg_values_supported"] = crate::security::dpop::ALGS.split(' ').collect::<Vec<_>>().into();
+    }
     if cfg!(feature = "logout") && op.config().logout.enabled {
         // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.
         doc["end_session_endpoint"] = op.endpoint("/session/end").into();

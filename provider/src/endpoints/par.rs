@@ -28,7 +28,7 @@ pub(crate) struct Pushed {
 #[post("/par", data = "<request>")]
 async fn pushed_authorization_request(op: &State<Provider>, request: Result<ClientRequest, ErrorReply>) -> Reply<Pushed> {
     let request = request?;
-    let (request_uri, expires_in) = push(op, request.client.clone(), request.params).await?;
+    let (request_uri, expires_in) = push(op, request.client.clone(), request.params, &request.context).await?;
     let body = json!({ "request_uri": request_uri, "expires_in": expires_in }).to_string();
     Ok(Pushed { body: (Status::Created, (ContentType::JSON, body)), cache_control: Header::new("Cache-Control", "no-store") })
 }

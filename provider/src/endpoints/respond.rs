@@ -44,7 +44,11 @@ impl ErrorReply {
 
 impl From<OAuthError> for ErrorReply {
     fn from(error: OAuthError) -> Self {
-        let status = status_of(error.code);
+        // RFC 9449 §7.1: a resource refuses a DPoP problem with 401 and a DPoP challenge.
+        let status = match error.challenge {
+            crate::protocol::Challenge::DPoP(_) => Status::Unauthorized,
+            _ => status_of(error.code),
+        };
         Self { error, status, retry_after: None }
     }
 }
@@ -66,7 +70,7 @@ struct ErrorBody<'a> {
 }
 
 impl<'r> Responder<'r, 'static> for ErrorReply {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let error = &self.error;
         let body =
             serde_json::to_string(&ErrorBody { error: error.code.as_str(), error_description: &error.description })
@@ -84,6 +88,15 @@ impl<'r> Responder<'r, 'static> for ErrorReply {
         if let Some(seconds) = self.retry_after {
             response.header(Header::new("Retry-After", seconds.to_string()));
         }
+        // RFC 9449 §8.1, §9: the nonce the client is to use next comes with the error.
+        #[cfg(feature = "dpop")]
+        if error.code == ErrorCode::UseDpopNonce
+            && let Some(op) = req.rocket().state::<crate::Provider>()
+        {
+            response.header(Header::new("DPoP-Nonce", crate::security::dpop::current_nonce(op)));
+        }
+        #[cfg(not(feature = "dpop"))]
+        let _ = req;
         response.ok()
     }
 }

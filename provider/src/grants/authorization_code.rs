@@ -26,6 +26,7 @@ pub(super) async fn exchange(
     }
     check_redirect_uri(client, &record, redirect_uri)?;
     check_pkce(&record, code_verifier)?;
+    check_dpop_binding(&record, binding)?;
     let audience = access_token::audience(&record.claims, resource)?;
     // Atomic: of two concurrent exchanges exactly one spends the code; the other is a replay.
     if !credential::spend::<AuthorizationCode>(op, code).await? {
@@ -38,6 +39,15 @@ pub(super) async fn exchange(
     // RFC 6749 §4.1.2: a replay that raced this exchange revokes what it issued too.
     credential::confirm_not_replayed(op, code, &record).await?;
     Ok(response)
+}
+
+/// RFC 9449 §10.1: a code bound to a DPoP key is exchanged only with a proof by that key.
+fn check_dpop_binding(record: &AuthorizationCode, binding: &Binding) -> OAuthResult<()> {
+    let Some(bound) = &record.dpop_jkt else { return Ok(()) };
+    match binding.cnf.as_ref().and_then(|cnf| cnf.jkt.as_ref()) {
+        Some(jkt) if jkt == bound => Ok(()),
+        _ => Err(OAuthError::invalid_grant("the code is bound to a DPoP key (dpop_jkt) this request does not prove")),
+    }
 }
 
 /// RFC 6749 §4.1.3: the redirect URI must be the one the code was sent to.

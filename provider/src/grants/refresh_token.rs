@@ -25,6 +25,12 @@ pub(super) async fn exchange(
     {
         return Err(credential::replayed(op, value, &record).await);
     }
+    // RFC 9449 §5: a refresh token bound to a DPoP key is used only with a proof by that key.
+    if let Some(bound) = record.claims.cnf.as_ref().and_then(|cnf| cnf.jkt.as_ref())
+        && binding.cnf.as_ref().and_then(|cnf| cnf.jkt.as_ref()) != Some(bound)
+    {
+        return Err(OAuthError::invalid_grant("the refresh token is bound to a DPoP key this request does not prove"));
+    }
     let mut claims = record.claims.clone();
     if let Some(scope) = scope {
         // RFC 6749 §6: the scope may narrow, never widen.

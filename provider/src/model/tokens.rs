@@ -83,6 +83,9 @@ pub(crate) struct AuthorizationCode {
     pub nonce: Option<String>,
     /// The PKCE `code_challenge` (S256).
     pub code_challenge: Option<String>,
+    /// The DPoP key the code is bound to (RFC 9449 §10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// An opaque access token (RFC 6750).

@@ -69,6 +69,10 @@ pub enum ErrorCode {
     /// The software statement is valid but not from an issuer this server trusts (RFC 7591
     /// §3.2.2).
     UnapprovedSoftwareStatement,
+    /// The DPoP proof is missing, malformed or fails a check (RFC 9449 §5, §7.1).
+    InvalidDpopProof,
+    /// The DPoP proof must carry the server's current nonce (RFC 9449 §8, §9).
+    UseDpopNonce,
 }
 
 impl ErrorCode {
@@ -104,6 +108,8 @@ impl ErrorCode {
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::InvalidSoftwareStatement => "invalid_software_statement",
             Self::UnapprovedSoftwareStatement => "unapproved_software_statement",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }
@@ -123,6 +129,9 @@ pub enum Challenge {
     Basic,
     /// `WWW-Authenticate: Bearer` for protected resources (RFC 6750 §3).
     Bearer,
+    /// `WWW-Authenticate: DPoP` for protected resources (RFC 9449 §7.1), with the algorithms
+    /// accepted for proofs.
+    DPoP(&'static str),
 }
 
 /// An OAuth error answered as JSON (token, userinfo and other back-channel endpoints).
@@ -182,7 +191,23 @@ impl OAuthError {
                 self.code.as_str(),
                 description_chars(&self.description)
             )),
+            Challenge::DPoP(algs) if self.description.is_empty() => {
+                Some(format!("{} algs=\"{algs}\"", TokenType::DPoP.as_str()))
+            }
+            Challenge::DPoP(algs) => Some(format!(
+                "{} algs=\"{algs}\", error=\"{}\", error_description=\"{}\"",
+                TokenType::DPoP.as_str(),
+                self.code.as_str(),
+                description_chars(&self.description)
+            )),
         }
+    }
+
+    /// The same error, challenging with DPoP, as a resource answers a DPoP-bound token's
+    /// problems (RFC 9449 §7.1).
+    pub fn with_dpop_challenge(mut self, algs: &'static str) -> Self {
+        self.challenge = Challenge::DPoP(algs);
+        self
     }
 }
 

@@ -71,6 +71,10 @@ pub struct AuthorizationRequest {
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10: `dpop_jkt`, or the
+    /// key of the proof sent with a pushed request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
     /// The pushed request this came from (RFC 9126), used up when the authorization completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushed: Option<String>,
@@ -91,6 +95,7 @@ impl AuthorizationRequest {
             claims: None,
             resources: Vec::new(),
             id_token_hint_sub: None,
+            dpop_jkt: None,
             pushed: None,
         }
     }

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub enum TokenType {
     /// Whoever holds the token may use it (RFC 6750).
     Bearer,
+    /// Only the holder of the key it is bound to, proving it with each use (RFC 9449 §7).
+    DPoP,
 }
 
 impl TokenType {
@@ -15,12 +17,13 @@ impl TokenType {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Bearer => "Bearer",
+            Self::DPoP => "DPoP",
         }
     }
 
     /// The type an `Authorization` scheme names; schemes are case-insensitive (RFC 9110 §11.1).
     pub fn from_scheme(scheme: &str) -> Option<Self> {
-        scheme.eq_ignore_ascii_case(Self::Bearer.as_str()).then_some(Self::Bearer)
+        [Self::Bearer, Self::DPoP].into_iter().find(|t| scheme.eq_ignore_ascii_case(t.as_str()))
     }
 }
 
@@ -32,6 +35,7 @@ mod tests {
     fn schemes_are_case_insensitive() {
         assert_eq!(TokenType::from_scheme("bearer"), Some(TokenType::Bearer));
         assert_eq!(TokenType::from_scheme("BEARER"), Some(TokenType::Bearer));
+        assert_eq!(TokenType::from_scheme("dpop"), Some(TokenType::DPoP));
         assert_eq!(TokenType::from_scheme("Basic"), None);
     }
 }

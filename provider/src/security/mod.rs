@@ -1,6 +1,8 @@
 //! Cross-cutting security: randomness, hashing, constant-time comparison, owner-only files,
 //! and the throttling of guesses.
 
+#[cfg(feature = "dpop")]
+pub(crate) mod dpop;
 pub mod sender;
 pub(crate) mod throttle;
 

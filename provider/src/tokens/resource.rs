@@ -18,6 +18,6 @@ pub(crate) async fn authenticate(
         .await?
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the access token is invalid or expired"))?
         .model;
-    sender::verify(access.claims.cnf.as_ref(), &presentation, request)?;
+    sender::verify(op, access.claims.cnf.as_ref(), &presentation, request, &token).await?;
     Ok(access)
 }
