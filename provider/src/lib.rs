@@ -33,7 +33,7 @@ macro_rules! internal {
     )*};
 }
 
-internal!(authorization, clients, endpoints, grants, jose, logout, model, outbound, security, tokens);
+internal!(authorization, clients, endpoints, grants, jose, logout, model, outbound, security, sender, tokens);
 
 pub use clients::{
     Client, ClientError, ClientList, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients,

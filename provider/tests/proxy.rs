@@ -4,7 +4,7 @@
 
 mod common;
 
-use provider::security::sender::RequestContext;
+use provider::sender::RequestContext;
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
 use std::net::IpAddr;

@@ -7,7 +7,8 @@ use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, 
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, AuthorizationResponse};
 use crate::protocol::{AuthorizationRequest, ResponseTarget, ResponseType};
-use crate::security::{now, sender, time_ordered_token};
+use crate::security::{now, time_ordered_token};
+use crate::sender;
 use crate::tokens::{self, IdTokenClaims};
 use std::time::Duration;
 

@@ -36,7 +36,7 @@ pub async fn push(
     op: &Provider,
     client: Arc<Client>,
     params: Params,
-    context: &crate::security::sender::RequestContext,
+    context: &crate::sender::RequestContext,
 ) -> OAuthResult<(String, u64)> {
     // §2.1: "The request_uri authorization request parameter is prohibited."
     if params.get("request_uri").is_some() {
@@ -58,11 +58,11 @@ pub async fn push(
 async fn bind_to_dpop_key(
     op: &Provider,
     request: &mut AuthorizationRequest,
-    context: &crate::security::sender::RequestContext,
+    context: &crate::sender::RequestContext,
 ) -> OAuthResult<()> {
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled
-        && let Some(proof) = crate::security::dpop::check(op, context, None).await?
+        && let Some(proof) = crate::sender::dpop::check(op, context, None).await?
     {
         if request.dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
             return Err(OAuthError::new(ErrorCode::InvalidDpopProof, "dpop_jkt is not the key of the DPoP proof"));

@@ -5,7 +5,7 @@ use crate::Provider;
 use crate::protocol::OAuthError;
 use crate::protocol::Params;
 use crate::security::constant_time_eq;
-use crate::security::sender::RequestContext;
+use crate::sender::RequestContext;
 use base64::Engine as _;
 use std::sync::Arc;
 

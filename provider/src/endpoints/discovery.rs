@@ -38,7 +38,7 @@ pub(crate) fn document(op: &Provider) -> Value {
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled {
         // RFC 9449 §5.1.
-        doc["dpop_signing_alg_values_supported"] = crate::security::dpop::ALGS.split(' ').collect::<Vec<_>>().into();
+        doc["dpop_signing_alg_values_supported"] = crate::sender::dpop::ALGS.split(' ').collect::<Vec<_>>().into();
     }
     if cfg!(feature = "logout") && op.config().logout.enabled {
         // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.

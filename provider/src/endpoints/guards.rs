@@ -6,7 +6,7 @@ use super::respond::ErrorReply;
 use crate::Provider;
 use crate::clients::{ClientRequest, authenticate};
 use crate::protocol::{OAuthError, Params, TokenType};
-use crate::security::sender::{self, RequestContext};
+use crate::sender::{self, RequestContext};
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::http::Status;
 use rocket::mtls::Certificate;

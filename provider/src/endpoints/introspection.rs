@@ -8,7 +8,7 @@ use crate::jose::SigningAlg;
 use crate::model::Presented;
 use crate::protocol::{OAuthError, OAuthResult};
 use crate::security::now;
-use crate::security::sender;
+use crate::sender;
 use crate::tokens::{access_token, sealed, self_contained};
 use rocket::http::{ContentType, Header};
 use rocket::request::{FromRequest, Outcome, Request};

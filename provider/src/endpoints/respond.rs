@@ -93,7 +93,7 @@ impl<'r> Responder<'r, 'static> for ErrorReply {
         if error.code == ErrorCode::UseDpopNonce
             && let Some(op) = req.rocket().state::<crate::Provider>()
         {
-            response.header(Header::new("DPoP-Nonce", crate::security::dpop::current_nonce(op)));
+            response.header(Header::new("DPoP-Nonce", crate::sender::dpop::current_nonce(op)));
         }
         #[cfg(not(feature = "dpop"))]
         let _ = req;

@@ -7,7 +7,7 @@ use crate::endpoints::respond::{ErrorReply, Reply};
 use crate::jose::SigningAlg;
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError};
-use crate::security::sender::{Presentation, RequestContext};
+use crate::sender::{Presentation, RequestContext};
 use crate::tokens::{resource, sealed};
 use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;

@@ -5,7 +5,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::AuthorizationCode;
 use crate::protocol::{OAuthError, OAuthResult};
-use crate::security::sender::Binding;
+use crate::sender::Binding;
 use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 

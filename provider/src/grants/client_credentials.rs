@@ -4,7 +4,7 @@ use crate::Provider;
 use crate::clients::{AuthMethod, Client};
 use crate::model::TokenClaims;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
-use crate::security::sender::Binding;
+use crate::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse};
 
 /// Issues an access token to the client itself: no refresh token, no ID token.

@@ -4,7 +4,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Decision, DeviceCode, DeviceStatus, Found, TokenClaims};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
-use crate::security::sender::Binding;
+use crate::sender::Binding;
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
 use crate::tokens::{self, Issue, TokenResponse, access_token};

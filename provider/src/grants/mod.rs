@@ -11,7 +11,7 @@ use crate::Provider;
 use crate::clients::ClientRequest;
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
-use crate::security::sender;
+use crate::sender;
 use crate::tokens::TokenResponse;
 
 /// A parsed token request (RFC 6749 §4.1.3, §6).

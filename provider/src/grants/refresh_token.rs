@@ -6,7 +6,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Grant, RefreshToken};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
-use crate::security::sender::Binding;
+use crate::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working.

@@ -38,7 +38,7 @@ pub struct TokenClaims {
     pub claims: Option<crate::protocol::ClaimsRequest>,
     /// The binding of a sender-constrained token (RFC 7800 §3.1); none for a bearer token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cnf: Option<crate::security::sender::Confirmation>,
+    pub cnf: Option<crate::sender::Confirmation>,
 }
 
 impl TokenClaims {

@@ -1,9 +1,6 @@
 //! Cross-cutting security: randomness, hashing, constant-time comparison, owner-only files,
 //! and the throttling of guesses.
 
-#[cfg(feature = "dpop")]
-pub(crate) mod dpop;
-pub mod sender;
 pub(crate) mod throttle;
 
 use base64::Engine as _;

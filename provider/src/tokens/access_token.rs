@@ -9,7 +9,7 @@ use crate::config::TokenFormat;
 use crate::jose::SigningAlg;
 use crate::model::{self, AccessToken, TokenClaims};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, typ};
-use crate::security::sender::Confirmation;
+use crate::sender::Confirmation;
 use crate::security::{now, random_token, time_ordered_token};
 use serde::Serialize;
 use std::time::Duration;

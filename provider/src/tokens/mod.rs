@@ -15,7 +15,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, RefreshToken, TokenClaims};
 use crate::protocol::{OAuthError, OAuthResult};
-use crate::security::sender::Binding;
+use crate::sender::Binding;
 use crate::security::{now, time_ordered_token};
 use serde::Serialize;
 use std::time::Duration;

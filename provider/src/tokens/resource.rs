@@ -4,7 +4,7 @@
 use crate::Provider;
 use crate::model::{self, AccessToken};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
-use crate::security::sender::{self, Presentation, RequestContext};
+use crate::sender::{self, Presentation, RequestContext};
 
 /// The stored access token presented with `request`, if it is live and its sender may use it.
 pub(crate) async fn authenticate(

@@ -12,7 +12,7 @@ use crate::config::TokenFormat;
 use crate::model::{self, AccessToken, Presented, RevokedAccessToken, TokenClaims};
 use crate::protocol::{OAuthResult, typ};
 use crate::security::now;
-use crate::security::sender::Confirmation;
+use crate::sender::Confirmation;
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! shares it. Server nonces (§8, §9) are stateless: an HMAC of the current time window under a
 //! secret kept in storage, so every instance issues and accepts the same ones.
 
-use super::sender::RequestContext;
+use super::RequestContext;
 use crate::Provider;
 use crate::jose::{self, SigningAlg};
 use crate::protocol::{ErrorCode, OAuthError};

@@ -4,6 +4,9 @@
 //! `[dpop] enabled`). mTLS (RFC 8705, `x5t#S256`) plugs in here too, reading the certificate
 //! from the [`RequestContext`].
 
+#[cfg(feature = "dpop")]
+pub(crate) mod dpop;
+
 use crate::Provider;
 use crate::protocol::{ErrorCode, OAuthError, TokenType};
 use serde::{Deserialize, Serialize};
@@ -61,7 +64,7 @@ pub(crate) enum Presentation {
 pub(crate) async fn bind(op: &Provider, request: &RequestContext) -> Result<Binding, OAuthError> {
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled
-        && let Some(proof) = super::dpop::check(op, request, None).await?
+        && let Some(proof) = dpop::check(op, request, None).await?
     {
         let cnf = Confirmation { jkt: Some(proof.jkt), x5t_s256: None };
         return Ok(Binding { token_type: TokenType::DPoP, cnf: Some(cnf) });
@@ -102,8 +105,8 @@ pub(crate) async fn verify(
         (Some(Confirmation { jkt: Some(jkt), x5t_s256: None }), Presentation::Header(TokenType::DPoP))
             if op.config().dpop.enabled =>
         {
-            let challenge = |e: OAuthError| e.with_dpop_challenge(super::dpop::ALGS);
-            match super::dpop::check(op, request, Some(token)).await.map_err(challenge)? {
+            let challenge = |e: OAuthError| e.with_dpop_challenge(dpop::ALGS);
+            match dpop::check(op, request, Some(token)).await.map_err(challenge)? {
                 Some(proof) if crate::security::constant_time_eq(&proof.jkt, jkt) => Ok(()),
                 Some(_) => Err(challenge(OAuthError::new(
                     ErrorCode::InvalidDpopProof,
