@@ -205,6 +205,7 @@ mod tests {
             mode: ResponseMode::Query,
             state: None,
             issuer: "https://op.example".into(),
+            client_id: "c".into(),
         };
         let response_type = crate::protocol::ResponseType::parse("code").unwrap();
         let mut request = AuthorizationRequest::new("c", Completion::Redirect { target, response_type });

@@ -93,7 +93,7 @@ fn early_error(
     code: ErrorCode,
     description: String,
 ) -> AuthorizationError {
-    match registered_redirect_uri(client, params).and_then(|uri| target_for(op, params, uri)) {
+    match registered_redirect_uri(client, params).and_then(|uri| target_for(op, client, params, uri)) {
         Ok(target) => target.error(code, description),
         Err(_) => page(code, description),
     }
@@ -136,23 +136,33 @@ pub(super) async fn pushed_request(flow: &mut Flow<'_>) -> Result<(), Authorizat
 /// Step: how to answer (`response_mode`, `state`, `iss`). From here on errors are redirected.
 pub(super) fn response_target(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let redirect_uri = flow.redirect_uri.clone().ok_or_else(|| page(ErrorCode::ServerError, "no redirect_uri"))?;
-    flow.target = Some(target_for(flow.op, &flow.params, redirect_uri)?);
+    let client = the_client(flow)?;
+    flow.target = Some(target_for(flow.op, &client, &flow.params, redirect_uri)?);
     Ok(())
 }
 
 /// Where and how to answer. An unknown mode is reported using the response type's default mode.
-fn target_for(op: &Provider, params: &Params, redirect_uri: String) -> Result<ResponseTarget, AuthorizationError> {
+fn target_for(
+    op: &Provider,
+    client: &Client,
+    params: &Params,
+    redirect_uri: String,
+) -> Result<ResponseTarget, AuthorizationError> {
     let mut target = ResponseTarget {
         redirect_uri,
         mode: ResponseMode::default_for(params.get("response_type").unwrap_or("code")),
         state: params.get("state").map(String::from),
         issuer: op.issuer().to_string(),
+        client_id: client.client_id.clone(),
     };
     if params.is_repeated("response_mode") || params.is_repeated("state") {
         return Err(target.error(ErrorCode::InvalidRequest, "response_mode or state is repeated"));
     }
     if let Some(mode) = params.get("response_mode") {
-        match ResponseMode::parse(mode) {
+        let response_type = params.get("response_type").unwrap_or("code");
+        // JARM's modes exist only where JARM is compiled in and enabled.
+        let jarm = cfg!(feature = "jarm") && op.config().jarm.enabled;
+        match ResponseMode::parse(mode, response_type).filter(|m| jarm || !m.is_jwt()) {
             Some(mode) => target.mode = mode,
             None => {
                 return Err(target.error(ErrorCode::InvalidRequest, format!("unsupported response_mode {mode}")));
@@ -297,7 +307,8 @@ fn check_response_type(op: &Provider, client: &Client, params: &Params) -> Resul
 /// The response mode fits the response type. Multiple Response Types §5: tokens are never
 /// put in the query; the error goes out in the type's default mode (the fragment) instead.
 fn check_response_mode(target: &ResponseTarget, response_type: ResponseType) -> Result<(), AuthorizationError> {
-    if target.mode == ResponseMode::Query && response_type.returns_tokens() {
+    // JARM §2.3.1: nor in a query JWT, which the browser's history and logs would keep.
+    if target.mode.carrier() == ResponseMode::Query && response_type.returns_tokens() {
         let fallback = ResponseTarget { mode: ResponseMode::Fragment, ..target.clone() };
         return Err(fallback.error(ErrorCode::InvalidRequest, "response_mode=query cannot carry tokens"));
     }

@@ -92,6 +92,15 @@ pub struct Client {
     /// The JWE content encryption for userinfo (default A128CBC-HS256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_encrypted_response_enc: Option<String>,
+    /// The JWS alg of JWT-secured authorization responses (JARM §3; default RS256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_signed_response_alg: Option<String>,
+    /// The JWE key algorithm for authorization responses (JARM §3; absent: signed only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_encrypted_response_alg: Option<String>,
+    /// The JWE content encryption for authorization responses (default A128CBC-HS256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_encrypted_response_enc: Option<String>,
     /// The JWS alg of JWT introspection responses (RFC 9701); asking for one makes every
     /// introspection response a JWT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +215,11 @@ impl Client {
     /// The ID token signing algorithm (validated at load).
     pub fn id_token_alg(&self) -> SigningAlg {
         self.id_token_signed_response_alg.parse().unwrap_or(SigningAlg::RS256)
+    }
+
+    /// The alg its JWT-secured authorization responses are signed with (JARM §3: RS256 by default).
+    pub fn authorization_alg(&self) -> SigningAlg {
+        self.authorization_signed_response_alg.as_deref().and_then(|a| a.parse().ok()).unwrap_or(SigningAlg::RS256)
     }
 
     /// The name to show the end-user.

@@ -104,6 +104,7 @@ fn response_protection(client: &Client, signing_algs: &[SigningAlg]) -> Result<(
     for (field, alg) in [
         ("userinfo_signed_response_alg", &client.userinfo_signed_response_alg),
         ("introspection_signed_response_alg", &client.introspection_signed_response_alg),
+        ("authorization_signed_response_alg", &client.authorization_signed_response_alg),
     ] {
         if let Some(alg) = alg {
             let parsed: SigningAlg = alg.parse().map_err(|m: String| (field.to_string(), m))?;
@@ -116,6 +117,7 @@ fn response_protection(client: &Client, signing_algs: &[SigningAlg]) -> Result<(
         ("id_token", &client.id_token_encrypted_response_alg, &client.id_token_encrypted_response_enc),
         ("userinfo", &client.userinfo_encrypted_response_alg, &client.userinfo_encrypted_response_enc),
         ("introspection", &client.introspection_encrypted_response_alg, &client.introspection_encrypted_response_enc),
+        ("authorization", &client.authorization_encrypted_response_alg, &client.authorization_encrypted_response_enc),
     ] {
         encryption(client, what, alg.as_deref(), enc.as_deref())?;
     }

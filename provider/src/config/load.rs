@@ -43,6 +43,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "par",
     #[cfg(feature = "dpop")]
     "dpop",
+    #[cfg(feature = "jarm")]
+    "jarm",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

@@ -5,6 +5,7 @@
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
 mod dpop;
+mod jarm;
 mod keys;
 mod load;
 mod log;
@@ -21,6 +22,7 @@ mod validate;
 
 pub use crate::outbound::OutboundConfig;
 pub use dpop::DpopConfig;
+pub use jarm::JarmConfig;
 pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
@@ -94,6 +96,8 @@ pub struct Config {
     pub par: ParConfig,
     /// DPoP proofs of possession.
     pub dpop: DpopConfig,
+    /// JWT-secured authorization responses.
+    pub jarm: JarmConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -134,6 +138,7 @@ impl Default for Config {
             logout: LogoutConfig::default(),
             par: ParConfig::default(),
             dpop: DpopConfig::default(),
+            jarm: JarmConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

@@ -48,6 +48,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.logout.check(&mut errors);
     config.par.check(&mut errors);
     config.dpop.check(&mut errors);
+    config.jarm.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -42,5 +42,5 @@ async fn run(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
         Err(e) => return Answer::Error(e.into()),
     };
     let decision = authorize(op, params, session).await;
-    crate::endpoints::interaction::answer(op, jar, decision)
+    crate::endpoints::interaction::answer(op, jar, decision).await
 }

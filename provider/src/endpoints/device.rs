@@ -115,5 +115,5 @@ async fn verification_submit(
         Err(e) => return Answer::Error(e.into()),
     };
     let decision = confirm_device(op, &device, session).await;
-    crate::endpoints::interaction::answer(op, jar, decision)
+    crate::endpoints::interaction::answer(op, jar, decision).await
 }

@@ -35,6 +35,16 @@ pub(crate) fn document(op: &Provider) -> Value {
         doc["pushed_authorization_request_endpoint"] = op.endpoint("/par").into();
         doc["require_pushed_authorization_requests"] = op.config().par.required.into();
     }
+    if cfg!(feature = "jarm") && op.config().jarm.enabled {
+        // JARM §4: the modes, and what a response JWT may be signed and encrypted with.
+        let modes = crate::protocol::ResponseMode::PLAIN.iter().chain(&crate::protocol::ResponseMode::JWT);
+        let mut names: Vec<&str> = modes.map(|m| m.as_str()).collect();
+        names.push("jwt");
+        doc["response_modes_supported"] = names.into();
+        doc["authorization_signing_alg_values_supported"] = doc["id_token_signing_alg_values_supported"].clone();
+        doc["authorization_encryption_alg_values_supported"] = doc["id_token_encryption_alg_values_supported"].clone();
+        doc["authorization_encryption_enc_values_supported"] = doc["id_token_encryption_enc_values_supported"].clone();
+    }
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled {
         // RFC 9449 §5.1.
@@ -65,7 +75,7 @@ fn core_document(op: &Provider) -> Value {
         "jwks_uri": op.endpoint("/jwks"),
         "scopes_supported": scopes(op),
         "response_types_supported": &op.config().response_types,
-        "response_modes_supported": ResponseMode::ALL.map(ResponseMode::as_str),
+        "response_modes_supported": ResponseMode::PLAIN.map(ResponseMode::as_str),
         "grant_types_supported": grant_types(op),
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,

@@ -116,7 +116,7 @@ impl<'r> Responder<'r, 'static> for TokenResponse {
 
 impl<'r> Responder<'r, 'static> for AuthorizationResponse {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        match self.target.mode {
+        match self.target.mode.carrier() {
             ResponseMode::FormPost => {
                 let html = pages::form_post(&self.target.redirect_uri, &self.params);
                 html_response(Status::Ok, html).ok()
@@ -147,11 +147,7 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
                 };
                 html_response(Status::Ok, html).ok()
             }
-            Self::Redirect { target, code, description } => {
-                let description = crate::protocol::description_chars(&description);
-                let params = vec![("error".into(), code.as_str().into()), ("error_description".into(), description)];
-                target.respond(params).respond_to(req)
-            }
+            Self::Redirect { target, code, description } => target.error_response(code, &description).respond_to(req),
         }
     }
 }

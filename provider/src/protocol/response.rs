@@ -14,11 +14,19 @@ pub enum ResponseMode {
     Fragment,
     /// In an auto-submitted HTML form POSTed to the redirect URI.
     FormPost,
+    /// JARM §2.3.1: one `response` JWT in the query.
+    QueryJwt,
+    /// JARM §2.3.2: one `response` JWT in the fragment.
+    FragmentJwt,
+    /// JARM §2.3.3: one `response` JWT in an auto-submitted form.
+    FormPostJwt,
 }
 
 impl ResponseMode {
-    /// Every supported mode, for discovery.
-    pub const ALL: [ResponseMode; 3] = [Self::Query, Self::Fragment, Self::FormPost];
+    /// The plain modes (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
+    pub const PLAIN: [ResponseMode; 3] = [Self::Query, Self::Fragment, Self::FormPost];
+    /// The JWT-secured modes (JARM §2.3), `jwt` itself being a shorthand.
+    pub const JWT: [ResponseMode; 3] = [Self::QueryJwt, Self::FragmentJwt, Self::FormPostJwt];
 
     /// The default for a response type (Multiple Response Types §5): query for `code`,
     /// fragment for anything that returns a token.
@@ -26,13 +34,41 @@ impl ResponseMode {
         if response_type == "code" || response_type == "none" { Self::Query } else { Self::Fragment }
     }
 
-    /// Parses a `response_mode` value.
-    pub fn parse(value: &str) -> Option<Self> {
+    /// Parses a `response_mode` value for `response_type`; `jwt` is JARM's default for it
+    /// (§2.3.4: `query.jwt` for `code`, `fragment.jwt` for a type that returns tokens).
+    pub fn parse(value: &str, response_type: &str) -> Option<Self> {
         match value {
             "query" => Some(Self::Query),
             "fragment" => Some(Self::Fragment),
             "form_post" => Some(Self::FormPost),
+            "query.jwt" => Some(Self::QueryJwt),
+            "fragment.jwt" => Some(Self::FragmentJwt),
+            "form_post.jwt" => Some(Self::FormPostJwt),
+            "jwt" => Some(Self::default_for(response_type).secured()),
             _ => None,
+        }
+    }
+
+    /// The JWT-secured mode that carries its response the same way.
+    pub fn secured(self) -> Self {
+        match self {
+            Self::Query | Self::QueryJwt => Self::QueryJwt,
+            Self::Fragment | Self::FragmentJwt => Self::FragmentJwt,
+            Self::FormPost | Self::FormPostJwt => Self::FormPostJwt,
+        }
+    }
+
+    /// Whether the response is one JWT (JARM).
+    pub fn is_jwt(self) -> bool {
+        Self::JWT.contains(&self)
+    }
+
+    /// How the response travels: in the query, in the fragment, or in a form.
+    pub fn carrier(self) -> Self {
+        match self {
+            Self::Query | Self::QueryJwt => Self::Query,
+            Self::Fragment | Self::FragmentJwt => Self::Fragment,
+            Self::FormPost | Self::FormPostJwt => Self::FormPost,
         }
     }
 
@@ -42,6 +78,9 @@ impl ResponseMode {
             Self::Query => "query",
             Self::Fragment => "fragment",
             Self::FormPost => "form_post",
+            Self::QueryJwt => "query.jwt",
+            Self::FragmentJwt => "fragment.jwt",
+            Self::FormPostJwt => "form_post.jwt",
         }
     }
 }
@@ -57,12 +96,21 @@ pub struct ResponseTarget {
     pub state: Option<String>,
     /// The issuer, sent as `iss` (RFC 9207 §2).
     pub issuer: String,
+    /// The client the response is for (the `aud` of a JWT-secured one, JARM §2.1).
+    #[serde(default)]
+    pub client_id: String,
 }
 
 impl ResponseTarget {
     /// An error response to this target.
     pub fn error(&self, code: ErrorCode, description: impl Into<String>) -> AuthorizationError {
-        AuthorizationError::Redirect { target: self.clone(), code, description: description.into() }
+        AuthorizationError::Redirect { target: Box::new(self.clone()), code, description: description.into() }
+    }
+
+    /// The error response `code` with `description`, plus `state` and `iss`.
+    pub fn error_response(&self, code: ErrorCode, description: &str) -> AuthorizationResponse {
+        let description = super::description_chars(description);
+        self.respond(vec![("error".into(), code.as_str().into()), ("error_description".into(), description)])
     }
 
     /// A response with `params` plus `state` and `iss`.
@@ -90,7 +138,7 @@ impl AuthorizationResponse {
     pub fn redirect_url(&self) -> String {
         let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.params).finish();
         let uri = &self.target.redirect_uri;
-        match self.target.mode {
+        match self.target.mode.carrier() {
             ResponseMode::Fragment => format!("{uri}#{encoded}"),
             _ if uri.contains('?') => format!("{uri}&{encoded}"),
             _ => format!("{uri}?{encoded}"),
@@ -119,8 +167,8 @@ pub enum AuthorizationError {
     },
     /// Sent to the client's redirect URI.
     Redirect {
-        /// Where it goes.
-        target: ResponseTarget,
+        /// Where it goes (boxed: it is most of the error's size, and errors travel in `Result`s).
+        target: Box<ResponseTarget>,
         /// The error code.
         code: ErrorCode,
         /// What went wrong.
@@ -158,6 +206,7 @@ mod tests {
             mode,
             state: Some("s t".into()),
             issuer: "https://op.example".into(),
+            client_id: "rp".into(),
         }
     }
 
@@ -171,6 +220,15 @@ mod tests {
     fn fragment_mode() {
         let res = target("https://rp.example/cb", ResponseMode::Fragment).respond(vec![]);
         assert_eq!(res.redirect_url(), "https://rp.example/cb#state=s+t&iss=https%3A%2F%2Fop.example");
+    }
+
+    #[test]
+    fn jwt_is_jarms_default_for_the_response_type() {
+        assert_eq!(ResponseMode::parse("jwt", "code"), Some(ResponseMode::QueryJwt));
+        assert_eq!(ResponseMode::parse("jwt", "code id_token"), Some(ResponseMode::FragmentJwt));
+        assert_eq!(ResponseMode::parse("form_post.jwt", "code"), Some(ResponseMode::FormPostJwt));
+        assert_eq!(ResponseMode::parse("query.jwt", "code").map(ResponseMode::carrier), Some(ResponseMode::Query));
+        assert!(ResponseMode::parse("jwt.query", "code").is_none());
     }
 
     #[test]

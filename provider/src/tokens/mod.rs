@@ -2,6 +2,8 @@
 
 pub mod access_token;
 mod id_token;
+#[cfg(feature = "jarm")]
+pub(crate) mod jarm;
 #[cfg(feature = "logout")]
 pub(crate) mod logout_token;
 pub(crate) mod resource;

@@ -28,8 +28,12 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// Turns the engine's decision into a browser answer, binding a new interaction to this browser.
-pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decision, AuthorizationError>) -> Answer {
-    match decision {
+pub(crate) async fn answer(
+    op: &Provider,
+    jar: &CookieJar<'_>,
+    decision: Result<Decision, AuthorizationError>,
+) -> Answer {
+    let answer = match decision {
         Ok(Decision::Issue(response)) => Answer::Response(response),
         Ok(Decision::DeviceApproved) => Answer::Page(Status::Ok, pages::device_done(true)),
         Ok(Decision::Interact(interaction)) => {
@@ -44,6 +48,31 @@ pub(crate) fn answer(op: &Provider, jar: &CookieJar<'_>, decision: Result<Decisi
             Answer::Interact { location: op.interaction_page(&interaction.uid, interaction.prompt) }
         }
         Err(error) => Answer::Error(error),
+    };
+    deliver(op, answer).await
+}
+
+/// What goes to the client in a JWT-secured response mode (JARM), success or error, goes as one
+/// signed (and, if the client asked, encrypted) `response`; anything else goes as it is.
+pub(crate) async fn deliver(op: &Provider, answer: Answer) -> Answer {
+    #[cfg(feature = "jarm")]
+    {
+        let response = match answer {
+            Answer::Response(response) if response.target.mode.is_jwt() => response,
+            Answer::Error(AuthorizationError::Redirect { target, code, description }) if target.mode.is_jwt() => {
+                target.error_response(code, &description)
+            }
+            other => return other,
+        };
+        match crate::tokens::jarm::secure(op, response).await {
+            Ok(secured) => Answer::Response(secured),
+            Err(e) => Answer::Error(AuthorizationError::server_error(format_args!("securing a JARM response: {e}"))),
+        }
+    }
+    #[cfg(not(feature = "jarm"))]
+    {
+        let _ = op;
+        answer
     }
 }
 
@@ -172,7 +201,7 @@ async fn login(
         resume(op, interaction, Some(session)).await
     }
     .await;
-    answer(op, jar, result)
+    answer(op, jar, result).await
 }
 
 #[post("/interaction/<uid>/consent", data = "<form>")]
@@ -187,7 +216,7 @@ async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Res
     if form.get("decision") != Some("allow") {
         // OIDC Core §3.1.2.6: the end-user denied the request.
         return match deny(op, &interaction, "the end-user denied the request").await {
-            Ok(error) | Err(error) => Answer::Error(error),
+            Ok(error) | Err(error) => deliver(op, Answer::Error(error)).await,
         };
     }
     let result = async {
@@ -205,7 +234,7 @@ async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Res
         resume(op, interaction, session).await
     }
     .await;
-    answer(op, jar, result)
+    answer(op, jar, result).await
 }
 
 #[get("/interaction/<uid>/abort")]
@@ -215,6 +244,6 @@ async fn abort(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
         Err(answer) => return answer,
     };
     match deny(op, &interaction, "the end-user cancelled the sign-in").await {
-        Ok(error) | Err(error) => Answer::Error(error),
+        Ok(error) | Err(error) => deliver(op, Answer::Error(error)).await,
     }
 }

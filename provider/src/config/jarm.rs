@@ -1,0 +1,30 @@
+//! The `[jarm]` section: JWT-secured authorization responses (JARM).
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+
+/// Whether clients may ask for their authorization responses as signed (and encrypted) JWTs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JarmConfig {
+    /// Accept the response modes `jwt`, `query.jwt`, `fragment.jwt` and `form_post.jwt`, and
+    /// publish them with the signing and encryption algorithms in discovery.
+    pub enabled: bool,
+    /// Seconds a response JWT is valid (`exp`, JARM §2.1: short-lived).
+    pub response_lifetime: u64,
+}
+
+impl Default for JarmConfig {
+    fn default() -> Self {
+        Self { enabled: false, response_lifetime: 600 }
+    }
+}
+
+impl JarmConfig {
+    /// A lifetime long enough for a browser to deliver the response, and short.
+    pub(super) fn check(&self, errors: &mut Vec<ConfigError>) {
+        if !(10..=3600).contains(&self.response_lifetime) {
+            errors.push(ConfigError::new("jarm.response_lifetime", "must be between 10 and 3600 seconds"));
+        }
+    }
+}
