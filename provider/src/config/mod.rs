@@ -15,6 +15,7 @@ mod pkce;
 mod proxy;
 mod registration;
 mod resource_servers;
+mod test_resource;
 mod throttle;
 mod tls;
 mod ttl;
@@ -32,6 +33,7 @@ pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
 pub use registration::RegistrationConfig;
 pub use resource_servers::{ResourceServer, TokenFormat};
+pub use test_resource::TestResourceConfig;
 pub use throttle::ThrottleConfig;
 pub use tls::{CIPHER_SUITES, TlsConfig};
 pub use ttl::TtlConfig;
@@ -98,6 +100,8 @@ pub struct Config {
     pub dpop: DpopConfig,
     /// JWT-secured authorization responses.
     pub jarm: JarmConfig,
+    /// A protected resource to test against.
+    pub test_resource: TestResourceConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -139,6 +143,7 @@ impl Default for Config {
             par: ParConfig::default(),
             dpop: DpopConfig::default(),
             jarm: JarmConfig::default(),
+            test_resource: TestResourceConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

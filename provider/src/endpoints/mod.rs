@@ -20,6 +20,7 @@ pub(crate) mod registration;
 pub(crate) mod respond;
 pub(crate) mod revocation;
 pub(crate) mod tasks;
+pub(crate) mod test_resource;
 pub(crate) mod token;
 pub(crate) mod userinfo;
 
@@ -57,6 +58,9 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     routes.extend(userinfo::routes());
     routes.extend(interaction::routes());
     routes.extend(health::routes());
+    if op.config().test_resource.enabled {
+        routes.extend(test_resource::routes());
+    }
     #[cfg(feature = "registration")]
     if op.config().registration.enabled {
         routes.extend(registration::routes());
@@ -69,8 +73,6 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     if op.config().par.enabled {
         routes.extend(par::routes());
     }
-    #[cfg(not(any(feature = "registration", feature = "logout", feature = "par")))]
-    let _ = op;
     routes
 }
 

@@ -1,0 +1,126 @@
+//! A protected resource to test against (`/resource`, `[test_resource] enabled`): it checks the
+//! access token exactly as userinfo does, every binding included, and answers with what the
+//! token says. It echoes `x-fapi-interaction-id`, or makes one (FAPI 1.0 Part 2 §6.2.1 (11)),
+//! as the conformance suite's FAPI plans expect of a resource.
+
+use super::guards::PresentedToken;
+use super::respond::{ErrorReply, Reply};
+use crate::Provider;
+use crate::protocol::Params;
+use crate::sender::{Presentation, RequestContext};
+use crate::tokens::resource;
+use rocket::http::{Header, Status};
+use rocket::request::{FromRequest, Outcome};
+use rocket::serde::json::Json;
+use rocket::{Request, Route, State, get, post, routes as rocket_routes};
+use serde_json::{Value, json};
+
+/// The routes, mounted when `[test_resource] enabled` is set.
+pub(crate) fn routes() -> Vec<Route> {
+    rocket_routes![resource_get, resource_post]
+}
+
+/// The `x-fapi-interaction-id` the request carried, or a fresh one.
+pub(crate) struct InteractionId(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for InteractionId {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let given = req.headers().get_one("x-fapi-interaction-id").filter(|id| !id.is_empty() && id.len() <= 128);
+        Outcome::Success(Self(given.map(String::from).unwrap_or_else(fresh_interaction_id)))
+    }
+}
+
+/// An RFC 4122 version 4 UUID, as FAPI asks an interaction id to be.
+fn fresh_interaction_id() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// What the resource answers: the token's claims, never cached, with the interaction id.
+#[derive(rocket::Responder)]
+pub(crate) struct Answered {
+    body: Json<Value>,
+    interaction_id: Header<'static>,
+    cache_control: Header<'static>,
+}
+
+#[get("/resource")]
+async fn resource_get(
+    op: &State<Provider>,
+    header: PresentedToken,
+    context: RequestContext,
+    id: InteractionId,
+) -> Reply<Answered> {
+    let presented = header.0.map(|(scheme, token)| (Presentation::Header(scheme), token));
+    answer(op, presented, &context, id).await
+}
+
+#[post("/resource", data = "<form>")]
+async fn resource_post(
+    op: &State<Provider>,
+    header: PresentedToken,
+    context: RequestContext,
+    id: InteractionId,
+    form: Result<Params, ErrorReply>,
+) -> Reply<Answered> {
+    // RFC 6750 §2.2: a form body may carry the token instead of the header.
+    let body_token = form.ok().and_then(|mut form| form.take("access_token"));
+    let presented = match (header.0, body_token) {
+        (Some(_), Some(_)) => {
+            return Err(crate::protocol::OAuthError::invalid_request("the access token was sent twice").into());
+        }
+        (Some((scheme, token)), None) => Some((Presentation::Header(scheme), token)),
+        (None, body) => body.map(|token| (Presentation::Body, token)),
+    };
+    answer(op, presented, &context, id).await
+}
+
+async fn answer(
+    op: &Provider,
+    presented: Option<(Presentation, String)>,
+    context: &RequestContext,
+    id: InteractionId,
+) -> Reply<Answered> {
+    let access = resource::authenticate(op, presented, context).await?;
+    let claims = &access.claims;
+    let sub = match op.clients().find(&claims.client_id).await? {
+        Some(client) => op.subject(&client, &claims.account_id),
+        None => return Err(ErrorReply::with_status(
+            crate::protocol::OAuthError::new(crate::protocol::ErrorCode::InvalidToken, "the client is no longer registered"),
+            Status::Unauthorized,
+        )),
+    };
+    let body = json!({
+        "sub": sub,
+        "client_id": claims.client_id,
+        "scope": claims.scopes.join(" "),
+        "resources": claims.resources,
+        "exp": access.exp,
+        "cnf": claims.cnf,
+    });
+    Ok(Answered {
+        body: Json(body),
+        interaction_id: Header::new("x-fapi-interaction-id", id.0),
+        cache_control: Header::new("Cache-Control", "no-store"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_interaction_id_is_a_version_4_uuid() {
+        let id = fresh_interaction_id();
+        let parts: Vec<&str> = id.split('-').collect();
+        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+        assert!(parts[2].starts_with('4') && matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{id}");
+        assert_ne!(fresh_interaction_id(), id);
+    }
+}
