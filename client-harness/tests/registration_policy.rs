@@ -37,8 +37,13 @@ async fn a_trusted_statements_claims_take_precedence_and_it_is_answered_unmodifi
     let dir = tempfile::tempdir().unwrap();
     let (key, public) = fresh_key("statements-1");
     let op = launch(trusting(&public, &dir, vec![])).await;
-    let statement =
-        sign_with_key(&statement_claims(TRUSTED, json!({ "client_name": "Certified App", "client_id": "mine" })), &key);
+    let statement = sign_with_key(
+        &statement_claims(
+            TRUSTED,
+            json!({ "client_name": "Certified App", "client_id": "mine", "software_statement": "x" }),
+        ),
+        &key,
+    );
     let metadata =
         json!({ "redirect_uris": [REDIRECT], "client_name": "Self-asserted", "software_statement": statement });
     let (status, body, _) = http::register(&op.issuer, &metadata, None).await;

@@ -73,7 +73,10 @@ pub(super) fn apply(op: &Provider, metadata: &mut Map<String, Value>) -> OAuthRe
     };
     let claims = op.software_statement_issuers().verify(statement)?;
     // What the server assigns stays the server's, whatever a statement claims.
-    let assigned = |name: &str| super::SERVER_ASSIGNED.contains(&name) || matches!(name, "client_id" | "client_secret");
+    // And the statement itself stays as sent (RFC 7591 §3.2.1: returned unmodified).
+    let assigned = |name: &str| {
+        super::SERVER_ASSIGNED.contains(&name) || matches!(name, "client_id" | "client_secret" | "software_statement")
+    };
     for (name, value) in claims {
         if !JWT_CLAIMS.contains(&name.as_str()) && !assigned(&name) {
             metadata.insert(name, value);
