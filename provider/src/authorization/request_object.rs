@@ -14,7 +14,12 @@ pub(super) type Problem = (ErrorCode, String);
 
 /// The parameters with the request object's merged in, or `None` if the request has none.
 pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> Result<Option<Params>, Problem> {
+    let required = op.config().jar.require_signed_request_object || client.require_signed_request_object;
     let jwt = match (params.get("request"), params.get("request_uri")) {
+        // RFC 9101 §10.5: where required, a request without one is refused.
+        (None, None) if required => {
+            return Err((ErrorCode::InvalidRequest, "a signed request object is required".into()));
+        }
         (None, None) => return Ok(None),
         (Some(_), Some(_)) => {
             return Err((ErrorCode::InvalidRequest, "request and request_uri cannot both be used".into()));
@@ -22,7 +27,7 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
         (Some(jwt), None) => jwt.to_string(),
         (None, Some(uri)) => fetch(op, client, uri).await?,
     };
-    let claims = verify(op, client, &jwt).await?;
+    let claims = verify(op, client, &jwt, required).await?;
     check_claims(op, client, params, &claims)?;
     let overrides = claims
         .as_object()
@@ -56,12 +61,20 @@ async fn fetch(op: &Provider, client: &Client, uri: &str) -> Result<String, Prob
     Ok(body.trim().to_string())
 }
 
-/// Checks the signature (or the permission to have none) and returns the claims.
-async fn verify(op: &Provider, client: &Client, jwt: &str) -> Result<Value, Problem> {
+/// Checks the type, the signature (or the permission to have none) and returns the claims.
+async fn verify(op: &Provider, client: &Client, jwt: &str, signed_required: bool) -> Result<Value, Problem> {
     let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
     let (header, unverified) =
         crate::jose::peek(jwt).map_err(|e| bad(format!("the request object is not a JWS: {e}")))?;
+    // RFC 9101 §10.8: `oauth-authz-req+jwt` (or the generic JWT, or none); a JWT of another
+    // kind signed by the client (a DPoP proof, an assertion's own type) is not a request.
+    if !matches!(header.get("typ").and_then(Value::as_str), None | Some("JWT" | "oauth-authz-req+jwt")) {
+        return Err(bad("the request object's typ is not oauth-authz-req+jwt".into()));
+    }
     let alg = header["alg"].as_str().unwrap_or_default();
+    if signed_required && alg == "none" {
+        return Err(bad("the request object must be signed".into()));
+    }
     let registered = client.request_object_signing_alg.as_deref();
     if registered.is_some_and(|r| r != alg) {
         return Err(bad(format!(
@@ -114,6 +127,25 @@ fn check_claims(op: &Provider, client: &Client, params: &Params, claims: &Value)
     }
     if claims["nbf"].as_i64().is_some_and(|nbf| nbf - tolerance > now()) {
         return bad("is not valid yet");
+    }
+    check_limits(op, claims).map_err(|why| (ErrorCode::InvalidRequestObject, format!("the request object {why}")))
+}
+
+/// The profile's limits (`[jar] max_lifetime`, `max_nbf_age`), each requiring the claims it reads.
+fn check_limits(op: &Provider, claims: &Value) -> Result<(), String> {
+    let jar = &op.config().jar;
+    let (exp, nbf) = (claims["exp"].as_i64(), claims["nbf"].as_i64());
+    if let Some(max) = jar.max_lifetime {
+        let (Some(exp), Some(nbf)) = (exp, nbf) else { return Err("needs exp and nbf".into()) };
+        if exp - nbf > max as i64 {
+            return Err(format!("is valid for more than {max} seconds (exp - nbf)"));
+        }
+    }
+    if let Some(max) = jar.max_nbf_age {
+        let nbf = nbf.ok_or("needs nbf")?;
+        if nbf < now() - max as i64 - op.config().clock_tolerance as i64 {
+            return Err(format!("has an nbf more than {max} seconds old"));
+        }
     }
     Ok(())
 }

@@ -38,6 +38,10 @@ pub struct Client {
     /// A human-readable name shown on the consent page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
+    /// Every authorization request of this client must be a signed request object (RFC 9101
+    /// §10.5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_signed_request_object: bool,
     /// Every authorization request of this client must be pushed first (RFC 9126 §6).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_pushed_authorization_requests: bool,

@@ -5,6 +5,7 @@
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
 mod dpop;
+mod jar;
 mod jarm;
 mod keys;
 mod load;
@@ -23,6 +24,7 @@ mod validate;
 
 pub use crate::outbound::OutboundConfig;
 pub use dpop::DpopConfig;
+pub use jar::JarConfig;
 pub use jarm::JarmConfig;
 pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
@@ -100,6 +102,8 @@ pub struct Config {
     pub dpop: DpopConfig,
     /// JWT-secured authorization responses.
     pub jarm: JarmConfig,
+    /// What request objects must be.
+    pub jar: JarConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -143,6 +147,7 @@ impl Default for Config {
             par: ParConfig::default(),
             dpop: DpopConfig::default(),
             jarm: JarmConfig::default(),
+            jar: JarConfig::default(),
             test_resource: TestResourceConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

@@ -21,6 +21,10 @@ pub(crate) fn document(op: &Provider) -> Value {
     let mut doc = core_document(op);
     if cfg!(feature = "jar") {
         doc["require_request_uri_registration"] = false.into();
+        if op.config().jar.require_signed_request_object {
+            // RFC 9101 §10.5 (absent means false).
+            doc["require_signed_request_object"] = true.into();
+        }
         doc["request_object_signing_alg_values_supported"] =
             std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>().into();
     }

@@ -1,0 +1,17 @@
+//! The `[jar]` section: request objects (OIDC Core §6, RFC 9101).
+
+use serde::{Deserialize, Serialize};
+
+/// What a request object must be, beyond a JWT from its client for this server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JarConfig {
+    /// Every authorization request must come as a signed request object (RFC 9101 §10.5
+    /// `require_signed_request_object`); a client may also require it of itself.
+    pub require_signed_request_object: bool,
+    /// The most seconds between a request object's `nbf` and `exp`; set, both are required
+    /// (FAPI 1.0 Advanced §5.2.2 (13) and FAPI 2.0 Message Signing allow 3600).
+    pub max_lifetime: Option<u64>,
+    /// How old a request object's `nbf` may be, in seconds; set, `nbf` is required (FAPI: 3600).
+    pub max_nbf_age: Option<u64>,
+}
