@@ -85,9 +85,10 @@ struct Inner {
     registration_throttle: security::throttle::Throttle,
     #[cfg(feature = "registration")]
     software_statement_issuers: clients::registration::TrustedIssuers,
-    /// The key of the DPoP server nonces, shared by every instance through the storage.
+    /// The key of the DPoP server nonces (its secret shared by every instance through the
+    /// storage), made once.
     #[cfg(feature = "dpop")]
-    dpop_nonce_key: String,
+    dpop_nonce_key: ring::hmac::Key,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -182,9 +183,12 @@ impl ProviderBuilder {
         let software_statement_issuers =
             clients::registration::TrustedIssuers::load(&config.registration).await.map_err(StartError::Data)?;
         #[cfg(feature = "dpop")]
-        let dpop_nonce_key = match config.dpop.enabled {
-            true => storage::provider_secret(&*storage, "dpop_nonce", &config.storage_shown()).await?,
-            false => String::new(),
+        let dpop_nonce_key = {
+            let secret = match config.dpop.enabled {
+                true => storage::provider_secret(&*storage, "dpop_nonce", &config.storage_shown()).await?,
+                false => String::new(),
+            };
+            ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes())
         };
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         let throttle =
@@ -288,7 +292,7 @@ impl Provider {
 
     /// The key of the DPoP server nonces (RFC 9449 §8).
     #[cfg(feature = "dpop")]
-    pub(crate) fn dpop_nonce_key(&self) -> &str {
+    pub(crate) fn dpop_nonce_key(&self) -> &ring::hmac::Key {
         &self.0.dpop_nonce_key
     }
 

@@ -32,14 +32,14 @@ pub async fn mint_registration_token(
 /// and a registered one carries `client_id_issued_at`.
 pub async fn show_client(op: &Provider, client_id: &str) -> Result<Option<Value>, StorageError> {
     let registration = op.clients().registration(client_id).await?;
-    let client = match &registration {
-        Some(registration) => std::sync::Arc::new(registration.client.clone()),
+    let shown = match &registration {
+        Some(registration) => serde_json::to_value(&registration.client),
         None => match op.clients().find(client_id).await? {
-            Some(client) => client,
+            Some(client) => serde_json::to_value(&*client),
             None => return Ok(None),
         },
     };
-    let mut shown = serde_json::to_value(&*client).map_err(|e| StorageError(e.to_string()))?;
+    let mut shown = shown.map_err(|e| StorageError(e.to_string()))?;
     if let Some(members) = shown.as_object_mut() {
         members.remove("client_secret");
         members.insert("registered".into(), registration.is_some().into());

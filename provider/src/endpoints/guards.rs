@@ -6,7 +6,7 @@ use super::respond::ErrorReply;
 use crate::Provider;
 use crate::clients::{ClientRequest, authenticate};
 use crate::protocol::{OAuthError, Params, TokenType};
-use crate::sender::{self, RequestContext};
+use crate::sender::{self, Presentation, RequestContext};
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::http::Status;
 use rocket::mtls::Certificate;
@@ -120,6 +120,32 @@ impl<'r> FromRequest<'r> for PresentedToken {
             .and_then(|h| h.split_once(' '))
             .and_then(|(scheme, token)| Some((TokenType::from_scheme(scheme)?, token.trim().to_string())));
         Outcome::Success(PresentedToken(token))
+    }
+}
+
+impl PresentedToken {
+    /// The token of a request that can carry it only in the `Authorization` header (a GET).
+    pub(crate) fn in_header(self) -> Option<(Presentation, String)> {
+        self.0.map(|(scheme, token)| (Presentation::Header(scheme), token))
+    }
+
+    /// The token of a form POST: in the header, or as the body's `access_token` (RFC 6750
+    /// §2.2), never both (§2: one method per request). A body too large to read says so (413),
+    /// rather than that no token came.
+    pub(crate) fn or_in_form(
+        self,
+        form: Result<Params, ErrorReply>,
+    ) -> Result<Option<(Presentation, String)>, ErrorReply> {
+        let body_token = match form {
+            Ok(mut form) => form.take("access_token"),
+            Err(e) if e.status == Status::PayloadTooLarge => return Err(e),
+            Err(_) => None,
+        };
+        match (self.0, body_token) {
+            (Some(_), Some(_)) => Err(OAuthError::invalid_request("the access token was sent twice").into()),
+            (Some((scheme, token)), None) => Ok(Some((Presentation::Header(scheme), token))),
+            (None, body) => Ok(body.map(|token| (Presentation::Body, token))),
+        }
     }
 }
 

@@ -44,8 +44,8 @@ async fn end_session_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Resul
 
 /// Checks the request, keeps it, and asks the end-user to confirm (§2: the OP SHOULD ask).
 async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
-    let request = match logout::check(op, &params).await {
-        Ok(request) => request,
+    let (request, client) = match logout::check(op, &params).await {
+        Ok(checked) => checked,
         Err(description) => return problem(Status::BadRequest, ErrorCode::InvalidRequest, &description),
     };
     let ttl = Duration::from_secs(op.config().logout.confirmation_ttl);
@@ -53,11 +53,8 @@ async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
         return Answer::Error(e.into());
     }
     jar.add(cookies::hardened(cookies::LOGOUT, request.id.clone(), logout_path(op), op.config().secure_cookies()));
-    let client = match &request.client_id {
-        Some(id) => op.clients().find(id).await.ok().flatten().map(|client| client.display_name().to_string()),
-        None => None,
-    };
-    Answer::Page(Status::Ok, pages::logout_confirm(&request, client.as_deref(), op.base_path()))
+    let client = client.as_ref().map(|client| client.display_name());
+    Answer::Page(Status::Ok, pages::logout_confirm(&request, client, op.base_path()))
 }
 
 /// The confirmation form: bound to the browser that asked, with its CSRF token, used once.

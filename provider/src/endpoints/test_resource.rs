@@ -6,10 +6,10 @@
 use super::guards::PresentedToken;
 use super::respond::{ErrorReply, Reply};
 use crate::Provider;
-use crate::protocol::Params;
+use crate::protocol::{ErrorCode, OAuthError, Params};
 use crate::sender::{Presentation, RequestContext};
 use crate::tokens::resource;
-use rocket::http::{Header, Status};
+use rocket::http::Header;
 use rocket::request::{FromRequest, Outcome};
 use rocket::serde::json::Json;
 use rocket::{Request, Route, State, get, post, routes as rocket_routes};
@@ -57,8 +57,7 @@ async fn resource_get(
     context: RequestContext,
     id: InteractionId,
 ) -> Reply<Answered> {
-    let presented = header.0.map(|(scheme, token)| (Presentation::Header(scheme), token));
-    answer(op, presented, &context, id).await
+    answer(op, header.in_header(), &context, id).await
 }
 
 #[post("/resource", data = "<form>")]
@@ -69,16 +68,7 @@ async fn resource_post(
     id: InteractionId,
     form: Result<Params, ErrorReply>,
 ) -> Reply<Answered> {
-    // RFC 6750 §2.2: a form body may carry the token instead of the header.
-    let body_token = form.ok().and_then(|mut form| form.take("access_token"));
-    let presented = match (header.0, body_token) {
-        (Some(_), Some(_)) => {
-            return Err(crate::protocol::OAuthError::invalid_request("the access token was sent twice").into());
-        }
-        (Some((scheme, token)), None) => Some((Presentation::Header(scheme), token)),
-        (None, body) => body.map(|token| (Presentation::Body, token)),
-    };
-    answer(op, presented, &context, id).await
+    answer(op, header.or_in_form(form)?, &context, id).await
 }
 
 async fn answer(
@@ -89,13 +79,10 @@ async fn answer(
 ) -> Reply<Answered> {
     let access = resource::authenticate(op, presented, context).await?;
     let claims = &access.claims;
-    let sub = match op.clients().find(&claims.client_id).await? {
-        Some(client) => op.subject(&client, &claims.account_id),
-        None => return Err(ErrorReply::with_status(
-            crate::protocol::OAuthError::new(crate::protocol::ErrorCode::InvalidToken, "the client is no longer registered"),
-            Status::Unauthorized,
-        )),
-    };
+    let client = op.clients().find(&claims.client_id).await?.ok_or_else(|| {
+        OAuthError::new(ErrorCode::InvalidToken, "the client is no longer registered")
+    })?;
+    let sub = op.subject(&client, &claims.account_id);
     let body = json!({
         "sub": sub,
         "client_id": claims.client_id,

@@ -9,7 +9,7 @@ use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError};
 use crate::sender::{Presentation, RequestContext};
 use crate::tokens::{resource, sealed};
-use rocket::http::{ContentType, Status};
+use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes as rocket_routes};
 use serde_json::{Map, Value};
@@ -38,8 +38,7 @@ async fn userinfo_get(
     header: PresentedToken,
     context: RequestContext,
 ) -> Reply<NoStore<UserinfoBody>> {
-    let presented = header.0.map(|(scheme, token)| (Presentation::Header(scheme), token));
-    userinfo(op, presented, &context).await
+    userinfo(op, header.in_header(), &context).await
 }
 
 #[post("/userinfo", data = "<form>")]
@@ -49,21 +48,7 @@ async fn userinfo_post(
     context: RequestContext,
     form: Result<Params, ErrorReply>,
 ) -> Reply<NoStore<UserinfoBody>> {
-    // RFC 6750 §2.2: the token may come in the form body; §2: only one method per request.
-    let body_token = match form {
-        Ok(mut form) => form.take("access_token"),
-        // Too large to read: say so (413), rather than that no token came.
-        Err(e) if e.status == Status::PayloadTooLarge => return Err(e),
-        Err(_) => None,
-    };
-    let presented = match (header.0, body_token) {
-        (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request("the access token was sent twice").into());
-        }
-        (Some((scheme, token)), None) => Some((Presentation::Header(scheme), token)),
-        (None, body) => body.map(|token| (Presentation::Body, token)),
-    };
-    userinfo(op, presented, &context).await
+    userinfo(op, header.or_in_form(form)?, &context).await
 }
 
 async fn userinfo(

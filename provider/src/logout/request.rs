@@ -3,6 +3,8 @@
 //! `post_logout_redirect_uri` registered by the client the request names (§3).
 
 use crate::Provider;
+use crate::clients::Client;
+use std::sync::Arc;
 use crate::model::Model;
 use crate::protocol::Params;
 use crate::security::random_token;
@@ -32,9 +34,9 @@ impl Model for LogoutRequest {
     const KIND: Kind = Kind::LogoutRequest;
 }
 
-/// Checks the parameters of a logout request (§2, §3): an error page's description if they
-/// are wrong.
-pub(crate) async fn check(op: &Provider, params: &Params) -> Result<LogoutRequest, String> {
+/// Checks the parameters of a logout request (§2, §3): the request, with the client it names
+/// (for the confirmation page to show); an error page's description if they are wrong.
+pub(crate) async fn check(op: &Provider, params: &Params) -> Result<(LogoutRequest, Option<Arc<Client>>), String> {
     if let Err(e) = params.reject_repeated() {
         return Err(e.description);
     }
@@ -61,7 +63,7 @@ pub(crate) async fn check(op: &Provider, params: &Params) -> Result<LogoutReques
         }
         (Some(_), Some(_)) => return Err("post_logout_redirect_uri is not registered for this client".into()),
     };
-    Ok(LogoutRequest {
+    let request = LogoutRequest {
         id: random_token(),
         csrf: random_token(),
         client_id,
@@ -69,7 +71,8 @@ pub(crate) async fn check(op: &Provider, params: &Params) -> Result<LogoutReques
         state: params.get("state").map(String::from),
         hint_sub: hint.as_ref().and_then(|claims| claims["sub"].as_str()).map(String::from),
         ui_locales: params.get("ui_locales").map(String::from),
-    })
+    };
+    Ok((request, client))
 }
 
 impl LogoutRequest {

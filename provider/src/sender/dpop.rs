@@ -128,8 +128,7 @@ fn same_target(htu: &str, url: &str) -> bool {
 
 /// The nonce for time window `window`.
 fn nonce_for(op: &Provider, window: u64) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, op.dpop_nonce_key().as_bytes());
-    URL_SAFE_NO_PAD.encode(&ring::hmac::sign(&key, &window.to_be_bytes()).as_ref()[..16])
+    URL_SAFE_NO_PAD.encode(&ring::hmac::sign(op.dpop_nonce_key(), &window.to_be_bytes()).as_ref()[..16])
 }
 
 fn window(op: &Provider) -> u64 {
