@@ -218,19 +218,24 @@ async fn registration_is_served_only_where_enabled() {
     assert_eq!(post(&op, &web_client(), None).await.0, StatusCode::NOT_FOUND);
 }
 
+/// Registers a web client, then replaces its metadata with the same (RFC 7592 §2.2): the
+/// registration and the update's answer.
+async fn registered_then_updated(op: &TestProvider) -> (Value, Value) {
+    let (_, registered, _) = post(op, &web_client(), None).await;
+    let uri = registered["registration_client_uri"].as_str().unwrap();
+    let token = registered["registration_access_token"].as_str().unwrap();
+    let mut replaced = web_client();
+    replaced["client_id"] = registered["client_id"].clone();
+    let (status, updated, _) = answer(http::client(false).put(uri).bearer_auth(token).json(&replaced)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    (registered, updated)
+}
+
 #[tokio::test]
 async fn a_rotated_secret_works_and_the_old_one_does_not() {
     let op = launch(with(vec![("registration.rotate_secret_on_update", true.into())])).await;
-    let (_, registered, _) = post(&op, &web_client(), None).await;
-    let (uri, token, id) = (
-        registered["registration_client_uri"].as_str().unwrap(),
-        registered["registration_access_token"].as_str().unwrap(),
-        registered["client_id"].as_str().unwrap(),
-    );
-    let mut replaced = web_client();
-    replaced["client_id"] = id.into();
-    let (status, updated, _) = answer(http::client(false).put(uri).bearer_auth(token).json(&replaced)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (registered, updated) = registered_then_updated(&op).await;
+    let id = registered["client_id"].as_str().unwrap();
     let (old, new) = (registered["client_secret"].as_str().unwrap(), updated["client_secret"].as_str().unwrap());
     assert_ne!(old, new);
     let introspect = |secret: &str| {
@@ -276,16 +281,9 @@ async fn a_registered_client_survives_a_restart_on_sqlite() {
 #[tokio::test]
 async fn a_rotated_registration_access_token_replaces_the_old_one() {
     let op = launch(with(vec![("registration.rotate_registration_access_token_on_update", true.into())])).await;
-    let (_, registered, _) = post(&op, &web_client(), None).await;
-    let (uri, old, id) = (
-        registered["registration_client_uri"].as_str().unwrap(),
-        registered["registration_access_token"].as_str().unwrap(),
-        registered["client_id"].as_str().unwrap(),
-    );
-    let mut replaced = web_client();
-    replaced["client_id"] = id.into();
-    let (status, updated, _) = answer(http::client(false).put(uri).bearer_auth(old).json(&replaced)).await;
-    assert_eq!(status, StatusCode::OK, "{updated}");
+    let (registered, updated) = registered_then_updated(&op).await;
+    let uri = registered["registration_client_uri"].as_str().unwrap();
+    let old = registered["registration_access_token"].as_str().unwrap();
     let new = updated["registration_access_token"].as_str().expect("RFC 7592 §2.2: the new token is answered");
     assert_ne!(new, old);
     assert_eq!(updated["client_secret"], registered["client_secret"], "the secret is not rotated with it");

@@ -25,10 +25,7 @@ fn fresh_proof() -> String {
 }
 
 async fn instance(db: &std::path::Path) -> Arc<Client> {
-    let mut dpop = figment::value::Dict::new();
-    dpop.insert("enabled".into(), true.into());
-    let mut overrides = figment::value::Dict::new();
-    overrides.insert("dpop".into(), dpop.into());
+    let overrides = common::sections(&[("dpop", "enabled", true.into())]);
     let op = common::provider_with(ISSUER, &format!("sqlite:{}", db.display()), overrides).await;
     Arc::new(Client::untracked(op.rocket()).await.expect("rocket"))
 }

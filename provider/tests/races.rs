@@ -130,12 +130,11 @@ async fn concurrent_refreshes_on_sqlite() {
 /// Registrations racing with one single-use initial access token (RFC 7591 §3): exactly one
 /// registers, every run, however the storage orders them.
 async fn concurrent_registrations_with_one_single_use_token(storage: &str) {
-    let mut registration = figment::value::Dict::new();
-    registration.insert("enabled".into(), true.into());
-    registration.insert("require_initial_access_token".into(), true.into());
-    registration.insert("per_address".into(), 0.into());
-    let mut overrides = figment::value::Dict::new();
-    overrides.insert("registration".into(), registration.into());
+    let overrides = common::sections(&[
+        ("registration", "enabled", true.into()),
+        ("registration", "require_initial_access_token", true.into()),
+        ("registration", "per_address", 0.into()),
+    ]);
     let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
     let client = Arc::new(Client::untracked(op.rocket()).await.expect("rocket"));
     for run in 0..ITERATIONS / 4 {
@@ -177,12 +176,11 @@ async fn concurrent_registrations_with_one_single_use_token_on_sqlite() {
 /// §2.2): exactly one is applied, the others are refused, and the token it answered is the one
 /// that works.
 async fn concurrent_updates_rotating_the_registration_access_token(storage: &str) {
-    let mut registration = figment::value::Dict::new();
-    registration.insert("enabled".into(), true.into());
-    registration.insert("per_address".into(), 0.into());
-    registration.insert("rotate_registration_access_token_on_update".into(), true.into());
-    let mut overrides = figment::value::Dict::new();
-    overrides.insert("registration".into(), registration.into());
+    let overrides = common::sections(&[
+        ("registration", "enabled", true.into()),
+        ("registration", "per_address", 0.into()),
+        ("registration", "rotate_registration_access_token_on_update", true.into()),
+    ]);
     let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
     let client = Arc::new(Client::untracked(op.rocket()).await.expect("rocket"));
     let metadata = r#"{"redirect_uris": ["https://rp.example.com/callback"]}"#;
@@ -243,12 +241,11 @@ async fn concurrent_back_channel_deliveries(storage: &str) {
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let mut overrides = figment::value::Dict::new();
-    for (section, key) in [("logout", "enabled"), ("registration", "enabled"), ("outbound", "allow_http_loopback")] {
-        let mut table = figment::value::Dict::new();
-        table.insert(key.into(), true.into());
-        overrides.insert(section.into(), table.into());
-    }
+    let overrides = common::sections(&[
+        ("logout", "enabled", true.into()),
+        ("registration", "enabled", true.into()),
+        ("outbound", "allow_http_loopback", true.into()),
+    ]);
     let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
     let metadata = serde_json::json!({
         "redirect_uris": ["https://rp.example.com/callback"],

@@ -12,6 +12,20 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// Settings as a configuration file's sections would give them: `("registration", "enabled",
+/// true)` is `[registration] enabled = true`.
+#[allow(dead_code)] // each test binary uses what it needs
+pub fn sections(settings: &[(&str, &str, figment::value::Value)]) -> figment::value::Dict {
+    let mut overrides = figment::value::Dict::new();
+    for (section, key, value) in settings {
+        let table = overrides.entry(section.to_string()).or_insert_with(|| figment::value::Dict::new().into());
+        if let figment::value::Value::Dict(_, table) = table {
+            table.insert(key.to_string(), value.clone());
+        }
+    }
+    overrides
+}
+
 /// A provider on memory storage with the fixture clients, users and keys.
 #[allow(dead_code)] // each test binary uses what it needs
 pub async fn provider(issuer: &str) -> Provider {
