@@ -21,6 +21,32 @@ pub fn client(cookies: bool) -> reqwest::Client {
         .expect("reqwest client")
 }
 
+/// Like [`client`], presenting the fixture client certificate `name` (`fixtures/tls/NAME.pem`
+/// with its key) in the TLS handshake (RFC 8705).
+pub fn client_with_certificate(name: &str) -> reqwest::Client {
+    install_crypto();
+    let tls = crate::fixtures().join("tls");
+    let ca = std::fs::read(tls.join("ca.pem")).expect("fixture CA");
+    let mut pem = std::fs::read(tls.join(format!("{name}.key"))).expect("fixture client key");
+    pem.extend(std::fs::read(tls.join(format!("{name}.pem"))).expect("fixture client certificate"));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("fixture CA is PEM"))
+        .identity(reqwest::Identity::from_pem(&pem).expect("a PEM key and certificate"))
+        .build()
+        .expect("reqwest client")
+}
+
+/// The DER of the fixture certificate `name` (its first, the leaf).
+pub fn certificate_der(name: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let pem = std::fs::read_to_string(crate::fixtures().join(format!("tls/{name}.pem"))).expect("fixture certificate");
+    let body = pem.split("-----END CERTIFICATE-----").next().unwrap_or_default();
+    let body = body.split("-----BEGIN CERTIFICATE-----").nth(1).expect("a PEM certificate");
+    let base64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(base64).expect("base64 DER")
+}
+
 /// An `openidconnect` / `oauth2` async HTTP client over `client`.
 pub fn oidc(
     client: reqwest::Client,

@@ -300,3 +300,38 @@ async fn a_proof_sent_with_a_pushed_request_binds_its_code() {
     let (status, body, _) = exchange(&op, &params["code"], verifier, &[other.proof("POST", &token, None, None)]).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
 }
+
+#[tokio::test]
+async fn a_proof_sent_to_introspection_is_checked_too() {
+    let op = launch(dpop(vec![])).await;
+    let key = DpopKey::new();
+    let (code, verifier) = authorized(&op, &[]).await;
+    let token_url = format!("{}/token", op.issuer);
+    let (_, tokens, _) = exchange(&op, &code, &verifier, &[key.proof("POST", &token_url, None, None)]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let url = format!("{}/introspect", op.issuer);
+    let introspect = |proofs: Vec<String>| {
+        let mut request = http::client(false).post(&url).basic_auth(BASIC.id, BASIC.secret).form(&[("token", access)]);
+        for proof in proofs {
+            request = request.header("DPoP", proof);
+        }
+        answer(request)
+    };
+    let (status, body, _) = introspect(vec![key.proof("POST", &url, None, None)]).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)), "a good proof: {body}");
+    let bad = [
+        ("a proof for another URL (§4.3 (9))", vec![key.proof("POST", &token_url, None, None)]),
+        ("two proofs (§4.3 (1))", vec![key.proof("POST", &url, None, None), key.proof("POST", &url, None, None)]),
+    ];
+    for (case, proofs) in bad {
+        let (status, body, _) = introspect(proofs).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")),
+            "{case}: {body}"
+        );
+    }
+    let replayed = key.proof("POST", &url, None, None);
+    assert_eq!(introspect(vec![replayed.clone()]).await.0, StatusCode::OK);
+    assert_eq!(introspect(vec![replayed]).await.1["error"], "invalid_dpop_proof", "§11.1: a replayed jti");
+}

@@ -116,3 +116,22 @@ async fn the_profiles_lifetime_limits_apply() {
     }
     assert!(outcome(&op, &[("request", &with(&|_| {}))]).await.contains_key("code"), "within the limits");
 }
+
+#[tokio::test]
+async fn only_the_request_objects_parameters_count_unless_merging_is_configured() {
+    // The object has no state; the query has one. RFC 9101 §6.3: the query's is not used.
+    let mut without_state = object(&launch(Options::default()).await);
+    without_state.as_object_mut().unwrap().remove("state");
+    let strict = launch(Options::default()).await;
+    without_state["aud"] = json!(strict.issuer);
+    let signed = sign_with_key(&without_state, &rp_jwt_key());
+    let params = outcome(&strict, &[("request", &signed), ("state", "from-the-query")]).await;
+    assert!(params.contains_key("code"), "{params:?}");
+    assert_eq!(params.get("state"), None, "the query's state is ignored: {params:?}");
+    // OIDC Core §6.3.3 merging, for RPs that need it: the query fills in what the object lacks.
+    let merging = launch(Options::with("jar.merge_outside_parameters", true)).await;
+    without_state["aud"] = json!(merging.issuer);
+    let signed = sign_with_key(&without_state, &rp_jwt_key());
+    let params = outcome(&merging, &[("request", &signed), ("state", "from-the-query")]).await;
+    assert_eq!(params.get("state").map(String::as_str), Some("from-the-query"), "{params:?}");
+}

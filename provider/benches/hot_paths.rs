@@ -98,19 +98,19 @@ fn client_authentication(c: &mut Criterion) {
     c.bench_function("client_auth/client_secret_basic", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("grant_type=client_credentials");
-            authenticate(&op, Some(&basic), &mut params).await.unwrap()
+            authenticate(&op, Some(&basic), &mut params, None).await.unwrap()
         })
     });
     c.bench_function("client_auth/client_secret_post", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("client_id=rp-post&client_secret=rp-post-secret-0123456789");
-            authenticate(&op, None, &mut params).await.unwrap()
+            authenticate(&op, None, &mut params, None).await.unwrap()
         })
     });
     c.bench_function("client_auth/none", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("client_id=rp-native");
-            authenticate(&op, None, &mut params).await.unwrap()
+            authenticate(&op, None, &mut params, None).await.unwrap()
         })
     });
     let key = {
@@ -149,7 +149,7 @@ fn bench_assertions(
                     "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={jwt}"
                 ))
             },
-            |mut params| async move { authenticate(op, None, &mut params).await.unwrap() },
+            |mut params| async move { authenticate(op, None, &mut params, None).await.unwrap() },
             BatchSize::SmallInput,
         )
     });

@@ -340,6 +340,14 @@ impl Provider {
         format!("{}{path}", self.issuer().trim_end_matches('/'))
     }
 
+    /// `url`, one of this provider's endpoints, at the mTLS alias origin (RFC 8705 §5), where
+    /// `[mtls] endpoint_aliases` sets one.
+    #[cfg(feature = "mtls")]
+    pub(crate) fn mtls_alias(&self, url: &str) -> Option<String> {
+        let alias_origin = self.config().mtls.endpoint_aliases.as_deref()?;
+        Some(format!("{alias_origin}{}", url.strip_prefix(self.origin())?))
+    }
+
     /// The discovery document, serialised once.
     pub(crate) fn discovery_json(&self) -> &str {
         self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
@@ -421,6 +429,12 @@ impl Provider {
                     .filter_map(|n| serde_json::from_value(serde_json::Value::String(n.clone())).ok())
                     .collect();
                 rocket_tls = rocket_tls.with_ciphers(suites);
+            }
+            if let Some(ca) = &tls.client_ca {
+                // RFC 8705 §2.1: the handshake checks the chain; `tls_client_auth` then matches
+                // the subject or SAN the client registered.
+                let mutual = rocket::config::MutualTls::from_path(ca).mandatory(tls.require_client_certificate);
+                rocket_tls = rocket_tls.with_mutual(mutual);
             }
             figment = figment.merge(("tls", rocket_tls));
         }

@@ -1,5 +1,7 @@
 //! Request objects (OIDC Core §6): `request` by value and `request_uri` by reference, signed with
-//! the client's keys or, where allowed, unsigned. Their parameters supersede the query's (§6.3.3).
+//! the client's keys or, where allowed, unsigned. Only their parameters count, besides the
+//! `client_id` that names the client (RFC 9101 §6.3); `[jar] merge_outside_parameters` merges the
+//! query's in under them instead (OIDC Core §6.3.3).
 
 use crate::Provider;
 use crate::clients::{Client, verify_client_jws};
@@ -12,7 +14,7 @@ use serde_json::Value;
 /// A request object problem: the error code and its description.
 pub(super) type Problem = (ErrorCode, String);
 
-/// The parameters with the request object's merged in, or `None` if the request has none.
+/// The request's parameters as the request object gives them, or `None` if it has none.
 pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> Result<Option<Params>, Problem> {
     let required = op.config().jar.require_signed_request_object || client.require_signed_request_object;
     let jwt = match (params.get("request"), params.get("request_uri")) {
@@ -44,7 +46,13 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
             };
             (name.clone(), text)
         });
-    Ok(Some(params.with_overrides(overrides)))
+    let outside = match op.config().jar.merge_outside_parameters {
+        true => params.clone(),
+        // RFC 9101 §6.3: "The authorization server MUST only use the parameters in the Request
+        // Object even if the same parameter is provided in the query parameter".
+        false => params.only(&["client_id"]),
+    };
+    Ok(Some(outside.with_overrides(overrides)))
 }
 
 /// `request_uri`: fetched over https, and only from a registered `request_uris` entry if the

@@ -73,7 +73,13 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
         _ => vec![],
     };
     let token_endpoint = op.endpoint("/token");
-    if !audiences.iter().any(|aud| *aud == op.issuer() || *aud == token_endpoint) {
+    #[cfg(feature = "mtls")]
+    let alias = op.mtls_alias(&token_endpoint);
+    #[cfg(not(feature = "mtls"))]
+    let alias: Option<String> = None;
+    // RFC 8705 §5: a client that uses the alias may name it.
+    let is_token_endpoint = |aud: &str| aud == token_endpoint || alias.as_deref() == Some(aud);
+    if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) {
         return fail("aud must be the issuer or the token endpoint");
     }
     let tolerance = op.config().clock_tolerance as i64;

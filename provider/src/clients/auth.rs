@@ -22,6 +22,12 @@ pub enum AuthMethod {
     PrivateKeyJwt,
     /// A public client: `client_id` only.
     None,
+    /// A certificate from a CA, with the subject or SAN the client registered (RFC 8705 §2.1).
+    #[cfg(feature = "mtls")]
+    TlsClientAuth,
+    /// A self-signed certificate the client registered in its JWK set (RFC 8705 §2.2).
+    #[cfg(feature = "mtls")]
+    SelfSignedTlsClientAuth,
 }
 
 impl AuthMethod {
@@ -39,6 +45,10 @@ impl AuthMethod {
             Self::ClientSecretJwt => "client_secret_jwt",
             Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
+            #[cfg(feature = "mtls")]
+            Self::TlsClientAuth => "tls_client_auth",
+            #[cfg(feature = "mtls")]
+            Self::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
         }
     }
 }
@@ -57,12 +67,14 @@ pub(crate) struct ClientRequest {
     pub context: RequestContext,
 }
 
-/// Authenticates the client of a form request: by assertion if it sent one, otherwise by secret
-/// (or as a public client).
+/// Authenticates the client of a form request: by assertion if it sent one, by its TLS
+/// certificate if it registered an mTLS method and sent no secret, otherwise by secret (or as a
+/// public client). `certificate` is the DER of the connection's client certificate, if any.
 pub async fn authenticate(
     op: &Provider,
     authorization: Option<&str>,
     params: &mut Params,
+    certificate: Option<&[u8]>,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
     if let Some(assertion) = params.take("client_assertion") {
@@ -75,6 +87,15 @@ pub async fn authenticate(
     }
     let credentials = SecretCredentials::from_request(authorization, params)?;
     let client = op.clients().find(credentials.client_id()).await?;
+    #[cfg(feature = "mtls")]
+    if let Some(client) = client.as_ref().filter(|c| super::mtls::is_mtls_method(&c.token_endpoint_auth_method))
+        && credentials.secret.is_none()
+    {
+        // RFC 8705 §2: the client_id in the body names the client; the certificate proves it.
+        let method = super::mtls::authenticate(op, client, certificate).await?;
+        return Ok((client.clone(), method));
+    }
+    let _ = certificate;
     credentials.check(client, op.config().strict_client_auth_method)
 }
 

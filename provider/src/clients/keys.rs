@@ -78,6 +78,20 @@ pub(crate) async fn encryption_key(op: &Provider, client: &Client, alg: &str) ->
         .ok_or_else(|| format!("the client has no {kty} key for {alg}"))
 }
 
+/// Whether `der` is the first certificate (`x5c`) of one of the client's keys (RFC 8705 §2.2:
+/// how a self-signed certificate is registered). A set from `jwks_uri` is fetched once more on a
+/// miss, as the client may have added the certificate since.
+#[cfg(feature = "mtls")]
+pub(crate) async fn has_certificate(op: &Provider, client: &Client, der: &[u8]) -> Result<bool, String> {
+    let holds = |set: &ClientKeySet| {
+        set.keys.iter().any(|k| k.jwk.x509_certificate_chain().is_some_and(|chain| chain.first().is_some_and(|c| c == der)))
+    };
+    if holds(&*client_keys(op, client, false).await?) {
+        return Ok(true);
+    }
+    Ok(client.jwks_uri.is_some() && holds(&*client_keys(op, client, true).await?))
+}
+
 /// The client's public keys, from `jwks` or `jwks_uri`, parsed once per version of the set.
 async fn client_keys(op: &Provider, client: &Client, fresh: bool) -> Result<Arc<ClientKeySet>, String> {
     match (&client.jwks, &client.jwks_uri) {

@@ -130,6 +130,24 @@ pub struct Client {
     /// The resolved sector of a pairwise client (set at load).
     #[serde(skip)]
     pub sector: Option<String>,
+    /// `tls_client_auth`: the certificate's subject DN, as an RFC 4514 string (RFC 8705 §2.1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// `tls_client_auth`: a `dNSName` the certificate's SAN must hold (RFC 8705 §2.1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    /// `tls_client_auth`: a `uniformResourceIdentifier` the certificate's SAN must hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_uri: Option<String>,
+    /// `tls_client_auth`: an `iPAddress` the certificate's SAN must hold (IPv4 or IPv6 text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_ip: Option<String>,
+    /// `tls_client_auth`: an `rfc822Name` the certificate's SAN must hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_email: Option<String>,
+    /// Access tokens issued to this client are bound to its TLS certificate (RFC 8705 §3.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_client_certificate_bound_access_tokens: bool,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -179,9 +197,37 @@ impl fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// Authentication methods this build supports at the token endpoint.
-pub(crate) const AUTH_METHODS: [&str; 5] =
-    ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
+/// Authentication methods this build supports at the token endpoint (the mTLS ones only where
+/// `[mtls] enabled`: see `clients::auth_methods`).
+pub(super) const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+    #[cfg(feature = "mtls")]
+    "tls_client_auth",
+    #[cfg(feature = "mtls")]
+    "self_signed_tls_client_auth",
+];
+/// The authentication methods this provider accepts, as configured: the mTLS ones only with
+/// `[mtls] enabled`.
+pub(crate) fn auth_methods(config: &crate::config::Config) -> Vec<&'static str> {
+    let _ = config;
+    AUTH_METHODS
+        .iter()
+        .copied()
+        .filter(|method| {
+            #[cfg(feature = "mtls")]
+            if method.contains("tls_client_auth") {
+                return config.mtls.enabled;
+            }
+            let _ = method;
+            true
+        })
+        .collect()
+}
+
 /// Grant types this build supports at the token endpoint (`implicit` exists only at the
 /// authorization endpoint, and is published beside these).
 pub(crate) const GRANT_TYPES: &[&str] = &[

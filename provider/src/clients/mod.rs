@@ -5,6 +5,8 @@ mod auth;
 mod key_sets;
 mod keys;
 mod metadata;
+#[cfg(feature = "mtls")]
+mod mtls;
 #[cfg(feature = "registration")]
 pub mod registration;
 mod sector;
@@ -18,7 +20,7 @@ pub use auth::authenticate_secret;
 pub(crate) use key_sets::KeySetCache;
 pub(crate) use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{Client, ClientError};
-pub(crate) use metadata::{AUTH_METHODS, GRANT_TYPES};
+pub(crate) use metadata::{GRANT_TYPES, auth_methods};
 pub(crate) use sector::pairwise_subject;
 pub use store::{ClientList, ClientStore, ClientStoreError, Registration, StoredClients};
 

@@ -42,6 +42,20 @@ impl Client {
     }
 }
 
+/// The `tls_client_auth_*` members the client registered.
+fn tls_client_auth_names(client: &Client) -> Vec<&'static str> {
+    [
+        ("tls_client_auth_subject_dn", &client.tls_client_auth_subject_dn),
+        ("tls_client_auth_san_dns", &client.tls_client_auth_san_dns),
+        ("tls_client_auth_san_uri", &client.tls_client_auth_san_uri),
+        ("tls_client_auth_san_ip", &client.tls_client_auth_san_ip),
+        ("tls_client_auth_san_email", &client.tls_client_auth_san_email),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.is_some().then_some(name))
+    .collect()
+}
+
 /// RFC 7591 §2: left out, the response types default to "code", which a client without the
 /// authorization_code grant (a client_credentials-only service, say) cannot use.
 fn effective_response_types(client: &Client) -> Vec<String> {
@@ -88,8 +102,27 @@ fn authentication(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     {
         return problem("jwks", why);
     }
-    if method == "private_key_jwt" && client.jwks.is_none() && client.jwks_uri.is_none() {
-        return problem("jwks_uri", "private_key_jwt needs jwks or jwks_uri");
+    if matches!(method, "private_key_jwt" | "self_signed_tls_client_auth")
+        && client.jwks.is_none()
+        && client.jwks_uri.is_none()
+    {
+        // RFC 8705 §2.2: a self-signed certificate is registered in the client's JWK set (x5c).
+        return problem("jwks_uri", format!("{method} needs jwks or jwks_uri"));
+    }
+    let tls_names = tls_client_auth_names(client);
+    if method == "tls_client_auth" && tls_names.len() != 1 {
+        // RFC 8705 §2.1.2: "A client using the tls_client_auth authentication method MUST use
+        // exactly one of the below metadata parameters".
+        return problem(
+            "tls_client_auth_subject_dn",
+            "tls_client_auth needs exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns, \
+             tls_client_auth_san_uri, tls_client_auth_san_ip and tls_client_auth_san_email",
+        );
+    }
+    if let Some(ip) = &client.tls_client_auth_san_ip
+        && ip.parse::<std::net::IpAddr>().is_err()
+    {
+        return problem("tls_client_auth_san_ip", format!("{ip:?} is not an IPv4 or IPv6 address"));
     }
     if let Some(alg) = &client.token_endpoint_auth_signing_alg
         && !crate::jose::CLIENT_ALGS.contains(&alg.as_str())
@@ -303,7 +336,12 @@ mod tests {
     #[case::fragment(json!({"redirect_uris": ["https://rp.example/cb#x"]}), "redirect_uris")]
     #[case::relative(json!({"redirect_uris": ["/cb"]}), "redirect_uris")]
     #[case::no_redirects(json!({"redirect_uris": []}), "redirect_uris")]
-    #[case::auth_method(json!({"token_endpoint_auth_method": "tls_client_auth"}), "token_endpoint_auth_method")]
+    #[case::auth_method(json!({"token_endpoint_auth_method": "kerberos"}), "token_endpoint_auth_method")]
+    #[case::tls_without_a_name(json!({"token_endpoint_auth_method": "tls_client_auth"}), "tls_client_auth_subject_dn")]
+    #[case::tls_with_two_names(json!({"token_endpoint_auth_method": "tls_client_auth",
+        "tls_client_auth_subject_dn": "CN=rp", "tls_client_auth_san_dns": "rp.example"}), "tls_client_auth_subject_dn")]
+    #[case::tls_bad_ip(json!({"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_san_ip": "10.0.0"}), "tls_client_auth_san_ip")]
+    #[case::self_signed_without_keys(json!({"token_endpoint_auth_method": "self_signed_tls_client_auth"}), "jwks_uri")]
     #[case::no_secret(json!({"client_secret": null}), "client_secret")]
     #[case::inconsistent(json!({"grant_types": ["refresh_token"], "response_types": ["code"]}), "grant_types")]
     #[case::alg_without_key(json!({"id_token_signed_response_alg": "ES256"}), "id_token_signed_response_alg")]

@@ -14,4 +14,8 @@ pub struct JarConfig {
     pub max_lifetime: Option<u64>,
     /// How old a request object's `nbf` may be, in seconds; set, `nbf` is required (FAPI: 3600).
     pub max_nbf_age: Option<u64>,
+    /// Merge the authorization request's own parameters with the request object's, the object's
+    /// winning (OIDC Core §6.3.3), for RPs that put only some parameters in the object. Off (the
+    /// default), only the object's parameters count, besides `client_id` (RFC 9101 §6.3).
+    pub merge_outside_parameters: bool,
 }

@@ -11,6 +11,7 @@ mod keys;
 mod load;
 mod log;
 mod logout;
+mod mtls;
 mod par;
 mod pkce;
 mod proxy;
@@ -30,6 +31,7 @@ pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
 pub use logout::LogoutConfig;
+pub use mtls::MtlsConfig;
 pub use par::ParConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
@@ -104,6 +106,8 @@ pub struct Config {
     pub jarm: JarmConfig,
     /// What request objects must be.
     pub jar: JarConfig,
+    /// Mutual-TLS client authentication and certificate-bound tokens.
+    pub mtls: MtlsConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -148,6 +152,7 @@ impl Default for Config {
             dpop: DpopConfig::default(),
             jarm: JarmConfig::default(),
             jar: JarConfig::default(),
+            mtls: MtlsConfig::default(),
             test_resource: TestResourceConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// TLS for serving HTTPS (TLS 1.2 and 1.3). The provider serves HTTPS when both `cert` and
 /// `key` are set. A profile may set `ciphers` alone (FAPI's list); the deployment adds the files,
 /// or leaves TLS to a proxy.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// PEM file with the certificate chain, leaf first.
@@ -21,6 +21,14 @@ pub struct TlsConfig {
     /// allows only the ECDHE AES-GCM suites on TLS 1.2.
     #[serde(default)]
     pub ciphers: Option<Vec<String>>,
+    /// PEM file of the CAs whose client certificates the TLS handshake accepts (RFC 8705
+    /// `tls_client_auth`). Absent: no client certificate is asked for.
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
+    /// Refuse a TLS connection without a client certificate (with `client_ca`). Off: one is
+    /// asked for but optional, so browsers and other clients connect as before.
+    #[serde(default)]
+    pub require_client_certificate: bool,
 }
 
 impl TlsConfig {
@@ -49,7 +57,13 @@ impl TlsConfig {
         if self.cert.is_some() != self.key.is_some() {
             errors.push(ConfigError::new("tls", "cert and key go together: set both, or neither"));
         }
-        for (key, path) in [("tls.cert", &self.cert), ("tls.key", &self.key)] {
+        if self.client_ca.is_some() && self.files().is_none() {
+            errors.push(ConfigError::new("tls.client_ca", "needs tls.cert and tls.key: the provider must serve TLS"));
+        }
+        if self.require_client_certificate && self.client_ca.is_none() {
+            errors.push(ConfigError::new("tls.require_client_certificate", "needs tls.client_ca"));
+        }
+        for (key, path) in [("tls.cert", &self.cert), ("tls.key", &self.key), ("tls.client_ca", &self.client_ca)] {
             if let Some(path) = path.as_ref().filter(|p| !p.is_file()) {
                 errors.push(ConfigError::new(key, format!("{} is not a readable file", path.display())));
             }

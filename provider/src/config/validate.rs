@@ -48,6 +48,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.logout.check(&mut errors);
     config.par.check(&mut errors);
     config.dpop.check(&mut errors);
+    config.mtls.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
@@ -141,6 +142,7 @@ mod tests {
             cert: Some(fixtures.join("server.pem")),
             key: Some(fixtures.join("server.key")),
             ciphers: Some(vec!["TLS_AES_128_GCM_SHA256".into(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into()]),
+            ..Default::default()
         });
         assert!(validate(&config).is_ok());
         config.issuer = "http://127.0.0.1:3000".into();
@@ -155,10 +157,35 @@ mod tests {
     fn a_profile_may_set_ciphers_alone_but_cert_and_key_go_together() {
         let mut config = Config::default();
         let fapi = vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()];
-        config.tls = Some(crate::config::TlsConfig { cert: None, key: None, ciphers: Some(fapi.clone()) });
+        config.tls = Some(crate::config::TlsConfig { ciphers: Some(fapi.clone()), ..Default::default() });
         assert!(validate(&config).is_ok(), "ciphers alone: plain HTTP behind a proxy");
-        config.tls = Some(crate::config::TlsConfig { cert: Some("server.pem".into()), key: None, ciphers: Some(fapi) });
+        config.tls = Some(crate::config::TlsConfig {
+            cert: Some("server.pem".into()),
+            ciphers: Some(fapi),
+            ..Default::default()
+        });
         assert!(keys_of(&config).contains(&"tls".to_string()));
+    }
+
+    #[test]
+    fn client_certificates_need_tls_served_here_and_aliases_an_https_origin() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tls");
+        let mut config = Config { issuer: "https://op.example".into(), ..Config::default() };
+        config.tls = Some(crate::config::TlsConfig {
+            client_ca: Some(fixtures.join("ca.pem")),
+            require_client_certificate: true,
+            ..Default::default()
+        });
+        assert_eq!(keys_of(&config), ["tls.client_ca"], "no cert and key: a proxy terminates TLS");
+        config.tls = Some(crate::config::TlsConfig { require_client_certificate: true, ..Default::default() });
+        assert_eq!(keys_of(&config), ["tls.require_client_certificate"]);
+        config.tls = None;
+        for bad in ["http://mtls.op.example", "https://mtls.op.example/path", "https://mtls.op.example/", "mtls"] {
+            config.mtls.endpoint_aliases = Some(bad.into());
+            assert_eq!(keys_of(&config), ["mtls.endpoint_aliases"], "{bad}");
+        }
+        config.mtls.endpoint_aliases = Some("https://mtls.op.example:8443".into());
+        assert!(validate(&config).is_ok());
     }
 
     #[test]

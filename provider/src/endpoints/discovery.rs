@@ -4,7 +4,7 @@
 use crate::Provider;
 use crate::accounts::supported_claims;
 use crate::authorization::SUPPORTED_SCOPES;
-use crate::clients::{AUTH_METHODS, GRANT_TYPES};
+use crate::clients::{GRANT_TYPES, auth_methods};
 use crate::jose::encrypt::{CONTENT_ENCS, KEY_ALGS};
 use crate::protocol::{ResponseMode, ResponseType, grant_type};
 use rocket::http::ContentType;
@@ -54,6 +54,14 @@ pub(crate) fn document(op: &Provider) -> Value {
         // RFC 9449 §5.1.
         doc["dpop_signing_alg_values_supported"] = crate::sender::dpop::ALGS.split(' ').collect::<Vec<_>>().into();
     }
+    #[cfg(feature = "mtls")]
+    if op.config().mtls.enabled {
+        // RFC 8705 §3.3 and §5.
+        doc["tls_client_certificate_bound_access_tokens"] = op.config().mtls.certificate_bound_access_tokens.into();
+        if let Some(aliases) = mtls_endpoint_aliases(op, &doc) {
+            doc["mtls_endpoint_aliases"] = aliases;
+        }
+    }
     if cfg!(feature = "logout") && op.config().logout.enabled {
         // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.
         doc["end_session_endpoint"] = op.endpoint("/session/end").into();
@@ -65,9 +73,31 @@ pub(crate) fn document(op: &Provider) -> Value {
     doc
 }
 
+/// RFC 8705 §5: the endpoints a client may present its certificate to, at the alias origin.
+#[cfg(feature = "mtls")]
+fn mtls_endpoint_aliases(op: &Provider, doc: &Value) -> Option<Value> {
+    op.config().mtls.endpoint_aliases.as_ref()?;
+    let names = [
+        "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "userinfo_endpoint",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+    ];
+    let aliases: serde_json::Map<String, Value> = names
+        .into_iter()
+        .filter_map(|name| {
+            Some((name.to_string(), op.mtls_alias(doc[name].as_str()?)?.into()))
+        })
+        .collect();
+    Some(aliases.into())
+}
+
 /// What every build serves.
 fn core_document(op: &Provider) -> Value {
     let algs: Vec<&str> = op.keys().algs().iter().map(|a| a.as_str()).collect();
+    let auth_methods = auth_methods(op.config());
     json!({
         "issuer": op.issuer(),
         "authorization_endpoint": op.endpoint("/authorize"),
@@ -88,12 +118,12 @@ fn core_document(op: &Provider) -> Value {
         "userinfo_signing_alg_values_supported": algs,
         "userinfo_encryption_alg_values_supported": KEY_ALGS,
         "userinfo_encryption_enc_values_supported": CONTENT_ENCS,
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_methods_supported": auth_methods,
         "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
         // Public clients cannot introspect (RFC 7662 §2.1) but may revoke their own tokens.
-        "introspection_endpoint_auth_methods_supported": AUTH_METHODS.iter().filter(|m| **m != "none").collect::<Vec<_>>(),
+        "introspection_endpoint_auth_methods_supported": auth_methods.iter().filter(|m| **m != "none").collect::<Vec<_>>(),
         "introspection_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
         "introspection_signing_alg_values_supported": algs,
         "introspection_encryption_alg_values_supported": KEY_ALGS,

@@ -59,11 +59,9 @@ impl<'r> FromData<'r> for ClientRequest {
             ));
         };
         let authorization = req.headers().get_one("Authorization");
-        match authenticate(provider, authorization, &mut params).await {
-            Ok((client, method)) => {
-                let context = request_context(req, provider).await;
-                data::Outcome::Success(ClientRequest { client, method, params, context })
-            }
+        let context = request_context(req, provider).await;
+        match authenticate(provider, authorization, &mut params, context.client_certificate.as_deref()).await {
+            Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params, context }),
             Err(e) => {
                 let reply = ErrorReply::from(e);
                 data::Outcome::Error((reply.status, reply))
@@ -76,10 +74,24 @@ impl<'r> FromData<'r> for ClientRequest {
 pub(crate) async fn request_context(req: &Request<'_>, op: &Provider) -> RequestContext {
     RequestContext {
         method: req.method().as_str().to_string(),
-        url: format!("{}{}", op.origin(), req.uri().path()),
+        url: format!("{}{}", request_origin(req, op), req.uri().path()),
         dpop: req.headers().get("DPoP").map(String::from).collect(),
         client_certificate: client_certificate(req, op).await,
     }
+}
+
+/// The origin the request was sent to: the mTLS alias origin if its `Host` is the alias's (RFC
+/// 8705 §5), the issuer's otherwise (DPoP's `htu` names the URL the client used).
+fn request_origin<'a>(req: &Request<'_>, op: &'a Provider) -> &'a str {
+    #[cfg(feature = "mtls")]
+    if let Some(alias) = op.config().mtls.endpoint_aliases.as_deref()
+        && let Some(host) = req.host()
+        && alias.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(&host.to_string()))
+    {
+        return alias;
+    }
+    let _ = req;
+    op.origin()
 }
 
 /// The client's certificate: from this server's TLS handshake, or from a trusted proxy's header

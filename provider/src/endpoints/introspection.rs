@@ -54,6 +54,7 @@ async fn introspect(
         // RFC 7662 §2.1: the endpoint is protected; public clients cannot use it.
         return Err(OAuthError::invalid_client("introspection needs client authentication").into());
     }
+    sender::check_unbound_proof(op, &request.context).await?;
     let token = request.params.require("token")?;
     let answer = match self_contained::find_presented(op, token, request.params.get("token_type_hint")).await? {
         // A spent (rotated) refresh token is no longer active.

@@ -99,7 +99,8 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
         ));
     }
     // How the access token will be bound to this client: one check for every grant.
-    let binding = &sender::bind(op, &request.context).await?;
+    let certificate_bound = request.client.tls_client_certificate_bound_access_tokens;
+    let binding = &sender::bind(op, &request.context, certificate_bound).await?;
     let client = &request.client;
     match grant {
         GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {

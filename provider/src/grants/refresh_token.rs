@@ -31,6 +31,12 @@ pub(super) async fn exchange(
     {
         return Err(OAuthError::invalid_grant("the refresh token is bound to a DPoP key this request does not prove"));
     }
+    // RFC 8705 §4: a public client's refresh token bound to its certificate needs that certificate.
+    if let Some(bound) = record.claims.cnf.as_ref().and_then(|cnf| cnf.x5t_s256.as_ref())
+        && binding.cnf.as_ref().and_then(|cnf| cnf.x5t_s256.as_ref()) != Some(bound)
+    {
+        return Err(OAuthError::invalid_grant("the refresh token is bound to a certificate this request does not present"));
+    }
     let mut claims = record.claims.clone();
     if let Some(scope) = scope {
         // RFC 6749 §6: the scope may narrow, never widen.

@@ -96,6 +96,16 @@ impl Params {
         merged
     }
 
+    /// A copy with only the parameters named in `kept`.
+    pub fn only(&self, kept: &[&str]) -> Self {
+        let keeps = |name: &String| kept.contains(&name.as_str());
+        Self {
+            values: self.values.iter().filter(|(k, _)| keeps(k)).cloned().collect(),
+            repeated: self.repeated.iter().filter(|k| keeps(k)).cloned().collect(),
+            multi: self.multi.iter().filter(|(k, _)| keeps(k)).cloned().collect(),
+        }
+    }
+
     /// Removes and returns a parameter (used when a value is consumed by client authentication).
     pub fn take(&mut self, name: &str) -> Option<String> {
         let at = self.position(name)?;

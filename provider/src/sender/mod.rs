@@ -1,11 +1,13 @@
 //! Sender-constrained tokens: the one check that every place issuing or accepting an access
 //! token consults. A token records its binding in `cnf` (RFC 7800 §3.1): none for a bearer
 //! token (RFC 6750), `jkt` for a DPoP-bound one (RFC 9449, with the `dpop` feature and
-//! `[dpop] enabled`). mTLS (RFC 8705, `x5t#S256`) plugs in here too, reading the certificate
-//! from the [`RequestContext`].
+//! `[dpop] enabled`), `x5t#S256` for one bound to the client's TLS certificate (RFC 8705, with
+//! the `mtls` feature and `[mtls] enabled`). A token may carry both.
 
 #[cfg(feature = "dpop")]
 pub(crate) mod dpop;
+#[cfg(feature = "mtls")]
+pub(crate) mod mtls;
 
 use crate::Provider;
 use crate::protocol::{ErrorCode, OAuthError, TokenType};
@@ -60,17 +62,47 @@ pub(crate) enum Presentation {
 }
 
 /// The binding for an access token issued in answer to `request` at the token endpoint: bound
-/// to the key of its DPoP proof if it carries one (RFC 9449 §5), a bearer token otherwise.
-pub(crate) async fn bind(op: &Provider, request: &RequestContext) -> Result<Binding, OAuthError> {
+/// to the key of its DPoP proof if it carries one (RFC 9449 §5), and to the client's certificate
+/// if it registered for that (`certificate_bound`, RFC 8705 §3); a bearer token otherwise.
+pub(crate) async fn bind(
+    op: &Provider,
+    request: &RequestContext,
+    certificate_bound: bool,
+) -> Result<Binding, OAuthError> {
+    #[cfg_attr(not(any(feature = "dpop", feature = "mtls")), allow(unused_mut))]
+    let mut cnf = Confirmation::default();
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled
         && let Some(proof) = dpop::check(op, request, None).await?
     {
-        let cnf = Confirmation { jkt: Some(proof.jkt), x5t_s256: None };
-        return Ok(Binding { token_type: TokenType::DPoP, cnf: Some(cnf) });
+        cnf.jkt = Some(proof.jkt);
+    }
+    #[cfg(feature = "mtls")]
+    if op.config().mtls.enabled
+        && op.config().mtls.certificate_bound_access_tokens
+        && certificate_bound
+    {
+        cnf.x5t_s256 = Some(mtls::binding(request)?);
+    }
+    let _ = (op, request, certificate_bound);
+    Ok(match cnf {
+        Confirmation { jkt: None, x5t_s256: None } => Binding::BEARER,
+        Confirmation { jkt: Some(_), .. } => Binding { token_type: TokenType::DPoP, cnf: Some(cnf) },
+        // RFC 8705 §3: a certificate-bound token keeps the Bearer type.
+        Confirmation { jkt: None, .. } => Binding { token_type: TokenType::Bearer, cnf: Some(cnf) },
+    })
+}
+
+/// Checks a DPoP proof sent to an endpoint that binds nothing to it (introspection, where a
+/// resource server may send proofs with every request): a bad one is refused, as at the token
+/// endpoint (RFC 9449 §4.3), rather than ignored.
+pub(crate) async fn check_unbound_proof(op: &Provider, request: &RequestContext) -> Result<(), OAuthError> {
+    #[cfg(feature = "dpop")]
+    if op.config().dpop.enabled {
+        dpop::check(op, request, None).await?;
     }
     let _ = (op, request);
-    Ok(Binding::BEARER)
+    Ok(())
 }
 
 /// The binding for tokens issued from the authorization endpoint (implicit and hybrid): the
@@ -90,7 +122,8 @@ pub(crate) fn token_type(cnf: Option<&Confirmation>) -> TokenType {
 
 /// Whether `token`, bound by `cnf`, may be used by this request, presented this way. A bearer
 /// token may be presented as `Bearer` or in the body; a DPoP-bound one only as `DPoP`, with a
-/// proof by its key for this request and this token (RFC 9449 §7.1). A binding this build cannot
+/// proof by its key for this request and this token (RFC 9449 §7.1); a certificate-bound one
+/// only over a connection with that certificate (RFC 8705 §3). A binding this build cannot
 /// check is refused rather than taken for a bearer token.
 pub(crate) async fn verify(
     op: &Provider,
@@ -99,12 +132,13 @@ pub(crate) async fn verify(
     request: &RequestContext,
     token: &str,
 ) -> Result<(), OAuthError> {
-    match (cnf, presented) {
+    if let Some(x5t) = cnf.and_then(|cnf| cnf.x5t_s256.as_deref()) {
+        verify_certificate(op, x5t, request)?;
+    }
+    match (cnf.and_then(|cnf| cnf.jkt.as_deref()), presented) {
         (None, Presentation::Header(TokenType::Bearer) | Presentation::Body) => Ok(()),
         #[cfg(feature = "dpop")]
-        (Some(Confirmation { jkt: Some(jkt), x5t_s256: None }), Presentation::Header(TokenType::DPoP))
-            if op.config().dpop.enabled =>
-        {
+        (Some(jkt), Presentation::Header(TokenType::DPoP)) if op.config().dpop.enabled => {
             let challenge = |e: OAuthError| e.with_dpop_challenge(dpop::ALGS);
             match dpop::check(op, request, Some(token)).await.map_err(challenge)? {
                 Some(proof) if crate::security::constant_time_eq(&proof.jkt, jkt) => Ok(()),
@@ -119,20 +153,38 @@ pub(crate) async fn verify(
             Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is not bound to a DPoP key"))
         }
         _ => {
-            let _ = (op, request, token);
+            let _ = token;
             Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is bound to a key this request does not prove"))
         }
     }
 }
 
-/// The DER of a client certificate forwarded by a proxy as PEM, URL-encoded or not (nginx's
-/// `$ssl_client_escaped_cert`), or `None` if the header holds no certificate.
+/// RFC 8705 §3: a certificate-bound token needs its certificate; a build without mTLS cannot
+/// check that, so refuses it.
+fn verify_certificate(op: &Provider, x5t: &str, request: &RequestContext) -> Result<(), OAuthError> {
+    #[cfg(feature = "mtls")]
+    if op.config().mtls.enabled {
+        return mtls::verify(x5t, request);
+    }
+    let _ = (op, x5t, request);
+    Err(OAuthError::new(ErrorCode::InvalidToken, "the access token is bound to a client certificate, which this server does not check"))
+}
+
+/// The DER of a client certificate forwarded by a proxy: as PEM, URL-encoded or not (nginx's
+/// `$ssl_client_escaped_cert`), or as base64 DER (Envoy, AWS ALB); `None` if the header holds no
+/// certificate.
 pub(crate) fn forwarded_certificate(header: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     let pem = percent_encoding::percent_decode_str(header).decode_utf8().ok()?;
-    let body = pem.trim().strip_prefix("-----BEGIN CERTIFICATE-----")?.strip_suffix("-----END CERTIFICATE-----")?;
+    let pem = pem.trim();
+    let body = match pem.strip_prefix("-----BEGIN CERTIFICATE-----") {
+        Some(rest) => rest.strip_suffix("-----END CERTIFICATE-----")?,
+        None => pem,
+    };
     let base64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(base64).ok().filter(|der| !der.is_empty())
+    let der = base64::engine::general_purpose::STANDARD.decode(base64).ok()?;
+    // A DER certificate is a SEQUENCE.
+    der.first().is_some_and(|tag| *tag == 0x30).then_some(der)
 }
 
 #[cfg(test)]
@@ -152,8 +204,10 @@ mod tests {
         let escaped = "-----BEGIN%20CERTIFICATE-----%0AMIIB%0AAAEC%0A-----END%20CERTIFICATE-----%0A";
         let der = vec![0x30, 0x82, 0x01, 0x00, 0x01, 0x02];
         assert_eq!(forwarded_certificate(pem), Some(der.clone()));
-        assert_eq!(forwarded_certificate(escaped), Some(der));
+        assert_eq!(forwarded_certificate(escaped), Some(der.clone()));
+        assert_eq!(forwarded_certificate("MIIBAAEC"), Some(der), "base64 DER");
         assert_eq!(forwarded_certificate("not a certificate"), None);
+        assert_eq!(forwarded_certificate("AAEC"), None, "base64 of something that is not DER");
         assert_eq!(forwarded_certificate("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"), None);
     }
 

@@ -24,6 +24,12 @@ pub(super) async fn validated(op: &Provider, mut metadata: Map<String, Value>, s
         Err(e) => return Err(metadata_error(&failing_member(&metadata), &format!("has the wrong type: {e}"))),
     };
     check_redirect_uris(&client)?;
+    let method = client.token_endpoint_auth_method.as_str();
+    if !super::super::auth_methods(op.config()).contains(&method) {
+        // Perhaps supported by the build, but not by this configuration (the mTLS methods
+        // without `[mtls]`).
+        return Err(metadata_error("token_endpoint_auth_method", &format!("{method:?} is not supported here")));
+    }
     let mut client = client.validated(&op.keys().algs()).map_err(from_client_error)?;
     if client.subject_type == "pairwise" || client.sector_identifier_uri.is_some() {
         // OIDC Registration §5: the sector document must list every redirect URI.
