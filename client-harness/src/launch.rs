@@ -126,14 +126,15 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
         tls.insert("key".into(), fixtures.join("tls/server.key").display().to_string().into());
         overrides.insert("tls".into(), tls.into());
     }
-    for (key, value) in &options.settings {
-        set_dotted(&mut overrides, key, value.clone());
-    }
     overrides.insert("users_file".into(), fixtures.join("users.json").display().to_string().into());
     let mut keys = figment::value::Dict::new();
     keys.insert("file".into(), fixtures.join("keys/jwks.json").display().to_string().into());
     keys.insert("generate".into(), false.into());
     overrides.insert("keys".into(), keys.into());
+    // Last, so a test's settings win over the fixtures' (`keys.file` included).
+    for (key, value) in &options.settings {
+        set_dotted(&mut overrides, key, value.clone());
+    }
     let sources = ConfigSources {
         profile: Some(options.profile.clone()),
         config_file: Some(fixtures.join("provider.toml")),

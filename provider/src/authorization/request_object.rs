@@ -29,6 +29,7 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
         (Some(jwt), None) => jwt.to_string(),
         (None, Some(uri)) => fetch(op, client, uri).await?,
     };
+    let jwt = decrypt_if_encrypted(op, client, jwt).await?;
     let claims = verify(op, client, &jwt, required).await?;
     check_claims(op, client, params, &claims)?;
     let overrides = claims
@@ -67,6 +68,30 @@ async fn fetch(op: &Provider, client: &Client, uri: &str) -> Result<String, Prob
     }
     let body = op.fetcher().get(without_fragment).await.map_err(|e| bad(e.to_string()))?;
     Ok(body.trim().to_string())
+}
+
+/// The JWS inside a request object encrypted to one of this provider's keys (OIDC Core §6.1, RFC
+/// 9101 §6.1: signed, then encrypted); an unencrypted one as it is. A client that registered
+/// `request_object_encryption_alg` uses that alg.
+async fn decrypt_if_encrypted(op: &Provider, client: &Client, jwt: String) -> Result<String, Problem> {
+    if !crate::jose::is_jwe(&jwt) {
+        return Ok(jwt);
+    }
+    let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
+    let header = crate::jose::peek_jwe_header(&jwt).map_err(|e| bad(format!("the request object: {e}")))?;
+    let registered = client.extra.get("request_object_encryption_alg").and_then(Value::as_str);
+    if let Some(registered) = registered.filter(|r| header["alg"] != *r) {
+        return Err(bad(format!("the client encrypts request objects with {registered}")));
+    }
+    // An RSA decryption costs about as much as an RSA signature: off the async workers.
+    let keys = op.keys();
+    let plaintext = crate::jose::offload::run(move || keys.decrypt(&jwt))
+        .await
+        .map_err(|e| (ErrorCode::ServerError, e))?
+        .map_err(|e| bad(format!("the request object cannot be decrypted: {e}")))?;
+    String::from_utf8(plaintext)
+        .map(|inner| inner.trim().to_string())
+        .map_err(|_| bad("the encrypted request object does not hold a JWT".into()))
 }
 
 /// Checks the type, the signature (or the permission to have none) and returns the claims.

@@ -27,6 +27,13 @@ pub(crate) fn document(op: &Provider) -> Value {
         }
         doc["request_object_signing_alg_values_supported"] =
             std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>().into();
+        let keys = op.keys();
+        let encryption_algs = keys.encryption_algs();
+        if !encryption_algs.is_empty() {
+            // OIDC Discovery §3: request objects may be encrypted to the provider's `enc` keys.
+            doc["request_object_encryption_alg_values_supported"] = encryption_algs.into();
+            doc["request_object_encryption_enc_values_supported"] = CONTENT_ENCS.into();
+        }
     }
     if cfg!(feature = "device-flow") {
         doc["device_authorization_endpoint"] = op.endpoint("/device_authorization").into();

@@ -198,6 +198,23 @@ pub fn peek(token: &str) -> Result<(serde_json::Value, serde_json::Value), JoseE
     }
 }
 
+/// The protected header of a compact JWE (five parts), unverified; an error for anything else.
+pub fn peek_jwe_header(token: &str) -> Result<serde_json::Value, JoseError> {
+    use base64::Engine as _;
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 5 {
+        return Err(JoseError::new("not a compact JWE"));
+    }
+    let bytes =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| JoseError::new("not base64url"))?;
+    serde_json::from_slice(&bytes).map_err(|_| JoseError::new("not JSON"))
+}
+
+/// Whether `token` is a compact JWE (five parts) rather than a JWS (three).
+pub fn is_jwe(token: &str) -> bool {
+    token.split('.').count() == 5
+}
+
 /// Verifies a compact JWS and returns its payload as JSON.
 pub fn verify(token: &str, verifier: &dyn JwsVerifier) -> Result<serde_json::Value, JoseError> {
     let (payload, _header) = jws::deserialize_compact(token, verifier)?;

@@ -9,6 +9,7 @@ pub(crate) use rotation::{SharedKeystore, reload_on_change};
 pub use thumbprint::thumbprint;
 
 use crate::jose::JoseError;
+use josekit::jwe::JweDecrypter;
 use josekit::jwk::Jwk;
 use josekit::jws::{JwsSigner, JwsVerifier};
 use std::path::Path;
@@ -35,10 +36,28 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// One of the provider's encryption keys: clients encrypt request objects to it (RFC 9101 §6.1,
+/// OIDC Core §6.1), and the provider decrypts with it.
+pub struct DecryptionKey {
+    /// The JWE key management algorithm (`RSA-OAEP-256`, `ECDH-ES`, ...).
+    pub alg: String,
+    /// The RFC 7638 thumbprint, published as `kid`.
+    pub kid: String,
+    decrypter: Box<dyn JweDecrypter>,
+}
+
+impl std::fmt::Debug for DecryptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecryptionKey").field("alg", &self.alg).field("kid", &self.kid).finish()
+    }
+}
+
 /// The provider's keys.
 #[derive(Debug)]
 pub struct Keystore {
     signing: Vec<SigningKey>,
+    /// Keys with `use: enc`, in the file's order.
+    decryption: Vec<DecryptionKey>,
     /// A verifier per published key, by `kid`: for tokens of our own that come back (`id_token_hint`).
     verifiers: Vec<(String, Box<dyn JwsVerifier>)>,
     /// The public JWKS, serialised once.
@@ -104,11 +123,18 @@ impl Keystore {
             .as_array()
             .ok_or_else(|| KeyError::File { path: String::new(), message: "no \"keys\" array".into() })?;
         let mut signing = Vec::new();
+        let mut decryption = Vec::new();
         let mut verifiers = Vec::new();
         let mut public = Vec::new();
         for (index, value) in keys.iter().enumerate() {
             let key_err = |message: String| KeyError::Key { path: String::new(), index, message };
             let map = value.as_object().ok_or_else(|| key_err("not an object".into()))?.clone();
+            if map.get("use").and_then(|u| u.as_str()) == Some("enc") {
+                let (key, public_jwk) = decryption_key(map).map_err(key_err)?;
+                decryption.push(key);
+                public.push(serde_json::Value::Object(public_jwk.as_ref().clone()));
+                continue;
+            }
             let alg: SigningAlg = map
                 .get("alg")
                 .and_then(|v| v.as_str())
@@ -134,7 +160,7 @@ impl Keystore {
             return Err(KeyError::Missing(*missing));
         }
         let jwks_json = serde_json::json!({ "keys": public }).to_string();
-        Ok(Self { signing, verifiers, jwks_json })
+        Ok(Self { signing, decryption, verifiers, jwks_json })
     }
 
     /// The current key for `alg`, if one is configured.
@@ -175,10 +201,66 @@ impl Keystore {
         })
     }
 
+    /// The JWE key algorithms clients may encrypt to this provider with: those of its
+    /// encryption keys, in the file's order.
+    pub fn encryption_algs(&self) -> Vec<&str> {
+        let mut algs: Vec<&str> = Vec::new();
+        for key in &self.decryption {
+            if !algs.contains(&key.alg.as_str()) {
+                algs.push(&key.alg);
+            }
+        }
+        algs
+    }
+
+    /// Decrypts a compact JWE encrypted to one of this provider's keys: the one its `kid` names,
+    /// or, without a `kid`, each key of its `alg` in turn. Returns the plaintext.
+    pub fn decrypt(&self, jwe: &str) -> Result<Vec<u8>, JoseError> {
+        let header = crate::jose::peek_jwe_header(jwe)?;
+        let alg = header["alg"].as_str().unwrap_or_default();
+        let enc = header["enc"].as_str().unwrap_or_default();
+        if !crate::jose::encrypt::CONTENT_ENCS.contains(&enc) {
+            return Err(JoseError::new(format!("unsupported enc {enc:?}")));
+        }
+        let kid = header["kid"].as_str();
+        let candidates = self.decryption.iter().filter(|k| k.alg == alg && kid.is_none_or(|kid| k.kid == kid));
+        for key in candidates {
+            if let Ok((plaintext, _)) = josekit::jwe::deserialize_compact(jwe, &*key.decrypter) {
+                return Ok(plaintext);
+            }
+        }
+        Err(JoseError::new(match kid {
+            Some(kid) => format!("no {alg} key {kid} of this provider decrypts it"),
+            None => format!("no {alg} key of this provider decrypts it"),
+        }))
+    }
+
     /// The public JWKS document, as served at `jwks_uri`.
     pub fn jwks_json(&self) -> &str {
         &self.jwks_json
     }
+}
+
+/// An encryption key (`use: enc`) parsed for decrypting, and its public JWK to publish.
+fn decryption_key(map: serde_json::Map<String, serde_json::Value>) -> Result<(DecryptionKey, Jwk), String> {
+    use josekit::jwe;
+    let alg = map.get("alg").and_then(|v| v.as_str()).ok_or("an encryption key needs alg")?.to_string();
+    let kid = thumbprint(&map)?;
+    let mut jwk = Jwk::from_map(map).map_err(|e| e.to_string())?;
+    jwk.set_key_id(&kid);
+    let decrypter: Box<dyn JweDecrypter> = match alg.as_str() {
+        "RSA-OAEP" => Box::new(jwe::RSA_OAEP.decrypter_from_jwk(&jwk).map_err(|e| e.to_string())?),
+        "RSA-OAEP-256" => Box::new(jwe::RSA_OAEP_256.decrypter_from_jwk(&jwk).map_err(|e| e.to_string())?),
+        "ECDH-ES" => Box::new(jwe::ECDH_ES.decrypter_from_jwk(&jwk).map_err(|e| e.to_string())?),
+        "ECDH-ES+A128KW" => Box::new(jwe::ECDH_ES_A128KW.decrypter_from_jwk(&jwk).map_err(|e| e.to_string())?),
+        "ECDH-ES+A256KW" => Box::new(jwe::ECDH_ES_A256KW.decrypter_from_jwk(&jwk).map_err(|e| e.to_string())?),
+        other => return Err(format!("unsupported encryption alg {other:?}")),
+    };
+    let mut public = jwk.to_public_key().map_err(|e| e.to_string())?;
+    public.set_key_id(&kid);
+    public.set_algorithm(&alg);
+    public.set_key_use("enc");
+    Ok((DecryptionKey { alg, kid, decrypter }, public))
 }
 
 /// A new private key as a JWK object: signing keys for a JWS alg, encryption keys (RSA 2048 or
@@ -252,6 +334,48 @@ mod tests {
         signer = SigningAlg::ES256.signer(&forged).unwrap();
         let forged = crate::jose::sign(&serde_json::json!({"sub": "a"}), "JWT", &*signer).unwrap();
         assert!(store.verify_own(&forged).is_err(), "our kid, another key: refused");
+    }
+
+    #[test]
+    fn encryption_keys_are_published_and_decrypt_what_is_encrypted_to_them() {
+        let (rsa, ec) = (generate_jwk("RSA-OAEP-256").unwrap(), generate_jwk("ECDH-ES").unwrap());
+        let signing = SigningAlg::RS256.generate().unwrap();
+        let text = serde_json::json!({ "keys": [signing.as_ref(), rsa, ec] }).to_string();
+        let store = Keystore::from_jwks(&text, &[SigningAlg::RS256]).unwrap();
+        assert_eq!(store.encryption_algs(), ["RSA-OAEP-256", "ECDH-ES"]);
+        let jwks: serde_json::Value = serde_json::from_str(store.jwks_json()).unwrap();
+        let published: Vec<&serde_json::Value> =
+            jwks["keys"].as_array().unwrap().iter().filter(|k| k["use"] == "enc").collect();
+        assert_eq!(published.len(), 2);
+        for key in &published {
+            assert!(key.get("d").is_none(), "private member published: {key}");
+        }
+        let encrypt_to = |public: &serde_json::Value, alg: &str| {
+            let jwk = Jwk::from_map(public.as_object().unwrap().clone()).unwrap();
+            crate::jose::encrypt::encrypt(
+                "secret request",
+                alg,
+                "A256GCM",
+                crate::jose::encrypt::EncryptionKey::Public(&jwk),
+                None,
+            )
+            .unwrap()
+        };
+        for key in &published {
+            let alg = key["alg"].as_str().unwrap();
+            assert_eq!(store.decrypt(&encrypt_to(key, alg)).unwrap(), b"secret request", "{alg}");
+        }
+        let stranger = generate_jwk("RSA-OAEP-256").unwrap();
+        let mut stranger_public = Jwk::from_map(stranger).unwrap().to_public_key().unwrap().as_ref().clone();
+        stranger_public.remove("kid");
+        let foreign = encrypt_to(&serde_json::Value::Object(stranger_public), "RSA-OAEP-256");
+        assert!(store.decrypt(&foreign).is_err(), "encrypted to another key");
+        let bad =
+            serde_json::json!({"keys": [signing.as_ref(), {"kty": "oct", "k": "AAAA", "use": "enc", "alg": "A128KW"}]});
+        assert!(
+            Keystore::from_jwks(&bad.to_string(), &[SigningAlg::RS256]).is_err(),
+            "a symmetric key is not one of ours"
+        );
     }
 
     #[test]
