@@ -36,6 +36,7 @@ fn claims(client_id: &str) -> TokenClaims {
         acr: "urn:mace:incommon:iap:bronze".into(),
         amr: vec!["pwd".into()],
         resources: vec![],
+        authorization_details: vec![],
         claims: None,
         cnf: None,
     }

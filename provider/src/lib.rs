@@ -16,6 +16,8 @@ pub mod keys;
 pub mod logging;
 pub mod operator;
 pub mod protocol;
+#[cfg(feature = "rar")]
+pub mod rar;
 pub mod storage;
 
 /// Declares the crate's internal modules: crate-private, and public (hidden from the docs) only
@@ -89,6 +91,9 @@ struct Inner {
     /// storage), made once.
     #[cfg(feature = "dpop")]
     dpop_nonce_key: ring::hmac::Key,
+    /// The `authorization_details` types offered, with their validators.
+    #[cfg(feature = "rar")]
+    details_types: rar::DetailsTypes,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -103,6 +108,8 @@ pub struct ProviderBuilder {
     clients: Option<ClientRegistry>,
     client_store: Option<Arc<dyn ClientStore>>,
     keys: Option<Keystore>,
+    #[cfg(feature = "rar")]
+    details_validators: Vec<(String, Arc<dyn rar::DetailsValidator>)>,
 }
 
 impl ProviderBuilder {
@@ -134,6 +141,14 @@ impl ProviderBuilder {
     /// Uses these keys instead of `config.keys`.
     pub fn keys(mut self, keys: Keystore) -> Self {
         self.keys = Some(keys);
+        self
+    }
+
+    /// Checks the `authorization_details` objects of type `name` (RFC 9396) with the host's own
+    /// validator; the type must be declared in `[rar] types`.
+    #[cfg(feature = "rar")]
+    pub fn authorization_details_type(mut self, name: &str, validator: Arc<dyn rar::DetailsValidator>) -> Self {
+        self.details_validators.push((name.to_string(), validator));
         self
     }
 
@@ -190,6 +205,8 @@ impl ProviderBuilder {
             };
             ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes())
         };
+        #[cfg(feature = "rar")]
+        let details_types = rar::DetailsTypes::build(&config.rar, self.details_validators).map_err(StartError::Data)?;
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
         let throttle =
             |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
@@ -203,6 +220,8 @@ impl ProviderBuilder {
             software_statement_issuers,
             #[cfg(feature = "dpop")]
             dpop_nonce_key,
+            #[cfg(feature = "rar")]
+            details_types,
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -221,7 +240,16 @@ impl ProviderBuilder {
 impl Provider {
     /// Starts building a provider from a configuration.
     pub fn builder(config: Config) -> ProviderBuilder {
-        ProviderBuilder { config, storage: None, accounts: None, clients: None, client_store: None, keys: None }
+        ProviderBuilder {
+            config,
+            storage: None,
+            accounts: None,
+            clients: None,
+            client_store: None,
+            keys: None,
+            #[cfg(feature = "rar")]
+            details_validators: Vec::new(),
+        }
     }
 
     /// Builds a provider with everything taken from the configuration.
@@ -346,6 +374,12 @@ impl Provider {
     pub(crate) fn mtls_alias(&self, url: &str) -> Option<String> {
         let alias_origin = self.config().mtls.endpoint_aliases.as_deref()?;
         Some(format!("{alias_origin}{}", url.strip_prefix(self.origin())?))
+    }
+
+    /// The `authorization_details` types offered (RFC 9396).
+    #[cfg(feature = "rar")]
+    pub(crate) fn details_types(&self) -> &rar::DetailsTypes {
+        &self.0.details_types
     }
 
     /// The discovery document, serialised once.

@@ -80,6 +80,7 @@ async fn a_user_jwt_whose_record_is_gone_does_not_stand_on_its_own() {
         acr: "0".into(),
         amr: vec!["pwd".into()],
         resources: vec![JWT_API.into()],
+        authorization_details: vec![],
         claims: None,
         cnf: None,
     };

@@ -92,6 +92,7 @@ fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) 
         amr: session.amr.clone(),
         claims: request.claims.clone(),
         resources: request.resources.clone(),
+        authorization_details: request.authorization_details.clone(),
         cnf: None,
     }
 }

@@ -61,6 +61,8 @@ pub(crate) enum Step {
     Nonce,
     /// `resource`, each a known resource server (RFC 8707).
     Resources,
+    /// `authorization_details`, each of a type offered and valid (RFC 9396 §2, §5).
+    AuthorizationDetails,
     /// `scope`, filtered to what the provider knows and the client may have.
     Scope,
     /// An OpenID request names its redirect URI (OIDC Core §3.1.2.1).
@@ -99,6 +101,7 @@ const TABLE: &[(Step, &[Door])] = &[
     (Step::ResponseMode, &[Authorize, Push]),
     (Step::Nonce, &[Authorize, Push]),
     (Step::Resources, &[Authorize, DeviceAuthorization, Push]),
+    (Step::AuthorizationDetails, &[Authorize, Push]),
     (Step::Scope, &[Authorize, DeviceAuthorization, Push]),
     (Step::OpenIdRedirectUri, &[Authorize, Push]),
     (Step::Pkce, &[Authorize, Push]),
@@ -130,6 +133,7 @@ pub(super) struct Flow<'a> {
     pub(super) response_type: Option<ResponseType>,
     pub(super) nonce: Option<String>,
     pub(super) resources: Vec<String>,
+    pub(super) authorization_details: Vec<serde_json::Value>,
     pub(super) scopes: Vec<String>,
     pub(super) code_challenge: Option<String>,
     pub(super) prompt: Vec<PromptValue>,
@@ -156,6 +160,7 @@ impl<'a> Flow<'a> {
             response_type: None,
             nonce: None,
             resources: Vec::new(),
+            authorization_details: Vec::new(),
             scopes: Vec::new(),
             code_challenge: None,
             prompt: Vec::new(),
@@ -214,6 +219,7 @@ impl<'a> Flow<'a> {
             Step::ResponseMode => steps::response_mode(self),
             Step::Nonce => steps::nonce(self),
             Step::Resources => steps::resources(self),
+            Step::AuthorizationDetails => steps::authorization_details(self),
             Step::Scope => steps::scope(self),
             Step::OpenIdRedirectUri => steps::openid_redirect_uri(self),
             Step::Pkce => steps::pkce(self),

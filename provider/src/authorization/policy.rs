@@ -125,6 +125,11 @@ pub(super) fn required_prompt(
     if request.has_prompt(PromptValue::Consent) && !done.consented {
         consent.push("consent_prompt".into());
     }
+    if !request.authorization_details.is_empty() && !done.consented {
+        // RFC 9396 §3: the user approves these details themselves; consent to scopes remembered
+        // from an earlier authorization does not cover them.
+        consent.push("authorization_details".into());
+    }
     if request.is_device() && !done.consented {
         // RFC 8628 §5.4: the user confirms the device (and its user code) every time.
         consent.push("device_confirmation".into());

@@ -211,6 +211,20 @@ pub(super) fn resources(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     Ok(())
 }
 
+/// RFC 9396 §5: `authorization_details`, each object of a type offered here that its validator
+/// accepts; an error is `invalid_authorization_details`. Without `[rar]`, ignored.
+pub(super) fn authorization_details(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    #[cfg(feature = "rar")]
+    {
+        let client = the_client(flow)?;
+        if let Some(details) = crate::rar::requested(flow.op, &client, &flow.params).map_err(|e| flow.fail(e.code, e.description))? {
+            flow.authorization_details = details;
+        }
+    }
+    let _ = flow;
+    Ok(())
+}
+
 /// Step: `scope`.
 pub(super) fn scope(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     let client = the_client(flow)?;
@@ -280,6 +294,7 @@ pub(super) fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     request.login_hint = flow.params.get("login_hint").map(String::from);
     request.claims = flow.claims.take();
     request.resources = std::mem::take(&mut flow.resources);
+    request.authorization_details = std::mem::take(&mut flow.authorization_details);
     request.id_token_hint_sub = flow.id_token_hint_sub.take();
     // RFC 9449 §10: the code is bound to this key; the token request must prove it.
     if cfg!(feature = "dpop") && flow.op.config().dpop.enabled {

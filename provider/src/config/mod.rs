@@ -15,6 +15,7 @@ mod mtls;
 mod par;
 mod pkce;
 mod proxy;
+mod rar;
 mod registration;
 mod resource_servers;
 mod test_resource;
@@ -35,6 +36,7 @@ pub use mtls::MtlsConfig;
 pub use par::ParConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
+pub use rar::{DetailsType, RarConfig};
 pub use registration::RegistrationConfig;
 pub use resource_servers::{ResourceServer, TokenFormat};
 pub use test_resource::TestResourceConfig;
@@ -108,6 +110,8 @@ pub struct Config {
     pub jar: JarConfig,
     /// Mutual-TLS client authentication and certificate-bound tokens.
     pub mtls: MtlsConfig,
+    /// Rich authorization requests.
+    pub rar: RarConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -153,6 +157,7 @@ impl Default for Config {
             jarm: JarmConfig::default(),
             jar: JarConfig::default(),
             mtls: MtlsConfig::default(),
+            rar: RarConfig::default(),
             test_resource: TestResourceConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

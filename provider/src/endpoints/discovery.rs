@@ -69,6 +69,11 @@ pub(crate) fn document(op: &Provider) -> Value {
             doc["mtls_endpoint_aliases"] = aliases;
         }
     }
+    #[cfg(feature = "rar")]
+    if op.config().rar.enabled {
+        // RFC 9396 §10.1.
+        doc["authorization_details_types_supported"] = op.details_types().names().into();
+    }
     if cfg!(feature = "logout") && op.config().logout.enabled {
         // RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3.
         doc["end_session_endpoint"] = op.endpoint("/session/end").into();

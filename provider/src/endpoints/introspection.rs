@@ -118,6 +118,10 @@ async fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
     if let Some(cnf) = &claims.cnf {
         body.insert("cnf".into(), serde_json::to_value(cnf).unwrap_or_default());
     }
+    // RFC 9396 §9.2.
+    if !claims.authorization_details.is_empty() {
+        body.insert("authorization_details".into(), claims.authorization_details.clone().into());
+    }
     let jti = match presented {
         Presented::Access(at) => Some(at.model.jti(token)),
         Presented::SelfContained(at) => Some(at.jti.clone()),

@@ -90,6 +90,7 @@ async fn answer(
         "resources": claims.resources,
         "exp": access.exp,
         "cnf": claims.cnf,
+        "authorization_details": claims.authorization_details,
     });
     Ok(Answered {
         body: Json(body),

@@ -1,6 +1,6 @@
 //! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6).
 
-use super::credential;
+use super::{Asked, credential};
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::AuthorizationCode;
@@ -16,7 +16,7 @@ pub(super) async fn exchange(
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
-    resource: &[String],
+    mut asked: Asked,
     binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     let found = credential::load::<AuthorizationCode>(op, code, client).await?;
@@ -27,14 +27,15 @@ pub(super) async fn exchange(
     check_redirect_uri(client, &record, redirect_uri)?;
     check_pkce(&record, code_verifier)?;
     check_dpop_binding(&record, binding)?;
-    let audience = access_token::audience(&record.claims, resource)?;
+    let audience = access_token::audience(&record.claims, &asked.resource)?;
+    let access_claims = asked.narrow(&record.claims)?;
     // Atomic: of two concurrent exchanges exactly one spends the code; the other is a replay.
     if !credential::spend::<AuthorizationCode>(op, code).await? {
         return Err(credential::replayed(op, code, &record).await);
     }
     let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    let issue =
-        Issue { client, claims: record.claims.clone(), nonce: record.nonce.clone(), refresh, audience, binding };
+    let claims = record.claims.clone();
+    let issue = Issue { client, claims, nonce: record.nonce.clone(), refresh, audience, binding, access_claims };
     let response = tokens::issue(op, issue).await?;
     // RFC 6749 §4.1.2: a replay that raced this exchange revokes what it issued too.
     credential::confirm_not_replayed(op, code, &record).await?;

@@ -6,6 +6,7 @@ use crate::model::TokenClaims;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse};
+use super::Asked;
 
 /// Issues an access token to the client itself: no refresh token, no ID token.
 pub(super) async fn exchange(
@@ -13,14 +14,14 @@ pub(super) async fn exchange(
     client: &Client,
     method: AuthMethod,
     scope: Option<&str>,
-    resource: &[String],
+    asked: Asked,
     binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     if method == AuthMethod::None {
         // RFC 6749 §4.4: "MUST only be used by confidential clients".
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "client credentials need a confidential client"));
     }
-    let audience = match resource {
+    let audience = match asked.resource.as_slice() {
         [] => None,
         [one] if op.config().resource_server(one).is_some() => Some(one.clone()),
         [_] => return Err(OAuthError::new(ErrorCode::InvalidTarget, "unknown resource")),
@@ -32,8 +33,11 @@ pub(super) async fn exchange(
         }
     };
     let scopes = check_scope(op, client, scope, audience.as_deref())?;
-    let claims = TokenClaims::client_credentials(&client.client_id, scopes, audience.iter().cloned().collect());
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding }).await
+    let mut claims = TokenClaims::client_credentials(&client.client_id, scopes, audience.iter().cloned().collect());
+    // RFC 9396 §6: the client asks for itself; what it asked for (checked) is what it gets.
+    claims.authorization_details = asked.details.unwrap_or_default();
+    let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None };
+    tokens::issue(op, issue).await
 }
 
 /// The scopes asked for must all be ones the client may have and the provider (or the chosen

@@ -32,7 +32,7 @@ pub(super) async fn exchange(
     }
     let audience = access_token::audience(&claims, &[])?;
     let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience, binding }).await
+    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience, binding, access_claims: None }).await
 }
 
 /// What a poll at `polled_at` (ms) is answered, from the record as read: the approved claims,

@@ -14,6 +14,23 @@ use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::sender;
 use crate::tokens::TokenResponse;
 
+/// What a token request asks its access token to be for.
+#[derive(Debug, Default)]
+pub(crate) struct Asked {
+    /// Resource indicators (RFC 8707 §2.2).
+    pub resource: Vec<String>,
+    /// `authorization_details`, checked (RFC 9396 §6); `None` without the parameter.
+    pub details: Option<Vec<serde_json::Value>>,
+}
+
+impl Asked {
+    /// The claims the access token carries: `claims` with the details asked for, if any, each
+    /// one granted (RFC 9396 §6.1); `None` when they are the grant's own.
+    pub(crate) fn narrow(&mut self, claims: &crate::model::TokenClaims) -> OAuthResult<Option<crate::model::TokenClaims>> {
+        self.details.take().map(|details| claims.with_details(details)).transpose()
+    }
+}
+
 /// A parsed token request (RFC 6749 §4.1.3, §6).
 #[derive(Debug)]
 pub(crate) enum GrantRequest {
@@ -102,18 +119,26 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
     let certificate_bound = request.client.tls_client_certificate_bound_access_tokens;
     let binding = &sender::bind(op, &request.context, certificate_bound).await?;
     let client = &request.client;
+    // RFC 9396 §6: details asked for at the token endpoint, checked once for every grant.
+    #[cfg(feature = "rar")]
+    let details = crate::rar::requested(op, client, &request.params)?;
+    #[cfg(not(feature = "rar"))]
+    let details = None;
     match grant {
         GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
             let (redirect_uri, verifier) = (redirect_uri.as_deref(), code_verifier.as_deref());
-            authorization_code::exchange(op, client, &code, redirect_uri, verifier, &resource, binding).await
+            let asked = Asked { resource, details };
+            authorization_code::exchange(op, client, &code, redirect_uri, verifier, asked, binding).await
         }
         GrantRequest::RefreshToken { refresh_token, scope, resource } => {
-            refresh_token::exchange(op, client, &refresh_token, scope.as_deref(), &resource, binding).await
+            let asked = Asked { resource, details };
+            refresh_token::exchange(op, client, &refresh_token, scope.as_deref(), asked, binding).await
         }
         #[cfg(feature = "device-flow")]
         GrantRequest::DeviceCode { device_code } => device_code::exchange(op, client, &device_code, binding).await,
         GrantRequest::ClientCredentials { scope, resource } => {
-            client_credentials::exchange(op, client, request.method, scope.as_deref(), &resource, binding).await
+            let asked = Asked { resource, details };
+            client_credentials::exchange(op, client, request.method, scope.as_deref(), asked, binding).await
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2) and a grace window for
 //! concurrent requests.
 
-use super::credential;
+use super::{Asked, credential};
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Grant, RefreshToken};
@@ -15,7 +15,7 @@ pub(super) async fn exchange(
     client: &Client,
     value: &str,
     scope: Option<&str>,
-    resource: &[String],
+    mut asked: Asked,
     binding: &Binding,
 ) -> OAuthResult<TokenResponse> {
     let found = credential::load::<RefreshToken>(op, value, client).await?;
@@ -47,7 +47,9 @@ pub(super) async fn exchange(
         claims.scopes = asked;
     }
     // RFC 8707 §2.2: a refresh may narrow the audience to one of the granted resources.
-    let audience = access_token::audience(&record.claims, resource)?;
+    let audience = access_token::audience(&record.claims, &asked.resource)?;
+    // RFC 9396 §6.1: and to some of the granted authorization details.
+    let claims = asked.narrow(&claims)?.unwrap_or(claims);
     if model::find::<Grant>(op.storage(), &record.claims.grant_id).await?.is_none() {
         return Err(OAuthError::invalid_grant("the grant has been revoked"));
     }
@@ -62,7 +64,7 @@ pub(super) async fn exchange(
         }
     }
     // Concurrent, so the two writes can share a commit (see `tokens::issue`).
-    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding });
+    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None });
     // The next refresh token keeps the original scopes and resources, so a narrowed refresh can
     // widen again later.
     let (mut response, next) = tokio::try_join!(issue, tokens::store_refresh_token(op, &record.claims))?;

@@ -33,6 +33,10 @@ pub struct TokenClaims {
     /// Resource indicators granted (RFC 8707); an access token carries at most one, its audience.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// `authorization_details` granted (RFC 9396); an access token carries those its token
+    /// request kept (§6.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_details: Vec<serde_json::Value>,
     /// Individual claims the RP asked for (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<crate::protocol::ClaimsRequest>,
@@ -55,6 +59,7 @@ impl TokenClaims {
             acr: String::new(),
             amr: vec![CLIENT_CREDENTIALS.into()],
             resources,
+            authorization_details: Vec::new(),
             claims: None,
             cnf: None,
         }
@@ -63,6 +68,21 @@ impl TokenClaims {
     /// Whether these are a client credentials grant's (no end-user).
     pub fn is_client_credentials(&self) -> bool {
         self.amr.len() == 1 && self.amr[0] == CLIENT_CREDENTIALS && self.account_id == self.client_id
+    }
+
+    /// These claims with the `authorization_details` a token request asked for (RFC 9396 §6.1):
+    /// each must have been granted as it is; `invalid_authorization_details` otherwise.
+    pub(crate) fn with_details(
+        &self,
+        asked: Vec<serde_json::Value>,
+    ) -> Result<Self, crate::protocol::OAuthError> {
+        match asked.iter().position(|detail| !self.authorization_details.contains(detail)) {
+            None => Ok(Self { authorization_details: asked, ..self.clone() }),
+            Some(index) => Err(crate::protocol::OAuthError::new(
+                crate::protocol::ErrorCode::InvalidAuthorizationDetails,
+                format!("authorization_details[{index}] was not granted"),
+            )),
+        }
     }
 
     /// Whether `scope` was granted.
@@ -171,5 +191,16 @@ mod tests {
         let jwt = access_token("stored-jti");
         assert_eq!(jwt.jti("a.b.c"), "stored-jti");
         assert_eq!(serde_json::to_value(&jwt).unwrap()["jti"], "stored-jti");
+    }
+
+    #[test]
+    fn a_token_request_keeps_only_granted_authorization_details() {
+        use serde_json::json;
+        let mut claims = TokenClaims::client_credentials("svc", vec![], vec![]);
+        claims.authorization_details = vec![json!({"type": "a", "n": 1}), json!({"type": "b"})];
+        let narrowed = claims.with_details(vec![json!({"type": "b"})]).unwrap();
+        assert_eq!(narrowed.authorization_details, [json!({"type": "b"})]);
+        let wider = claims.with_details(vec![json!({"type": "a", "n": 2})]).unwrap_err();
+        assert_eq!(wider.code, crate::protocol::ErrorCode::InvalidAuthorizationDetails);
     }
 }

@@ -73,6 +73,9 @@ pub enum ErrorCode {
     InvalidDpopProof,
     /// The DPoP proof must carry the server's current nonce (RFC 9449 §8, §9).
     UseDpopNonce,
+    /// `authorization_details` is malformed, of an unknown type, or not granted (RFC 9396 §5,
+    /// §6.2).
+    InvalidAuthorizationDetails,
 }
 
 impl ErrorCode {
@@ -110,6 +113,7 @@ impl ErrorCode {
             Self::UnapprovedSoftwareStatement => "unapproved_software_statement",
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::InvalidAuthorizationDetails => "invalid_authorization_details",
         }
     }
 }

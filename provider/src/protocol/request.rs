@@ -68,6 +68,9 @@ pub struct AuthorizationRequest {
     /// Resource indicators asked for (RFC 8707).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// `authorization_details` asked for, checked (RFC 9396).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_details: Vec<serde_json::Value>,
     /// The `sub` of a valid `id_token_hint` (OIDC Core §3.1.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
@@ -94,6 +97,7 @@ impl AuthorizationRequest {
             login_hint: None,
             claims: None,
             resources: Vec::new(),
+            authorization_details: Vec::new(),
             id_token_hint_sub: None,
             dpop_jkt: None,
             pushed: None,

@@ -94,6 +94,9 @@ struct JwtClaims<'a> {
     /// RFC 9449 §6.1, RFC 8705 §3.1: the sender binding.
     #[serde(skip_serializing_if = "Option::is_none")]
     cnf: Option<&'a Confirmation>,
+    /// RFC 9396 §9.1: what the token authorizes, beyond its scopes.
+    #[serde(skip_serializing_if = "<[serde_json::Value]>::is_empty")]
+    authorization_details: &'a [serde_json::Value],
 }
 
 /// An RFC 9068 JWT access token (`typ: at+jwt`).
@@ -122,6 +125,7 @@ async fn jwt(
         acr: end_user.then_some(claims.acr.as_str()),
         amr: if end_user { &claims.amr } else { &[] },
         cnf: claims.cnf.as_ref(),
+        authorization_details: &claims.authorization_details,
     };
     let alg: SigningAlg = alg.parse().map_err(OAuthError::server_error)?;
     super::sealed::sign(op, &body, typ::ACCESS_TOKEN, alg).await.map_err(OAuthError::server_error)

@@ -39,6 +39,9 @@ pub(crate) struct TokenResponse {
     pub id_token: Option<String>,
     /// The granted scopes (RFC 6749 §5.1).
     pub scope: String,
+    /// The `authorization_details` the access token carries (RFC 9396 §7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<Vec<serde_json::Value>>,
 }
 
 /// What to issue at the token endpoint.
@@ -55,14 +58,19 @@ pub(crate) struct Issue<'a> {
     pub audience: Option<String>,
     /// How the access token is bound to its sender.
     pub binding: &'a Binding,
+    /// The access token's claims where they are narrower than the grant's (`claims`): fewer
+    /// `authorization_details`, as the token request asked (RFC 9396 §6.1, checked by the grant
+    /// before anything was spent). A refresh token keeps the grant's.
+    pub access_claims: Option<TokenClaims>,
 }
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
     // Written concurrently, the access and refresh tokens share one commit where the backend
     // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
+    let access_claims = what.access_claims.as_ref().unwrap_or(&what.claims);
     let (access, refresh_token) = tokio::try_join!(
-        access_token::issue(op, what.client, &what.claims, what.audience.as_deref(), what.binding.cnf.as_ref()),
+        access_token::issue(op, what.client, access_claims, what.audience.as_deref(), what.binding.cnf.as_ref()),
         refresh_token_if_asked(op, &what),
     )?;
     let id_token = if what.claims.has_scope("openid") {
@@ -81,6 +89,8 @@ pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenRe
         refresh_token,
         id_token,
         scope: access.scopes.join(" "),
+        // RFC 9396 §7: the details the access token carries.
+        authorization_details: Some(access_claims.authorization_details.clone()).filter(|d| !d.is_empty()),
     })
 }
 

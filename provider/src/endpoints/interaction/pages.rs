@@ -110,6 +110,27 @@ pub(crate) fn login(interaction: &Interaction, client: &ClientDisplay, base: &st
     )
 }
 
+/// RFC 9396 §3: what each `authorization_details` object asks for, by type, with its other
+/// members as they came (their meaning is the type's, not the provider's).
+fn authorization_details(details: &[serde_json::Value]) -> String {
+    if details.is_empty() {
+        return String::new();
+    }
+    let items: String = details
+        .iter()
+        .map(|detail| {
+            let kind = detail["type"].as_str().unwrap_or_default();
+            let mut rest = detail.clone();
+            if let Some(members) = rest.as_object_mut() {
+                members.remove("type");
+            }
+            let shown = serde_json::to_string_pretty(&rest).unwrap_or_default();
+            format!("<li class=\"authorization-detail\"><strong>{}</strong><pre>{}</pre></li>", escape(kind), escape(&shown))
+        })
+        .collect();
+    format!("<p>and these authorizations:</p><ul>{items}</ul>")
+}
+
 /// The consent page: what is asked, and allow / deny.
 pub(crate) fn consent(interaction: &Interaction, client: &ClientDisplay, base: &str) -> String {
     let uid = escape(&interaction.uid);
@@ -127,10 +148,11 @@ pub(crate) fn consent(interaction: &Interaction, client: &ClientDisplay, base: &
     } else {
         ""
     };
+    let details = authorization_details(&interaction.request.authorization_details);
     layout(
         "Authorize",
         &format!(
-            "{header}<h1>Authorize {client}</h1>{device}{links}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>\
+            "{header}<h1>Authorize {client}</h1>{device}{links}<p><strong>{client}</strong> asks for:</p><ul>{scopes}</ul>{details}\
              <form method=\"post\" action=\"{base}/interaction/{uid}/consent\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><div class=\"row\">\
              <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"consent-allow\">Allow</button>\
