@@ -37,6 +37,7 @@ fn claims(client_id: &str) -> TokenClaims {
         amr: vec!["pwd".into()],
         resources: vec![],
         authorization_details: vec![],
+        client_instance: None,
         claims: None,
         cnf: None,
     }
@@ -99,19 +100,19 @@ fn client_authentication(c: &mut Criterion) {
     c.bench_function("client_auth/client_secret_basic", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("grant_type=client_credentials");
-            authenticate(&op, Some(&basic), &mut params, None).await.unwrap()
+            authenticate(&op, Some(&basic), &mut params, &Default::default()).await.unwrap()
         })
     });
     c.bench_function("client_auth/client_secret_post", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("client_id=rp-post&client_secret=rp-post-secret-0123456789");
-            authenticate(&op, None, &mut params, None).await.unwrap()
+            authenticate(&op, None, &mut params, &Default::default()).await.unwrap()
         })
     });
     c.bench_function("client_auth/none", |b| {
         b.to_async(&rt).iter(|| async {
             let mut params = Params::parse("client_id=rp-native");
-            authenticate(&op, None, &mut params, None).await.unwrap()
+            authenticate(&op, None, &mut params, &Default::default()).await.unwrap()
         })
     });
     let key = {
@@ -150,7 +151,7 @@ fn bench_assertions(
                     "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={jwt}"
                 ))
             },
-            |mut params| async move { authenticate(op, None, &mut params, None).await.unwrap() },
+            |mut params| async move { authenticate(op, None, &mut params, &Default::default()).await.unwrap() },
             BatchSize::SmallInput,
         )
     });

@@ -86,11 +86,16 @@ struct Inner {
     #[cfg(feature = "registration")]
     registration_throttle: security::throttle::Throttle,
     #[cfg(feature = "registration")]
-    software_statement_issuers: clients::registration::TrustedIssuers,
-    /// The key of the DPoP server nonces (its secret shared by every instance through the
-    /// storage), made once.
+    software_statement_issuers: clients::TrustedIssuers,
+    /// The DPoP server nonces (their secret shared by every instance through the storage).
     #[cfg(feature = "dpop")]
-    dpop_nonce_key: ring::hmac::Key,
+    dpop_nonces: security::server_nonce::ServerNonces,
+    /// The trusted client attesters' keys.
+    #[cfg(feature = "attestation")]
+    attesters: clients::TrustedIssuers,
+    /// The attestation challenges (their secret shared through the storage).
+    #[cfg(feature = "attestation")]
+    attestation_challenges: security::server_nonce::ServerNonces,
     /// The `authorization_details` types offered, with their validators.
     #[cfg(feature = "rar")]
     details_types: rar::DetailsTypes,
@@ -195,15 +200,31 @@ impl ProviderBuilder {
             None => storage::provider_secret(&*storage, "pairwise_salt", &config.storage_shown()).await?,
         };
         #[cfg(feature = "registration")]
-        let software_statement_issuers =
-            clients::registration::TrustedIssuers::load(&config.registration).await.map_err(StartError::Data)?;
+        let software_statement_issuers = clients::TrustedIssuers::load(
+            "registration.software_statement_issuers",
+            &config.registration.software_statement_issuers,
+        )
+        .await
+        .map_err(StartError::Data)?;
         #[cfg(feature = "dpop")]
-        let dpop_nonce_key = {
+        let dpop_nonces = {
             let secret = match config.dpop.enabled {
                 true => storage::provider_secret(&*storage, "dpop_nonce", &config.storage_shown()).await?,
                 false => String::new(),
             };
-            ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes())
+            security::server_nonce::ServerNonces::new(&secret, config.dpop.nonce_lifetime)
+        };
+        #[cfg(feature = "attestation")]
+        let attesters = clients::TrustedIssuers::load("attestation.attesters", &config.attestation.attesters)
+            .await
+            .map_err(StartError::Data)?;
+        #[cfg(feature = "attestation")]
+        let attestation_challenges = {
+            let secret = match config.attestation.require_challenge {
+                true => storage::provider_secret(&*storage, "attestation_challenge", &config.storage_shown()).await?,
+                false => String::new(),
+            };
+            security::server_nonce::ServerNonces::new(&secret, config.attestation.pop_lifetime)
         };
         #[cfg(feature = "rar")]
         let details_types = rar::DetailsTypes::build(&config.rar, self.details_validators).map_err(StartError::Data)?;
@@ -219,9 +240,13 @@ impl ProviderBuilder {
             #[cfg(feature = "registration")]
             software_statement_issuers,
             #[cfg(feature = "dpop")]
-            dpop_nonce_key,
+            dpop_nonces,
             #[cfg(feature = "rar")]
             details_types,
+            #[cfg(feature = "attestation")]
+            attesters,
+            #[cfg(feature = "attestation")]
+            attestation_challenges,
             pairwise_salt,
             fetcher,
             client_key_sets: clients::KeySetCache::default(),
@@ -318,16 +343,16 @@ impl Provider {
         &self.0.registration_throttle
     }
 
-    /// The key of the DPoP server nonces (RFC 9449 §8).
+    /// The DPoP server nonces (RFC 9449 §8).
     #[cfg(feature = "dpop")]
-    pub(crate) fn dpop_nonce_key(&self) -> &ring::hmac::Key {
-        &self.0.dpop_nonce_key
+    pub(crate) fn dpop_nonces(&self) -> &security::server_nonce::ServerNonces {
+        &self.0.dpop_nonces
     }
 
     /// The issuers whose software statements are trusted (`[registration]
     /// software_statement_issuers`), with their keys.
     #[cfg(feature = "registration")]
-    pub(crate) fn software_statement_issuers(&self) -> &clients::registration::TrustedIssuers {
+    pub(crate) fn software_statement_issuers(&self) -> &clients::TrustedIssuers {
         &self.0.software_statement_issuers
     }
 
@@ -374,6 +399,18 @@ impl Provider {
     pub(crate) fn mtls_alias(&self, url: &str) -> Option<String> {
         let alias_origin = self.config().mtls.endpoint_aliases.as_deref()?;
         Some(format!("{alias_origin}{}", url.strip_prefix(self.origin())?))
+    }
+
+    /// The trusted client attesters (attestation-based client auth §9 (5)).
+    #[cfg(feature = "attestation")]
+    pub(crate) fn attesters(&self) -> &clients::TrustedIssuers {
+        &self.0.attesters
+    }
+
+    /// The attestation challenges (attestation-based client auth §8).
+    #[cfg(feature = "attestation")]
+    pub(crate) fn attestation_challenges(&self) -> &security::server_nonce::ServerNonces {
+        &self.0.attestation_challenges
     }
 
     /// The `authorization_details` types offered (RFC 9396).

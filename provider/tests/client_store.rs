@@ -56,8 +56,8 @@ async fn a_registered_client_authenticates_with_its_secret() {
     let op = common::provider("https://op.example").await;
     op.clients().save(&registered("dyn-2")).await.unwrap();
     let mut params = Params::parse("client_id=dyn-2&client_secret=a-registered-secret-0123456789abcdef");
-    let (client, _) = authenticate(&op, None, &mut params, None).await.expect("authenticated");
+    let (client, _) = authenticate(&op, None, &mut params, &Default::default()).await.expect("authenticated");
     assert_eq!(client.client_id, "dyn-2");
     let mut wrong = Params::parse("client_id=dyn-2&client_secret=not-the-secret");
-    assert!(authenticate(&op, None, &mut wrong, None).await.is_err());
+    assert!(authenticate(&op, None, &mut wrong, &Default::default()).await.is_err());
 }

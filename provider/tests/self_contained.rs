@@ -81,6 +81,7 @@ async fn a_user_jwt_whose_record_is_gone_does_not_stand_on_its_own() {
         amr: vec!["pwd".into()],
         resources: vec![JWT_API.into()],
         authorization_details: vec![],
+        client_instance: None,
         claims: None,
         cnf: None,
     };

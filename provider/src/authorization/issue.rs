@@ -93,6 +93,7 @@ fn claims_for(request: &AuthorizationRequest, session: &Session, grant: &Grant) 
         claims: request.claims.clone(),
         resources: request.resources.clone(),
         authorization_details: request.authorization_details.clone(),
+        client_instance: None,
         cnf: None,
     }
 }

@@ -28,6 +28,9 @@ pub enum AuthMethod {
     /// A self-signed certificate the client registered in its JWK set (RFC 8705 §2.2).
     #[cfg(feature = "mtls")]
     SelfSignedTlsClientAuth,
+    /// A Client Attestation and its PoP (draft-ietf-oauth-attestation-based-client-auth-06).
+    #[cfg(feature = "attestation")]
+    AttestJwtClientAuth,
 }
 
 impl AuthMethod {
@@ -49,6 +52,8 @@ impl AuthMethod {
             Self::TlsClientAuth => "tls_client_auth",
             #[cfg(feature = "mtls")]
             Self::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+            #[cfg(feature = "attestation")]
+            Self::AttestJwtClientAuth => super::attestation::METHOD,
         }
     }
 }
@@ -67,16 +72,28 @@ pub(crate) struct ClientRequest {
     pub context: RequestContext,
 }
 
-/// Authenticates the client of a form request: by assertion if it sent one, by its TLS
-/// certificate if it registered an mTLS method and sent no secret, otherwise by secret (or as a
-/// public client). `certificate` is the DER of the connection's client certificate, if any.
+/// Authenticates the client of a form request: by attestation if it sent attestation headers,
+/// by assertion if it sent one, by its TLS certificate if it registered an mTLS method and sent
+/// no secret, otherwise by secret (or as a public client). `context` holds the headers and the
+/// connection's client certificate.
 pub async fn authenticate(
     op: &Provider,
     authorization: Option<&str>,
     params: &mut Params,
-    certificate: Option<&[u8]>,
+    context: &RequestContext,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     params.reject_repeated()?;
+    #[cfg(feature = "attestation")]
+    if super::attestation::is_present(context) {
+        let other = basic_credentials(authorization).is_some()
+            || params.get("client_secret").is_some()
+            || params.get("client_assertion").is_some();
+        if other {
+            return Err(OAuthError::invalid_request("more than one client authentication method"));
+        }
+        let body_client_id = params.take("client_id");
+        return super::attestation::authenticate(op, context, body_client_id.as_deref()).await;
+    }
     if let Some(assertion) = params.take("client_assertion") {
         if basic_credentials(authorization).is_some() || params.get("client_secret").is_some() {
             return Err(OAuthError::invalid_request("more than one client authentication method"));
@@ -92,10 +109,10 @@ pub async fn authenticate(
         && credentials.secret.is_none()
     {
         // RFC 8705 §2: the client_id in the body names the client; the certificate proves it.
-        let method = super::mtls::authenticate(op, client, certificate).await?;
+        let method = super::mtls::authenticate(op, client, context.client_certificate.as_deref()).await?;
         return Ok((client.clone(), method));
     }
-    let _ = certificate;
+    let _ = context;
     credentials.check(client, op.config().strict_client_auth_method)
 }
 

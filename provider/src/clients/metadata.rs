@@ -209,6 +209,8 @@ pub(super) const AUTH_METHODS: &[&str] = &[
     "tls_client_auth",
     #[cfg(feature = "mtls")]
     "self_signed_tls_client_auth",
+    #[cfg(feature = "attestation")]
+    "attest_jwt_client_auth",
 ];
 /// The authentication methods this provider accepts, as configured: the mTLS ones only with
 /// `[mtls] enabled`.
@@ -221,6 +223,10 @@ pub(crate) fn auth_methods(config: &crate::config::Config) -> Vec<&'static str> 
             #[cfg(feature = "mtls")]
             if method.contains("tls_client_auth") {
                 return config.mtls.enabled;
+            }
+            #[cfg(feature = "attestation")]
+            if *method == "attest_jwt_client_auth" {
+                return config.attestation.enabled;
             }
             let _ = method;
             true

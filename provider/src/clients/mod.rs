@@ -1,6 +1,8 @@
 //! Clients: registered metadata (RFC 7591 / OIDC Registration names), validation, and authentication.
 
 mod assertion;
+#[cfg(feature = "attestation")]
+pub(crate) mod attestation;
 mod auth;
 mod key_sets;
 mod keys;
@@ -11,6 +13,8 @@ mod mtls;
 pub mod registration;
 mod sector;
 mod store;
+#[cfg(any(feature = "registration", feature = "attestation"))]
+mod trusted_issuers;
 mod validate;
 
 pub(crate) use auth::{AuthMethod, ClientRequest};
@@ -22,6 +26,8 @@ pub(crate) use keys::{encryption_key, verify as verify_client_jws};
 pub use metadata::{Client, ClientError};
 pub(crate) use metadata::{GRANT_TYPES, auth_methods};
 pub(crate) use sector::pairwise_subject;
+#[cfg(any(feature = "registration", feature = "attestation"))]
+pub(crate) use trusted_issuers::TrustedIssuers;
 pub use store::{ClientList, ClientStore, ClientStoreError, Registration, StoredClients};
 
 use std::collections::HashMap;

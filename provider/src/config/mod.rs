@@ -4,6 +4,7 @@
 //! Precedence, lowest first: built-in defaults < profile file < config file < `OP_*` environment
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
+mod attestation;
 mod dpop;
 mod jar;
 mod jarm;
@@ -25,6 +26,7 @@ mod ttl;
 mod validate;
 
 pub use crate::outbound::OutboundConfig;
+pub use attestation::AttestationConfig;
 pub use dpop::DpopConfig;
 pub use jar::JarConfig;
 pub use jarm::JarmConfig;
@@ -112,6 +114,8 @@ pub struct Config {
     pub mtls: MtlsConfig,
     /// Rich authorization requests.
     pub rar: RarConfig,
+    /// Attestation-based client authentication.
+    pub attestation: AttestationConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
@@ -158,6 +162,7 @@ impl Default for Config {
             jar: JarConfig::default(),
             mtls: MtlsConfig::default(),
             rar: RarConfig::default(),
+            attestation: AttestationConfig::default(),
             test_resource: TestResourceConfig::default(),
             pairwise_salt: None,
             allow_unsigned_request_objects: true,

@@ -50,6 +50,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.dpop.check(&mut errors);
     config.mtls.check(&mut errors);
     config.rar.check(&mut errors);
+    config.attestation.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }

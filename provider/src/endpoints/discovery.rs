@@ -69,6 +69,11 @@ pub(crate) fn document(op: &Provider) -> Value {
             doc["mtls_endpoint_aliases"] = aliases;
         }
     }
+    #[cfg(feature = "attestation")]
+    if op.config().attestation.enabled && op.config().attestation.require_challenge {
+        // Attestation-based client auth §8.
+        doc["challenge_endpoint"] = op.endpoint("/challenge").into();
+    }
     #[cfg(feature = "rar")]
     if op.config().rar.enabled {
         // RFC 9396 §10.1.

@@ -60,7 +60,7 @@ impl<'r> FromData<'r> for ClientRequest {
         };
         let authorization = req.headers().get_one("Authorization");
         let context = request_context(req, provider).await;
-        match authenticate(provider, authorization, &mut params, context.client_certificate.as_deref()).await {
+        match authenticate(provider, authorization, &mut params, &context).await {
             Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params, context }),
             Err(e) => {
                 let reply = ErrorReply::from(e);
@@ -77,6 +77,8 @@ pub(crate) async fn request_context(req: &Request<'_>, op: &Provider) -> Request
         url: format!("{}{}", request_origin(req, op), req.uri().path()),
         dpop: req.headers().get("DPoP").map(String::from).collect(),
         client_certificate: client_certificate(req, op).await,
+        client_attestation: req.headers().get("OAuth-Client-Attestation").map(String::from).collect(),
+        client_attestation_pop: req.headers().get("OAuth-Client-Attestation-PoP").map(String::from).collect(),
     }
 }
 

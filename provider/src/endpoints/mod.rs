@@ -1,5 +1,7 @@
 //! One module per endpoint; each handler reads as a short list of named steps.
 
+#[cfg(feature = "attestation")]
+pub(crate) mod attestation_challenge;
 pub(crate) mod authorization;
 pub(crate) mod cookies;
 pub(crate) mod cors;
@@ -72,6 +74,10 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     #[cfg(feature = "par")]
     if op.config().par.enabled {
         routes.extend(par::routes());
+    }
+    #[cfg(feature = "attestation")]
+    if op.config().attestation.enabled && op.config().attestation.require_challenge {
+        routes.extend(attestation_challenge::routes());
     }
     routes
 }

@@ -15,7 +15,8 @@ use std::io::Cursor;
 /// The HTTP status for an error at a JSON endpoint (RFC 6749 §5.2, RFC 6750 §3.1).
 pub(crate) fn status_of(code: ErrorCode) -> Status {
     match code {
-        ErrorCode::InvalidClient | ErrorCode::InvalidToken => Status::Unauthorized,
+        // A failed attestation is a failed client authentication (RFC 6749 §5.2).
+        ErrorCode::InvalidClient | ErrorCode::InvalidToken | ErrorCode::InvalidClientAttestation => Status::Unauthorized,
         ErrorCode::InsufficientScope => Status::Forbidden,
         ErrorCode::ServerError => Status::InternalServerError,
         ErrorCode::TemporarilyUnavailable => Status::ServiceUnavailable,
@@ -95,7 +96,14 @@ impl<'r> Responder<'r, 'static> for ErrorReply {
         {
             response.header(Header::new("DPoP-Nonce", crate::sender::dpop::current_nonce(op)));
         }
-        #[cfg(not(feature = "dpop"))]
+        // Attestation-based client auth §8.1: the challenge to use next comes with the error.
+        #[cfg(feature = "attestation")]
+        if error.code == ErrorCode::UseAttestationChallenge
+            && let Some(op) = req.rocket().state::<crate::Provider>()
+        {
+            response.header(Header::new("OAuth-Client-Attestation-Challenge", op.attestation_challenges().current()));
+        }
+        #[cfg(not(any(feature = "dpop", feature = "attestation")))]
         let _ = req;
         response.ok()
     }

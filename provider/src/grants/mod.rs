@@ -117,7 +117,14 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
     }
     // How the access token will be bound to this client: one check for every grant.
     let certificate_bound = request.client.tls_client_certificate_bound_access_tokens;
-    let binding = &sender::bind(op, &request.context, certificate_bound).await?;
+    #[cfg_attr(not(feature = "attestation"), allow(unused_mut))]
+    let mut binding = sender::bind(op, &request.context, certificate_bound).await?;
+    // Attestation-based client auth §10.2: refresh tokens are bound to the client instance.
+    #[cfg(feature = "attestation")]
+    if request.method == crate::clients::AuthMethod::AttestJwtClientAuth {
+        binding.instance = crate::clients::attestation::instance_key(&request.context);
+    }
+    let binding = &binding;
     let client = &request.client;
     // RFC 9396 §6: details asked for at the token endpoint, checked once for every grant.
     #[cfg(feature = "rar")]

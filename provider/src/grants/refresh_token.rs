@@ -31,6 +31,10 @@ pub(super) async fn exchange(
     {
         return Err(OAuthError::invalid_grant("the refresh token is bound to a DPoP key this request does not prove"));
     }
+    // Attestation-based client auth §10.2: one bound to a client instance needs that instance's key.
+    if record.claims.client_instance.is_some() && binding.instance != record.claims.client_instance {
+        return Err(OAuthError::invalid_grant("the refresh token is bound to another client instance"));
+    }
     // RFC 8705 §4: a public client's refresh token bound to its certificate needs that certificate.
     if let Some(bound) = record.claims.cnf.as_ref().and_then(|cnf| cnf.x5t_s256.as_ref())
         && binding.cnf.as_ref().and_then(|cnf| cnf.x5t_s256.as_ref()) != Some(bound)

@@ -40,6 +40,10 @@ pub struct TokenClaims {
     /// Individual claims the RP asked for (OIDC Core §5.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<crate::protocol::ClaimsRequest>,
+    /// The client instance key (thumbprint) a refresh token is bound to, for a client that
+    /// authenticated by attestation (attestation-based client auth §10.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_instance: Option<String>,
     /// The binding of a sender-constrained token (RFC 7800 §3.1); none for a bearer token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<crate::sender::Confirmation>,
@@ -61,6 +65,7 @@ impl TokenClaims {
             resources,
             authorization_details: Vec::new(),
             claims: None,
+            client_instance: None,
             cnf: None,
         }
     }

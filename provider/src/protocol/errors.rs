@@ -76,6 +76,11 @@ pub enum ErrorCode {
     /// `authorization_details` is malformed, of an unknown type, or not granted (RFC 9396 §5,
     /// §6.2).
     InvalidAuthorizationDetails,
+    /// The Client Attestation or its PoP is missing, malformed or fails a check
+    /// (draft-ietf-oauth-attestation-based-client-auth-06 §6.2).
+    InvalidClientAttestation,
+    /// The Client Attestation PoP must carry the server's current challenge (§6.2, §8).
+    UseAttestationChallenge,
 }
 
 impl ErrorCode {
@@ -114,6 +119,8 @@ impl ErrorCode {
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
             Self::InvalidAuthorizationDetails => "invalid_authorization_details",
+            Self::InvalidClientAttestation => "invalid_client_attestation",
+            Self::UseAttestationChallenge => "use_attestation_challenge",
         }
     }
 }

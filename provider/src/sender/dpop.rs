@@ -9,8 +9,6 @@ use crate::Provider;
 use crate::jose::{self, SigningAlg};
 use crate::protocol::{ErrorCode, OAuthError};
 use crate::storage::{Kind, Record};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::Jwk;
 use std::time::Duration;
 
@@ -75,7 +73,7 @@ pub(crate) async fn check(
     }
     check_time(op, &claims)?;
     // §4.3 (10): the server's nonce, where required.
-    if op.config().dpop.require_nonce && !claims["nonce"].as_str().is_some_and(|nonce| nonce_is_current(op, nonce)) {
+    if op.config().dpop.require_nonce && !claims["nonce"].as_str().is_some_and(|nonce| op.dpop_nonces().is_current(nonce)) {
         return Err(OAuthError::new(ErrorCode::UseDpopNonce, "a DPoP nonce from this server is required"));
     }
     // §4.3 (12): at a resource, the hash of the access token presented with it.
@@ -126,24 +124,9 @@ fn same_target(htu: &str, url: &str) -> bool {
     matches!((strip(htu), strip(url)), (Some(a), Some(b)) if a == b)
 }
 
-/// The nonce for time window `window`.
-fn nonce_for(op: &Provider, window: u64) -> String {
-    URL_SAFE_NO_PAD.encode(&ring::hmac::sign(op.dpop_nonce_key(), &window.to_be_bytes()).as_ref()[..16])
-}
-
-fn window(op: &Provider) -> u64 {
-    crate::security::now().max(0) as u64 / op.config().dpop.nonce_lifetime
-}
-
 /// The nonce a client should use now (`DPoP-Nonce`, §8.1).
 pub(crate) fn current_nonce(op: &Provider) -> String {
-    nonce_for(op, window(op))
-}
-
-/// Whether `nonce` is this window's or the last one's.
-fn nonce_is_current(op: &Provider, nonce: &str) -> bool {
-    let now = window(op);
-    [now, now.saturating_sub(1)].into_iter().any(|w| crate::security::constant_time_eq(&nonce_for(op, w), nonce))
+    op.dpop_nonces().current()
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ pub struct RequestContext {
     /// The client's TLS certificate (DER): from the TLS handshake, or from a trusted proxy's
     /// header where one is configured (RFC 8705 §3).
     pub client_certificate: Option<Vec<u8>>,
+    /// Every `OAuth-Client-Attestation` header value (attestation-based client auth §6.1).
+    pub client_attestation: Vec<String>,
+    /// Every `OAuth-Client-Attestation-PoP` header value.
+    pub client_attestation_pop: Vec<String>,
 }
 
 /// A token's binding to its sender (RFC 7800 §3.1 `cnf`).
@@ -45,11 +49,15 @@ pub(crate) struct Binding {
     pub token_type: TokenType,
     /// Recorded in the token.
     pub cnf: Option<Confirmation>,
+    /// The thumbprint of the client instance key a refresh token issued now is bound to: the key
+    /// of the Client Attestation the client authenticated with (attestation-based client auth
+    /// §10.2).
+    pub instance: Option<String>,
 }
 
 impl Binding {
     /// A bearer token: no binding.
-    pub(crate) const BEARER: Binding = Binding { token_type: TokenType::Bearer, cnf: None };
+    pub(crate) const BEARER: Binding = Binding { token_type: TokenType::Bearer, cnf: None, instance: None };
 }
 
 /// How a token was presented to a protected resource.
@@ -87,9 +95,9 @@ pub(crate) async fn bind(
     let _ = (op, request, certificate_bound);
     Ok(match cnf {
         Confirmation { jkt: None, x5t_s256: None } => Binding::BEARER,
-        Confirmation { jkt: Some(_), .. } => Binding { token_type: TokenType::DPoP, cnf: Some(cnf) },
+        Confirmation { jkt: Some(_), .. } => Binding { token_type: TokenType::DPoP, cnf: Some(cnf), instance: None },
         // RFC 8705 §3: a certificate-bound token keeps the Bearer type.
-        Confirmation { jkt: None, .. } => Binding { token_type: TokenType::Bearer, cnf: Some(cnf) },
+        Confirmation { jkt: None, .. } => Binding { token_type: TokenType::Bearer, cnf: Some(cnf), instance: None },
     })
 }
 

@@ -99,13 +99,17 @@ async fn refresh_token_if_asked(op: &Provider, what: &Issue<'_>) -> OAuthResult<
     if !what.refresh {
         return Ok(None);
     }
+    let mut claims = std::borrow::Cow::Borrowed(&what.claims);
     if what.client.token_endpoint_auth_method == "none" && what.binding.cnf.is_some() {
         // RFC 9449 §5: a public client's refresh token is bound to the key its access token is
         // (a confidential client's is bound to the client by its authentication).
-        let claims = TokenClaims { cnf: what.binding.cnf.clone(), ..what.claims.clone() };
-        return Ok(Some(store_refresh_token(op, &claims).await?));
+        claims.to_mut().cnf = what.binding.cnf.clone();
     }
-    Ok(Some(store_refresh_token(op, &what.claims).await?))
+    if let Some(instance) = &what.binding.instance {
+        // Attestation-based client auth §10.2: to the client instance, not just the client.
+        claims.to_mut().client_instance = Some(instance.clone());
+    }
+    Ok(Some(store_refresh_token(op, &claims).await?))
 }
 
 /// A new refresh token for `claims`, stored for the configured lifetime.

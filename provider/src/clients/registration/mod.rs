@@ -12,7 +12,6 @@ mod software_statement;
 mod validate;
 
 pub(crate) use initial_token::mint as mint_initial_access_token;
-pub(crate) use software_statement::TrustedIssuers;
 
 use super::store::{ClientStoreError, Registration};
 use crate::Provider;

@@ -2,59 +2,25 @@
 //! asserts metadata about the client software. Its claims take precedence over the members of
 //! the registration, and the statement itself is kept and answered unmodified (§3.2.1).
 
-use super::super::key_sets::ClientKeySet;
-use super::super::keys::try_keys;
+use super::super::trusted_issuers::IssuerError;
 use crate::Provider;
-use crate::config::RegistrationConfig;
-use crate::jose::{self, SigningAlg};
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// Claims of the JWT itself, not metadata: they are not copied into the registration.
 const JWT_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
-/// The trusted issuers' key sets, parsed once at start.
-#[derive(Default)]
-pub(crate) struct TrustedIssuers(HashMap<String, ClientKeySet>);
-
-impl TrustedIssuers {
-    /// Reads each configured issuer's JWK set file; an unreadable or empty one stops the start.
-    pub(crate) async fn load(config: &RegistrationConfig) -> Result<Self, String> {
-        let mut issuers = HashMap::new();
-        for (issuer, path) in &config.software_statement_issuers {
-            let named = |why: String| format!("registration.software_statement_issuers.{issuer}: {}: {why}", path.display());
-            let text = tokio::fs::read_to_string(path).await.map_err(|e| named(e.to_string()))?;
-            let document: Value = serde_json::from_str(&text).map_err(|e| named(e.to_string()))?;
-            let set = ClientKeySet::parse(&document).map_err(named)?;
-            if set.keys.is_empty() {
-                return Err(named("the JWK set has no usable key".into()));
-            }
-            issuers.insert(issuer.clone(), set);
-        }
-        Ok(Self(issuers))
-    }
-
-    /// The statement's claims, if a trusted issuer signed it with an asymmetric key and it has
-    /// not expired.
-    fn verify(&self, statement: &str) -> OAuthResult<Map<String, Value>> {
-        let invalid = |why: &str| OAuthError::new(ErrorCode::InvalidSoftwareStatement, format!("software_statement: {why}"));
-        let (header, claims) = jose::peek(statement).map_err(|_| invalid("is not a signed JWT"))?;
-        let issuer = claims["iss"].as_str().ok_or_else(|| invalid("has no iss"))?;
-        let Some(keys) = self.0.get(issuer) else {
+/// Verifies a statement against the trusted issuers: its claims, or the error RFC 7591 §3.2.2
+/// names.
+fn verify(op: &Provider, statement: &str) -> OAuthResult<Map<String, Value>> {
+    match op.software_statement_issuers().verify(statement) {
+        Ok((_, claims)) => Ok(claims),
+        Err(IssuerError::Untrusted(issuer)) => {
             let description = format!("software_statement: the issuer {issuer:?} is not trusted here");
-            return Err(OAuthError::new(ErrorCode::UnapprovedSoftwareStatement, description));
-        };
-        // Only the issuer's own keys: never `none`, never an HMAC that anyone holding a secret could make.
-        let alg: SigningAlg = header["alg"].as_str().and_then(|a| a.parse().ok()).ok_or_else(|| invalid("alg is not allowed"))?;
-        let verified = try_keys(keys, alg, header["kid"].as_str(), statement)
-            .map_err(|_| invalid("the signature does not verify with the issuer's keys"))?;
-        if verified["exp"].as_i64().is_some_and(|exp| exp <= crate::security::now()) {
-            return Err(invalid("has expired"));
+            Err(OAuthError::new(ErrorCode::UnapprovedSoftwareStatement, description))
         }
-        match verified {
-            Value::Object(claims) => Ok(claims),
-            _ => Err(invalid("its claims are not a JSON object")),
+        Err(IssuerError::Invalid(why)) => {
+            Err(OAuthError::new(ErrorCode::InvalidSoftwareStatement, format!("software_statement: {why}")))
         }
     }
 }
@@ -71,7 +37,7 @@ pub(super) fn apply(op: &Provider, metadata: &mut Map<String, Value>) -> OAuthRe
         Some(Value::String(statement)) => statement,
         Some(_) => return Err(OAuthError::new(ErrorCode::InvalidSoftwareStatement, "software_statement: must be a JWT")),
     };
-    let claims = op.software_statement_issuers().verify(statement)?;
+    let claims = verify(op, statement)?;
     // What the server assigns stays the server's, whatever a statement claims.
     // And the statement itself stays as sent (RFC 7591 §3.2.1: returned unmodified).
     let assigned = |name: &str| {
