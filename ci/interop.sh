@@ -7,7 +7,9 @@
 # on the config profile, implicit and hybrid flows, the claims parameter, id_token_hint, prompt=login,
 # max_age, pairwise subjects, a signed request object, an encrypted ID token and signed+encrypted userinfo;
 # then client credentials (basic, post, private_key_jwt), resource indicators with JWT access tokens,
-# introspection (JSON and JWT), revocation and the device flow.
+# introspection (JSON and JWT), revocation and the device flow; then, through oauth4webapi (the
+# library under openid-client), PAR, JARM, DPoP with server nonces, and mTLS with certificate-bound
+# tokens and endpoint aliases.
 # Needs Node.js >= 20 and npm, which ci/install.sh installs where it can; where it cannot, this says
 # it skipped, and why.
 set -euo pipefail
@@ -47,7 +49,7 @@ start() {
         >>"$work/provider.log" 2>&1) &
     pid=$!
     for _ in $(seq 1 100); do
-        curl -sf "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return 0
+        curl -sf --cacert "$root/fixtures/tls/ca.pem" "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return 0
         node -e "fetch('$issuer/jwks').then(()=>process.exit(0),()=>process.exit(1))" 2>/dev/null && return 0
         sleep 0.1
     done
@@ -75,3 +77,17 @@ mkdir -p "$work/oauth"
 (cd "$dir" && node oauth.mjs --setup "$work/oauth")
 start --config "$work/oauth/provider.toml" --clients "$work/oauth/clients.json" --storage memory:
 (cd "$dir" && ISSUER="$issuer" node oauth.mjs --run "$work/oauth")
+stop
+
+# The FAPI building blocks through oauth4webapi: PAR, JARM and DPoP with required nonces over
+# HTTP; then mTLS client authentication, certificate-bound tokens and mtls_endpoint_aliases over
+# the provider's own TLS, with the fixture CA's client certificate.
+mkdir -p "$work/fapi"
+(cd "$dir" && PORT="$port" ROOT="$root" node fapi.mjs --setup "$work/fapi")
+start --config "$work/fapi/dpop.toml" --clients "$work/fapi/clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" node fapi.mjs --dpop "$work/fapi")
+stop
+issuer="https://127.0.0.1:$port"
+start --config "$work/fapi/mtls.toml" --clients "$work/fapi/clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" NODE_EXTRA_CA_CERTS="$root/fixtures/tls/ca.pem" node fapi.mjs --mtls "$work/fapi")
+stop
