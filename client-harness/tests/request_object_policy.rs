@@ -135,3 +135,22 @@ async fn only_the_request_objects_parameters_count_unless_merging_is_configured(
     let params = outcome(&merging, &[("request", &signed), ("state", "from-the-query")]).await;
     assert_eq!(params.get("state").map(String::as_str), Some("from-the-query"), "{params:?}");
 }
+
+#[tokio::test]
+async fn an_iat_in_the_future_is_refused_and_a_jti_can_be_made_single_use() {
+    let op = launch(Options::with("jar.single_use_jti", true)).await;
+    let mut future = object(&op);
+    future["iat"] = json!(now() + 3600);
+    future["jti"] = json!("j-future");
+    let signed = sign_with_key(&future, &rp_jwt_key());
+    assert_eq!(outcome(&op, &[("request", &signed)]).await["error"], "invalid_request_object", "iat in the future");
+
+    let mut once = object(&op);
+    once["jti"] = json!("j-once");
+    let signed = sign_with_key(&once, &rp_jwt_key());
+    assert!(outcome(&op, &[("request", &signed)]).await.contains_key("code"), "first use");
+    let params = outcome(&op, &[("request", &signed)]).await;
+    assert_eq!(params["error"], "invalid_request_object", "RFC 7519 §4.1.7: a replayed jti: {params:?}");
+    let without = sign_with_key(&object(&op), &rp_jwt_key());
+    assert_eq!(outcome(&op, &[("request", &without)]).await["error"], "invalid_request_object", "no jti");
+}

@@ -32,6 +32,9 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
     let jwt = decrypt_if_encrypted(op, client, jwt).await?;
     let claims = verify(op, client, &jwt, required).await?;
     check_claims(op, client, params, &claims)?;
+    if op.config().jar.single_use_jti {
+        check_jti(op, client, &claims).await?;
+    }
     let overrides = claims
         .as_object()
         .into_iter()
@@ -161,7 +164,31 @@ fn check_claims(op: &Provider, client: &Client, params: &Params, claims: &Value)
     if claims["nbf"].as_i64().is_some_and(|nbf| nbf - tolerance > now()) {
         return bad("is not valid yet");
     }
+    if claims["iat"].as_i64().is_some_and(|iat| iat - tolerance > now()) {
+        return bad("was issued in the future");
+    }
     check_limits(op, claims).map_err(|why| (ErrorCode::InvalidRequestObject, format!("the request object {why}")))
+}
+
+/// `[jar] single_use_jti`: a `jti` is accepted once per client until its object expires, by
+/// every instance sharing the storage.
+async fn check_jti(op: &Provider, client: &Client, claims: &Value) -> Result<(), Problem> {
+    let bad = |why: &str| (ErrorCode::InvalidRequestObject, format!("the request object {why}"));
+    let (Some(jti), Some(exp)) = (claims["jti"].as_str(), claims["exp"].as_i64()) else {
+        return Err(bad("needs jti and exp"));
+    };
+    let remaining = (exp - now() + op.config().clock_tolerance as i64).clamp(1, 86_400) as u64;
+    let id = crate::security::sha256_b64url(&format!("request-object:{}:{jti}", client.client_id));
+    let record = crate::storage::Record::new(&serde_json::json!({ "client_id": client.client_id }));
+    let kind = crate::storage::Kind::ReplayDetection;
+    match op.storage().insert_new(kind, &id, &record, std::time::Duration::from_secs(remaining)).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(bad("has been used before (jti replay)")),
+        Err(e) => {
+            tracing::error!(error = %e, "request object jti not recorded");
+            Err((ErrorCode::ServerError, "the request object could not be checked".into()))
+        }
+    }
 }
 
 /// The profile's limits (`[jar] max_lifetime`, `max_nbf_age`), each requiring the claims it reads.

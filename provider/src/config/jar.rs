@@ -18,4 +18,8 @@ pub struct JarConfig {
     /// winning (OIDC Core §6.3.3), for RPs that put only some parameters in the object. Off (the
     /// default), only the object's parameters count, besides `client_id` (RFC 9101 §6.3).
     pub merge_outside_parameters: bool,
+    /// Each request object must have a `jti` and `exp`, and a `jti` is accepted once per client
+    /// until the object expires (RFC 7519 §4.1.7: `jti` prevents replay; remembered in storage, so by
+    /// every instance). Off, `jti` is not read.
+    pub single_use_jti: bool,
 }
