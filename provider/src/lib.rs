@@ -207,25 +207,19 @@ impl ProviderBuilder {
         .await
         .map_err(StartError::Data)?;
         #[cfg(feature = "dpop")]
-        let dpop_nonces = {
-            let secret = match config.dpop.enabled {
-                true => storage::provider_secret(&*storage, "dpop_nonce", &config.storage_shown()).await?,
-                false => String::new(),
-            };
-            security::server_nonce::ServerNonces::new(&secret, config.dpop.nonce_lifetime)
-        };
+        let dpop_nonces = server_nonces(&config, &storage, config.dpop.enabled.then_some("dpop_nonce"), config.dpop.nonce_lifetime).await?;
         #[cfg(feature = "attestation")]
         let attesters = clients::TrustedIssuers::load("attestation.attesters", &config.attestation.attesters)
             .await
             .map_err(StartError::Data)?;
         #[cfg(feature = "attestation")]
-        let attestation_challenges = {
-            let secret = match config.attestation.require_challenge {
-                true => storage::provider_secret(&*storage, "attestation_challenge", &config.storage_shown()).await?,
-                false => String::new(),
-            };
-            security::server_nonce::ServerNonces::new(&secret, config.attestation.pop_lifetime)
-        };
+        let attestation_challenges = server_nonces(
+            &config,
+            &storage,
+            config.attestation.require_challenge.then_some("attestation_challenge"),
+            config.attestation.pop_lifetime,
+        )
+        .await?;
         #[cfg(feature = "rar")]
         let details_types = rar::DetailsTypes::build(&config.rar, self.details_validators).map_err(StartError::Data)?;
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
@@ -260,6 +254,22 @@ impl ProviderBuilder {
             discovery_json: OnceLock::new(),
         })))
     }
+}
+
+/// Server nonces under the shared secret `secret` names in storage (made at first start, so
+/// every instance on the storage agrees); with `None` (the feature is off), under no secret.
+#[cfg(any(feature = "dpop", feature = "attestation"))]
+async fn server_nonces(
+    config: &Config,
+    storage: &Arc<dyn Adapter>,
+    secret: Option<&str>,
+    lifetime: u64,
+) -> Result<security::server_nonce::ServerNonces, StartError> {
+    let secret = match secret {
+        Some(name) => storage::provider_secret(&**storage, name, &config.storage_shown()).await?,
+        None => String::new(),
+    };
+    Ok(security::server_nonce::ServerNonces::new(&secret, lifetime))
 }
 
 impl Provider {
