@@ -1,6 +1,7 @@
 //! Cross-cutting security: randomness, hashing, constant-time comparison, owner-only files,
 //! and the throttling of guesses.
 
+#[cfg(any(feature = "dpop", feature = "attestation"))]
 pub(crate) mod server_nonce;
 pub(crate) mod throttle;
 
