@@ -72,9 +72,15 @@ async fn a_pushed_request_is_authorized_by_its_request_uri_once() {
     let tokens = serde_json::to_value(tokens.expect("the code redeems with the pushed PKCE challenge")).unwrap();
     assert_eq!(flow::payload_of(tokens["id_token"].as_str().unwrap())["nonce"], "pushed-nonce");
 
-    // Used up once the authorization completed.
-    let page = browser.open(&url).await.page();
-    assert_eq!((page.status, page.text_of("error").as_deref()), (400, Some("invalid_request_uri")));
+    // Used up once the authorization completed: the error goes to the pushed request's redirect
+    // URI, which was validated when it was pushed (RFC 6749 §4.1.2.1).
+    let params = callback_params(&browser.open(&url).await.callback());
+    assert_eq!(
+        (params["error"].as_str(), params["state"].as_str()),
+        ("invalid_request_uri", "pushed-state"),
+        "{params:?}"
+    );
+    assert!(params.contains_key("iss"), "RFC 9207");
 }
 
 #[tokio::test]

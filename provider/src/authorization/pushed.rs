@@ -78,16 +78,26 @@ pub(crate) fn is_pushed(params: &Params) -> bool {
     params.get("request_uri").is_some_and(|uri| uri.starts_with(REQUEST_URI_PREFIX))
 }
 
-/// The pushed request `request_uri` names, for the client `/authorize` names (§4): `None` if
-/// there is none (expired, unknown, used up, or another client's).
-pub(super) async fn take_back(
-    op: &Provider,
-    request_uri: &str,
-    client_id: &str,
-) -> Result<Option<AuthorizationRequest>, StorageError> {
-    let Some(id) = request_uri.strip_prefix(REQUEST_URI_PREFIX) else { return Ok(None) };
+/// What a `request_uri` of ours names, for the client `/authorize` names (§4).
+pub(super) enum TakenBack {
+    /// A pushed request still to be authorized.
+    Live(AuthorizationRequest),
+    /// One whose authorization has completed: its request, whose redirect URI was validated
+    /// when it was pushed, so its error can be redirected there.
+    UsedUp(AuthorizationRequest),
+    /// Nothing this client may use: unknown, expired, or another client's.
+    Unknown,
+}
+
+/// The pushed request `request_uri` names, for the client `client_id`.
+pub(super) async fn take_back(op: &Provider, request_uri: &str, client_id: &str) -> Result<TakenBack, StorageError> {
+    let Some(id) = request_uri.strip_prefix(REQUEST_URI_PREFIX) else { return Ok(TakenBack::Unknown) };
     let found = model::find::<PushedRequest>(op.storage(), id).await?;
-    Ok(found.filter(|f| !f.consumed() && f.model.request.client_id == client_id).map(|f| f.model.request))
+    Ok(match found.filter(|f| f.model.request.client_id == client_id) {
+        Some(f) if f.consumed() => TakenBack::UsedUp(f.model.request),
+        Some(f) => TakenBack::Live(f.model.request),
+        None => TakenBack::Unknown,
+    })
 }
 
 /// Uses up a pushed request once its authorization completes (§4: a `request_uri` is one-time

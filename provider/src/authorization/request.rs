@@ -121,9 +121,14 @@ pub(super) async fn pushed_request(flow: &mut Flow<'_>) -> Result<(), Authorizat
         let client = the_client(flow)?;
         let request_uri = flow.params.get("request_uri").unwrap_or_default();
         match super::pushed::take_back(flow.op, request_uri, &client.client_id).await? {
-            Some(request) => flow.request = Some(request),
-            None => {
-                let description = "request_uri is unknown, expired, used up, or another client's";
+            super::pushed::TakenBack::Live(request) => flow.request = Some(request),
+            // RFC 9126 §4 (one-time use) and RFC 6749 §4.1.2.1: the redirect URI is the pushed
+            // request's, validated when it was pushed, so the error goes back to the client.
+            super::pushed::TakenBack::UsedUp(request) => {
+                return Err(request.error(ErrorCode::InvalidRequestUri, "request_uri has been used"));
+            }
+            super::pushed::TakenBack::Unknown => {
+                let description = "request_uri is unknown, expired, or another client's";
                 return Err(page(ErrorCode::InvalidRequestUri, description));
             }
         }
