@@ -177,11 +177,9 @@ async fn check_jti(op: &Provider, client: &Client, claims: &Value) -> Result<(),
     let (Some(jti), Some(exp)) = (claims["jti"].as_str(), claims["exp"].as_i64()) else {
         return Err(bad("needs jti and exp"));
     };
-    let remaining = (exp - now() + op.config().clock_tolerance as i64).clamp(1, 86_400) as u64;
-    let id = crate::security::sha256_b64url(&format!("request-object:{}:{jti}", client.client_id));
-    let record = crate::storage::Record::new(&serde_json::json!({ "client_id": client.client_id }));
-    let kind = crate::storage::Kind::ReplayDetection;
-    match op.storage().insert_new(kind, &id, &record, std::time::Duration::from_secs(remaining)).await {
+    let until = exp + op.config().clock_tolerance as i64;
+    let mark = format!("request-object:{}:{jti}", client.client_id);
+    match crate::model::first_use_of_jti(op.storage(), &mark, &client.client_id, until).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(bad("has been used before (jti replay)")),
         Err(e) => {

@@ -4,10 +4,8 @@
 use super::{AuthMethod, Client, keys};
 use crate::Provider;
 use crate::protocol::OAuthError;
-use crate::security::{now, sha256_b64url};
-use crate::storage::{Kind, Record};
+use crate::security::now;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The only assertion type defined for client authentication (RFC 7523 §2.2).
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -101,11 +99,9 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
 /// RFC 7523 §3 (7): a jti is used once; it is remembered until the assertion expires.
 async fn check_replay(op: &Provider, client: &Client, claims: &serde_json::Value) -> Result<(), OAuthError> {
     let jti = claims["jti"].as_str().ok_or_else(|| OAuthError::invalid_client("client_assertion has no jti"))?;
-    let remaining = claims["exp"].as_i64().unwrap_or_default() - now() + op.config().clock_tolerance as i64;
-    let ttl = Duration::from_secs(remaining.clamp(1, 86_400) as u64);
-    let id = sha256_b64url(&format!("{}:{jti}", client.client_id));
-    let record = Record::new(&serde_json::json!({ "client_id": client.client_id }));
-    if op.storage().insert_new(Kind::ReplayDetection, &id, &record, ttl).await? {
+    let until = claims["exp"].as_i64().unwrap_or_default() + op.config().clock_tolerance as i64;
+    let mark = format!("{}:{jti}", client.client_id);
+    if crate::model::first_use_of_jti(op.storage(), &mark, &client.client_id, until).await? {
         Ok(())
     } else {
         Err(OAuthError::invalid_client("client_assertion has been used before (jti replay)"))

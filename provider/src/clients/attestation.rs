@@ -8,13 +8,11 @@ use super::{AuthMethod, Client};
 use crate::Provider;
 use crate::jose::{self, SigningAlg};
 use crate::protocol::{ErrorCode, OAuthError};
-use crate::security::{now, sha256_b64url};
+use crate::security::now;
 use crate::sender::RequestContext;
-use crate::storage::{Kind, Record};
 use josekit::jwk::Jwk;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The token endpoint authentication method (§13.3).
 pub(crate) const METHOD: &str = "attest_jwt_client_auth";
@@ -22,8 +20,6 @@ pub(crate) const METHOD: &str = "attest_jwt_client_auth";
 const ATTESTATION_TYP: &str = "oauth-client-attestation+jwt";
 /// §5.2: the PoP's `typ`.
 const POP_TYP: &str = "oauth-client-attestation-pop+jwt";
-/// JWK members only a private key has (§9 (6): the `cnf` key is not one).
-const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
 
 fn invalid(why: impl Into<String>) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidClientAttestation, why)
@@ -94,7 +90,7 @@ fn check_attestation(op: &Provider, attestation: &str) -> Result<(String, Jwk), 
     // (6): the instance key, public.
     let jwk = claims.get("cnf").and_then(|cnf| cnf.get("jwk")).and_then(Value::as_object);
     let jwk = jwk.ok_or_else(|| invalid("the Client Attestation has no cnf.jwk"))?;
-    if PRIVATE_MEMBERS.iter().any(|member| jwk.contains_key(*member)) {
+    if !jose::is_public_jwk(jwk) {
         return Err(invalid("the Client Attestation's cnf.jwk is not a public key"));
     }
     let key = Jwk::from_map(jwk.clone()).map_err(|_| invalid("the Client Attestation's cnf.jwk is not a JWK"))?;
@@ -159,11 +155,10 @@ fn check_pop(op: &Provider, pop: &str, instance_key: &Jwk, client_id: &str) -> R
 /// shares the storage.
 async fn check_replay(op: &Provider, client_id: &str, claims: &Map<String, Value>) -> Result<(), OAuthError> {
     let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
-    let id = sha256_b64url(&format!("attestation-pop:{client_id}:{jti}"));
+    let mark = format!("attestation-pop:{client_id}:{jti}");
     // Past twice the lifetime (plus the skew) no PoP is accepted anyway, challenge or iat.
-    let ttl = Duration::from_secs(2 * op.config().attestation.pop_lifetime + op.config().clock_tolerance);
-    let record = Record::new(&serde_json::json!({ "client_id": client_id }));
-    match op.storage().insert_new(Kind::ReplayDetection, &id, &record, ttl).await? {
+    let until = now() + (2 * op.config().attestation.pop_lifetime + op.config().clock_tolerance) as i64;
+    match crate::model::first_use_of_jti(op.storage(), &mark, client_id, until).await? {
         true => Ok(()),
         false => Err(invalid("the PoP has been used before (jti replay)")),
     }

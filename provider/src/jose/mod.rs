@@ -184,13 +184,6 @@ pub fn hmac_verifier(alg: &str, secret: &[u8]) -> Result<impl JwsVerifier + use<
 /// The header and payload of a compact JWS, decoded but NOT verified: only for choosing the key
 /// that will verify it.
 pub fn peek(token: &str) -> Result<(serde_json::Value, serde_json::Value), JoseError> {
-    use base64::Engine as _;
-    let decode = |part: &str| -> Result<serde_json::Value, JoseError> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| JoseError::new("not base64url"))?;
-        serde_json::from_slice(&bytes).map_err(|_| JoseError::new("not JSON"))
-    };
     let mut parts = token.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(header), Some(payload), Some(_), None) => Ok((decode(header)?, decode(payload)?)),
@@ -200,14 +193,29 @@ pub fn peek(token: &str) -> Result<(serde_json::Value, serde_json::Value), JoseE
 
 /// The protected header of a compact JWE (five parts), unverified; an error for anything else.
 pub fn peek_jwe_header(token: &str) -> Result<serde_json::Value, JoseError> {
-    use base64::Engine as _;
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 5 {
+    if !is_jwe(token) {
         return Err(JoseError::new("not a compact JWE"));
     }
+    decode(token.split('.').next().unwrap_or_default())
+}
+
+/// One base64url JSON part of a compact JWS or JWE.
+fn decode(part: &str) -> Result<serde_json::Value, JoseError> {
+    use base64::Engine as _;
     let bytes =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| JoseError::new("not base64url"))?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).map_err(|_| JoseError::new("not base64url"))?;
     serde_json::from_slice(&bytes).map_err(|_| JoseError::new("not JSON"))
+}
+
+/// JWK members only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4).
+#[cfg(any(feature = "dpop", feature = "attestation"))]
+const PRIVATE_JWK_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+/// Whether a JWK carries no private or symmetric key material: what a key sent to prove
+/// possession (a DPoP proof's `jwk`, RFC 9449 §4.3 (7); an attestation's `cnf.jwk`) must be.
+#[cfg(any(feature = "dpop", feature = "attestation"))]
+pub(crate) fn is_public_jwk(members: &serde_json::Map<String, serde_json::Value>) -> bool {
+    !PRIVATE_JWK_MEMBERS.iter().any(|member| members.contains_key(*member))
 }
 
 /// Whether `token` is a compact JWE (five parts) rather than a JWS (three).

@@ -203,6 +203,21 @@ pub(crate) async fn consume<M: Model>(store: &dyn Adapter, value: &str) -> Resul
     store.consume(M::KIND, &storage_id::<M>(value)).await
 }
 
+/// Records that `client_id` used a JWT's `jti` (`mark` names the JWT's kind, scope and `jti`;
+/// the storage id is its hash, as the client chose it) until `until` (Unix seconds, at most a
+/// day away): `true` the first time, `false` for a replay (RFC 7519 §4.1.7). Every instance on
+/// the storage sees it.
+pub(crate) async fn first_use_of_jti(
+    store: &dyn Adapter,
+    mark: &str,
+    client_id: &str,
+    until: i64,
+) -> Result<bool, StorageError> {
+    let ttl = Duration::from_secs((until - crate::security::now()).clamp(1, 86_400) as u64);
+    let record = Record::new(&serde_json::json!({ "client_id": client_id }));
+    store.insert_new(Kind::ReplayDetection, &sha256_b64url(mark), &record, ttl).await
+}
+
 /// Removes a model.
 pub(crate) async fn destroy<M: Model>(store: &dyn Adapter, value: &str) -> Result<(), StorageError> {
     store.destroy(M::KIND, &storage_id::<M>(value)).await

@@ -16,8 +16,6 @@ use std::time::Duration;
 /// `dpop_signing_alg_values_supported` and in the `DPoP` challenge.
 pub(crate) const ALGS: &str = "RS256 PS256 ES256 EdDSA";
 
-/// JWK members that only a private key has (§4.3 (7): the proof's `jwk` is a public key).
-const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
 
 /// A verified proof: the thumbprint of the key that signed it (§6.1 `jkt`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +54,7 @@ pub(crate) async fn check(
         .ok_or_else(|| invalid("the DPoP proof's alg is not one of ".to_string() + ALGS))?;
     // §4.3 (7): a public key.
     let members = header["jwk"].as_object().ok_or_else(|| invalid("the DPoP proof has no jwk"))?;
-    if PRIVATE_MEMBERS.iter().any(|member| members.contains_key(*member)) {
+    if !jose::is_public_jwk(members) {
         return Err(invalid("the DPoP proof's jwk is not a public key"));
     }
     let jwk = Jwk::from_map(members.clone()).map_err(|_| invalid("the DPoP proof's jwk is not a JWK"))?;
