@@ -28,6 +28,11 @@ pub struct Options {
     pub tls: bool,
     /// Configuration keys to set, dotted (`("ttl.refresh_token_grace", 1.into())`).
     pub settings: Vec<(&'static str, figment::value::Value)>,
+    /// The fixture clients file (in `fixtures/`): a FAPI profile runs with its own, since it
+    /// refuses to start with clients its policy forbids.
+    pub clients_fixture: &'static str,
+    /// The fixture configuration layered over the profile (resource servers), if any.
+    pub config_fixture: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -39,6 +44,8 @@ impl Default for Options {
             extra_clients: Vec::new(),
             tls: false,
             settings: Vec::new(),
+            clients_fixture: "clients.json",
+            config_fixture: Some("provider.toml"),
         }
     }
 }
@@ -114,7 +121,7 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     overrides.insert("issuer".into(), issuer.clone().into());
     overrides.insert("port".into(), port.into());
     overrides.insert("storage".into(), storage.into());
-    let clients_file = clients_file(&options.extra_clients);
+    let clients_file = clients_file(options.clients_fixture, &options.extra_clients);
     overrides.insert("clients_file".into(), clients_file.path().display().to_string().into());
     // The harness serves client documents (jwks_uri, request_uri, ...) from wiremock on loopback.
     let mut outbound = figment::value::Dict::new();
@@ -137,11 +144,11 @@ pub async fn try_launch(options: Options) -> Result<TestProvider, String> {
     }
     let sources = ConfigSources {
         profile: Some(options.profile.clone()),
-        config_file: Some(fixtures.join("provider.toml")),
+        config_file: options.config_fixture.map(|name| fixtures.join(name)),
         overrides,
         ..Default::default()
     };
-    let config = load(&sources).unwrap_or_else(|e| panic!("fixture configuration: {e:?}"));
+    let config = load(&sources).map_err(|e| format!("configuration refused: {e:?}"))?;
     let provider = Provider::new(config).await.map_err(|e| e.to_string())?;
     let figment = provider
         .rocket_figment()
@@ -173,9 +180,9 @@ fn set_dotted(dict: &mut figment::value::Dict, key: &str, value: figment::value:
     }
 }
 
-/// The fixture clients plus `extra`, in a temporary file.
-fn clients_file(extra: &[serde_json::Value]) -> tempfile::NamedTempFile {
-    let text = std::fs::read_to_string(crate::fixtures().join("clients.json")).expect("fixture clients");
+/// The fixture clients of `fixture` plus `extra`, in a temporary file.
+fn clients_file(fixture: &str, extra: &[serde_json::Value]) -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(crate::fixtures().join(fixture)).expect("fixture clients");
     let mut clients: Vec<serde_json::Value> = serde_json::from_str(&text).expect("fixture clients are JSON");
     clients.extend(extra.iter().cloned());
     let file = tempfile::NamedTempFile::new().expect("a temporary file");

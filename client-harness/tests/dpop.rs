@@ -335,3 +335,29 @@ async fn a_proof_sent_to_introspection_is_checked_too() {
     assert_eq!(introspect(vec![replayed.clone()]).await.0, StatusCode::OK);
     assert_eq!(introspect(vec![replayed]).await.1["error"], "invalid_dpop_proof", "§11.1: a replayed jti");
 }
+
+#[tokio::test]
+async fn a_proof_whose_jwk_carries_kid_alg_and_use_is_accepted() {
+    // RFC 9449 §4.2: the header's `jwk` is the key; the members a JWK may carry besides (as the
+    // conformance suite's proofs do) change nothing, and the thumbprint ignores them.
+    let op = launch(dpop(vec![])).await;
+    let key = DpopKey::new();
+    let (code, verifier) = authorized(&op, &[]).await;
+    let token_url = format!("{}/token", op.issuer);
+    let mut header = key.header();
+    header["jwk"]["kid"] = "the-clients-dpop-key".into();
+    header["jwk"]["alg"] = "ES256".into();
+    header["jwk"]["use"] = "sig".into();
+    let proof = key.sign(&key.claims("POST", &token_url), &header);
+    let (status, tokens, _) = exchange(&op, &code, &verifier, &[proof]).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let introspected = answer(
+        http::client(false)
+            .post(format!("{}/introspect", op.issuer))
+            .basic_auth(BASIC.id, BASIC.secret)
+            .form(&[("token", tokens["access_token"].as_str().unwrap())]),
+    )
+    .await
+    .1;
+    assert_eq!(introspected["cnf"]["jkt"], json!(key.jkt()));
+}

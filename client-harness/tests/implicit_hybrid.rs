@@ -22,7 +22,7 @@ async fn implicit_id_token_only_carries_the_scope_claims() {
     let mut raw = flow::payload_of(&params["id_token"]);
     raw["iss"] = "[issuer]".into();
     insta::assert_json_snapshot!("implicit_id_token_only", raw, {
-        ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]", ".sid" => "[sid]",
+        ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]", ".sid" => "[sid]", ".s_hash" => "[s_hash]",
     });
     // OIDC Core §5.4: no access token was issued, so the scope's claims are in the ID token.
     assert_eq!(claims.email().map(|e| e.as_str()), Some("alice@example.com"));
@@ -45,7 +45,7 @@ async fn implicit_with_token_has_at_hash_and_a_working_access_token() {
     raw["iss"] = "[issuer]".into();
     insta::assert_json_snapshot!("implicit_id_token_token", raw, {
         ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]",
-        ".sid" => "[sid]", ".at_hash" => "[at_hash]",
+        ".sid" => "[sid]", ".s_hash" => "[s_hash]", ".at_hash" => "[at_hash]",
     });
     assert!(claims.email().is_none(), "an access token was issued, so email goes to userinfo");
     let info = flow::userinfo(&rp, &AccessToken::new(token.clone())).await.unwrap();
@@ -75,7 +75,7 @@ async fn hybrid_flows(#[case] response_types: Vec<CoreResponseType>) {
         let name = format!("front_channel_id_token_{}", params.contains_key("access_token"));
         insta::assert_json_snapshot!(name, claims, {
             ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]", ".nonce" => "[nonce]",
-            ".sid" => "[sid]", ".at_hash" => "[at_hash]", ".c_hash" => "[c_hash]",
+            ".sid" => "[sid]", ".s_hash" => "[s_hash]", ".at_hash" => "[at_hash]", ".c_hash" => "[c_hash]",
         });
     }
     let front_sub = front_id_token.then(|| {

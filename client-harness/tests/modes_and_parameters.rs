@@ -113,7 +113,7 @@ async fn userinfo_accepts_the_token_in_a_form_body() {
 
 #[tokio::test]
 async fn id_token_claim_set() {
-    let op = launch(Options::default()).await;
+    let op = launch(Options::with("logout.enabled", true)).await;
     let rp = rp::relying_party(&op.issuer, BASIC).await;
     let req = start(&rp, &["email", "offline_access"], true);
     let params = callback_params(
@@ -133,16 +133,30 @@ async fn id_token_claim_set() {
     assert_eq!(header["typ"], "JWT");
     assert_eq!(json["nonce"], req.nonce.secret().as_str());
     assert_eq!(json["exp"].as_i64().unwrap() - json["iat"].as_i64().unwrap(), 3600);
-    assert!(json["sid"].is_string(), "sid for logout");
+    assert!(json["sid"].is_string(), "sid for logout (Front-Channel Logout §3, Back-Channel Logout §2.1)");
     json["iss"] = "[issuer]".into();
     let token_response: serde_json::Value = serde_json::to_value(&tokens).unwrap();
     insta::assert_json_snapshot!("id_token_claims_code_flow", json, {
         ".exp" => "[exp]", ".iat" => "[iat]", ".auth_time" => "[auth_time]",
-        ".nonce" => "[nonce]", ".sid" => "[sid]", ".at_hash" => "[at_hash]",
+        ".nonce" => "[nonce]", ".sid" => "[sid]", ".s_hash" => "[s_hash]", ".at_hash" => "[at_hash]",
     });
     insta::assert_json_snapshot!("token_response_code_flow", token_response, {
         ".access_token" => "[access_token]", ".refresh_token" => "[refresh_token]", ".id_token" => "[id_token]",
     });
+}
+
+#[tokio::test]
+async fn without_logout_the_id_token_has_no_sid() {
+    let op = launch(Options::default()).await;
+    let rp = rp::relying_party(&op.issuer, BASIC).await;
+    let req = start(&rp, &["email"], true);
+    let params = callback_params(
+        &Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.callback(),
+    );
+    let tokens = flow::exchange(&rp, &params["code"], req.verifier).await.unwrap();
+    let id_token = openidconnect::TokenResponse::id_token(&tokens).unwrap().to_string();
+    let claims = flow::payload_of(&id_token);
+    assert!(claims["sub"].is_string() && claims.get("sid").is_none(), "{claims}");
 }
 
 #[tokio::test]

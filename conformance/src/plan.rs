@@ -24,6 +24,10 @@ pub struct PlanSpec {
     /// `dynamic_client` variants of the static-client plans need registration enabled.
     #[serde(default)]
     pub provider_env: BTreeMap<String, String>,
+    /// Values for `{NAME}` placeholders in the configuration, so that one configuration serves
+    /// several variants (the FAPI plans' client ids, alias and scope).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 fn empty_object() -> Value {
@@ -68,13 +72,17 @@ impl Expected {
     }
 }
 
-/// Loads a profile's plan spec, its configuration (with `{ISSUER}` replaced) and expected results.
+/// Loads a profile's plan spec, its configuration (with `{ISSUER}` and the spec's `vars`
+/// replaced) and expected results.
 pub fn load(dir: &Path, profile: &str, issuer: &str) -> Result<(PlanSpec, Value, Expected), String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let spec_path = dir.join("plans").join(format!("{profile}.toml"));
     let spec: PlanSpec = toml::from_str(&read(&spec_path)?).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     let config_path = dir.join("plans").join(&spec.config);
-    let config_text = read(&config_path)?.replace("{ISSUER}", issuer);
+    let mut config_text = read(&config_path)?.replace("{ISSUER}", issuer);
+    for (name, value) in &spec.vars {
+        config_text = config_text.replace(&format!("{{{name}}}"), value);
+    }
     let config = serde_json::from_str(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
     let expected_path = dir.join("expected").join(format!("{profile}.toml"));
     let expected = if expected_path.exists() {

@@ -16,6 +16,7 @@ fn spec() -> PlanSpec {
         config: "oidc.json".into(),
         profile: None,
         provider_env: Default::default(),
+        vars: Default::default(),
     }
 }
 
@@ -274,9 +275,23 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
         if path.extension().is_some_and(|e| e == "toml") {
             let profile = path.file_stem().unwrap().to_str().unwrap();
             let (spec, config, _) = conformance::plan::load(dir, profile, "https://op.test:3000").unwrap();
-            assert!(spec.plan.starts_with("oidcc-"), "{profile}");
+            assert!(spec.plan.starts_with("oidcc-") || spec.plan.starts_with("fapi"), "{profile}");
             assert_eq!(config["server"]["discoveryUrl"], "https://op.test:3000/.well-known/openid-configuration");
-            assert!(!config.to_string().contains("{ISSUER}"));
+            // Every placeholder is filled in.
+            for placeholder in ["{ISSUER}", "{CLIENT}", "{ALIAS}", "{SCOPE}"] {
+                assert!(!config.to_string().contains(placeholder), "{profile}: {placeholder}");
+            }
+            // A static FAPI client the plan names is one of the fixture's.
+            if spec.plan.starts_with("fapi") {
+                let family = if spec.plan.starts_with("fapi1") { "fapi1" } else { "fapi2" };
+                let file = dir.join(format!("../fixtures/{family}-clients.json"));
+                let fixtures: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+                for which in ["client", "client2"] {
+                    let id = &config[which]["client_id"];
+                    assert!(fixtures.as_array().unwrap().iter().any(|c| c["client_id"] == *id), "{profile}: {id}");
+                }
+            }
             // A static-client plan run with dynamic clients needs registration on in its profile.
             let dynamic = spec.variant["client_registration"] == "dynamic_client";
             let enabled = spec.provider_env.get("OP_REGISTRATION__ENABLED").is_some_and(|v| v == "true");

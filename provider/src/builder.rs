@@ -112,6 +112,10 @@ impl ProviderBuilder {
         let base_path = issuer.path().trim_end_matches('/').to_string();
         let fetcher = outbound::Fetcher::new(config.outbound.clone());
         let clients = clients.resolve_sectors(&fetcher).await.map_err(StartError::Data)?;
+        for client in clients.all() {
+            crate::fapi::check_client(config.fapi.profile, &client)
+                .map_err(|(field, why)| StartError::Data(format!("client {:?}: {field}: {why}", client.client_id)))?;
+        }
         let clients: Arc<dyn ClientStore> = match self.client_store {
             Some(store) => store,
             None => Arc::new(StoredClients::new(clients, storage.clone(), keys.algs())),

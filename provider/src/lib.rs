@@ -35,7 +35,21 @@ macro_rules! internal {
     )*};
 }
 
-internal!(authorization, builder, clients, endpoints, grants, jose, logout, model, outbound, security, sender, tokens);
+internal!(
+    authorization,
+    builder,
+    clients,
+    endpoints,
+    fapi,
+    grants,
+    jose,
+    logout,
+    model,
+    outbound,
+    security,
+    sender,
+    tokens
+);
 
 pub use clients::{
     Client, ClientError, ClientList, ClientRegistry, ClientStore, ClientStoreError, Registration, StoredClients,

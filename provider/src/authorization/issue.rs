@@ -66,6 +66,11 @@ pub(super) async fn issue(
         if let Some(token) = &access_token {
             id_token.at_hash = Some(alg.half_hash(token));
         }
+        // FAPI 1.0 Advanced §5.2.2.1 (5): the ID token as detached signature protects `state`
+        // too, as node-oidc-provider does for every front-channel ID token.
+        if let Some(state) = &to.target.state {
+            id_token.s_hash = Some(alg.half_hash(state));
+        }
         // OIDC Core §5.4: scope claims go in the ID token only when no access token is issued at
         // all (`response_type=id_token`). A code is exchanged for one, so `code id_token` keeps
         // them for userinfo, like `id_token token`.

@@ -77,6 +77,8 @@ pub(crate) enum Step {
     Claims,
     /// `id_token_hint`, ours.
     IdTokenHint,
+    /// The FAPI profile's rules for the request, if a profile is configured.
+    Fapi,
     /// The validated request, assembled.
     Settle,
     /// The pushed request the `request_uri` names, for this client (RFC 9126 §4).
@@ -109,6 +111,7 @@ const TABLE: &[(Step, &[Door])] = &[
     (Step::MaxAge, &[Authorize, Push]),
     (Step::Claims, &[Authorize, Push]),
     (Step::IdTokenHint, &[Authorize, Push]),
+    (Step::Fapi, &[Authorize, Push]),
     (Step::Settle, &[Authorize, Push]),
     (Step::PushedRequest, &[Pushed]),
     (Step::StoredClient, &[Resume, DeviceConfirmation]),
@@ -227,6 +230,7 @@ impl<'a> Flow<'a> {
             Step::MaxAge => steps::max_age(self),
             Step::Claims => steps::claims(self),
             Step::IdTokenHint => steps::id_token_hint(self),
+            Step::Fapi => steps::fapi(self),
             Step::Settle => steps::settle(self),
             Step::PushedRequest => steps::pushed_request(self).await,
             Step::StoredClient => steps::stored_client(self).await,

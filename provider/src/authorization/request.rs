@@ -284,6 +284,27 @@ pub(super) fn id_token_hint(flow: &mut Flow<'_>) -> Result<(), AuthorizationErro
     Ok(())
 }
 
+/// Step: the FAPI profile's rules (see [`crate::fapi`]), on what the earlier steps found.
+pub(super) fn fapi(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
+    let profile = flow.op.config().fapi.profile;
+    if profile == crate::config::FapiProfile::None {
+        return Ok(());
+    }
+    let response_type = the_response_type(flow)?;
+    let response_mode = flow.target.as_ref().map(|t| t.mode).unwrap_or(ResponseMode::Query);
+    let view = crate::fapi::AuthorizationView {
+        pushed: flow.door == super::pipeline::Door::Push,
+        response_type,
+        response_mode,
+        scope: flow.params.get("scope").map(String::from),
+        nonce: flow.nonce.is_some(),
+        state: flow.params.get("state").is_some(),
+        redirect_uri: flow.params.get("redirect_uri").is_some(),
+        code_challenge: flow.code_challenge.is_some(),
+    };
+    crate::fapi::check_authorization_request(profile, &view).map_err(|(code, why)| flow.fail(code, why))
+}
+
 /// Step: the validated request, assembled from what the steps found. Its outcome goes to the
 /// client's redirect URI.
 pub(super) fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {

@@ -128,7 +128,11 @@ async fn verify(op: &Provider, client: &Client, jwt: &str, signed_required: bool
             (false, _) => Err(bad("unsigned request objects are not accepted".into())),
         };
     }
-    let allowed: Vec<&str> = registered.map(|r| vec![r]).unwrap_or_else(|| CLIENT_ALGS.to_vec());
+    let profile = op.config().fapi.profile;
+    let allowed = crate::fapi::client_algs(profile, &registered.map(|r| vec![r]).unwrap_or_else(|| CLIENT_ALGS.to_vec()));
+    if !allowed.contains(&alg) {
+        return Err(bad(format!("the request object's alg {alg} is not allowed here")));
+    }
     verify_client_jws(op, client, jwt, &allowed).await.map_err(|e| bad(format!("the request object: {e}")))
 }
 

@@ -41,7 +41,10 @@ pub(super) async fn authenticate(
             method.as_str()
         )));
     }
-    let allowed = allowed_algs(&client, method);
+    let allowed = crate::fapi::client_algs(op.config().fapi.profile, &allowed_algs(&client, method));
+    if !allowed.contains(&alg) {
+        return Err(OAuthError::invalid_client(format!("client_assertion: the alg {alg} is not allowed here")));
+    }
     let claims = keys::verify(op, &client, assertion, &allowed).await.map_err(OAuthError::invalid_client)?;
     check_claims(op, &client, &claims)?;
     check_replay(op, &client, &claims).await?;
@@ -77,8 +80,12 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
     let alias: Option<String> = None;
     // RFC 8705 §5: a client that uses the alias may name it.
     let is_token_endpoint = |aud: &str| aud == token_endpoint || alias.as_deref() == Some(aud);
-    if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) {
-        return fail("aud must be the issuer or the token endpoint");
+    let endpoints: Vec<String> = [Some(token_endpoint.clone()), alias.clone(), Some(op.endpoint("/par"))].into_iter().flatten().collect();
+    match crate::fapi::assertion_audience(op.config().fapi.profile, &claims["aud"], op.issuer(), &endpoints) {
+        Some(true) => {}
+        Some(false) => return fail("aud is not one the FAPI profile accepts"),
+        None if audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) => {}
+        None => return fail("aud must be the issuer or the token endpoint"),
     }
     let tolerance = op.config().clock_tolerance as i64;
     let now = now();

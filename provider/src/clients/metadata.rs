@@ -215,10 +215,10 @@ pub(super) const AUTH_METHODS: &[&str] = &[
 /// The authentication methods this provider accepts, as configured: the mTLS ones only with
 /// `[mtls] enabled`.
 pub(crate) fn auth_methods(config: &crate::config::Config) -> Vec<&'static str> {
-    let _ = config;
     AUTH_METHODS
         .iter()
         .copied()
+        .filter(|method| crate::fapi::allows_auth_method(config.fapi.profile, method))
         .filter(|method| {
             #[cfg(feature = "mtls")]
             if method.contains("tls_client_auth") {

@@ -13,7 +13,8 @@ pub struct KeysConfig {
     pub file: PathBuf,
     /// Generate the file at first start if it is missing (the development default).
     pub generate: bool,
-    /// The JWS algorithms to sign with; RS256 is always required (OIDC Core §15.1).
+    /// The JWS algorithms to sign with; RS256 is required (OIDC Core §15.1)
+    /// except under a FAPI profile, which allows only PS256, ES256 (and EdDSA in FAPI 2.0).
     pub signing_algs: Vec<String>,
     /// Seconds between checks of the file for changes (after `provider keys rotate`).
     pub reload_interval: u64,
@@ -31,8 +32,9 @@ impl Default for KeysConfig {
 }
 
 impl KeysConfig {
-    /// Every algorithm is one this build signs with, and RS256 is among them.
-    pub(super) fn check(&self, errors: &mut Vec<ConfigError>) {
+    /// Every algorithm is one this build signs with, and RS256 is among them, but under a FAPI
+    /// profile, which forbids it (its own rule checks the list).
+    pub(super) fn check(&self, fapi: super::FapiProfile, errors: &mut Vec<ConfigError>) {
         for alg in &self.signing_algs {
             if alg.parse::<SigningAlg>().is_err() {
                 errors.push(ConfigError::new(
@@ -44,7 +46,7 @@ impl KeysConfig {
                 ));
             }
         }
-        if !self.signing_algs.iter().any(|a| a == "RS256") {
+        if fapi == super::FapiProfile::None && !self.signing_algs.iter().any(|a| a == "RS256") {
             errors.push(ConfigError::new("keys.signing_algs", "must include RS256 (OIDC Core §15.1)"));
         }
     }

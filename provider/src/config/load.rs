@@ -27,6 +27,12 @@ const EMBEDDED_PROFILES: &[(&str, &str)] = &[
     ("backchannel-logout", include_str!("../../../profiles/backchannel-logout.toml")),
     #[cfg(feature = "frontchannel-logout")]
     ("frontchannel-logout", include_str!("../../../profiles/frontchannel-logout.toml")),
+    #[cfg(feature = "fapi1-advanced")]
+    ("fapi1-advanced", include_str!("../../../profiles/fapi1-advanced.toml")),
+    #[cfg(feature = "fapi2-security-profile")]
+    ("fapi2-security-profile", include_str!("../../../profiles/fapi2-security-profile.toml")),
+    #[cfg(feature = "fapi2-message-signing")]
+    ("fapi2-message-signing", include_str!("../../../profiles/fapi2-message-signing.toml")),
 ];
 
 /// Spec-family features compiled into this build; profiles name what they need in `requires`.
@@ -45,6 +51,12 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "dpop",
     #[cfg(feature = "jarm")]
     "jarm",
+    #[cfg(feature = "mtls")]
+    "mtls",
+    #[cfg(feature = "rar")]
+    "rar",
+    #[cfg(feature = "attestation")]
+    "attestation",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

@@ -6,6 +6,7 @@
 
 mod attestation;
 mod dpop;
+mod fapi;
 mod jar;
 mod jarm;
 mod keys;
@@ -28,6 +29,7 @@ mod validate;
 pub use crate::outbound::OutboundConfig;
 pub use attestation::AttestationConfig;
 pub use dpop::DpopConfig;
+pub use fapi::{FapiConfig, FapiProfile};
 pub use jar::JarConfig;
 pub use jarm::JarmConfig;
 pub use keys::KeysConfig;
@@ -116,8 +118,14 @@ pub struct Config {
     pub rar: RarConfig,
     /// Attestation-based client authentication.
     pub attestation: AttestationConfig,
+    /// The FAPI profile whose policy restricts the core.
+    pub fapi: FapiConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
+    /// Each refresh replaces the refresh token (RFC 9700 §4.14.2). Off, the refresh token stays
+    /// the same until it expires, and a refresh answers with it again (FAPI 2.0's choice, so
+    /// that a client that lost a response can retry).
+    pub refresh_token_rotation: bool,
     /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
     /// storage. Changing it changes every pairwise `sub`.
     pub pairwise_salt: Option<String>,
@@ -163,7 +171,9 @@ impl Default for Config {
             mtls: MtlsConfig::default(),
             rar: RarConfig::default(),
             attestation: AttestationConfig::default(),
+            fapi: FapiConfig::default(),
             test_resource: TestResourceConfig::default(),
+            refresh_token_rotation: true,
             pairwise_salt: None,
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,

@@ -32,7 +32,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     let mut errors = Vec::new();
     check_issuer(&config.issuer, &mut errors);
     check_storage(&config.storage, &mut errors);
-    config.keys.check(&mut errors);
+    config.keys.check(config.fapi.profile, &mut errors);
     check_requires(&config.requires, &mut errors);
     check_response_types(&config.response_types, &mut errors);
     config.ttl.check(&mut errors);
@@ -53,6 +53,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.attestation.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
+    crate::fapi::check_config(config, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 

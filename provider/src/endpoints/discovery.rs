@@ -17,6 +17,11 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// Builds the metadata document.
+/// The algorithms clients may sign with, narrowed by the FAPI profile if one is configured.
+fn client_algs(op: &Provider) -> Vec<&'static str> {
+    crate::fapi::client_algs(op.config().fapi.profile, &crate::jose::CLIENT_ALGS)
+}
+
 pub(crate) fn document(op: &Provider) -> Value {
     let mut doc = core_document(op);
     if cfg!(feature = "jar") {
@@ -25,8 +30,10 @@ pub(crate) fn document(op: &Provider) -> Value {
             // RFC 9101 §10.5 (absent means false).
             doc["require_signed_request_object"] = true.into();
         }
+        // `none` only where unsigned objects are accepted; a FAPI profile narrows the rest.
+        let unsigned = op.config().allow_unsigned_request_objects.then_some("none");
         doc["request_object_signing_alg_values_supported"] =
-            std::iter::once("none").chain(crate::jose::CLIENT_ALGS).collect::<Vec<_>>().into();
+            unsigned.into_iter().chain(client_algs(op)).collect::<Vec<_>>().into();
         let keys = op.keys();
         let encryption_algs = keys.encryption_algs();
         if !encryption_algs.is_empty() {
@@ -59,7 +66,7 @@ pub(crate) fn document(op: &Provider) -> Value {
     #[cfg(feature = "dpop")]
     if op.config().dpop.enabled {
         // RFC 9449 §5.1.
-        doc["dpop_signing_alg_values_supported"] = crate::sender::dpop::ALGS.split(' ').collect::<Vec<_>>().into();
+        doc["dpop_signing_alg_values_supported"] = crate::sender::dpop::offered_algs(op).into();
     }
     #[cfg(feature = "mtls")]
     if op.config().mtls.enabled {
@@ -136,12 +143,12 @@ fn core_document(op: &Provider) -> Value {
         "userinfo_encryption_alg_values_supported": KEY_ALGS,
         "userinfo_encryption_enc_values_supported": CONTENT_ENCS,
         "token_endpoint_auth_methods_supported": auth_methods,
-        "token_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        "token_endpoint_auth_signing_alg_values_supported": client_algs(op),
         // Public clients cannot introspect (RFC 7662 §2.1) but may revoke their own tokens.
         "introspection_endpoint_auth_methods_supported": auth_methods.iter().filter(|m| **m != "none").collect::<Vec<_>>(),
-        "introspection_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        "introspection_endpoint_auth_signing_alg_values_supported": client_algs(op),
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_signing_alg_values_supported": crate::jose::CLIENT_ALGS,
+        "revocation_endpoint_auth_signing_alg_values_supported": client_algs(op),
         "introspection_signing_alg_values_supported": algs,
         "introspection_encryption_alg_values_supported": KEY_ALGS,
         "introspection_encryption_enc_values_supported": CONTENT_ENCS,

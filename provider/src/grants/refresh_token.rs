@@ -1,5 +1,5 @@
 //! The refresh token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2) and a grace window for
-//! concurrent requests.
+//! concurrent requests, or without rotation (`refresh_token_rotation = false`).
 
 use super::{Asked, credential};
 use crate::Provider;
@@ -59,6 +59,14 @@ pub(super) async fn exchange(
     }
     if op.accounts().find(&record.claims.account_id).await.is_none() {
         return Err(OAuthError::invalid_grant("the account no longer exists"));
+    }
+    if !op.config().refresh_token_rotation {
+        // FAPI 2.0 Security Profile §5.3.2.1 (9): the same refresh token, again, so a client
+        // that lost this response can retry.
+        let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None };
+        let mut response = tokens::issue(op, issue).await?;
+        response.refresh_token = Some(value.to_string());
+        return Ok(response);
     }
     if found.consumed_at.is_none() && !credential::spend::<RefreshToken>(op, value).await? {
         // A concurrent request rotated it a moment ago: that is within the grace window or not.

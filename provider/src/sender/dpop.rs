@@ -16,6 +16,11 @@ use std::time::Duration;
 /// `dpop_signing_alg_values_supported` and in the `DPoP` challenge.
 pub(crate) const ALGS: &str = "RS256 PS256 ES256 EdDSA";
 
+/// [`ALGS`], narrowed by the FAPI profile if one is configured.
+pub(crate) fn offered_algs(op: &Provider) -> Vec<&'static str> {
+    crate::fapi::client_algs(op.config().fapi.profile, &ALGS.split(' ').collect::<Vec<_>>())
+}
+
 
 /// A verified proof: the thumbprint of the key that signed it (§6.1 `jkt`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +53,10 @@ pub(crate) async fn check(
         return Err(invalid("the DPoP proof's typ is not dpop+jwt"));
     }
     // §4.3 (5): an asymmetric alg this server supports.
+    let offered = offered_algs(op);
     let alg: SigningAlg = header["alg"]
         .as_str()
+        .filter(|alg| offered.contains(alg))
         .and_then(|alg| alg.parse().ok())
         .ok_or_else(|| invalid("the DPoP proof's alg is not one of ".to_string() + ALGS))?;
     // §4.3 (7): a public key.
@@ -57,7 +64,11 @@ pub(crate) async fn check(
     if !jose::is_public_jwk(members) {
         return Err(invalid("the DPoP proof's jwk is not a public key"));
     }
-    let jwk = Jwk::from_map(members.clone()).map_err(|_| invalid("the DPoP proof's jwk is not a JWK"))?;
+    // The key is the header's own, so a `kid` in it names nothing here; the JWS library would
+    // otherwise want the same `kid` in the header.
+    let mut key = members.clone();
+    key.remove("kid");
+    let jwk = Jwk::from_map(key).map_err(|_| invalid("the DPoP proof's jwk is not a JWK"))?;
     // §4.3 (6): the signature, with that key.
     let verifier = alg.verifier(&jwk).map_err(|_| invalid("the DPoP proof's jwk cannot verify its alg"))?;
     let claims = jose::verify(proof, &*verifier).map_err(|_| invalid("the DPoP proof's signature does not verify"))?;

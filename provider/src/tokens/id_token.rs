@@ -40,6 +40,9 @@ pub struct IdTokenClaims {
     /// Code hash (OIDC Core §3.3.2.11).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub c_hash: Option<String>,
+    /// State hash (FAPI 1.0 Advanced §5.2.2.1 (5); the detached signature's protection of `state`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s_hash: Option<String>,
     /// End-user claims released into the ID token.
     #[serde(flatten)]
     pub claims: serde_json::Map<String, serde_json::Value>,
@@ -59,9 +62,12 @@ impl IdTokenClaims {
             acr: claims.acr.clone(),
             amr: claims.amr.clone(),
             azp: client.client_id.clone(),
-            sid: claims.sid.clone(),
+            // Front-Channel Logout §3, Back-Channel Logout §2.1: `sid` names the session for
+            // logout, so it is issued where logout is served.
+            sid: claims.sid.clone().filter(|_| op.config().logout.enabled),
             at_hash: None,
             c_hash: None,
+            s_hash: None,
             claims: serde_json::Map::new(),
         }
     }
