@@ -9,7 +9,8 @@
 # then client credentials (basic, post, private_key_jwt), resource indicators with JWT access tokens,
 # introspection (JSON and JWT), revocation and the device flow; then, through oauth4webapi (the
 # library under openid-client), PAR, JARM, DPoP with server nonces, and mTLS with certificate-bound
-# tokens and endpoint aliases.
+# tokens and endpoint aliases; last, each FAPI profile with its fixture clients (a happy path and
+# its main rejections).
 # Needs Node.js >= 20 and npm, which ci/install.sh installs where it can; where it cannot, this says
 # it skipped, and why.
 set -euo pipefail
@@ -90,4 +91,19 @@ stop
 issuer="https://127.0.0.1:$port"
 start --config "$work/fapi/mtls.toml" --clients "$work/fapi/clients.json" --storage memory:
 (cd "$dir" && ISSUER="$issuer" NODE_EXTRA_CA_CERTS="$root/fixtures/tls/ca.pem" node fapi.mjs --mtls "$work/fapi")
+stop
+
+# The FAPI profiles with their fixture clients: FAPI 2.0 Security Profile and Message Signing over
+# HTTP (DPoP-bound tokens), FAPI 1.0 Advanced over the provider's own TLS with the fixture CA's
+# client certificate.
+issuer="http://127.0.0.1:$port"
+for profile in fapi2-security-profile fapi2-message-signing; do
+    start --profile "$profile" --clients "$root/fixtures/fapi2-clients.json" --storage memory:
+    (cd "$dir" && ISSUER="$issuer" node fapi-profiles.mjs "--$profile")
+    stop
+done
+issuer="https://127.0.0.1:$port"
+OP_TLS__CERT="$root/fixtures/tls/server.pem" OP_TLS__KEY="$root/fixtures/tls/server.key" OP_TLS__CLIENT_CA="$root/fixtures/tls/ca.pem" \
+    start --profile fapi1-advanced --clients "$root/fixtures/fapi1-clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" NODE_EXTRA_CA_CERTS="$root/fixtures/tls/ca.pem" node fapi-profiles.mjs --fapi1-advanced)
 stop

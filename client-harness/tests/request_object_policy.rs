@@ -81,6 +81,9 @@ async fn the_request_object_type_is_checked() {
     let op = launch(Options::default()).await;
     let authz = signed_as(&object(&op), "oauth-authz-req+jwt");
     assert!(outcome(&op, &[("request", &authz)]).await.contains_key("code"), "RFC 9101 §10.8: its own type");
+    // RFC 7515 §4.1.9: the same media type with `application/` and in other case.
+    let spelled = signed_as(&object(&op), "application/OAuth-Authz-Req+JWT");
+    assert!(outcome(&op, &[("request", &spelled)]).await.contains_key("code"), "RFC 7515 §4.1.9");
     let dpop = signed_as(&object(&op), "dpop+jwt");
     assert_eq!(outcome(&op, &[("request", &dpop)]).await["error"], "invalid_request_object", "another kind of JWT");
 }

@@ -28,6 +28,10 @@ pub struct PlanSpec {
     /// several variants (the FAPI plans' client ids, alias and scope).
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// The expected-results file in `expected/`, when the spec shares one with the other
+    /// variants of its plan (default: `<profile>.toml`).
+    #[serde(default)]
+    pub expected: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -84,7 +88,8 @@ pub fn load(dir: &Path, profile: &str, issuer: &str) -> Result<(PlanSpec, Value,
         config_text = config_text.replace(&format!("{{{name}}}"), value);
     }
     let config = serde_json::from_str(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
-    let expected_path = dir.join("expected").join(format!("{profile}.toml"));
+    let expected_name = spec.expected.clone().unwrap_or_else(|| format!("{profile}.toml"));
+    let expected_path = dir.join("expected").join(expected_name);
     let expected = if expected_path.exists() {
         toml::from_str(&read(&expected_path)?).map_err(|e| format!("{}: {e}", expected_path.display()))?
     } else {

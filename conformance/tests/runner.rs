@@ -17,6 +17,7 @@ fn spec() -> PlanSpec {
         profile: None,
         provider_env: Default::default(),
         vars: Default::default(),
+        expected: None,
     }
 }
 
@@ -280,6 +281,10 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
             // Every placeholder is filled in.
             for placeholder in ["{ISSUER}", "{CLIENT}", "{ALIAS}", "{SCOPE}"] {
                 assert!(!config.to_string().contains(placeholder), "{profile}: {placeholder}");
+            }
+            // A shared expected-results file exists.
+            if let Some(name) = &spec.expected {
+                assert!(dir.join("expected").join(name).exists(), "{profile}: expected/{name}");
             }
             // A static FAPI client the plan names is one of the fixture's.
             if spec.plan.starts_with("fapi") {

@@ -104,7 +104,10 @@ async fn verify(op: &Provider, client: &Client, jwt: &str, signed_required: bool
         crate::jose::peek(jwt).map_err(|e| bad(format!("the request object is not a JWS: {e}")))?;
     // RFC 9101 §10.8: `oauth-authz-req+jwt` (or the generic JWT, or none); a JWT of another
     // kind signed by the client (a DPoP proof, an assertion's own type) is not a request.
-    if !matches!(header.get("typ").and_then(Value::as_str), None | Some("JWT" | "oauth-authz-req+jwt")) {
+    // RFC 7515 §4.1.9: media types compare without regard to case, `application/` optional.
+    let typ = header.get("typ").and_then(Value::as_str).map(|t| t.to_ascii_lowercase());
+    let typ = typ.as_deref().map(|t| t.strip_prefix("application/").unwrap_or(t));
+    if !matches!(typ, None | Some("jwt" | "oauth-authz-req+jwt")) {
         return Err(bad("the request object's typ is not oauth-authz-req+jwt".into()));
     }
     let alg = header["alg"].as_str().unwrap_or_default();

@@ -23,12 +23,12 @@ pub(super) const CONFIG: &[ConfigRule] = &[
 
 /// §5.2.2 (1): requests come as signed request objects.
 fn signed_request_objects_required(config: &Config) -> Result<(), String> {
-    config.jar.require_signed_request_object.then_some(()).ok_or_else(|| "must be true (FAPI 1.0 Advanced §5.2.2 (1))".into())
+    config.jar.require_signed_request_object.then_some(()).ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (1))".into())
 }
 
 /// §5.2.2 (1): an unsigned (`alg: none`) object is no signed request object.
 fn unsigned_request_objects_refused(config: &Config) -> Result<(), String> {
-    (!config.allow_unsigned_request_objects).then_some(()).ok_or_else(|| "must be false (FAPI 1.0 Advanced §5.2.2 (1))".into())
+    (!config.allow_unsigned_request_objects).then_some(()).ok_or_else(|| "must be false (FAPI 1.0 Advanced 5.2.2 (1))".into())
 }
 
 /// §5.2.2 (13): "shall require the request object to contain an exp claim that has a lifetime
@@ -36,7 +36,7 @@ fn unsigned_request_objects_refused(config: &Config) -> Result<(), String> {
 fn request_object_lifetime_limited(config: &Config) -> Result<(), String> {
     match config.jar.max_lifetime {
         Some(max) if max <= 3600 => Ok(()),
-        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced §5.2.2 (13))".into()),
+        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (13))".into()),
     }
 }
 
@@ -45,7 +45,7 @@ fn request_object_lifetime_limited(config: &Config) -> Result<(), String> {
 fn request_object_nbf_age_limited(config: &Config) -> Result<(), String> {
     match config.jar.max_nbf_age {
         Some(max) if max <= 3600 => Ok(()),
-        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced §5.2.2 (17))".into()),
+        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (17))".into()),
     }
 }
 
@@ -53,12 +53,12 @@ fn request_object_nbf_age_limited(config: &Config) -> Result<(), String> {
 fn certificate_bound_tokens(config: &Config) -> Result<(), String> {
     (config.mtls.enabled && config.mtls.certificate_bound_access_tokens)
         .then_some(())
-        .ok_or_else(|| "mtls.enabled and mtls.certificate_bound_access_tokens must be true (FAPI 1.0 Advanced §5.2.2 (5))".into())
+        .ok_or_else(|| "mtls.enabled and mtls.certificate_bound_access_tokens must be true (FAPI 1.0 Advanced 5.2.2 (5))".into())
 }
 
 /// §8.6: the provider signs with PS256 or ES256 only.
 fn signing_algs(config: &Config) -> Result<(), String> {
-    super::fapi2::algs_within(&config.keys.signing_algs, ALGS, "FAPI 1.0 Advanced §8.6")
+    super::fapi2::algs_within(&config.keys.signing_algs, ALGS, "FAPI 1.0 Advanced 8.6")
 }
 
 /// What a client's metadata must be, each rule named by the field it reads.
@@ -71,7 +71,7 @@ pub(super) const CLIENT: &[Rule<Client>] = &[
 
 /// §5.2.2 (14): `tls_client_auth`, `self_signed_tls_client_auth` or `private_key_jwt`.
 fn authentication_method(client: &Client) -> Result<(), String> {
-    super::fapi2::confidential_asymmetric(client, "FAPI 1.0 Advanced §5.2.2 (14)")
+    super::fapi2::confidential_asymmetric(client, "FAPI 1.0 Advanced 5.2.2 (14)")
 }
 
 /// §5.2.2 (5), §6.2.1 (1): the client's tokens are bound to its certificate.
@@ -79,30 +79,30 @@ fn certificate_bound(client: &Client) -> Result<(), String> {
     client
         .tls_client_certificate_bound_access_tokens
         .then_some(())
-        .ok_or_else(|| "must be true (FAPI 1.0 Advanced §5.2.2 (5))".into())
+        .ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (5))".into())
 }
 
 /// §5.2.2 (2): `code id_token`, or `code` with JARM.
 fn response_types(client: &Client) -> Result<(), String> {
     match client.response_types.iter().find(|rt| !matches!(rt.as_str(), "code" | "code id_token")) {
-        Some(other) => Err(format!("{other} is not allowed (FAPI 1.0 Advanced §5.2.2 (2))")),
+        Some(other) => Err(format!("{other} is not allowed (FAPI 1.0 Advanced 5.2.2 (2))")),
         None => Ok(()),
     }
 }
 
 /// §8.6: every alg the client registered is PS256 or ES256.
 fn client_algs(client: &Client) -> Result<(), String> {
-    super::fapi2::registered_algs_within(client, ALGS, "FAPI 1.0 Advanced §8.6")
+    super::fapi2::registered_algs_within(client, ALGS, "FAPI 1.0 Advanced 8.6")
 }
 
 /// What an authorization request must be, beyond a signed request object (`[jar]`).
 pub(super) const AUTHORIZATION: &[Rule<AuthorizationView>] = &[
-    Rule { name: "FAPI 1.0 Advanced §5.2.2 (2)", check: code_id_token_or_jarm, error: ErrorCode::UnsupportedResponseType },
-    Rule { name: "FAPI 1.0 Advanced §5.2.2 (1), (10)", check: scope_in_request_object, error: ErrorCode::InvalidRequest },
-    Rule { name: "FAPI 1.0 Baseline §5.2.2 (9)", check: redirect_uri_given, error: ErrorCode::InvalidRequest },
-    Rule { name: "FAPI 1.0 Advanced §5.2.2.2", check: nonce_with_openid, error: ErrorCode::InvalidRequest },
-    Rule { name: "FAPI 1.0 Advanced §5.2.2.3", check: state_without_openid, error: ErrorCode::InvalidRequest },
-    Rule { name: "FAPI 1.0 Advanced §5.2.2 (18)", check: pkce_with_par, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2 (2)", check: code_id_token_or_jarm, error: ErrorCode::UnsupportedResponseType },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2 (1), (10)", check: scope_in_request_object, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 1.0 Baseline 5.2.2 (9)", check: redirect_uri_given, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2.2", check: nonce_with_openid, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2.3", check: state_without_openid, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2 (18)", check: pkce_with_par, error: ErrorCode::InvalidRequest },
 ];
 
 /// "shall require the response_type value code id_token, or the response_type value code in

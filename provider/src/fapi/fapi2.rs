@@ -54,28 +54,28 @@ pub(super) const CONFIG_MESSAGE_SIGNING: &[ConfigRule] = &[
 fn pushed_requests_only(config: &Config) -> Result<(), String> {
     (config.par.enabled && config.par.required)
         .then_some(())
-        .ok_or_else(|| "par.enabled and par.required must be true (FAPI 2.0 Security Profile §5.3.2.2 (1), (2))".into())
+        .ok_or_else(|| "par.enabled and par.required must be true (FAPI 2.0 Security Profile 5.3.2.2 (1), (2))".into())
 }
 
 /// §5.3.2.2 (4): "shall require PKCE with S256" of every client.
 fn pkce_everywhere(config: &Config) -> Result<(), String> {
     (config.pkce.required == PkceRequired::All)
         .then_some(())
-        .ok_or_else(|| "must be \"all\" (FAPI 2.0 Security Profile §5.3.2.2 (4))".into())
+        .ok_or_else(|| "must be \"all\" (FAPI 2.0 Security Profile 5.3.2.2 (4))".into())
 }
 
 /// §5.3.2.2 (3): "shall only issue authorization codes ... response type code".
 fn code_only(config: &Config) -> Result<(), String> {
     (config.response_types == ["code"])
         .then_some(())
-        .ok_or_else(|| "must be [\"code\"] (FAPI 2.0 Security Profile §5.3.2.2 (3))".into())
+        .ok_or_else(|| "must be [\"code\"] (FAPI 2.0 Security Profile 5.3.2.2 (3))".into())
 }
 
 /// §5.3.2.1 (13): "shall issue authorization codes with a maximum lifetime of 60 seconds".
 fn short_lived_codes(config: &Config) -> Result<(), String> {
     (config.ttl.authorization_code <= 60)
         .then_some(())
-        .ok_or_else(|| "must be at most 60 seconds (FAPI 2.0 Security Profile §5.3.2.1 (13))".into())
+        .ok_or_else(|| "must be at most 60 seconds (FAPI 2.0 Security Profile 5.3.2.1 (13))".into())
 }
 
 /// §5.3.2.1 (6): "shall only issue sender-constrained access tokens", by DPoP or mTLS (§5.3.3).
@@ -83,7 +83,7 @@ fn sender_constraining_offered(config: &Config) -> Result<(), String> {
     let mtls = config.mtls.enabled && config.mtls.certificate_bound_access_tokens;
     (config.dpop.enabled || mtls)
         .then_some(())
-        .ok_or_else(|| "dpop.enabled or mtls.certificate_bound_access_tokens must be true (FAPI 2.0 Security Profile §5.3.2.1 (6))".into())
+        .ok_or_else(|| "dpop.enabled or mtls.certificate_bound_access_tokens must be true (FAPI 2.0 Security Profile 5.3.2.1 (6))".into())
 }
 
 /// §5.3.2.1 (9): no rotation, "unless ... retrying the request (with the previous refresh
@@ -91,7 +91,7 @@ fn sender_constraining_offered(config: &Config) -> Result<(), String> {
 fn refresh_tokens_survive_a_lost_response(config: &Config) -> Result<(), String> {
     (!config.refresh_token_rotation || config.ttl.refresh_token_grace > 0)
         .then_some(())
-        .ok_or_else(|| "must be false, or ttl.refresh_token_grace above 0 (FAPI 2.0 Security Profile §5.3.2.1 (9))".into())
+        .ok_or_else(|| "must be false, or ttl.refresh_token_grace above 0 (FAPI 2.0 Security Profile 5.3.2.1 (9))".into())
 }
 
 /// The registered method and no other (FAPI 2.0 Security Profile §5.3.2.1 (4), FAPI 1.0
@@ -102,7 +102,7 @@ pub(super) fn strict_client_auth(config: &Config) -> Result<(), String> {
 
 /// §5.4.1: the provider signs with PS256, ES256 or EdDSA only.
 fn signing_algs(config: &Config) -> Result<(), String> {
-    algs_within(&config.keys.signing_algs, ALGS, "FAPI 2.0 Security Profile §5.4.1")
+    algs_within(&config.keys.signing_algs, ALGS, "FAPI 2.0 Security Profile 5.4.1")
 }
 
 /// Every one of `algs` is in `allowed`, and there is one.
@@ -121,7 +121,7 @@ pub(super) fn fapi_ciphers(config: &Config) -> Result<(), String> {
     match &tls.ciphers {
         None => Err(format!("must be set to FAPI's suites: {}", CIPHERS.join(", "))),
         Some(ciphers) => match ciphers.iter().find(|c| !CIPHERS.contains(&c.as_str())) {
-            Some(other) => Err(format!("{other} is not a FAPI cipher suite (FAPI 2.0 Security Profile §5.2.2)")),
+            Some(other) => Err(format!("{other} is not a FAPI cipher suite (FAPI 2.0 Security Profile 5.2.2)")),
             None => Ok(()),
         },
     }
@@ -131,7 +131,7 @@ pub(super) fn fapi_ciphers(config: &Config) -> Result<(), String> {
 fn signed_requests(config: &Config) -> Result<(), String> {
     (config.jar.require_signed_request_object && !config.allow_unsigned_request_objects)
         .then_some(())
-        .ok_or_else(|| "must be true, with allow_unsigned_request_objects false (FAPI 2.0 Message Signing §5.3)".into())
+        .ok_or_else(|| "must be true, with allow_unsigned_request_objects false (FAPI 2.0 Message Signing 5.3)".into())
 }
 
 /// Message Signing §5.3.1, after FAPI 1.0 Advanced §5.2.2 (13), (17): `exp` and `nbf` at most
@@ -139,13 +139,13 @@ fn signed_requests(config: &Config) -> Result<(), String> {
 fn request_object_lifetime_limited(config: &Config) -> Result<(), String> {
     match (config.jar.max_lifetime, config.jar.max_nbf_age) {
         (Some(lifetime), Some(age)) if lifetime <= 3600 && age <= 3600 => Ok(()),
-        _ => Err("jar.max_lifetime and jar.max_nbf_age must be set, at most 3600 (FAPI 2.0 Message Signing §5.3.1)".into()),
+        _ => Err("jar.max_lifetime and jar.max_nbf_age must be set, at most 3600 (FAPI 2.0 Message Signing 5.3.1)".into()),
     }
 }
 
 /// Message Signing §5.4: JWT-secured authorization responses.
 fn signed_responses(config: &Config) -> Result<(), String> {
-    config.jarm.enabled.then_some(()).ok_or_else(|| "must be true (FAPI 2.0 Message Signing §5.4)".into())
+    config.jarm.enabled.then_some(()).ok_or_else(|| "must be true (FAPI 2.0 Message Signing 5.4)".into())
 }
 
 /// What a client's metadata must be, each rule named by the field it reads.
@@ -157,7 +157,7 @@ pub(super) const CLIENT: &[Rule<Client>] = &[
 
 /// §5.3.2.1 (4): `private_key_jwt` or mTLS (`tls_client_auth`, `self_signed_tls_client_auth`).
 fn authentication_method(client: &Client) -> Result<(), String> {
-    confidential_asymmetric(client, "FAPI 2.0 Security Profile §5.3.2.1 (4)")
+    confidential_asymmetric(client, "FAPI 2.0 Security Profile 5.3.2.1 (4)")
 }
 
 /// One of the asymmetric client authentication methods FAPI allows.
@@ -174,14 +174,14 @@ pub(super) fn confidential_asymmetric(client: &Client, clause: &str) -> Result<(
 /// §5.3.2.2 (3): the code flow only.
 fn response_types(client: &Client) -> Result<(), String> {
     match client.response_types.iter().find(|rt| rt.as_str() != "code") {
-        Some(other) => Err(format!("{other} is not allowed (FAPI 2.0 Security Profile §5.3.2.2 (3))")),
+        Some(other) => Err(format!("{other} is not allowed (FAPI 2.0 Security Profile 5.3.2.2 (3))")),
         None => Ok(()),
     }
 }
 
 /// §5.4.1: every alg the client registered is PS256, ES256 or EdDSA.
 fn client_algs(client: &Client) -> Result<(), String> {
-    registered_algs_within(client, ALGS, "FAPI 2.0 Security Profile §5.4.1")
+    registered_algs_within(client, ALGS, "FAPI 2.0 Security Profile 5.4.1")
 }
 
 /// The algs a client registered for its ID tokens, request objects, assertions, introspection
@@ -204,7 +204,7 @@ pub(super) fn registered_algs_within(client: &Client, allowed: &[&str], clause: 
 /// What an authorization request must be; pushed requests only and PKCE come from the
 /// configuration (`par.required`, `pkce.required`).
 pub(super) const AUTHORIZATION: &[Rule<AuthorizationView>] = &[
-    Rule { name: "FAPI 2.0 Security Profile §5.3.2.2 (11)", check: redirect_uri_pushed, error: ErrorCode::InvalidRequest },
+    Rule { name: "FAPI 2.0 Security Profile 5.3.2.2 (11)", check: redirect_uri_pushed, error: ErrorCode::InvalidRequest },
 ];
 
 /// "shall require the redirect_uri parameter in pushed authorization requests".
