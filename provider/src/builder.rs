@@ -113,7 +113,7 @@ impl ProviderBuilder {
         let fetcher = outbound::Fetcher::new(config.outbound.clone());
         let clients = clients.resolve_sectors(&fetcher).await.map_err(StartError::Data)?;
         for client in clients.all() {
-            crate::fapi::check_client(config.fapi.profile, &client)
+            crate::fapi::check_client(config.fapi.profile, &client.fapi_view())
                 .map_err(|(field, why)| StartError::Data(format!("client {:?}: {field}: {why}", client.client_id)))?;
         }
         let clients: Arc<dyn ClientStore> = match self.client_store {

@@ -212,8 +212,29 @@ pub(super) const AUTH_METHODS: &[&str] = &[
     #[cfg(feature = "attestation")]
     "attest_jwt_client_auth",
 ];
+
+impl Client {
+    /// What the FAPI policy reads of this client's metadata.
+    pub(crate) fn fapi_view(&self) -> crate::fapi::ClientView<'_> {
+        let jarm = self.extra.get("authorization_signed_response_alg").and_then(|v| v.as_str());
+        let algs = [
+            ("id_token_signed_response_alg", Some(self.id_token_signed_response_alg.as_str())),
+            ("request_object_signing_alg", self.request_object_signing_alg.as_deref()),
+            ("token_endpoint_auth_signing_alg", self.token_endpoint_auth_signing_alg.as_deref()),
+            ("introspection_signed_response_alg", self.introspection_signed_response_alg.as_deref()),
+            ("authorization_signed_response_alg", jarm),
+        ];
+        crate::fapi::ClientView {
+            auth_method: &self.token_endpoint_auth_method,
+            certificate_bound: self.tls_client_certificate_bound_access_tokens,
+            response_types: &self.response_types,
+            algs: algs.into_iter().filter_map(|(field, alg)| alg.map(|a| (field, a))).collect(),
+        }
+    }
+}
+
 /// The authentication methods this provider accepts, as configured: the mTLS ones only with
-/// `[mtls] enabled`.
+/// `[mtls] enabled`, and only those a FAPI profile allows.
 pub(crate) fn auth_methods(config: &crate::config::Config) -> Vec<&'static str> {
     AUTH_METHODS
         .iter()

@@ -53,7 +53,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.attestation.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
-    crate::fapi::check_config(config, &mut errors);
+    super::FapiConfig::check(config, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 

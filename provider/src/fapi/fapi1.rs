@@ -1,9 +1,7 @@
 //! FAPI 1.0 Advanced (Final), the authorization server's rules (§5.2.2), as rules over the
 //! configuration, clients and authorization requests.
 
-use super::{AuthorizationView, ConfigRule, Rule};
-use crate::clients::Client;
-use crate::config::Config;
+use super::{AuthorizationView, ClientRule, ClientView, ConfigRule, Rule, Settings};
 use crate::protocol::ErrorCode;
 
 /// §8.6: "shall use PS256 or ES256 algorithms".
@@ -22,19 +20,19 @@ pub(super) const CONFIG: &[ConfigRule] = &[
 ];
 
 /// §5.2.2 (1): requests come as signed request objects.
-fn signed_request_objects_required(config: &Config) -> Result<(), String> {
-    config.jar.require_signed_request_object.then_some(()).ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (1))".into())
+fn signed_request_objects_required(config: &Settings<'_>) -> Result<(), String> {
+    config.signed_request_objects.then_some(()).ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (1))".into())
 }
 
 /// §5.2.2 (1): an unsigned (`alg: none`) object is no signed request object.
-fn unsigned_request_objects_refused(config: &Config) -> Result<(), String> {
-    (!config.allow_unsigned_request_objects).then_some(()).ok_or_else(|| "must be false (FAPI 1.0 Advanced 5.2.2 (1))".into())
+fn unsigned_request_objects_refused(config: &Settings<'_>) -> Result<(), String> {
+    (!config.unsigned_request_objects).then_some(()).ok_or_else(|| "must be false (FAPI 1.0 Advanced 5.2.2 (1))".into())
 }
 
 /// §5.2.2 (13): "shall require the request object to contain an exp claim that has a lifetime
 /// of no longer than 60 minutes after the nbf claim".
-fn request_object_lifetime_limited(config: &Config) -> Result<(), String> {
-    match config.jar.max_lifetime {
+fn request_object_lifetime_limited(config: &Settings<'_>) -> Result<(), String> {
+    match config.request_object_max_lifetime {
         Some(max) if max <= 3600 => Ok(()),
         _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (13))".into()),
     }
@@ -42,56 +40,51 @@ fn request_object_lifetime_limited(config: &Config) -> Result<(), String> {
 
 /// §5.2.2 (17): "shall require the request object to contain an nbf claim that is no longer than
 /// 60 minutes in the past".
-fn request_object_nbf_age_limited(config: &Config) -> Result<(), String> {
-    match config.jar.max_nbf_age {
+fn request_object_nbf_age_limited(config: &Settings<'_>) -> Result<(), String> {
+    match config.request_object_max_nbf_age {
         Some(max) if max <= 3600 => Ok(()),
         _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (17))".into()),
     }
 }
 
 /// §5.2.2 (5): "shall only issue sender-constrained access tokens", by mTLS (§6.2.1 (1)).
-fn certificate_bound_tokens(config: &Config) -> Result<(), String> {
-    (config.mtls.enabled && config.mtls.certificate_bound_access_tokens)
+fn certificate_bound_tokens(config: &Settings<'_>) -> Result<(), String> {
+    config.certificate_bound_tokens
         .then_some(())
         .ok_or_else(|| "mtls.enabled and mtls.certificate_bound_access_tokens must be true (FAPI 1.0 Advanced 5.2.2 (5))".into())
 }
 
 /// §8.6: the provider signs with PS256 or ES256 only.
-fn signing_algs(config: &Config) -> Result<(), String> {
-    super::fapi2::algs_within(&config.keys.signing_algs, ALGS, "FAPI 1.0 Advanced 8.6")
+fn signing_algs(config: &Settings<'_>) -> Result<(), String> {
+    super::fapi2::algs_within(config.signing_algs, ALGS, "FAPI 1.0 Advanced 8.6")
 }
 
-/// What a client's metadata must be, each rule named by the field it reads.
-pub(super) const CLIENT: &[Rule<Client>] = &[
-    Rule { name: "token_endpoint_auth_method", check: authentication_method, error: ErrorCode::InvalidRequest },
-    Rule { name: "tls_client_certificate_bound_access_tokens", check: certificate_bound, error: ErrorCode::InvalidRequest },
-    Rule { name: "response_types", check: response_types, error: ErrorCode::InvalidRequest },
-    Rule { name: "id_token_signed_response_alg", check: client_algs, error: ErrorCode::InvalidRequest },
-];
+/// What a client's metadata must be.
+pub(super) const CLIENT: &[ClientRule] = &[authentication_method, certificate_bound, response_types, client_algs];
 
 /// §5.2.2 (14): `tls_client_auth`, `self_signed_tls_client_auth` or `private_key_jwt`.
-fn authentication_method(client: &Client) -> Result<(), String> {
+fn authentication_method(client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
     super::fapi2::confidential_asymmetric(client, "FAPI 1.0 Advanced 5.2.2 (14)")
 }
 
 /// §5.2.2 (5), §6.2.1 (1): the client's tokens are bound to its certificate.
-fn certificate_bound(client: &Client) -> Result<(), String> {
-    client
-        .tls_client_certificate_bound_access_tokens
-        .then_some(())
-        .ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (5))".into())
+fn certificate_bound(client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
+    match client.certificate_bound {
+        true => Ok(()),
+        false => Err(("tls_client_certificate_bound_access_tokens", "must be true (FAPI 1.0 Advanced 5.2.2 (5))".into())),
+    }
 }
 
 /// §5.2.2 (2): `code id_token`, or `code` with JARM.
-fn response_types(client: &Client) -> Result<(), String> {
+fn response_types(client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
     match client.response_types.iter().find(|rt| !matches!(rt.as_str(), "code" | "code id_token")) {
-        Some(other) => Err(format!("{other} is not allowed (FAPI 1.0 Advanced 5.2.2 (2))")),
+        Some(other) => Err(("response_types", format!("{other} is not allowed (FAPI 1.0 Advanced 5.2.2 (2))"))),
         None => Ok(()),
     }
 }
 
 /// §8.6: every alg the client registered is PS256 or ES256.
-fn client_algs(client: &Client) -> Result<(), String> {
+fn client_algs(client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
     super::fapi2::registered_algs_within(client, ALGS, "FAPI 1.0 Advanced 8.6")
 }
 

@@ -12,15 +12,98 @@
 //! - the token endpoint's binding: tokens must be sender-constrained ([`check_binding`]).
 //!
 //! Each family's rules are a list in its own module ([`fapi1`], [`fapi2`]), each named and citing
-//! its clause.
+//! its clause. The policy imports only `protocol`: the configuration and clients come to it as
+//! views ([`Settings`], [`ClientView`]), so any layer may ask it.
 
 mod fapi1;
 mod fapi2;
 
-use crate::clients::Client;
-use crate::config::{Config, ConfigError, FapiProfile};
 use crate::protocol::{ErrorCode, OAuthError, ResponseMode, ResponseType};
-use crate::sender::Binding;
+use serde::{Deserialize, Serialize};
+
+/// A FAPI security profile, each a policy over the building blocks (`[fapi] profile`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FapiProfile {
+    /// No FAPI policy: the core's own rules.
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// FAPI 1.0 Advanced (Final).
+    #[serde(rename = "1.0-advanced")]
+    Fapi1Advanced,
+    /// FAPI 2.0 Security Profile (Final).
+    #[serde(rename = "2.0-security-profile")]
+    Fapi2SecurityProfile,
+    /// FAPI 2.0 Message Signing: the Security Profile with signed requests and responses.
+    #[serde(rename = "2.0-message-signing")]
+    Fapi2MessageSigning,
+}
+
+impl FapiProfile {
+    /// The profile as the configuration names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Fapi1Advanced => "1.0-advanced",
+            Self::Fapi2SecurityProfile => "2.0-security-profile",
+            Self::Fapi2MessageSigning => "2.0-message-signing",
+        }
+    }
+}
+
+/// What the rules read of the configuration; `config` fills it in, so the policy needs none of
+/// its types.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings<'a> {
+    /// `par.enabled`.
+    pub par_enabled: bool,
+    /// `par.required`.
+    pub par_required: bool,
+    /// `pkce.required = "all"`.
+    pub pkce_everywhere: bool,
+    /// `response_types`.
+    pub response_types: &'a [String],
+    /// `ttl.authorization_code`.
+    pub code_lifetime: u64,
+    /// `dpop.enabled`.
+    pub dpop: bool,
+    /// `mtls.enabled` and `mtls.certificate_bound_access_tokens`.
+    pub certificate_bound_tokens: bool,
+    /// `refresh_token_rotation`.
+    pub refresh_token_rotation: bool,
+    /// `ttl.refresh_token_grace`.
+    pub refresh_token_grace: u64,
+    /// `strict_client_auth_method`.
+    pub strict_client_auth: bool,
+    /// `keys.signing_algs`.
+    pub signing_algs: &'a [String],
+    /// `tls.ciphers`, where the provider serves TLS (`[tls]` present).
+    pub tls_ciphers: Option<Option<&'a [String]>>,
+    /// `jar.require_signed_request_object`.
+    pub signed_request_objects: bool,
+    /// `allow_unsigned_request_objects`.
+    pub unsigned_request_objects: bool,
+    /// `jar.max_lifetime`.
+    pub request_object_max_lifetime: Option<u64>,
+    /// `jar.max_nbf_age`.
+    pub request_object_max_nbf_age: Option<u64>,
+    /// `jarm.enabled`.
+    pub jarm: bool,
+}
+
+/// What the rules read of a client's metadata; `clients` fills it in.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientView<'a> {
+    /// `token_endpoint_auth_method`.
+    pub auth_method: &'a str,
+    /// `tls_client_certificate_bound_access_tokens`.
+    pub certificate_bound: bool,
+    /// `response_types`.
+    pub response_types: &'a [String],
+    /// Each alg the client registered, by its field: ID token, request object, assertion,
+    /// introspection and JARM response.
+    pub algs: Vec<(&'static str, &'a str)>,
+}
 
 /// What an authorization request asks, as the rules read it (after its request object, if any).
 #[derive(Debug, Clone)]
@@ -92,19 +175,15 @@ pub(crate) fn client_algs<'a>(profile: FapiProfile, all: &[&'a str]) -> Vec<&'a 
     all.iter().copied().filter(|alg| allowed_algs(profile).is_none_or(|allowed| allowed.contains(alg))).collect()
 }
 
-/// The configuration keeps what the profile needs; each problem names its setting.
-pub(crate) fn check_config(config: &Config, errors: &mut Vec<ConfigError>) {
-    let rules = match config.fapi.profile {
-        FapiProfile::None => return,
+/// The configuration keeps what the profile needs: each problem with the setting it names.
+pub(crate) fn check_config(profile: FapiProfile, settings: &Settings<'_>) -> Vec<(&'static str, String)> {
+    let rules = match profile {
+        FapiProfile::None => return Vec::new(),
         FapiProfile::Fapi1Advanced => fapi1::CONFIG,
         FapiProfile::Fapi2SecurityProfile => fapi2::CONFIG_SECURITY_PROFILE,
         FapiProfile::Fapi2MessageSigning => fapi2::CONFIG_MESSAGE_SIGNING,
     };
-    for rule in rules {
-        if let Err(why) = (rule.check)(config) {
-            errors.push(ConfigError::new(rule.name, format!("{why} (fapi.profile {})", config.fapi.profile.name())));
-        }
-    }
+    rules.iter().filter_map(|rule| (rule.check)(settings).err().map(|why| (rule.name, why))).collect()
 }
 
 /// A configuration rule: the setting it reads, and its check.
@@ -112,7 +191,7 @@ pub(crate) struct ConfigRule {
     /// The setting, as `check-config` names it.
     pub name: &'static str,
     /// The check, saying what the profile needs.
-    pub check: fn(&Config) -> Result<(), String>,
+    pub check: fn(&Settings<'_>) -> Result<(), String>,
 }
 
 /// Whether the profile allows clients to authenticate by `method` (FAPI 1.0 Advanced §5.2.2
@@ -121,17 +200,17 @@ pub(crate) fn allows_auth_method(profile: FapiProfile, method: &str) -> bool {
     profile == FapiProfile::None || matches!(method, "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth")
 }
 
+/// A rule over client metadata: the field at fault and why, if broken.
+pub(crate) type ClientRule = fn(&ClientView<'_>) -> Result<(), (&'static str, String)>;
+
 /// The client's metadata fits the profile: the field and the problem if not.
-pub(crate) fn check_client(profile: FapiProfile, client: &Client) -> Result<(), (String, String)> {
+pub(crate) fn check_client(profile: FapiProfile, client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
     let rules = match profile {
         FapiProfile::None => return Ok(()),
         FapiProfile::Fapi1Advanced => fapi1::CLIENT,
         FapiProfile::Fapi2SecurityProfile | FapiProfile::Fapi2MessageSigning => fapi2::CLIENT,
     };
-    for rule in rules {
-        (rule.check)(client).map_err(|why| (rule.name.to_string(), why))?;
-    }
-    Ok(())
+    rules.iter().try_for_each(|rule| rule(client))
 }
 
 /// The authorization request fits the profile.
@@ -164,8 +243,8 @@ pub(crate) fn assertion_audience(
 
 /// The token endpoint's binding: every access token sender-constrained (FAPI 1.0 Advanced §5.2.2
 /// (5); FAPI 2.0 Security Profile §5.3.2.1 (6), by DPoP or mTLS).
-pub(crate) fn check_binding(profile: FapiProfile, binding: &Binding) -> Result<(), OAuthError> {
-    if profile == FapiProfile::None || binding.cnf.is_some() {
+pub(crate) fn check_binding(profile: FapiProfile, sender_constrained: bool) -> Result<(), OAuthError> {
+    if profile == FapiProfile::None || sender_constrained {
         return Ok(());
     }
     let how = if is_fapi2(profile) { "a DPoP proof or a client certificate" } else { "a client certificate" };

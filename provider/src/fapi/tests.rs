@@ -1,7 +1,7 @@
 //! The rules, one by one: each broken in turn is refused, and a request that keeps them passes.
 
 use super::*;
-use crate::config::FapiProfile::*;
+use FapiProfile::*;
 use crate::protocol::ResponseMode;
 use serde_json::json;
 
@@ -80,56 +80,86 @@ fn algorithms_narrow_to_the_profiles() {
 
 #[test]
 fn tokens_must_be_sender_constrained() {
-    assert!(check_binding(Fapi2SecurityProfile, &Binding::BEARER).is_err());
-    assert!(check_binding(None, &Binding::BEARER).is_ok());
-    let bound = Binding {
-        cnf: Some(crate::sender::Confirmation { jkt: Some("k".into()), x5t_s256: Option::None }),
-        ..Binding::BEARER
-    };
-    assert!(check_binding(Fapi1Advanced, &bound).is_ok());
+    assert!(check_binding(Fapi2SecurityProfile, false).is_err());
+    assert!(check_binding(None, false).is_ok());
+    assert!(check_binding(Fapi1Advanced, true).is_ok());
 }
 
-fn client(metadata: serde_json::Value) -> Client {
-    serde_json::from_value::<Client>(metadata).unwrap().validated(&crate::jose::SigningAlg::ALL).unwrap()
+fn client<'a>(auth_method: &'a str, certificate_bound: bool, response_types: &'a [String]) -> ClientView<'a> {
+    ClientView { auth_method, certificate_bound, response_types, algs: vec![("id_token_signed_response_alg", "PS256")] }
 }
 
 #[test]
 fn clients_keep_the_profile() {
-    let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "kid": "k"}]});
-    let good = json!({"client_id": "f", "redirect_uris": ["https://rp.example/cb"], "token_endpoint_auth_method": "private_key_jwt",
-        "jwks": jwks, "id_token_signed_response_alg": "PS256", "tls_client_certificate_bound_access_tokens": true});
-    assert_eq!(check_client(Fapi2SecurityProfile, &client(good.clone())), Ok(()));
-    assert_eq!(check_client(Fapi1Advanced, &client(good.clone())), Ok(()));
-    let mut rs256 = good.clone();
-    rs256["id_token_signed_response_alg"] = json!("RS256");
-    assert_eq!(check_client(Fapi2SecurityProfile, &client(rs256)).unwrap_err().0, "id_token_signed_response_alg");
-    let mut secret = good.clone();
-    secret["token_endpoint_auth_method"] = json!("client_secret_basic");
-    secret["client_secret"] = json!("a-secret-of-sixteen-or-more");
-    assert_eq!(check_client(Fapi1Advanced, &client(secret)).unwrap_err().0, "token_endpoint_auth_method");
-    let mut unbound = good.clone();
-    unbound["tls_client_certificate_bound_access_tokens"] = json!(false);
-    assert_eq!(check_client(Fapi1Advanced, &client(unbound.clone())).unwrap_err().0, "tls_client_certificate_bound_access_tokens");
-    assert_eq!(check_client(Fapi2SecurityProfile, &client(unbound)), Ok(()), "FAPI 2.0 may bind by DPoP");
-    let mut hybrid = good;
-    hybrid["response_types"] = json!(["code id_token"]);
-    hybrid["grant_types"] = json!(["authorization_code", "implicit"]);
-    assert!(check_client(Fapi1Advanced, &client(hybrid.clone())).is_ok());
-    assert_eq!(check_client(Fapi2SecurityProfile, &client(hybrid)).unwrap_err().0, "response_types");
+    let code = ["code".to_string()];
+    let good = client("private_key_jwt", true, &code);
+    assert_eq!(check_client(Fapi2SecurityProfile, &good), Ok(()));
+    assert_eq!(check_client(Fapi1Advanced, &good), Ok(()));
+    let rs256 = ClientView { algs: vec![("request_object_signing_alg", "RS256")], ..good.clone() };
+    assert_eq!(check_client(Fapi2SecurityProfile, &rs256).unwrap_err().0, "request_object_signing_alg");
+    let eddsa = ClientView { algs: vec![("id_token_signed_response_alg", "EdDSA")], ..good.clone() };
+    assert_eq!(check_client(Fapi2SecurityProfile, &eddsa), Ok(()), "FAPI 2.0 allows EdDSA");
+    assert_eq!(check_client(Fapi1Advanced, &eddsa).unwrap_err().0, "id_token_signed_response_alg", "FAPI 1.0 does not");
+    let secret = client("client_secret_basic", true, &code);
+    assert_eq!(check_client(Fapi1Advanced, &secret).unwrap_err().0, "token_endpoint_auth_method");
+    let unbound = client("tls_client_auth", false, &code);
+    assert_eq!(check_client(Fapi1Advanced, &unbound).unwrap_err().0, "tls_client_certificate_bound_access_tokens");
+    assert_eq!(check_client(Fapi2SecurityProfile, &unbound), Ok(()), "FAPI 2.0 may bind by DPoP");
+    let hybrid_types = ["code id_token".to_string()];
+    let hybrid = client("private_key_jwt", true, &hybrid_types);
+    assert!(check_client(Fapi1Advanced, &hybrid).is_ok());
+    assert_eq!(check_client(Fapi2SecurityProfile, &hybrid).unwrap_err().0, "response_types");
+    assert_eq!(check_client(None, &secret), Ok(()));
+}
+
+fn settings<'a>(response_types: &'a [String], signing_algs: &'a [String]) -> Settings<'a> {
+    Settings {
+        par_enabled: false,
+        par_required: false,
+        pkce_everywhere: false,
+        response_types,
+        code_lifetime: 60,
+        dpop: false,
+        certificate_bound_tokens: false,
+        refresh_token_rotation: true,
+        refresh_token_grace: 0,
+        strict_client_auth: false,
+        signing_algs,
+        tls_ciphers: Option::None,
+        signed_request_objects: false,
+        unsigned_request_objects: true,
+        request_object_max_lifetime: Option::None,
+        request_object_max_nbf_age: Option::None,
+        jarm: false,
+    }
 }
 
 #[test]
 fn a_configuration_that_weakens_the_profile_is_refused() {
-    let mut config = Config::default();
-    config.fapi.profile = Fapi2SecurityProfile;
-    let mut errors = Vec::new();
-    check_config(&config, &mut errors);
-    let named: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+    let (all, algs) = (["code".to_string(), "id_token".to_string()], ["RS256".to_string()]);
+    let named: Vec<&str> = check_config(Fapi2SecurityProfile, &settings(&all, &algs)).into_iter().map(|(k, _)| k).collect();
     for key in ["par.required", "pkce.required", "response_types", "dpop.enabled", "refresh_token_rotation", "strict_client_auth_method", "keys.signing_algs"] {
         assert!(named.contains(&key), "{key} not named in {named:?}");
     }
-    config.fapi.profile = None;
-    let mut errors = Vec::new();
-    check_config(&config, &mut errors);
-    assert!(errors.is_empty());
+    let signing = check_config(Fapi2MessageSigning, &settings(&all, &algs));
+    assert!(signing.iter().any(|(k, _)| *k == "jarm.enabled") && signing.len() > named.len());
+    assert!(check_config(None, &settings(&all, &algs)).is_empty());
+
+    // What the profile's own TOML sets passes; a TLS cipher outside FAPI's does not.
+    let (code, fapi_algs) = (["code".to_string()], ["PS256".to_string(), "ES256".to_string()]);
+    let ciphers = ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()];
+    let kept = Settings {
+        par_enabled: true,
+        par_required: true,
+        pkce_everywhere: true,
+        dpop: true,
+        refresh_token_rotation: false,
+        strict_client_auth: true,
+        tls_ciphers: Some(Some(&ciphers)),
+        ..settings(&code, &fapi_algs)
+    };
+    assert_eq!(check_config(Fapi2SecurityProfile, &kept), vec![]);
+    let chacha = ["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256".to_string()];
+    let weak = Settings { tls_ciphers: Some(Some(&chacha)), ..kept.clone() };
+    assert_eq!(check_config(Fapi2SecurityProfile, &weak).into_iter().map(|(k, _)| k).collect::<Vec<_>>(), ["tls.ciphers"]);
 }

@@ -119,7 +119,7 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
     let certificate_bound = request.client.tls_client_certificate_bound_access_tokens;
     #[cfg_attr(not(feature = "attestation"), allow(unused_mut))]
     let mut binding = sender::bind(op, &request.context, certificate_bound).await?;
-    crate::fapi::check_binding(op.config().fapi.profile, &binding)?;
+    crate::fapi::check_binding(op.config().fapi.profile, binding.cnf.is_some())?;
     // Attestation-based client auth §10.2: refresh tokens are bound to the client instance.
     #[cfg(feature = "attestation")]
     if request.method == crate::clients::AuthMethod::AttestJwtClientAuth {

@@ -31,7 +31,7 @@ pub(super) async fn validated(op: &Provider, mut metadata: Map<String, Value>, s
         return Err(metadata_error("token_endpoint_auth_method", &format!("{method:?} is not supported here")));
     }
     let mut client = client.validated(&op.keys().algs()).map_err(from_client_error)?;
-    crate::fapi::check_client(op.config().fapi.profile, &client).map_err(|(field, why)| metadata_error(&field, &why))?;
+    crate::fapi::check_client(op.config().fapi.profile, &client.fapi_view()).map_err(|(field, why)| metadata_error(field, &why))?;
     if client.subject_type == "pairwise" || client.sector_identifier_uri.is_some() {
         // OIDC Registration §5: the sector document must list every redirect URI.
         let sector = super::super::sector::resolve(&client, op.fetcher())
