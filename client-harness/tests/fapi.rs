@@ -358,11 +358,7 @@ async fn fapi1_advanced_refuses_plain_code_and_unsigned_requests() {
     let callback =
         authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
             .await;
-    assert_eq!(
-        callback_params(&callback).get("error").map(String::as_str),
-        Some("unsupported_response_type"),
-        "{callback}"
-    );
+    assert_eq!(callback_params(&callback).get("error").map(String::as_str), Some("invalid_request"), "{callback}");
     // With JARM it is allowed.
     params.push(("response_mode".into(), "jwt".into()));
     let object = request_object(&op, client, &params);
@@ -370,6 +366,17 @@ async fn fapi1_advanced_refuses_plain_code_and_unsigned_requests() {
         authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
             .await;
     assert!(payload_of(&callback_params(&callback)["response"])["code"].is_string(), "{callback}");
+
+    // A request object that fails its checks (here: it names a request_uri, OIDC Core §6.1) gets
+    // its error as it asked for answers: a JARM response JWT.
+    let mut nested = params.clone();
+    nested.push(("request_uri".into(), "https://rp.example.org/other".into()));
+    let object = request_object(&op, client, &nested);
+    let callback =
+        authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
+            .await;
+    let error = payload_of(&callback_params(&callback)["response"]);
+    assert_eq!((&error["error"], &error["state"]), (&json!("invalid_request_object"), &json!("fapi-state")), "{error}");
 
     // §5.2.2 (1): only signed request objects.
     let plain: Vec<(&str, &str)> = vec![

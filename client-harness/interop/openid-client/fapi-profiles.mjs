@@ -138,7 +138,7 @@ if (mode === '--fapi1-advanced') {
 
   // Rejections.
   const code = await authorizeWith(new URLSearchParams({ response_type: 'code', redirect_uri: redirect, scope: 'openid', nonce, state }));
-  check('response_type=code without JARM is refused (§5.2.2 (2))', code?.searchParams.get('error') === 'unsupported_response_type', String(code));
+  check('response_type=code without JARM is refused (§5.2.2 (2))', code?.searchParams.get('error') === 'invalid_request', String(code));
   const jarm = await authorizeWith(new URLSearchParams({ response_type: 'code', response_mode: 'jwt', redirect_uri: redirect, scope: 'openid', nonce, state }));
   const jarmParams = await oauth.validateJwtAuthResponse(as, client, jarm, state, insecure);
   check('response_type=code with JARM is allowed', !!jarmParams.get('code'));

@@ -93,10 +93,27 @@ fn early_error(
     code: ErrorCode,
     description: String,
 ) -> AuthorizationError {
+    let params = &with_unverified_response_parameters(params);
     match registered_redirect_uri(client, params).and_then(|uri| target_for(op, client, params, uri)) {
         Ok(target) => target.error(code, description),
         Err(_) => page(code, description),
     }
+}
+
+/// The query, with what it lacks of where and how to answer taken from its request object, read
+/// without verifying it: a request object that fails still says how its client wants errors
+/// (JARM §2.3: a JWT response mode; FAPI 1.0 Advanced puts every parameter in the object). Only
+/// the form of the error and the `state` it echoes come from there; the redirect URI must still
+/// be one the client registered.
+fn with_unverified_response_parameters(params: &Params) -> Params {
+    let Some((_, claims)) = params.get("request").and_then(|jwt| crate::jose::peek(jwt).ok()) else {
+        return params.clone();
+    };
+    let missing = ["redirect_uri", "response_mode", "response_type", "state"]
+        .into_iter()
+        .filter(|name| params.get(name).is_none())
+        .filter_map(|name| claims[name].as_str().map(|value| (name.to_string(), value.to_string())));
+    params.with_overrides(missing.collect::<Vec<_>>())
 }
 
 /// Step: a client (or a server) that requires pushed requests (RFC 9126 §5, §6) gets no other.

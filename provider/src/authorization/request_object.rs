@@ -145,6 +145,10 @@ fn check_claims(op: &Provider, client: &Client, params: &Params, claims: &Value)
     if !claims.is_object() {
         return bad("is not a JSON object");
     }
+    // OIDC Core §6.1, RFC 9101 §4: "The request and request_uri parameters MUST NOT be included".
+    if claims.get("request").is_some() || claims.get("request_uri").is_some() {
+        return bad("holds request or request_uri");
+    }
     for name in ["client_id", "iss"] {
         if claims.get(name).is_some_and(|v| *v != client.client_id.as_str()) {
             return bad(&format!("has a {name} other than the client's"));

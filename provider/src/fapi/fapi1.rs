@@ -90,7 +90,8 @@ fn client_algs(client: &ClientView<'_>) -> Result<(), (&'static str, String)> {
 
 /// What an authorization request must be, beyond a signed request object (`[jar]`).
 pub(super) const AUTHORIZATION: &[Rule<AuthorizationView>] = &[
-    Rule { name: "FAPI 1.0 Advanced 5.2.2 (2)", check: code_id_token_or_jarm, error: ErrorCode::UnsupportedResponseType },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2 (2)", check: code_id_token_or_code, error: ErrorCode::UnsupportedResponseType },
+    Rule { name: "FAPI 1.0 Advanced 5.2.2 (2)", check: code_only_with_jarm, error: ErrorCode::InvalidRequest },
     Rule { name: "FAPI 1.0 Advanced 5.2.2 (1), (10)", check: scope_in_request_object, error: ErrorCode::InvalidRequest },
     Rule { name: "FAPI 1.0 Baseline 5.2.2 (9)", check: redirect_uri_given, error: ErrorCode::InvalidRequest },
     Rule { name: "FAPI 1.0 Advanced 5.2.2.2", check: nonce_with_openid, error: ErrorCode::InvalidRequest },
@@ -99,12 +100,18 @@ pub(super) const AUTHORIZATION: &[Rule<AuthorizationView>] = &[
 ];
 
 /// "shall require the response_type value code id_token, or the response_type value code in
-/// conjunction with the response_mode value jwt".
-fn code_id_token_or_jarm(request: &AuthorizationView) -> Result<(), String> {
+/// conjunction with the response_mode value jwt": no other response type.
+fn code_id_token_or_code(request: &AuthorizationView) -> Result<(), String> {
     let rt = request.response_type;
-    let hybrid = rt.code && rt.id_token && !rt.token;
-    let jarm = rt.code && !rt.id_token && !rt.token && request.response_mode.is_jwt();
-    (hybrid || jarm).then_some(()).ok_or_else(|| "response_type must be code id_token, or code with response_mode=jwt".into())
+    (rt.code && !rt.token).then_some(()).ok_or_else(|| "response_type must be code id_token, or code with JARM".into())
+}
+
+/// ... and `code` alone only with a JWT response mode: the mode is what is wrong then.
+fn code_only_with_jarm(request: &AuthorizationView) -> Result<(), String> {
+    let code_alone = !request.response_type.id_token;
+    (!code_alone || request.response_mode.is_jwt())
+        .then_some(())
+        .ok_or_else(|| "response_type=code needs response_mode=jwt (JARM)".into())
 }
 
 /// Only the signed object's parameters count (§5.2.2 (10)), and it must ask for a scope.

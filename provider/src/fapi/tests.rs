@@ -22,7 +22,9 @@ fn view(response_type: &str) -> AuthorizationView {
 fn fapi1_wants_code_id_token_or_code_with_jarm() {
     assert!(check_authorization_request(Fapi1Advanced, &view("code id_token")).is_ok());
     let plain_code = check_authorization_request(Fapi1Advanced, &view("code")).unwrap_err();
-    assert_eq!(plain_code.0, ErrorCode::UnsupportedResponseType);
+    assert_eq!(plain_code.0, ErrorCode::InvalidRequest, "the response mode is what is wrong");
+    let token = check_authorization_request(Fapi1Advanced, &view("code id_token token")).unwrap_err();
+    assert_eq!(token.0, ErrorCode::UnsupportedResponseType);
     let jarm = AuthorizationView { response_mode: ResponseMode::QueryJwt, ..view("code") };
     assert!(check_authorization_request(Fapi1Advanced, &jarm).is_ok());
 }
