@@ -299,6 +299,22 @@ async fn fapi2_message_signing_signed_pushed_requests_and_jarm_responses() {
     )
     .await;
     assert_eq!((status, &tokens["token_type"]), (StatusCode::OK, &json!("DPoP")), "{tokens}");
+
+    // RFC 9701: a signed introspection response, for a client that registered no alg, signed
+    // with one the profile allows (RS256 is the RFC's default, and FAPI has no RS256 key).
+    let mut form = authenticated(client, &op);
+    form.push(("token".into(), tokens["access_token"].as_str().unwrap().into()));
+    let response = http::client(false)
+        .post(format!("{}/introspect", op.issuer))
+        .header("Accept", "application/token-introspection+jwt")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let jwt = response.text().await.unwrap();
+    assert_eq!(header_of(&jwt)["alg"], "PS256", "{jwt}");
+    assert_eq!(payload_of(&jwt)["token_introspection"]["active"], json!(true));
 }
 
 #[tokio::test]

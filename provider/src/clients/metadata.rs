@@ -216,13 +216,12 @@ pub(super) const AUTH_METHODS: &[&str] = &[
 impl Client {
     /// What the FAPI policy reads of this client's metadata.
     pub(crate) fn fapi_view(&self) -> crate::fapi::ClientView<'_> {
-        let jarm = self.extra.get("authorization_signed_response_alg").and_then(|v| v.as_str());
         let algs = [
             ("id_token_signed_response_alg", Some(self.id_token_signed_response_alg.as_str())),
             ("request_object_signing_alg", self.request_object_signing_alg.as_deref()),
             ("token_endpoint_auth_signing_alg", self.token_endpoint_auth_signing_alg.as_deref()),
             ("introspection_signed_response_alg", self.introspection_signed_response_alg.as_deref()),
-            ("authorization_signed_response_alg", jarm),
+            ("authorization_signed_response_alg", self.authorization_signed_response_alg.as_deref()),
         ];
         crate::fapi::ClientView {
             auth_method: &self.token_endpoint_auth_method,
@@ -294,9 +293,10 @@ impl Client {
         self.id_token_signed_response_alg.parse().unwrap_or(SigningAlg::RS256)
     }
 
-    /// The alg its JWT-secured authorization responses are signed with (JARM §3: RS256 by default).
-    pub fn authorization_alg(&self) -> SigningAlg {
-        self.authorization_signed_response_alg.as_deref().and_then(|a| a.parse().ok()).unwrap_or(SigningAlg::RS256)
+    /// The alg its JWT-secured authorization responses are signed with, if it registered one
+    /// (JARM §3: RS256 by default, `Keystore::default_alg`).
+    pub fn authorization_alg(&self) -> Option<SigningAlg> {
+        self.authorization_signed_response_alg.as_deref().and_then(|a| a.parse().ok())
     }
 
     /// The name to show the end-user.

@@ -134,14 +134,13 @@ async fn describe(op: &Provider, presented: &Presented, token: &str) -> Value {
 }
 
 /// RFC 9701 §5: `{iss, aud, iat, token_introspection}`, signed with the client's
-/// `introspection_signed_response_alg` (default RS256), then encrypted if it registered so.
+/// `introspection_signed_response_alg` (default RS256, or the provider's first alg where it has
+/// no RS256 key), then encrypted if it registered so.
 async fn as_jwt(op: &Provider, client: &Client, answer: Value) -> OAuthResult<String> {
-    let alg: SigningAlg = client
-        .introspection_signed_response_alg
-        .as_deref()
-        .unwrap_or("RS256")
-        .parse()
-        .map_err(OAuthError::server_error)?;
+    let alg: SigningAlg = match client.introspection_signed_response_alg.as_deref() {
+        Some(registered) => registered.parse().map_err(OAuthError::server_error)?,
+        None => op.keys().default_alg(),
+    };
     let claims = json!({ "iss": op.issuer(), "aud": client.client_id, "iat": now(), "token_introspection": answer });
     let signed = sealed::sign(op, &claims, JWT_MEDIA_TYPE, alg).await.map_err(OAuthError::server_error)?;
     let (enc_alg, enc) = (

@@ -169,6 +169,19 @@ impl Keystore {
     }
 
     /// The algorithms this store can sign with, in configuration order.
+    /// The alg to sign with for a client that registered none where a spec says RS256 (JARM §3,
+    /// RFC 9701 §4): RS256 if there is an RS256 key, else the first alg with a key (a FAPI
+    /// profile has none for RS256).
+    pub fn default_alg(&self) -> SigningAlg {
+        let algs = self.algs();
+        if algs.contains(&SigningAlg::RS256) {
+            SigningAlg::RS256
+        } else {
+            algs.first().copied().unwrap_or(SigningAlg::RS256)
+        }
+    }
+
+    /// The algorithms there are signing keys for.
     pub fn algs(&self) -> Vec<SigningAlg> {
         let mut algs: Vec<SigningAlg> = Vec::new();
         for key in &self.signing {

@@ -16,7 +16,7 @@ pub(crate) async fn secure(op: &Provider, response: AuthorizationResponse) -> Re
     claims.insert("iss".into(), op.issuer().into());
     claims.insert("aud".into(), client.client_id.clone().into());
     claims.insert("exp".into(), (now() + op.config().jarm.response_lifetime as i64).into());
-    let signed = super::sealed::sign(op, &claims, "JWT", client.authorization_alg()).await?;
+    let signed = super::sealed::sign(op, &claims, "JWT", client.authorization_alg().unwrap_or_else(|| op.keys().default_alg())).await?;
     let (alg, enc) = (&client.authorization_encrypted_response_alg, &client.authorization_encrypted_response_enc);
     let jwt = super::sealed::encrypt_for(op, &client, signed, alg.as_deref(), enc.as_deref(), true).await?;
     Ok(AuthorizationResponse { target, params: vec![("response".into(), jwt)] })
