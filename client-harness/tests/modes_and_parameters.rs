@@ -83,15 +83,23 @@ async fn unknown_parameters_are_ignored() {
     assert!(params.contains_key("code"), "{params:?}");
 }
 
-#[tokio::test]
-async fn userinfo_accepts_the_token_in_a_form_body() {
-    let op = launch(Options::default()).await;
+/// rp-basic's tokens for alice, by the code flow with PKCE, asking for `scopes`.
+async fn code_flow_tokens(
+    op: &client_harness::TestProvider,
+    scopes: &[&str],
+) -> openidconnect::core::CoreTokenResponse {
     let rp = rp::relying_party(&op.issuer, BASIC).await;
-    let req = start(&rp, &["email"], true);
+    let req = start(&rp, scopes, true);
     let params = callback_params(
         &Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.callback(),
     );
-    let tokens = flow::exchange(&rp, &params["code"], req.verifier).await.unwrap();
+    flow::exchange(&rp, &params["code"], req.verifier).await.unwrap()
+}
+
+#[tokio::test]
+async fn userinfo_accepts_the_token_in_a_form_body() {
+    let op = launch(Options::default()).await;
+    let tokens = code_flow_tokens(&op, &["email"]).await;
     let client = http::client(false);
     let url = format!("{}/userinfo", op.issuer);
     let response =
@@ -148,12 +156,7 @@ async fn id_token_claim_set() {
 #[tokio::test]
 async fn without_logout_the_id_token_has_no_sid() {
     let op = launch(Options::default()).await;
-    let rp = rp::relying_party(&op.issuer, BASIC).await;
-    let req = start(&rp, &["email"], true);
-    let params = callback_params(
-        &Browser::new(&op.issuer).authorize(req.url.as_str(), "alice", "alice-password").await.callback(),
-    );
-    let tokens = flow::exchange(&rp, &params["code"], req.verifier).await.unwrap();
+    let tokens = code_flow_tokens(&op, &["email"]).await;
     let id_token = openidconnect::TokenResponse::id_token(&tokens).unwrap().to_string();
     let claims = flow::payload_of(&id_token);
     assert!(claims["sub"].is_string() && claims.get("sid").is_none(), "{claims}");

@@ -1,4 +1,6 @@
-// What the interop scripts share: a tiny browser for the provider's pages, and pass/fail counting.
+// What the interop scripts share: a tiny browser for the provider's pages, a fetch that presents
+// a client certificate, and pass/fail counting.
+import https from 'node:https';
 
 // A cookie jar, redirects followed by hand, and the provider's forms filled by field name.
 export function browser(issuer) {
@@ -71,4 +73,24 @@ export function checker(name) {
     process.exit(failures ? 1 : 0);
   }
   return { check, expectError, finish };
+}
+
+// A fetch that presents `identity` ({cert, key, ca}) in the TLS handshake (node's fetch takes
+// none), for mTLS client authentication and certificate-bound tokens.
+export function certificateFetch(identity) {
+  return (url, init) => new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(new Headers(init.headers));
+    const request = https.request(url, { method: init.method, headers, ...identity }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const x of [].concat(v)) h.append(k, x);
+        resolve(new Response(chunks.length ? Buffer.concat(chunks) : null, { status: res.statusCode, headers: h }));
+      });
+    });
+    request.on('error', reject);
+    if (init.body != null) request.write(String(init.body));
+    request.end();
+  });
 }

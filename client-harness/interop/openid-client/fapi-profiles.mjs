@@ -7,8 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import * as jose from 'jose';
 import fs from 'node:fs';
-import https from 'node:https';
-import { browser, checker } from './browser.mjs';
+import { browser, certificateFetch, checker } from './browser.mjs';
 
 const mode = process.argv[2];
 const root = new URL('../../../', import.meta.url).pathname;
@@ -94,22 +93,7 @@ if (mode === '--fapi2-security-profile' || mode === '--fapi2-message-signing') {
 if (mode === '--fapi1-advanced') {
   const tls = (name) => fs.readFileSync(`${root}fixtures/tls/${name}`);
   const identity = { cert: tls('client.pem'), key: tls('client.key'), ca: tls('ca.pem') };
-  // fetch with the client certificate in the handshake (node's fetch takes none).
-  const mtlsFetch = (url, init) => new Promise((resolve, reject) => {
-    const headers = Object.fromEntries(new Headers(init.headers));
-    const request = https.request(url, { method: init.method, headers, ...identity }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const x of [].concat(v)) h.append(k, x);
-        resolve(new Response(chunks.length ? Buffer.concat(chunks) : null, { status: res.statusCode, headers: h }));
-      });
-    });
-    request.on('error', reject);
-    if (init.body != null) request.write(String(init.body));
-    request.end();
-  });
+  const mtlsFetch = certificateFetch(identity);
   const client = { client_id: 'fapi1-pkjwt-1', ...algs };
   const redirect = callbackFor(client.client_id);
   const options = { [oauth.customFetch]: mtlsFetch };

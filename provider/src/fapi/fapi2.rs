@@ -31,18 +31,9 @@ pub(super) const CONFIG_SECURITY_PROFILE: &[ConfigRule] = &[
     ConfigRule { name: "tls.ciphers", check: fapi_ciphers },
 ];
 
-/// What the configuration must keep, for Message Signing: the Security Profile's rules and
+/// What the configuration must keep for Message Signing, besides the Security Profile's rules:
 /// signed requests and responses.
 pub(super) const CONFIG_MESSAGE_SIGNING: &[ConfigRule] = &[
-    ConfigRule { name: "par.required", check: pushed_requests_only },
-    ConfigRule { name: "pkce.required", check: pkce_everywhere },
-    ConfigRule { name: "response_types", check: code_only },
-    ConfigRule { name: "ttl.authorization_code", check: short_lived_codes },
-    ConfigRule { name: "dpop.enabled", check: sender_constraining_offered },
-    ConfigRule { name: "refresh_token_rotation", check: refresh_tokens_survive_a_lost_response },
-    ConfigRule { name: "strict_client_auth_method", check: strict_client_auth },
-    ConfigRule { name: "keys.signing_algs", check: signing_algs },
-    ConfigRule { name: "tls.ciphers", check: fapi_ciphers },
     ConfigRule { name: "jar.require_signed_request_object", check: signed_requests },
     ConfigRule { name: "jar.max_lifetime", check: request_object_lifetime_limited },
     ConfigRule { name: "jarm.enabled", check: signed_responses },

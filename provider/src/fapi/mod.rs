@@ -177,13 +177,14 @@ pub(crate) fn client_algs<'a>(profile: FapiProfile, all: &[&'a str]) -> Vec<&'a 
 
 /// The configuration keeps what the profile needs: each problem with the setting it names.
 pub(crate) fn check_config(profile: FapiProfile, settings: &Settings<'_>) -> Vec<(&'static str, String)> {
-    let rules = match profile {
-        FapiProfile::None => return Vec::new(),
-        FapiProfile::Fapi1Advanced => fapi1::CONFIG,
-        FapiProfile::Fapi2SecurityProfile => fapi2::CONFIG_SECURITY_PROFILE,
-        FapiProfile::Fapi2MessageSigning => fapi2::CONFIG_MESSAGE_SIGNING,
+    let rules: &[&[ConfigRule]] = match profile {
+        FapiProfile::None => &[],
+        FapiProfile::Fapi1Advanced => &[fapi1::CONFIG],
+        FapiProfile::Fapi2SecurityProfile => &[fapi2::CONFIG_SECURITY_PROFILE],
+        FapiProfile::Fapi2MessageSigning => &[fapi2::CONFIG_SECURITY_PROFILE, fapi2::CONFIG_MESSAGE_SIGNING],
     };
-    rules.iter().filter_map(|rule| (rule.check)(settings).err().map(|why| (rule.name, why))).collect()
+    let rules = rules.iter().flat_map(|list| list.iter());
+    rules.filter_map(|rule| (rule.check)(settings).err().map(|why| (rule.name, why))).collect()
 }
 
 /// A configuration rule: the setting it reads, and its check.
