@@ -120,7 +120,10 @@ fn profiles_lists_the_compiled_in_profiles() {
             "3rdparty-init",
             "rp-logout",
             "backchannel-logout",
-            "frontchannel-logout"
+            "frontchannel-logout",
+            "fapi1-advanced",
+            "fapi2-security-profile",
+            "fapi2-message-signing"
         ]
     );
 }
