@@ -418,3 +418,40 @@ async fn fapi1_advanced_refuses_plain_code_and_unsigned_requests() {
     .await;
     assert_eq!(callback_params(&callback).get("error").map(String::as_str), Some("invalid_request"), "{callback}");
 }
+
+#[tokio::test]
+async fn a_client_registered_under_fapi_keeps_the_policy_and_gets_its_algorithm() {
+    let settings = vec![("registration.enabled", true.into()), ("registration.per_address", 0.into())];
+    let op = launch(Options { settings, ..fapi("fapi2-security-profile", "fapi2-clients.json") }).await;
+    let public = json!({"kty": "RSA", "kid": "fapi-client-1", "alg": "PS256", "use": "sig",
+        "n": key(1).parameter("n").unwrap(), "e": "AQAB"});
+    let metadata = json!({
+        "redirect_uris": ["https://rp.example.org/cb"], "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": {"keys": [public]}, "response_types": ["code"], "grant_types": ["authorization_code"],
+    });
+    // OIDC Registration §2's default (RS256) has no key here: the provider's first alg instead.
+    let (status, registered, _) = http::register(&op.issuer, &metadata, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    assert_eq!(registered["id_token_signed_response_alg"], "PS256");
+
+    // What the policy forbids is refused at registration, naming the field.
+    let hybrid =
+        [("response_types", json!(["code id_token"])), ("grant_types", json!(["authorization_code", "implicit"]))];
+    for (field, changes) in [
+        ("token_endpoint_auth_method", vec![("token_endpoint_auth_method", json!("client_secret_basic"))]),
+        ("id_token_signed_response_alg", vec![("id_token_signed_response_alg", json!("RS256"))]),
+        ("response_types", hybrid.to_vec()),
+    ] {
+        let mut broken = metadata.clone();
+        for (name, value) in changes {
+            broken[name] = value;
+        }
+        let (status, error, _) = http::register(&op.issuer, &broken, None).await;
+        assert_eq!(
+            (status, &error["error"]),
+            (StatusCode::BAD_REQUEST, &json!("invalid_client_metadata")),
+            "{field}: {error}"
+        );
+        assert!(error["error_description"].as_str().unwrap().contains(field), "{field}: {error}");
+    }
+}

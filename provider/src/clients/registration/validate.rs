@@ -18,6 +18,10 @@ pub(super) async fn validated(op: &Provider, mut metadata: Map<String, Value>, s
         metadata.insert("client_secret".into(), secret.into());
     }
     check_display_members(&metadata)?;
+    // OIDC Registration §2: RS256 when omitted; a provider without an RS256 key (a FAPI
+    // profile) signs with its first alg instead, rather than refusing the client.
+    let default_alg = op.keys().default_alg();
+    metadata.entry("id_token_signed_response_alg").or_insert_with(|| default_alg.as_str().into());
     let metadata = Value::Object(metadata);
     let client = match Client::deserialize(&metadata) {
         Ok(client) => client,
