@@ -84,6 +84,23 @@ fn request_object(op: &TestProvider, client: &str, params: &[(String, String)]) 
     sign_with_key(&claims, &key(1))
 }
 
+/// A FAPI 1.0 request of `client` for `response_type`, without PKCE (by value, it is optional).
+fn fapi1_request(client: &str, response_type: &str) -> Vec<(String, String)> {
+    let mut params = request(client);
+    params.retain(|(k, _)| !k.starts_with("code_challenge"));
+    params[0].1 = response_type.into();
+    params
+}
+
+/// Opens `/authorize` with a request object of `client` holding `params`, by value (its
+/// `response_type` repeated outside, as OIDC Core §6.1 asks), logs alice in: the callback.
+async fn authorize_by_value(op: &TestProvider, client: &str, params: &[(String, String)]) -> reqwest::Url {
+    let object = request_object(op, client, params);
+    let response_type = &params.iter().find(|(k, _)| k == "response_type").expect("a response_type").1;
+    authorize(op, &[("client_id", client), ("response_type", response_type), ("scope", "openid"), ("request", &object)])
+        .await
+}
+
 async fn push(op: &TestProvider, client: &str, form: &[(String, String)]) -> (StatusCode, Value) {
     let mut body = form.to_vec();
     body.extend(authenticated(client, op));
@@ -321,15 +338,8 @@ async fn fapi2_message_signing_signed_pushed_requests_and_jarm_responses() {
 async fn fapi1_advanced_signed_request_code_id_token_with_s_hash_and_certificate_bound_tokens() {
     let op = launch(fapi1()).await;
     let client = "fapi1-pkjwt-1";
-    let mut params = request(client);
-    params.retain(|(k, _)| !k.starts_with("code_challenge"));
-    params[0].1 = "code id_token".into();
-    let object = request_object(&op, client, &params);
-    let callback = authorize(
-        &op,
-        &[("client_id", client), ("response_type", "code id_token"), ("scope", "openid"), ("request", &object)],
-    )
-    .await;
+    let params = fapi1_request(client, "code id_token");
+    let callback = authorize_by_value(&op, client, &params).await;
     let found = callback_params(&callback);
     let id_token = found.get("id_token").unwrap_or_else(|| panic!("{callback}"));
     assert_eq!(header_of(id_token)["alg"], "PS256");
@@ -342,12 +352,7 @@ async fn fapi1_advanced_signed_request_code_id_token_with_s_hash_and_certificate
     let with_certificate = http::client_with_certificate("client");
     let (status, error) = token(&op, &http::client(false), &code_grant(&op, client, &found["code"]), None).await;
     assert!(status.is_client_error(), "no certificate, no token: {error}");
-    let object = request_object(&op, client, &params);
-    let callback = authorize(
-        &op,
-        &[("client_id", client), ("response_type", "code id_token"), ("scope", "openid"), ("request", &object)],
-    )
-    .await;
+    let callback = authorize_by_value(&op, client, &params).await;
     let code = callback_params(&callback)["code"].clone();
     let mut form = code_grant(&op, client, &code);
     form.retain(|(k, _)| k != "code_verifier");
@@ -368,29 +373,19 @@ async fn fapi1_advanced_refuses_plain_code_and_unsigned_requests() {
     let op = launch(fapi1()).await;
     let client = "fapi1-pkjwt-1";
     // §5.2.2 (2): response_type=code needs JARM.
-    let mut params = request(client);
-    params.retain(|(k, _)| !k.starts_with("code_challenge"));
-    let object = request_object(&op, client, &params);
-    let callback =
-        authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
-            .await;
+    let mut params = fapi1_request(client, "code");
+    let callback = authorize_by_value(&op, client, &params).await;
     assert_eq!(callback_params(&callback).get("error").map(String::as_str), Some("invalid_request"), "{callback}");
     // With JARM it is allowed.
     params.push(("response_mode".into(), "jwt".into()));
-    let object = request_object(&op, client, &params);
-    let callback =
-        authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
-            .await;
+    let callback = authorize_by_value(&op, client, &params).await;
     assert!(payload_of(&callback_params(&callback)["response"])["code"].is_string(), "{callback}");
 
     // A request object that fails its checks (here: it names a request_uri, OIDC Core §6.1) gets
     // its error as it asked for answers: a JARM response JWT.
     let mut nested = params.clone();
     nested.push(("request_uri".into(), "https://rp.example.org/other".into()));
-    let object = request_object(&op, client, &nested);
-    let callback =
-        authorize(&op, &[("client_id", client), ("response_type", "code"), ("scope", "openid"), ("request", &object)])
-            .await;
+    let callback = authorize_by_value(&op, client, &nested).await;
     let error = payload_of(&callback_params(&callback)["response"]);
     assert_eq!((&error["error"], &error["state"]), (&json!("invalid_request_object"), &json!("fapi-state")), "{error}");
 
@@ -407,15 +402,9 @@ async fn fapi1_advanced_refuses_plain_code_and_unsigned_requests() {
     let landing = Browser::new(&op.issuer).open(url.as_str()).await.callback();
     assert_eq!(callback_params(&landing).get("error").map(String::as_str), Some("invalid_request"), "{landing}");
     // §5.2.2.2: a nonce with the openid scope.
-    let mut without_nonce = request(client);
-    without_nonce.retain(|(k, _)| !k.starts_with("code_challenge") && k != "nonce");
-    without_nonce[0].1 = "code id_token".into();
-    let object = request_object(&op, client, &without_nonce);
-    let callback = authorize(
-        &op,
-        &[("client_id", client), ("response_type", "code id_token"), ("scope", "openid"), ("request", &object)],
-    )
-    .await;
+    let mut without_nonce = fapi1_request(client, "code id_token");
+    without_nonce.retain(|(k, _)| k != "nonce");
+    let callback = authorize_by_value(&op, client, &without_nonce).await;
     assert_eq!(callback_params(&callback).get("error").map(String::as_str), Some("invalid_request"), "{callback}");
 }
 

@@ -80,12 +80,16 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
     let alias: Option<String> = None;
     // RFC 8705 §5: a client that uses the alias may name it.
     let is_token_endpoint = |aud: &str| aud == token_endpoint || alias.as_deref() == Some(aud);
-    let endpoints: Vec<String> = [Some(token_endpoint.clone()), alias.clone(), Some(op.endpoint("/par"))].into_iter().flatten().collect();
-    match crate::fapi::assertion_audience(op.config().fapi.profile, &claims["aud"], op.issuer(), &endpoints) {
-        Some(true) => {}
-        Some(false) => return fail("aud is not one the FAPI profile accepts"),
-        None if audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) => {}
-        None => return fail("aud must be the issuer or the token endpoint"),
+    let profile = op.config().fapi.profile;
+    if profile == crate::config::FapiProfile::None {
+        if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) {
+            return fail("aud must be the issuer or the token endpoint");
+        }
+    } else {
+        let endpoints: Vec<String> = [Some(token_endpoint), alias, Some(op.endpoint("/par"))].into_iter().flatten().collect();
+        if crate::fapi::assertion_audience(profile, &claims["aud"], op.issuer(), &endpoints) != Some(true) {
+            return fail("aud is not one the FAPI profile accepts");
+        }
     }
     let tolerance = op.config().clock_tolerance as i64;
     let now = now();

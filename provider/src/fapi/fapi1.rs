@@ -32,19 +32,13 @@ fn unsigned_request_objects_refused(config: &Settings<'_>) -> Result<(), String>
 /// §5.2.2 (13): "shall require the request object to contain an exp claim that has a lifetime
 /// of no longer than 60 minutes after the nbf claim".
 fn request_object_lifetime_limited(config: &Settings<'_>) -> Result<(), String> {
-    match config.request_object_max_lifetime {
-        Some(max) if max <= 3600 => Ok(()),
-        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (13))".into()),
-    }
+    super::fapi2::at_most_an_hour(config.request_object_max_lifetime, "FAPI 1.0 Advanced 5.2.2 (13)")
 }
 
 /// §5.2.2 (17): "shall require the request object to contain an nbf claim that is no longer than
 /// 60 minutes in the past".
 fn request_object_nbf_age_limited(config: &Settings<'_>) -> Result<(), String> {
-    match config.request_object_max_nbf_age {
-        Some(max) if max <= 3600 => Ok(()),
-        _ => Err("must be set, at most 3600 (FAPI 1.0 Advanced 5.2.2 (17))".into()),
-    }
+    super::fapi2::at_most_an_hour(config.request_object_max_nbf_age, "FAPI 1.0 Advanced 5.2.2 (17)")
 }
 
 /// §5.2.2 (5): "shall only issue sender-constrained access tokens", by mTLS (§6.2.1 (1)).

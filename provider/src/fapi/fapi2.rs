@@ -126,9 +126,16 @@ fn signed_requests(config: &Settings<'_>) -> Result<(), String> {
 /// Message Signing §5.3.1, after FAPI 1.0 Advanced §5.2.2 (13), (17): `exp` and `nbf` at most
 /// 60 minutes apart, `nbf` at most 60 minutes old.
 fn request_object_lifetime_limited(config: &Settings<'_>) -> Result<(), String> {
-    match (config.request_object_max_lifetime, config.request_object_max_nbf_age) {
-        (Some(lifetime), Some(age)) if lifetime <= 3600 && age <= 3600 => Ok(()),
-        _ => Err("jar.max_lifetime and jar.max_nbf_age must be set, at most 3600 (FAPI 2.0 Message Signing 5.3.1)".into()),
+    let clause = "FAPI 2.0 Message Signing 5.3.1";
+    at_most_an_hour(config.request_object_max_lifetime, clause)?;
+    at_most_an_hour(config.request_object_max_nbf_age, clause).map_err(|why| format!("jar.max_nbf_age {why}"))
+}
+
+/// A request-object limit that is set, at most 3600 seconds (FAPI's 60 minutes).
+pub(super) fn at_most_an_hour(limit: Option<u64>, clause: &str) -> Result<(), String> {
+    match limit {
+        Some(max) if max <= 3600 => Ok(()),
+        _ => Err(format!("must be set, at most 3600 ({clause})")),
     }
 }
 
@@ -147,7 +154,7 @@ fn authentication_method(client: &ClientView<'_>) -> Result<(), (&'static str, S
 
 /// One of the asymmetric client authentication methods FAPI allows.
 pub(super) fn confidential_asymmetric(client: &ClientView<'_>, clause: &str) -> Result<(), (&'static str, String)> {
-    match super::allows_auth_method(super::FapiProfile::Fapi2SecurityProfile, client.auth_method) {
+    match super::is_fapi_auth_method(client.auth_method) {
         true => Ok(()),
         false => Err((
             "token_endpoint_auth_method",

@@ -169,10 +169,15 @@ pub(crate) fn allowed_algs(profile: FapiProfile) -> Option<&'static [&'static st
     }
 }
 
+/// Whether the profile lets a client sign with `alg` (always, without a profile).
+pub(crate) fn allows_alg(profile: FapiProfile, alg: &str) -> bool {
+    allowed_algs(profile).is_none_or(|allowed| allowed.contains(&alg))
+}
+
 /// The algorithms a client's JWTs (assertions, request objects, DPoP proofs) may be signed
 /// with: `all` as the core offers them, narrowed by the profile.
 pub(crate) fn client_algs<'a>(profile: FapiProfile, all: &[&'a str]) -> Vec<&'a str> {
-    all.iter().copied().filter(|alg| allowed_algs(profile).is_none_or(|allowed| allowed.contains(alg))).collect()
+    all.iter().copied().filter(|alg| allows_alg(profile, alg)).collect()
 }
 
 /// The configuration keeps what the profile needs: each problem with the setting it names.
@@ -198,7 +203,12 @@ pub(crate) struct ConfigRule {
 /// Whether the profile allows clients to authenticate by `method` (FAPI 1.0 Advanced §5.2.2
 /// (14), FAPI 2.0 Security Profile §5.3.2.1 (4)).
 pub(crate) fn allows_auth_method(profile: FapiProfile, method: &str) -> bool {
-    profile == FapiProfile::None || matches!(method, "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth")
+    profile == FapiProfile::None || is_fapi_auth_method(method)
+}
+
+/// The asymmetric client authentication methods every FAPI profile allows.
+fn is_fapi_auth_method(method: &str) -> bool {
+    matches!(method, "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth")
 }
 
 /// A rule over client metadata: the field at fault and why, if broken.

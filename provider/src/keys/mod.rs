@@ -173,11 +173,9 @@ impl Keystore {
     /// RFC 9701 §4): RS256 if there is an RS256 key, else the first alg with a key (a FAPI
     /// profile has none for RS256).
     pub fn default_alg(&self) -> SigningAlg {
-        let algs = self.algs();
-        if algs.contains(&SigningAlg::RS256) {
-            SigningAlg::RS256
-        } else {
-            algs.first().copied().unwrap_or(SigningAlg::RS256)
+        match self.signing.iter().find(|key| key.alg == SigningAlg::RS256).or(self.signing.first()) {
+            Some(key) => key.alg,
+            None => SigningAlg::RS256,
         }
     }
 

@@ -53,10 +53,10 @@ pub(crate) async fn check(
         return Err(invalid("the DPoP proof's typ is not dpop+jwt"));
     }
     // §4.3 (5): an asymmetric alg this server supports.
-    let offered = offered_algs(op);
+    let profile = op.config().fapi.profile;
     let alg: SigningAlg = header["alg"]
         .as_str()
-        .filter(|alg| offered.contains(alg))
+        .filter(|alg| ALGS.split(' ').any(|offered| offered == *alg) && crate::fapi::allows_alg(profile, alg))
         .and_then(|alg| alg.parse().ok())
         .ok_or_else(|| invalid("the DPoP proof's alg is not one of ".to_string() + ALGS))?;
     // §4.3 (7): a public key.
