@@ -22,6 +22,8 @@ pub struct ProviderBuilder {
     keys: Option<Keystore>,
     #[cfg(feature = "rar")]
     details_validators: Vec<(String, Arc<dyn rar::DetailsValidator>)>,
+    #[cfg(feature = "ciba")]
+    authentication_device: Option<Arc<dyn crate::ciba::AuthenticationDevice>>,
 }
 
 impl ProviderBuilder {
@@ -36,7 +38,17 @@ impl ProviderBuilder {
             keys: None,
             #[cfg(feature = "rar")]
             details_validators: Vec::new(),
+            #[cfg(feature = "ciba")]
+            authentication_device: None,
         }
+    }
+
+    /// Reaches the users of backchannel authentications (CIBA) through this device instead of
+    /// the built-in page alone.
+    #[cfg(feature = "ciba")]
+    pub fn authentication_device(mut self, device: Arc<dyn crate::ciba::AuthenticationDevice>) -> Self {
+        self.authentication_device = Some(device);
+        self
     }
 
     /// Uses this storage instead of the one named by `config.storage`.
@@ -164,6 +176,8 @@ impl ProviderBuilder {
             dpop_nonces,
             #[cfg(feature = "rar")]
             details_types,
+            #[cfg(feature = "ciba")]
+            authentication_device: self.authentication_device.unwrap_or_else(|| Arc::new(crate::ciba::WebPage)),
             #[cfg(feature = "attestation")]
             attesters,
             #[cfg(feature = "attestation")]

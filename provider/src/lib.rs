@@ -10,6 +10,8 @@
 
 // The API: what a host application mounting the provider uses.
 pub mod accounts;
+#[cfg(feature = "ciba")]
+pub mod ciba;
 pub mod config;
 pub mod interaction;
 pub mod keys;
@@ -46,6 +48,7 @@ internal!(
     logout,
     model,
     outbound,
+    outbox,
     security,
     sender,
     tokens
@@ -114,6 +117,9 @@ struct Inner {
     /// The `authorization_details` types offered, with their validators.
     #[cfg(feature = "rar")]
     details_types: rar::DetailsTypes,
+    /// How backchannel authentications reach their users.
+    #[cfg(feature = "ciba")]
+    authentication_device: Arc<dyn ciba::AuthenticationDevice>,
 }
 
 /// The OpenID Provider. Cheap to clone; Rocket manages one as state.
@@ -268,6 +274,12 @@ impl Provider {
         &self.0.details_types
     }
 
+    /// How backchannel authentications reach their users.
+    #[cfg(feature = "ciba")]
+    pub(crate) fn authentication_device(&self) -> &dyn ciba::AuthenticationDevice {
+        &*self.0.authentication_device
+    }
+
     /// The discovery document, serialised once.
     pub(crate) fn discovery_json(&self) -> &str {
         self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
@@ -296,8 +308,19 @@ impl Provider {
         };
         #[cfg(not(feature = "logout"))]
         let logouts = async {};
+        #[cfg(feature = "ciba")]
+        let ciba_notifications = {
+            let op = self.clone();
+            async move {
+                if op.config().ciba.enabled {
+                    ciba::notify::deliver_periodically(op).await;
+                }
+            }
+        };
+        #[cfg(not(feature = "ciba"))]
+        let ciba_notifications = async {};
         async move {
-            tokio::join!(purge, reload, logouts);
+            tokio::join!(purge, reload, logouts, ciba_notifications);
         }
     }
 

@@ -92,6 +92,11 @@ impl AccountStore for FileAccountStore {
     async fn find(&self, sub: &str) -> Option<Account> {
         self.by_sub.get(sub).map(|u| u.account.clone())
     }
+
+    /// The `sub` or the username.
+    async fn find_by_login_hint(&self, hint: &str) -> Option<Account> {
+        self.by_sub.get(hint).or_else(|| self.by_username.get(hint)).map(|u| u.account.clone())
+    }
 }
 
 #[cfg(test)]

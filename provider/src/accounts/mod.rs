@@ -28,6 +28,13 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn authenticate(&self, login: &str, password: &str) -> Option<Account>;
     /// The account with this `sub`, if it still exists.
     async fn find(&self, sub: &str) -> Option<Account>;
+
+    /// The account a `login_hint` names (a backchannel authentication's user, CIBA Core §7.1).
+    /// By default the hint is taken for a `sub`; a store may also know usernames or e-mail
+    /// addresses.
+    async fn find_by_login_hint(&self, hint: &str) -> Option<Account> {
+        self.find(hint).await
+    }
 }
 
 /// The claims each scope releases (OIDC Core §5.4).

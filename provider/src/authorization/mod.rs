@@ -6,6 +6,8 @@
 //! knows nothing of HTML; the built-in pages and an external login app are two consumers of the
 //! same answer.
 
+#[cfg(feature = "ciba")]
+mod backchannel;
 #[cfg(feature = "device-flow")]
 mod device;
 mod issue;
@@ -17,6 +19,8 @@ mod request;
 #[cfg(feature = "jar")]
 mod request_object;
 
+#[cfg(feature = "ciba")]
+pub(crate) use backchannel::{BackchannelAsk, Hint, backchannel_request};
 #[cfg(feature = "device-flow")]
 pub(crate) use device::confirm_device;
 #[cfg(feature = "device-flow")]

@@ -7,8 +7,9 @@
 //!
 //! PAR (RFC 9126) runs the `/authorize` steps up to `Settle` for an authenticated client, then
 //! stores the request; `/authorize` with its `request_uri` takes it back and runs the policy.
-//! Where the next door goes: CIBA runs `Client`, its hints, `Scope`, `Settle` and `Policy` with a
-//! completion of its own.
+//! CIBA's backchannel request (`Backchannel`) runs the scope and resource steps for an
+//! authenticated client, beside its own checks (`backchannel`); the user's approval comes later,
+//! from their authentication device, not through a browser.
 
 use super::policy::{Decision, decide};
 use super::request as steps;
@@ -36,6 +37,8 @@ pub(crate) enum Door {
     Push,
     /// `/authorize` with the `request_uri` of a pushed request (RFC 9126 §4).
     Pushed,
+    /// `POST /backchannel` (CIBA Core §7.1), answered in JSON.
+    Backchannel,
 }
 
 /// A named step.
@@ -102,9 +105,9 @@ const TABLE: &[(Step, &[Door])] = &[
     (Step::ResponseType, &[Authorize, Push]),
     (Step::ResponseMode, &[Authorize, Push]),
     (Step::Nonce, &[Authorize, Push]),
-    (Step::Resources, &[Authorize, DeviceAuthorization, Push]),
+    (Step::Resources, &[Authorize, DeviceAuthorization, Push, Backchannel]),
     (Step::AuthorizationDetails, &[Authorize, Push]),
-    (Step::Scope, &[Authorize, DeviceAuthorization, Push]),
+    (Step::Scope, &[Authorize, DeviceAuthorization, Push, Backchannel]),
     (Step::OpenIdRedirectUri, &[Authorize, Push]),
     (Step::Pkce, &[Authorize, Push]),
     (Step::Prompt, &[Authorize, Push]),
@@ -177,7 +180,7 @@ impl<'a> Flow<'a> {
         }
     }
 
-    #[cfg(any(feature = "device-flow", feature = "par"))]
+    #[cfg(any(feature = "device-flow", feature = "par", feature = "ciba"))]
     /// With the client already known (a door that authenticated it).
     pub(super) fn with_client(mut self, client: Arc<Client>) -> Self {
         self.client = Some(client);
@@ -278,7 +281,7 @@ impl<'a> Flow<'a> {
         self.decision.ok_or_else(|| AuthorizationError::server_error("the door's steps took no decision"))
     }
 
-    #[cfg(feature = "device-flow")]
+    #[cfg(any(feature = "device-flow", feature = "ciba"))]
     /// The scopes the steps kept, and the resource indicators they accepted.
     pub(super) fn into_scopes_and_resources(self) -> (Vec<String>, Vec<String>) {
         (self.scopes, self.resources)

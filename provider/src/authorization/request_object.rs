@@ -30,26 +30,12 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
         (None, Some(uri)) => fetch(op, client, uri).await?,
     };
     let jwt = decrypt_if_encrypted(op, client, jwt).await?;
-    let claims = verify(op, client, &jwt, required).await?;
+    let claims = verify(op, client, &jwt, required, client.request_object_signing_alg.as_deref()).await?;
     check_claims(op, client, params, &claims)?;
     if op.config().jar.single_use_jti {
         check_jti(op, client, &claims).await?;
     }
-    let overrides = claims
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(name, _)| {
-            !matches!(name.as_str(), "iss" | "aud" | "exp" | "nbf" | "iat" | "jti" | "request" | "request_uri")
-        })
-        .map(|(name, value)| {
-            // Non-string members (max_age, claims) travel as their JSON text, like in a query.
-            let text = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (name.clone(), text)
-        });
+    let overrides = parameters(&claims);
     let outside = match op.config().jar.merge_outside_parameters {
         true => params.clone(),
         // RFC 9101 §6.3: "The authorization server MUST only use the parameters in the Request
@@ -57,6 +43,44 @@ pub(super) async fn resolve(op: &Provider, client: &Client, params: &Params) -> 
         false => params.only(&["client_id"]),
     };
     Ok(Some(outside.with_overrides(overrides)))
+}
+
+/// The request's parameters in a request object's claims, without the JWT's own.
+fn parameters(claims: &Value) -> impl Iterator<Item = (String, String)> + '_ {
+    claims
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| {
+            !matches!(name.as_str(), "iss" | "aud" | "exp" | "nbf" | "iat" | "jti" | "request" | "request_uri")
+        })
+        .map(|(name, value)| {
+            // Non-string members (max_age, claims, requested_expiry) travel as their JSON text,
+            // like in a query.
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), text)
+        })
+}
+
+/// CIBA Core §7.1.1: a signed authentication request. It is signed (never `none`), with the
+/// client's registered `backchannel_authentication_request_signing_alg` if any; it holds `iss`
+/// (the client), `aud` (this issuer), `exp`, `iat`, `nbf` and a `jti` used once; only its
+/// parameters count. Every problem is `invalid_request` (CIBA Core §13).
+#[cfg(feature = "ciba")]
+pub(super) async fn resolve_backchannel(op: &Provider, client: &Client, jwt: &str) -> Result<Params, String> {
+    let registered = client.backchannel_authentication_request_signing_alg.as_deref();
+    let claims = verify(op, client, jwt, true, registered).await.map_err(|(_, why)| why)?;
+    let missing: Vec<&str> =
+        ["iss", "aud", "exp", "iat", "nbf", "jti"].into_iter().filter(|name| claims.get(*name).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(format!("the request object lacks {}", missing.join(", ")));
+    }
+    check_claims(op, client, &Params::default(), &claims).map_err(|(_, why)| why)?;
+    check_jti(op, client, &claims).await.map_err(|(_, why)| why)?;
+    Ok(Params::default().with_overrides(parameters(&claims)))
 }
 
 /// `request_uri`: fetched over https, and only from a registered `request_uris` entry if the
@@ -98,7 +122,13 @@ async fn decrypt_if_encrypted(op: &Provider, client: &Client, jwt: String) -> Re
 }
 
 /// Checks the type, the signature (or the permission to have none) and returns the claims.
-async fn verify(op: &Provider, client: &Client, jwt: &str, signed_required: bool) -> Result<Value, Problem> {
+async fn verify(
+    op: &Provider,
+    client: &Client,
+    jwt: &str,
+    signed_required: bool,
+    registered: Option<&str>,
+) -> Result<Value, Problem> {
     let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
     let (header, unverified) =
         crate::jose::peek(jwt).map_err(|e| bad(format!("the request object is not a JWS: {e}")))?;
@@ -114,7 +144,6 @@ async fn verify(op: &Provider, client: &Client, jwt: &str, signed_required: bool
     if signed_required && alg == "none" {
         return Err(bad("the request object must be signed".into()));
     }
-    let registered = client.request_object_signing_alg.as_deref();
     if registered.is_some_and(|r| r != alg) {
         return Err(bad(format!(
             "the client signs request objects with {}, not {alg}",

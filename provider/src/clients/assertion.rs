@@ -78,15 +78,22 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
     let alias = op.mtls_alias(&token_endpoint);
     #[cfg(not(feature = "mtls"))]
     let alias: Option<String> = None;
+    // CIBA Core §7.1: at the backchannel endpoint, its URL names this server too.
+    let backchannel = backchannel_endpoints(op);
     // RFC 8705 §5: a client that uses the alias may name it.
     let is_token_endpoint = |aud: &str| aud == token_endpoint || alias.as_deref() == Some(aud);
+    let is_backchannel = |aud: &str| backchannel.iter().any(|b| b == aud);
     let profile = op.config().fapi.profile;
     if profile == crate::config::FapiProfile::None {
-        if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud)) {
+        if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud) || is_backchannel(aud)) {
             return fail("aud must be the issuer or the token endpoint");
         }
     } else {
-        let endpoints: Vec<String> = [Some(token_endpoint), alias, Some(op.endpoint("/par"))].into_iter().flatten().collect();
+        let endpoints: Vec<String> = [Some(token_endpoint), alias, Some(op.endpoint("/par"))]
+            .into_iter()
+            .flatten()
+            .chain(backchannel.iter().cloned())
+            .collect();
         if crate::fapi::assertion_audience(profile, &claims["aud"], op.issuer(), &endpoints) != Some(true) {
             return fail("aud is not one the FAPI profile accepts");
         }
@@ -105,6 +112,21 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
         return fail("was issued in the future");
     }
     Ok(())
+}
+
+/// The backchannel authentication endpoint and its mTLS alias, where CIBA is served.
+fn backchannel_endpoints(op: &Provider) -> Vec<String> {
+    #[cfg(feature = "ciba")]
+    if op.config().ciba.enabled {
+        let url = op.endpoint("/backchannel");
+        #[cfg(feature = "mtls")]
+        let alias = op.mtls_alias(&url);
+        #[cfg(not(feature = "mtls"))]
+        let alias: Option<String> = None;
+        return std::iter::once(url).chain(alias).collect();
+    }
+    let _ = op;
+    Vec::new()
 }
 
 /// RFC 7523 §3 (7): a jti is used once; it is remembered until the assertion expires.

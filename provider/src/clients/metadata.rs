@@ -148,6 +148,20 @@ pub struct Client {
     /// Access tokens issued to this client are bound to its TLS certificate (RFC 8705 §3.4).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tls_client_certificate_bound_access_tokens: bool,
+    /// How the client gets the outcome of a backchannel authentication: `poll`, `ping` or `push`
+    /// (CIBA Core §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_token_delivery_mode: Option<String>,
+    /// Where pings and pushes go (CIBA Core §4); https.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_client_notification_endpoint: Option<String>,
+    /// The alg of the client's signed backchannel requests; registered, every request must be
+    /// signed with it (CIBA Core §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_authentication_request_signing_alg: Option<String>,
+    /// The client sends a `user_code` with each backchannel request (CIBA Core §4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backchannel_user_code_parameter: bool,
     /// Space-separated scopes the client may ask for; absent means any supported scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -262,6 +276,8 @@ pub(crate) const GRANT_TYPES: &[&str] = &[
     grant_type::CLIENT_CREDENTIALS,
     #[cfg(feature = "device-flow")]
     grant_type::DEVICE_CODE,
+    #[cfg(feature = "ciba")]
+    grant_type::CIBA,
 ];
 
 impl Client {

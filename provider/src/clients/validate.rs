@@ -12,7 +12,7 @@ type Problem = (String, String);
 type Check = fn(&Client, &[SigningAlg]) -> Result<(), Problem>;
 
 /// The checks, in the order their problems are reported.
-const CHECKS: [Check; 9] = [
+const CHECKS: [Check; 10] = [
     client_id,
     authentication,
     response_protection,
@@ -20,6 +20,7 @@ const CHECKS: [Check; 9] = [
     grants_and_response_types,
     redirect_uris,
     logout_uris,
+    backchannel,
     id_token_alg,
     other_fields,
 ];
@@ -263,6 +264,36 @@ fn logout_uris(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
         if !url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
             return problem(field, format!("{uri:?} must be an http or https URL"));
         }
+    }
+    Ok(())
+}
+
+/// CIBA Core §4: a client of the CIBA grant names its delivery mode; ping and push need a
+/// notification endpoint (http(s): the fetcher enforces https where configured); a signed
+/// request's alg is a real one.
+fn backchannel(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
+    let mode = client.backchannel_token_delivery_mode.as_deref();
+    if client.allows_grant(grant_type::CIBA) && mode.is_none() {
+        return problem("backchannel_token_delivery_mode", "is required with the CIBA grant");
+    }
+    let Some(mode) = mode else { return Ok(()) };
+    if !matches!(mode, "poll" | "ping" | "push") {
+        return problem("backchannel_token_delivery_mode", "must be poll, ping or push");
+    }
+    let endpoint = client.backchannel_client_notification_endpoint.as_deref();
+    match endpoint {
+        None if mode != "poll" => {
+            return problem("backchannel_client_notification_endpoint", format!("is required in {mode} mode"));
+        }
+        Some(uri) if !url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) => {
+            return problem("backchannel_client_notification_endpoint", "must be an https URL");
+        }
+        _ => {}
+    }
+    if let Some(alg) = &client.backchannel_authentication_request_signing_alg
+        && (alg == "none" || alg.parse::<SigningAlg>().is_err())
+    {
+        return problem("backchannel_authentication_request_signing_alg", format!("{alg:?} is not a JWS alg here"));
     }
     Ok(())
 }

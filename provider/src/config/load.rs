@@ -33,6 +33,10 @@ const EMBEDDED_PROFILES: &[(&str, &str)] = &[
     ("fapi2-security-profile", include_str!("../../../profiles/fapi2-security-profile.toml")),
     #[cfg(feature = "fapi2-message-signing")]
     ("fapi2-message-signing", include_str!("../../../profiles/fapi2-message-signing.toml")),
+    #[cfg(feature = "ciba")]
+    ("ciba", include_str!("../../../profiles/ciba.toml")),
+    #[cfg(feature = "fapi-ciba")]
+    ("fapi-ciba", include_str!("../../../profiles/fapi-ciba.toml")),
 ];
 
 /// Spec-family features compiled into this build; profiles name what they need in `requires`.
@@ -57,6 +61,8 @@ pub const COMPILED_FEATURES: &[&str] = &[
     "rar",
     #[cfg(feature = "attestation")]
     "attestation",
+    #[cfg(feature = "ciba")]
+    "ciba",
 ];
 
 /// The default profile: the first compiled in (Basic in a default build).

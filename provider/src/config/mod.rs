@@ -5,6 +5,7 @@
 //! variables < command-line flags. Nested keys use `__` in the environment (`OP_TTL__ACCESS_TOKEN`).
 
 mod attestation;
+mod ciba;
 mod dpop;
 mod fapi;
 mod jar;
@@ -28,6 +29,7 @@ mod validate;
 
 pub use crate::outbound::OutboundConfig;
 pub use attestation::AttestationConfig;
+pub use ciba::{CibaConfig, DeliveryMode};
 pub use dpop::DpopConfig;
 pub use fapi::{FapiConfig, FapiProfile};
 pub use jar::JarConfig;
@@ -118,6 +120,8 @@ pub struct Config {
     pub rar: RarConfig,
     /// Attestation-based client authentication.
     pub attestation: AttestationConfig,
+    /// Client-initiated backchannel authentication.
+    pub ciba: CibaConfig,
     /// The FAPI profile whose policy restricts the core.
     pub fapi: FapiConfig,
     /// A protected resource to test against.
@@ -171,6 +175,7 @@ impl Default for Config {
             mtls: MtlsConfig::default(),
             rar: RarConfig::default(),
             attestation: AttestationConfig::default(),
+            ciba: CibaConfig::default(),
             fapi: FapiConfig::default(),
             test_resource: TestResourceConfig::default(),
             refresh_token_rotation: true,
@@ -204,6 +209,9 @@ impl Config {
         shown.storage = redact_url_password(&shown.storage);
         if shown.pairwise_salt.is_some() {
             shown.pairwise_salt = Some("***".into());
+        }
+        if shown.ciba.approval_secret.is_some() {
+            shown.ciba.approval_secret = Some("***".into());
         }
         if shown.registration.initial_access_token.is_some() {
             shown.registration.initial_access_token = Some("***".into());

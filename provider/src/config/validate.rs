@@ -51,6 +51,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.mtls.check(&mut errors);
     config.rar.check(&mut errors);
     config.attestation.check(&mut errors);
+    config.ciba.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
     super::FapiConfig::check(config, &mut errors);

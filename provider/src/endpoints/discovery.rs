@@ -68,6 +68,17 @@ pub(crate) fn document(op: &Provider) -> Value {
         // RFC 9449 §5.1.
         doc["dpop_signing_alg_values_supported"] = crate::sender::dpop::offered_algs(op).into();
     }
+    #[cfg(feature = "ciba")]
+    if op.config().ciba.enabled {
+        // CIBA Core §4: the endpoint, the modes, and the algs of signed requests (asymmetric only).
+        let ciba = &op.config().ciba;
+        doc["backchannel_authentication_endpoint"] = op.endpoint("/backchannel").into();
+        doc["backchannel_token_delivery_modes_supported"] =
+            ciba.delivery_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>().into();
+        let asymmetric = client_algs(op).into_iter().filter(|alg| !crate::jose::is_hmac(alg)).collect::<Vec<_>>();
+        doc["backchannel_authentication_request_signing_alg_values_supported"] = asymmetric.into();
+        doc["backchannel_user_code_parameter_supported"] = ciba.user_code_supported.into();
+    }
     #[cfg(feature = "mtls")]
     if op.config().mtls.enabled {
         // RFC 8705 §3.3 and §5.
@@ -108,6 +119,7 @@ fn mtls_endpoint_aliases(op: &Provider, doc: &Value) -> Option<Value> {
         "userinfo_endpoint",
         "device_authorization_endpoint",
         "pushed_authorization_request_endpoint",
+        "backchannel_authentication_endpoint",
     ];
     let aliases: serde_json::Map<String, Value> = names
         .into_iter()
@@ -180,7 +192,12 @@ fn scopes(op: &Provider) -> Vec<&str> {
 /// The token endpoint's grants, plus `implicit` when a front-channel token is served.
 fn grant_types(op: &Provider) -> Vec<&'static str> {
     let implicit = op.config().response_types.iter().filter_map(|r| ResponseType::parse(r)).any(|r| r.returns_tokens());
-    GRANT_TYPES.iter().copied().chain(implicit.then_some(grant_type::IMPLICIT)).collect()
+    GRANT_TYPES
+        .iter()
+        .copied()
+        .filter(|grant| *grant != grant_type::CIBA || cfg!(feature = "ciba") && op.config().ciba.enabled)
+        .chain(implicit.then_some(grant_type::IMPLICIT))
+        .collect()
 }
 
 // The document is served from the bytes made once, without a copy per request.

@@ -3,6 +3,8 @@
 #[cfg(feature = "attestation")]
 pub(crate) mod attestation_challenge;
 pub(crate) mod authorization;
+#[cfg(feature = "ciba")]
+pub(crate) mod backchannel;
 pub(crate) mod cookies;
 pub(crate) mod cors;
 #[cfg(feature = "device-flow")]
@@ -74,6 +76,11 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     #[cfg(feature = "par")]
     if op.config().par.enabled {
         routes.extend(par::routes());
+    }
+    #[cfg(feature = "ciba")]
+    if op.config().ciba.enabled {
+        routes.extend(backchannel::routes(op));
+        routes.extend(interaction::ciba::routes());
     }
     #[cfg(feature = "attestation")]
     if op.config().attestation.enabled && op.config().attestation.require_challenge {

@@ -1,6 +1,8 @@
 //! The token endpoint's grants: a closed set, parsed into an enum so dispatch is exhaustive.
 
 mod authorization_code;
+#[cfg(feature = "ciba")]
+mod ciba;
 mod client_credentials;
 mod credential;
 #[cfg(feature = "device-flow")]
@@ -60,6 +62,12 @@ pub(crate) enum GrantRequest {
         /// The device code.
         device_code: String,
     },
+    /// `urn:openid:params:grant-type:ciba` (CIBA Core §10.1).
+    #[cfg(feature = "ciba")]
+    Ciba {
+        /// The `auth_req_id`.
+        auth_req_id: String,
+    },
     /// `client_credentials`.
     ClientCredentials {
         /// The scope asked for.
@@ -87,6 +95,8 @@ impl GrantRequest {
             }),
             #[cfg(feature = "device-flow")]
             grant_type::DEVICE_CODE => Ok(Self::DeviceCode { device_code: params.require("device_code")?.to_string() }),
+            #[cfg(feature = "ciba")]
+            grant_type::CIBA => Ok(Self::Ciba { auth_req_id: params.require("auth_req_id")?.to_string() }),
             grant_type::CLIENT_CREDENTIALS => {
                 Ok(Self::ClientCredentials { scope: owned("scope"), resource: params.get_all("resource") })
             }
@@ -102,6 +112,8 @@ impl GrantRequest {
             Self::ClientCredentials { .. } => grant_type::CLIENT_CREDENTIALS,
             #[cfg(feature = "device-flow")]
             Self::DeviceCode { .. } => grant_type::DEVICE_CODE,
+            #[cfg(feature = "ciba")]
+            Self::Ciba { .. } => grant_type::CIBA,
         }
     }
 }
@@ -144,6 +156,8 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
         }
         #[cfg(feature = "device-flow")]
         GrantRequest::DeviceCode { device_code } => device_code::exchange(op, client, &device_code, binding).await,
+        #[cfg(feature = "ciba")]
+        GrantRequest::Ciba { auth_req_id } => ciba::exchange(op, client, &auth_req_id, binding).await,
         GrantRequest::ClientCredentials { scope, resource } => {
             let asked = Asked { resource, details };
             client_credentials::exchange(op, client, request.method, scope.as_deref(), asked, binding).await

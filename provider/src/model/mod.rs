@@ -1,11 +1,15 @@
 //! The records the provider keeps, typed, and how each maps onto the storage contract.
 
+#[cfg(feature = "ciba")]
+mod backchannel;
 mod device_code;
 mod grant;
 mod interaction;
 mod session;
 mod tokens;
 
+#[cfg(feature = "ciba")]
+pub(crate) use backchannel::{BackchannelRequest, BackchannelStatus, NotifyWith};
 pub(crate) use device_code::{DeviceCode, DeviceStatus};
 #[cfg(feature = "device-flow")]
 pub(crate) use device_code::{display_user_code, new_user_code, normalize_user_code};

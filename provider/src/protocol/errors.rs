@@ -81,6 +81,18 @@ pub enum ErrorCode {
     InvalidClientAttestation,
     /// The Client Attestation PoP must carry the server's current challenge (§6.2, §8).
     UseAttestationChallenge,
+    /// The hint names no user the provider knows (CIBA Core §13).
+    UnknownUserId,
+    /// The `login_hint_token` has expired (CIBA Core §13).
+    ExpiredLoginHintToken,
+    /// A `user_code` is required of this client but missing (CIBA Core §13).
+    MissingUserCode,
+    /// The `user_code` is wrong (CIBA Core §13).
+    InvalidUserCode,
+    /// The `binding_message` is invalid or unacceptable (CIBA Core §13).
+    InvalidBindingMessage,
+    /// The authentication could not be carried out (CIBA Core §12, push error).
+    TransactionFailed,
 }
 
 impl ErrorCode {
@@ -121,6 +133,12 @@ impl ErrorCode {
             Self::InvalidAuthorizationDetails => "invalid_authorization_details",
             Self::InvalidClientAttestation => "invalid_client_attestation",
             Self::UseAttestationChallenge => "use_attestation_challenge",
+            Self::UnknownUserId => "unknown_user_id",
+            Self::ExpiredLoginHintToken => "expired_login_hint_token",
+            Self::MissingUserCode => "missing_user_code",
+            Self::InvalidUserCode => "invalid_user_code",
+            Self::InvalidBindingMessage => "invalid_binding_message",
+            Self::TransactionFailed => "transaction_failed",
         }
     }
 }

@@ -11,3 +11,5 @@ pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 pub const IMPLICIT: &str = "implicit";
 /// RFC 8628 §3.4.
 pub const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// CIBA Core §10.1: the token request of a backchannel authentication.
+pub const CIBA: &str = "urn:openid:params:grant-type:ciba";

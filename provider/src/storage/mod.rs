@@ -56,6 +56,12 @@ pub enum Kind {
     /// A logout token on its way to a client's `backchannel_logout_uri`, until delivered or
     /// given up (Back-Channel Logout 1.0 §2.5).
     LogoutNotification,
+    /// A backchannel authentication request (CIBA Core §7), found by the hash of its
+    /// `auth_req_id`.
+    BackchannelAuthenticationRequest,
+    /// A CIBA ping or push on its way to a client's notification endpoint (CIBA Core §10.2,
+    /// §10.3), until delivered or given up.
+    CibaNotification,
 }
 
 impl Kind {
@@ -77,6 +83,8 @@ impl Kind {
             Self::LogoutRequest => "LogoutRequest",
             Self::PushedAuthorizationRequest => "PushedAuthorizationRequest",
             Self::LogoutNotification => "LogoutNotification",
+            Self::BackchannelAuthenticationRequest => "BackchannelAuthenticationRequest",
+            Self::CibaNotification => "CibaNotification",
         }
     }
 }

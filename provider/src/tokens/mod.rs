@@ -66,6 +66,17 @@ pub(crate) struct Issue<'a> {
 
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
+    issue_with(op, what, None).await
+}
+
+/// The tokens of a CIBA push (CIBA Core §10.3.1): their ID token also names the `auth_req_id`
+/// and, with a refresh token, carries its hash.
+#[cfg(feature = "ciba")]
+pub(crate) async fn issue_pushed(op: &Provider, what: Issue<'_>, auth_req_id: &str) -> OAuthResult<TokenResponse> {
+    issue_with(op, what, Some(auth_req_id)).await
+}
+
+async fn issue_with(op: &Provider, what: Issue<'_>, pushed_for: Option<&str>) -> OAuthResult<TokenResponse> {
     // Written concurrently, the access and refresh tokens share one commit where the backend
     // groups concurrent writes (SQLite's writer does), rather than waiting for two in turn.
     let access_claims = what.access_claims.as_ref().unwrap_or(&what.claims);
@@ -77,6 +88,12 @@ pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenRe
         let alg = what.client.id_token_alg();
         let mut claims = IdTokenClaims::new(op, what.client, &what.claims, what.nonce.as_deref(), now());
         claims.at_hash = Some(alg.half_hash(&access.value));
+        if let Some(auth_req_id) = pushed_for {
+            claims.claims.insert("urn:openid:params:jwt:claim:auth_req_id".into(), auth_req_id.into());
+            if let Some(refresh) = &refresh_token {
+                claims.claims.insert("urn:openid:params:jwt:claim:rt_hash".into(), alg.half_hash(refresh).into());
+            }
+        }
         claims.add_end_user_claims(op, &what.claims, false).await;
         Some(claims.seal(op, what.client).await.map_err(OAuthError::server_error)?)
     } else {

@@ -3,6 +3,8 @@
 //! Every POST is bound to the browser that started the interaction (the `op_interaction`
 //! cookie, scoped to the interaction's path) and carries the interaction's CSRF token.
 
+#[cfg(feature = "ciba")]
+pub(crate) mod ciba;
 pub(crate) mod pages;
 pub(crate) mod session;
 

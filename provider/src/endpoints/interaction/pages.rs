@@ -75,7 +75,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:26rem;margi
 label,input,button{display:block;width:100%;margin:.4rem 0;font-size:1rem}input{padding:.5rem;box-sizing:border-box}\
 button{padding:.6rem;cursor:pointer}.error{color:#b00020}.row{display:flex;gap:.5rem}ul{padding-left:1.2rem}";
 
-fn layout(title: &str, body: &str) -> String {
+pub(crate) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width,initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head>\
