@@ -93,6 +93,16 @@ start --config "$work/fapi/mtls.toml" --clients "$work/fapi/clients.json" --stor
 (cd "$dir" && ISSUER="$issuer" NODE_EXTRA_CA_CERTS="$root/fixtures/tls/ca.pem" node fapi.mjs --mtls "$work/fapi")
 stop
 
+# CIBA: poll mode approved on the provider's page, ping mode to a notification endpoint of the
+# script's own, a denial.
+issuer="http://127.0.0.1:$port"
+mkdir -p "$work/ciba"
+ping_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+(cd "$dir" && node ciba.mjs --setup "$work/ciba" "$ping_port")
+start --profile ciba --config "$work/ciba/provider.toml" --clients "$work/ciba/clients.json" --storage memory:
+(cd "$dir" && ISSUER="$issuer" node ciba.mjs --run "$work/ciba" "$ping_port")
+stop
+
 # The FAPI profiles with their fixture clients: FAPI 2.0 Security Profile and Message Signing over
 # HTTP (DPoP-bound tokens), FAPI 1.0 Advanced over the provider's own TLS with the fixture CA's
 # client certificate.

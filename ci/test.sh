@@ -34,7 +34,7 @@ echo "== architecture: Rocket only in endpoints/, protocol at the bottom, no imp
 cargo test -q --locked -p provider --test architecture
 
 echo "== each profile builds from its own cargo feature"
-for profile in basic implicit hybrid config dynamic formpost 3rdparty-init rp-logout backchannel-logout frontchannel-logout fapi1-advanced fapi2-security-profile fapi2-message-signing; do
+for profile in basic implicit hybrid config dynamic formpost 3rdparty-init rp-logout backchannel-logout frontchannel-logout fapi1-advanced fapi2-security-profile fapi2-message-signing ciba fapi-ciba; do
     # Lints and warnings too: code gated by a feature is only seen when that feature is off.
     cargo clippy -q --locked -p provider --no-default-features --features "$profile" -- -D warnings
 done

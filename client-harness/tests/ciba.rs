@@ -3,10 +3,11 @@
 //! (and a ping to an endpoint that is down, delivered once it is back), the built-in approval
 //! page, the automated approval endpoint, and each error the spec names.
 
+use client_harness::assertion::{fresh_key, sign_with_key};
 use client_harness::browser::Browser;
 use client_harness::flow::payload_of;
 use client_harness::http::{self, answer};
-use client_harness::{Options, TestProvider, launch};
+use client_harness::{Options, Storage, TestProvider, launch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -31,11 +32,15 @@ fn client(id: &str, mode: &str, endpoint: Option<&str>) -> Value {
     client
 }
 
-async fn provider(extra_clients: Vec<Value>) -> TestProvider {
+fn options(extra_clients: Vec<Value>) -> Options {
     let mut options = Options::profile("ciba");
     options.extra_clients = [vec![client("ciba-poll", "poll", None)], extra_clients].concat();
     options.settings.push(("ciba.approval_secret", SECRET.into()));
-    launch(options).await
+    options
+}
+
+async fn provider(extra_clients: Vec<Value>) -> TestProvider {
+    launch(options(extra_clients)).await
 }
 
 /// POSTs `form` to `path` as client `id`: the [`answer`].
@@ -235,6 +240,76 @@ async fn the_user_approves_on_the_built_in_page_and_only_their_own_requests() {
     let (status, tokens) = poll(&op, "ciba-poll", auth_req_id).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(payload_of(tokens["id_token"].as_str().unwrap())["sub"], ALICE);
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_request_carries_every_parameter_and_is_checked() {
+    let (key, public) = fresh_key("ciba-key");
+    let mut signed = client("ciba-signed", "poll", None);
+    signed["jwks"] = json!({ "keys": [public] });
+    signed["backchannel_authentication_request_signing_alg"] = "ES256".into();
+    let op = provider(vec![signed]).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let claims = |jti: &str| {
+        json!({
+            "iss": "ciba-signed", "aud": op.issuer, "iat": now, "nbf": now, "exp": now + 300, "jti": jti,
+            "scope": "openid", "login_hint": "alice", "binding_message": "SIGNED-1", "requested_expiry": 90,
+        })
+    };
+    // CIBA Core §7.1.1: only the object's parameters count; bob, outside it, is not asked.
+    let object = sign_with_key(&claims("jti-1"), &key);
+    let (status, started) =
+        post_as(&op, "ciba-signed", "/backchannel", &[("request", &object), ("login_hint", "bob")]).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["expires_in"], 90, "requested_expiry as a JSON number");
+    let auth_req_id = started["auth_req_id"].as_str().unwrap();
+    assert_eq!(decide(&op, auth_req_id, "allow", SECRET).await, StatusCode::OK);
+    assert_eq!(payload_of(poll(&op, "ciba-signed", auth_req_id).await.1["id_token"].as_str().unwrap())["sub"], ALICE);
+    let refused =
+        |answer: (StatusCode, Value)| answer.0 == StatusCode::BAD_REQUEST && answer.1["error"] == "invalid_request";
+    // A jti is used once.
+    assert!(refused(post_as(&op, "ciba-signed", "/backchannel", &[("request", &object)]).await));
+    // The client registered a signing alg: it must sign.
+    assert!(refused(ask(&op, "ciba-signed", &[]).await));
+    // Each of iss, aud, exp, iat, nbf and jti is required.
+    for missing in ["iss", "aud", "exp", "iat", "nbf", "jti"] {
+        let mut incomplete = claims(&format!("jti-{missing}"));
+        incomplete.as_object_mut().unwrap().remove(missing);
+        let answer =
+            post_as(&op, "ciba-signed", "/backchannel", &[("request", &sign_with_key(&incomplete, &key))]).await;
+        assert!(refused(answer.clone()), "without {missing}: {answer:?}");
+    }
+    // Another key's signature.
+    let (other, _) = fresh_key("ciba-key");
+    assert!(refused(
+        post_as(&op, "ciba-signed", "/backchannel", &[("request", &sign_with_key(&claims("jti-2"), &other))]).await
+    ));
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_queued_ping_survives_a_restart_on_sqlite() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options(vec![client("ciba-ping", "ping", Some(&format!("http://{address}/ciba")))]);
+    options.storage = Storage::Sqlite(dir.path().join("provider.db"));
+    let op = launch(options.clone()).await;
+    let (_, started) = ask(&op, "ciba-ping", &[("client_notification_token", "ping-token-3")]).await;
+    let auth_req_id = started["auth_req_id"].as_str().unwrap().to_string();
+    // Approved while the client's endpoint is down: the first attempt fails.
+    assert_eq!(decide(&op, &auth_req_id, "allow", SECRET).await, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let port = op.port;
+    op.stop().await;
+    let rp = MockServer::builder().listener(std::net::TcpListener::bind(address).unwrap()).start().await;
+    Mock::given(method("POST")).and(path("/ciba")).respond_with(ResponseTemplate::new(204)).mount(&rp).await;
+    let op = launch(Options { port: Some(port), ..options }).await;
+    let ping = wait_for_request(&rp).await;
+    assert_eq!(serde_json::from_slice::<Value>(&ping.body).unwrap()["auth_req_id"], auth_req_id.as_str());
+    assert_eq!(poll(&op, "ciba-ping", &auth_req_id).await.0, StatusCode::OK, "the approval survived too");
     op.stop().await;
 }
 

@@ -279,7 +279,7 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
             assert!(spec.plan.starts_with("oidcc-") || spec.plan.starts_with("fapi"), "{profile}");
             assert_eq!(config["server"]["discoveryUrl"], "https://op.test:3000/.well-known/openid-configuration");
             // Every placeholder is filled in.
-            for placeholder in ["{ISSUER}", "{CLIENT}", "{ALIAS}", "{SCOPE}"] {
+            for placeholder in ["{ISSUER}", "{CLIENT}", "{ALIAS}", "{SCOPE}", "{APPROVAL_SECRET}"] {
                 assert!(!config.to_string().contains(placeholder), "{profile}: {placeholder}");
             }
             // A shared expected-results file exists.
@@ -288,7 +288,11 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
             }
             // A static FAPI client the plan names is one of the fixture's.
             if spec.plan.starts_with("fapi") {
-                let family = if spec.plan.starts_with("fapi1") { "fapi1" } else { "fapi2" };
+                let family = match spec.plan.as_str() {
+                    plan if plan.starts_with("fapi1") => "fapi1",
+                    plan if plan.starts_with("fapi-ciba") => "fapi-ciba",
+                    _ => "fapi2",
+                };
                 let file = dir.join(format!("../fixtures/{family}-clients.json"));
                 let fixtures: serde_json::Value =
                     serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
@@ -296,6 +300,11 @@ fn every_profile_plan_loads_with_the_issuer_filled_in() {
                     let id = &config[which]["client_id"];
                     assert!(fixtures.as_array().unwrap().iter().any(|c| c["client_id"] == *id), "{profile}: {id}");
                 }
+            }
+            // The suite plays the CIBA user with the secret the provider is started with.
+            if let Some(url) = config["automated_ciba_approval_url"].as_str() {
+                let secret = spec.provider_env.get("OP_CIBA__APPROVAL_SECRET").expect("the approval secret");
+                assert!(url.ends_with(&format!("&secret={secret}")), "{profile}: {url}");
             }
             // A static-client plan run with dynamic clients needs registration on in its profile.
             let dynamic = spec.variant["client_registration"] == "dynamic_client";

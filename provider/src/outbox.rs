@@ -5,6 +5,8 @@
 //! first, so however many instances sweep the queue, one sends each attempt. Every outcome is
 //! logged, naming the client and never the message's content.
 
+#![cfg(any(feature = "logout", feature = "ciba"))]
+
 use crate::Provider;
 use crate::model::{self, Decision, Model};
 use crate::security::random_token;
@@ -22,7 +24,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
 /// What every queued message carries: its id, and how its delivery has gone so far.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Envelope {
+pub(crate) struct Envelope {
     /// The message's id (also its storage id).
     pub id: String,
     /// Attempts made so far.
@@ -114,7 +116,7 @@ pub(crate) async fn deliver_periodically<M: Message>(op: Provider) {
 }
 
 /// One delivery attempt of message `id`, if it is due and this caller claims it.
-pub async fn attempt<M: Message>(op: &Provider, id: &str) {
+pub(crate) async fn attempt<M: Message>(op: &Provider, id: &str) {
     let Some(message) = claim::<M>(op, id).await else { return };
     let outcome = message.send(op).await;
     let client_id = message.client_id();
@@ -166,19 +168,5 @@ async fn claim<M: Message>(op: &Provider, id: &str) -> Option<M> {
 async fn forget<M: Message>(op: &Provider, id: &str) {
     if let Err(e) = model::destroy::<M>(op.storage(), id).await {
         tracing::warn!(error = %e, what = M::WHAT, "cannot remove a delivery from its queue");
-    }
-}
-
-/// How an answer from a client's notification endpoint counts: a 2xx delivers; no answer, a 5xx
-/// or a 429 is worth a retry; anything else (a redirect, which is never followed, or a refusal)
-/// is given up.
-pub(crate) fn judge(answered: Result<crate::outbound::Answered, crate::outbound::FetchError>) -> Result<(), Failure> {
-    match answered {
-        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
-        Ok(answer) if answer.status >= 500 || answer.status == 429 => {
-            Err(Failure::Retry(format!("the client answered {}", answer.status)))
-        }
-        Ok(answer) => Err(Failure::GiveUp(format!("the client answered {}", answer.status))),
-        Err(e) => Err(Failure::Retry(e.to_string())),
     }
 }

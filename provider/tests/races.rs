@@ -279,3 +279,92 @@ async fn concurrent_back_channel_deliveries_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     concurrent_back_channel_deliveries(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
 }
+
+/// A provider with CIBA on `storage`, a poll client registered for it, and that client's
+/// `Authorization` header.
+async fn ciba_provider(storage: &str) -> (provider::Provider, Arc<Client>, String) {
+    use base64::Engine as _;
+    let overrides = common::sections(&[("ciba", "enabled", true.into()), ("registration", "enabled", true.into())]);
+    let op = common::provider_with(common::local::ISSUER, storage, overrides).await;
+    let metadata = serde_json::json!({
+        "grant_types": ["urn:openid:params:grant-type:ciba"],
+        "response_types": [],
+        "backchannel_token_delivery_mode": "poll",
+    });
+    let registered = provider::operator::add_client(&op, metadata).await.expect("registered");
+    let credentials =
+        format!("{}:{}", registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
+    let client = Arc::new(Client::tracked(op.rocket()).await.expect("rocket"));
+    (op, client, basic)
+}
+
+/// A new backchannel authentication request for alice: its `auth_req_id`.
+async fn ciba_request(client: &Client, basic: &str) -> String {
+    let response = client
+        .post("/backchannel")
+        .header(ContentType::Form)
+        .header(Header::new("Authorization", basic.to_string()))
+        .body("scope=openid&login_hint=alice")
+        .dispatch()
+        .await;
+    let answer: serde_json::Value = response.into_json().await.expect("JSON");
+    answer["auth_req_id"].as_str().expect("an auth_req_id").to_string()
+}
+
+/// Four token requests racing for one approved `auth_req_id` (CIBA Core §10.1), and an approval
+/// racing a denial: exactly one gets the tokens, exactly one decision is recorded, every run.
+async fn concurrent_ciba_redemptions(storage: &str) {
+    use provider::ciba::{Outcome, complete, id_of};
+    let (op, client, basic) = ciba_provider(storage).await;
+    for run in 0..ITERATIONS / 4 {
+        let auth_req_id = ciba_request(&client, &basic).await;
+        let id = id_of(&auth_req_id);
+        let decisions: Vec<_> = [Outcome::Approved { acr: None, amr: vec![] }, Outcome::Denied]
+            .into_iter()
+            .map(|outcome| {
+                let (op, id) = (op.clone(), id.clone());
+                tokio::spawn(async move { complete(&op, &id, outcome).await.is_ok() })
+            })
+            .collect();
+        let mut recorded = 0;
+        for decision in decisions {
+            recorded += usize::from(decision.await.expect("task"));
+        }
+        assert_eq!(recorded, 1, "run {run}: one decision, recorded {recorded} times");
+        let form = format!("grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id={auth_req_id}");
+        let racers: Vec<_> = (0..4)
+            .map(|_| {
+                let (client, basic, form) = (client.clone(), basic.clone(), form.clone());
+                tokio::spawn(async move {
+                    let response = client
+                        .post("/token")
+                        .header(ContentType::Form)
+                        .header(Header::new("Authorization", basic))
+                        .body(form)
+                        .dispatch()
+                        .await;
+                    (response.status(), response.into_json::<serde_json::Value>().await.unwrap_or_default())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for racer in racers {
+            answers.push(racer.await.expect("task"));
+        }
+        let winners = answers.iter().filter(|(status, _)| *status == Status::Ok).count();
+        let denied = answers.iter().all(|(_, answer)| answer["error"] == "access_denied");
+        assert!(winners == 1 || denied, "run {run}: approved, one winner; denied, all refused: {answers:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_ciba_redemptions_on_memory() {
+    concurrent_ciba_redemptions("memory:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_ciba_redemptions_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_ciba_redemptions(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+}

@@ -10,8 +10,10 @@ use crate::config::DeliveryMode;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, Params};
 use std::sync::Arc;
 
-/// How the request names its user: exactly one of three (CIBA Core §7.1).
+/// How the request names its user: exactly one of three (CIBA Core §7.1), each variant named
+/// after its parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 pub(crate) enum Hint {
     /// `login_hint`: an identifier of the user.
     LoginHint(String),
@@ -50,6 +52,7 @@ pub(crate) async fn backchannel_request(op: &Provider, client: Arc<Client>, para
     let params = signed_request(op, &client, params).await?;
     let hint = hint(&params)?;
     let (binding_message, user_code) = (binding_message(op, &params)?, user_code(op, &client, &params)?);
+    crate::fapi::check_backchannel_request(op.config().fapi.profile, binding_message.is_some())?;
     let client_notification_token = notification_token(mode, &params)?;
     let expires_in = requested_expiry(op, &params)?;
     let acr_values = params.get("acr_values").map(|v| v.split(' ').map(String::from).collect()).unwrap_or_default();

@@ -76,7 +76,7 @@ impl Message for Notification {
             // CIBA Core §10.2: the auth_req_id alone, as JSON, with the client's bearer token.
             DeliveryMode::Ping => {
                 let body = json!({ "auth_req_id": notify.auth_req_id });
-                outbox::judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await)
+                judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await)
             }
             DeliveryMode::Push => push(op, &client, &request, endpoint, bearer).await,
             DeliveryMode::Poll => Err(Failure::GiveUp("a poll client is not notified".into())),
@@ -102,7 +102,7 @@ async fn push(
                 "error_description": "the user refused",
                 "auth_req_id": auth_req_id,
             });
-            return outbox::judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await);
+            return judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await);
         }
         BackchannelStatus::Pending => return Err(Failure::GiveUp("nothing decided to push".into())),
     };
@@ -113,7 +113,7 @@ async fn push(
     let issued = tokens::issue_pushed(op, what, auth_req_id).await.map_err(|e| Failure::Retry(e.description))?;
     let mut body = serde_json::to_value(&issued).unwrap_or_default();
     body["auth_req_id"] = auth_req_id.into();
-    let outcome = outbox::judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await);
+    let outcome = judge(op.fetcher().post(endpoint, PostBody::Json(&body), bearer).await);
     match &outcome {
         Ok(()) => {
             let _ = model::consume::<BackchannelRequest>(op.storage(), &request.id).await;
@@ -154,4 +154,18 @@ pub(crate) async fn queue_outcome(op: &Provider, request: &BackchannelRequest) -
 /// Sweeps the queue, attempting what is due; runs until dropped.
 pub(crate) async fn deliver_periodically(op: Provider) {
     outbox::deliver_periodically::<Notification>(op).await;
+}
+
+/// How an answer from the client's notification endpoint counts (CIBA Core §10.2): a 2xx delivers; no answer, a 5xx
+/// or a 429 is worth a retry; anything else (a redirect, which is never followed, or a refusal)
+/// is given up.
+fn judge(answered: Result<crate::outbound::Answered, crate::outbound::FetchError>) -> Result<(), Failure> {
+    match answered {
+        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
+        Ok(answer) if answer.status >= 500 || answer.status == 429 => {
+            Err(Failure::Retry(format!("the client answered {}", answer.status)))
+        }
+        Ok(answer) => Err(Failure::GiveUp(format!("the client answered {}", answer.status))),
+        Err(e) => Err(Failure::Retry(e.to_string())),
+    }
 }

@@ -204,6 +204,9 @@ fn grants_and_response_types(client: &Client, _: &[SigningAlg]) -> Result<(), Pr
         if grant == grant_type::DEVICE_CODE && !GRANT_TYPES.contains(&grant.as_str()) {
             return problem("grant_types", "the device code grant needs the cargo feature \"device-flow\"");
         }
+        if grant == grant_type::CIBA && !GRANT_TYPES.contains(&grant.as_str()) {
+            return problem("grant_types", "the CIBA grant needs the cargo feature \"ciba\"");
+        }
         if !GRANT_TYPES.contains(&grant.as_str()) && grant != grant_type::IMPLICIT {
             return problem("grant_types", format!("{grant:?} is not supported"));
         }

@@ -43,5 +43,10 @@ fn settings(config: &Config) -> crate::fapi::Settings<'_> {
         request_object_max_lifetime: config.jar.max_lifetime,
         request_object_max_nbf_age: config.jar.max_nbf_age,
         jarm: config.jarm.enabled,
+        ciba: config.ciba.enabled.then(|| crate::fapi::CibaSettings {
+            poll: config.ciba.offers(super::DeliveryMode::Poll),
+            push: config.ciba.offers(super::DeliveryMode::Push),
+            signed_requests: config.ciba.require_signed_request,
+        }),
     }
 }

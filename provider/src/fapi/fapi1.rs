@@ -19,6 +19,29 @@ pub(super) const CONFIG: &[ConfigRule] = &[
     ConfigRule { name: "tls.ciphers", check: super::fapi2::fapi_ciphers },
 ];
 
+/// What a configuration serving CIBA must keep (FAPI-CIBA §5.2.2, on FAPI 1.0 Advanced).
+pub(super) const CONFIG_CIBA: &[ConfigRule] = &[
+    ConfigRule { name: "ciba.delivery_modes", check: ciba_modes },
+    ConfigRule { name: "ciba.require_signed_request", check: ciba_signed_requests },
+];
+
+/// FAPI-CIBA §5.2.2 (3), (4): no push mode; poll mode supported.
+fn ciba_modes(config: &Settings<'_>) -> Result<(), String> {
+    match config.ciba {
+        Some(ciba) if ciba.push => Err("must not offer push (FAPI-CIBA 5.2.2 (3))".into()),
+        Some(ciba) if !ciba.poll => Err("must offer poll (FAPI-CIBA 5.2.2 (4))".into()),
+        _ => Ok(()),
+    }
+}
+
+/// FAPI-CIBA §5.2.2 (6): backchannel requests are signed (CIBA Core §7.1.1).
+fn ciba_signed_requests(config: &Settings<'_>) -> Result<(), String> {
+    match config.ciba {
+        Some(ciba) if !ciba.signed_requests => Err("must be true (FAPI-CIBA 5.2.2 (6))".into()),
+        _ => Ok(()),
+    }
+}
+
 /// §5.2.2 (1): requests come as signed request objects.
 fn signed_request_objects_required(config: &Settings<'_>) -> Result<(), String> {
     config.signed_request_objects.then_some(()).ok_or_else(|| "must be true (FAPI 1.0 Advanced 5.2.2 (1))".into())

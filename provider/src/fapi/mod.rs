@@ -89,6 +89,19 @@ pub(crate) struct Settings<'a> {
     pub request_object_max_nbf_age: Option<u64>,
     /// `jarm.enabled`.
     pub jarm: bool,
+    /// `ciba.enabled`, and then `ciba.delivery_modes` and `ciba.require_signed_request`.
+    pub ciba: Option<CibaSettings>,
+}
+
+/// The CIBA settings the FAPI-CIBA rules read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CibaSettings {
+    /// `poll` is offered.
+    pub poll: bool,
+    /// `push` is offered.
+    pub push: bool,
+    /// Every backchannel request must be signed.
+    pub signed_requests: bool,
 }
 
 /// What the rules read of a client's metadata; `clients` fills it in.
@@ -184,12 +197,22 @@ pub(crate) fn client_algs<'a>(profile: FapiProfile, all: &[&'a str]) -> Vec<&'a 
 pub(crate) fn check_config(profile: FapiProfile, settings: &Settings<'_>) -> Vec<(&'static str, String)> {
     let rules: &[&[ConfigRule]] = match profile {
         FapiProfile::None => &[],
-        FapiProfile::Fapi1Advanced => &[fapi1::CONFIG],
+        FapiProfile::Fapi1Advanced => &[fapi1::CONFIG, fapi1::CONFIG_CIBA],
         FapiProfile::Fapi2SecurityProfile => &[fapi2::CONFIG_SECURITY_PROFILE],
         FapiProfile::Fapi2MessageSigning => &[fapi2::CONFIG_SECURITY_PROFILE, fapi2::CONFIG_MESSAGE_SIGNING],
     };
     let rules = rules.iter().flat_map(|list| list.iter());
     rules.filter_map(|rule| (rule.check)(settings).err().map(|why| (rule.name, why))).collect()
+}
+
+/// FAPI-CIBA §5.2.2 (2): without another unique authorization context (this provider has none),
+/// a backchannel request carries a `binding_message`.
+#[cfg(feature = "ciba")]
+pub(crate) fn check_backchannel_request(profile: FapiProfile, binding_message: bool) -> Result<(), OAuthError> {
+    if profile == FapiProfile::None || binding_message {
+        return Ok(());
+    }
+    Err(OAuthError::invalid_request("binding_message is required (FAPI-CIBA 5.2.2 (2))"))
 }
 
 /// A configuration rule: the setting it reads, and its check.

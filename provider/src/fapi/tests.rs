@@ -133,6 +133,7 @@ fn settings<'a>(response_types: &'a [String], signing_algs: &'a [String]) -> Set
         request_object_max_lifetime: Option::None,
         request_object_max_nbf_age: Option::None,
         jarm: false,
+        ciba: Option::None,
     }
 }
 
@@ -164,4 +165,25 @@ fn a_configuration_that_weakens_the_profile_is_refused() {
     let chacha = ["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256".to_string()];
     let weak = Settings { tls_ciphers: Some(Some(&chacha)), ..kept.clone() };
     assert_eq!(check_config(Fapi2SecurityProfile, &weak).into_iter().map(|(k, _)| k).collect::<Vec<_>>(), ["tls.ciphers"]);
+}
+
+#[test]
+fn fapi_ciba_refuses_push_and_unsigned_backchannel_requests() {
+    let (code, algs) = (["code".to_string()], ["PS256".to_string()]);
+    let ciba = |push, signed_requests| Settings {
+        ciba: Some(CibaSettings { poll: true, push, signed_requests }),
+        ..settings(&code, &algs)
+    };
+    let named = |s: &Settings<'_>| check_config(Fapi1Advanced, s).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert!(named(&ciba(true, false)).contains(&"ciba.delivery_modes"));
+    assert!(named(&ciba(true, false)).contains(&"ciba.require_signed_request"));
+    assert!(!named(&ciba(false, true)).iter().any(|k| k.starts_with("ciba.")), "the fapi-ciba profile's own settings pass");
+    assert!(!named(&settings(&code, &algs)).iter().any(|k| k.starts_with("ciba.")), "no CIBA, no CIBA rules");
+}
+
+#[cfg(feature = "ciba")]
+#[test]
+fn fapi_ciba_requests_carry_a_binding_message() {
+    assert!(check_backchannel_request(Fapi1Advanced, false).is_err());
+    assert!(check_backchannel_request(Fapi1Advanced, true).is_ok() && check_backchannel_request(None, false).is_ok());
 }
