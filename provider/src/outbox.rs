@@ -22,11 +22,13 @@ const MAX_PAUSE_MS: i64 = 10 * 60 * 1_000;
 /// How often a queue is swept for attempts that are due.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
-/// What every queued message carries: its id, and how its delivery has gone so far.
+/// What every queued message carries: its id, its client, and how its delivery has gone so far.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Envelope {
     /// The message's id (also its storage id).
     pub id: String,
+    /// The client it goes to.
+    pub client_id: String,
     /// Attempts made so far.
     pub attempts: u32,
     /// When the next attempt is due (milliseconds since the epoch).
@@ -34,9 +36,9 @@ pub(crate) struct Envelope {
 }
 
 impl Envelope {
-    /// A new message's envelope, due now.
-    pub(crate) fn new() -> Self {
-        Self { id: random_token(), attempts: 0, due_at: now_ms() }
+    /// A new message's envelope, to `client_id`, due now.
+    pub(crate) fn new(client_id: &str) -> Self {
+        Self { id: random_token(), client_id: client_id.to_string(), attempts: 0, due_at: now_ms() }
     }
 }
 
@@ -57,8 +59,6 @@ pub(crate) trait Message: Model + Clone + 'static {
     fn envelope(&self) -> &Envelope;
     /// Its envelope, to count an attempt.
     fn envelope_mut(&mut self) -> &mut Envelope;
-    /// The client it goes to (for the log).
-    fn client_id(&self) -> &str;
     /// Most attempts before it is given up.
     fn max_attempts(op: &Provider) -> u32;
     /// How long it is kept, undelivered, before it is given up.
@@ -119,8 +119,7 @@ pub(crate) async fn deliver_periodically<M: Message>(op: Provider) {
 pub(crate) async fn attempt<M: Message>(op: &Provider, id: &str) {
     let Some(message) = claim::<M>(op, id).await else { return };
     let outcome = message.send(op).await;
-    let client_id = message.client_id();
-    let attempts = message.envelope().attempts;
+    let (client_id, attempts) = (message.envelope().client_id.as_str(), message.envelope().attempts);
     let what = M::WHAT;
     match outcome {
         Ok(()) => {

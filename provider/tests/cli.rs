@@ -123,7 +123,9 @@ fn profiles_lists_the_compiled_in_profiles() {
             "frontchannel-logout",
             "fapi1-advanced",
             "fapi2-security-profile",
-            "fapi2-message-signing"
+            "fapi2-message-signing",
+            "ciba",
+            "fapi-ciba"
         ]
     );
 }

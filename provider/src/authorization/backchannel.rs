@@ -164,7 +164,7 @@ fn notification_token(mode: DeliveryMode, params: &Params) -> OAuthResult<Option
 fn requested_expiry(op: &Provider, params: &Params) -> OAuthResult<u64> {
     let ciba = &op.config().ciba;
     let Some(asked) = params.get("requested_expiry") else { return Ok(ciba.request_lifetime) };
-    match asked.trim_matches('"').parse::<u64>() {
+    match asked.parse::<u64>() {
         Ok(seconds) if seconds > 0 => Ok(seconds.min(ciba.max_requested_expiry)),
         _ => Err(OAuthError::invalid_request("requested_expiry must be a positive number of seconds")),
     }

@@ -55,6 +55,9 @@ pub async fn complete(op: &Provider, id: &str, outcome: Outcome) -> Result<(), C
     let Some(found) = model::find::<BackchannelRequest>(op.storage(), id).await? else {
         return Err(CompleteError::NotPending);
     };
+    if found.consumed() || !found.model.is_pending() {
+        return Err(CompleteError::NotPending);
+    }
     let request = found.model;
     let status = match outcome {
         Outcome::Approved { acr, amr } => {
@@ -110,8 +113,7 @@ async fn grant_for(op: &Provider, request: &BackchannelRequest) -> Result<Grant,
         scopes: request.scopes.iter().cloned().collect::<BTreeSet<_>>(),
         claims: BTreeSet::new(),
     };
-    let ttl = Duration::from_secs(op.config().ttl.refresh_token.max(op.config().ttl.access_token));
-    model::save(op.storage(), &grant.id, &grant, ttl).await?;
+    model::save(op.storage(), &grant.id, &grant, Duration::from_secs(op.config().ttl.grant)).await?;
     Ok(grant)
 }
 

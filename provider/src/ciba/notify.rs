@@ -18,11 +18,9 @@ use std::time::Duration;
 /// A ping or push to deliver for one backchannel authentication.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Notification {
-    /// Its id and delivery so far.
+    /// Its id, its client, and its delivery so far.
     #[serde(flatten)]
     pub envelope: Envelope,
-    /// The client to tell.
-    pub client_id: String,
     /// The request's storage id.
     pub request_id: String,
 }
@@ -40,10 +38,6 @@ impl Message for Notification {
 
     fn envelope_mut(&mut self) -> &mut Envelope {
         &mut self.envelope
-    }
-
-    fn client_id(&self) -> &str {
-        &self.client_id
     }
 
     fn max_attempts(op: &Provider) -> u32 {
@@ -141,11 +135,7 @@ pub(crate) async fn queue_outcome(op: &Provider, request: &BackchannelRequest) -
     if request.mode == DeliveryMode::Poll || request.notify.is_none() {
         return Ok(());
     }
-    let notification = Notification {
-        envelope: Envelope::new(),
-        client_id: request.client_id.clone(),
-        request_id: request.id.clone(),
-    };
+    let notification = Notification { envelope: Envelope::new(&request.client_id), request_id: request.id.clone() };
     let id = outbox::enqueue(op, &notification).await?;
     outbox::deliver_now::<Notification>(op, vec![id], Duration::ZERO).await;
     Ok(())

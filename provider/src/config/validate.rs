@@ -194,10 +194,10 @@ mod tests {
 
     #[test]
     fn a_missing_cargo_feature_is_named() {
-        let config = Config { requires: vec!["ciba".into()], ..Config::default() };
+        let config = Config { requires: vec!["no-such-family".into()], ..Config::default() };
         let errors = validate(&config).unwrap_err();
         assert_eq!(errors[0].key, "requires");
-        assert!(errors[0].message.contains("\"ciba\""), "{}", errors[0].message);
+        assert!(errors[0].message.contains("\"no-such-family\""), "{}", errors[0].message);
     }
 
     #[test]

@@ -62,18 +62,7 @@ fn answer_poll(
         BackchannelStatus::Denied => leave(ErrorCode::AccessDenied, "the user refused"),
         BackchannelStatus::Approved { claims } => Decision::Leave(Ok(*claims)),
         BackchannelStatus::Pending => {
-            // CIBA Core §11: polling faster than the interval gets `slow_down` and an interval
-            // 5 seconds longer; otherwise `authorization_pending`.
-            let too_fast = request.last_poll_ms.is_some_and(|last| polled_at - last < request.interval as i64 * 1000);
-            if too_fast {
-                request.interval += 5;
-            }
-            request.last_poll_ms = Some(polled_at);
-            let error = if too_fast {
-                OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", request.interval))
-            } else {
-                OAuthError::new(ErrorCode::AuthorizationPending, "the user has not decided yet")
-            };
+            let error = super::polling::pending(&mut request.last_poll_ms, &mut request.interval, polled_at);
             Decision::Write(request, Err(error))
         }
     }

@@ -58,41 +58,14 @@ fn answer_poll(
         }
         DeviceStatus::Approved { claims } => Decision::Leave(Ok(*claims)),
         DeviceStatus::Pending => {
-            // RFC 8628 §3.5: polling faster than the interval gets `slow_down` and a 5 seconds
-            // longer interval; otherwise `authorization_pending`.
-            let too_fast = polled_too_fast(device.last_poll_ms, device.interval, polled_at);
-            if too_fast {
-                device.interval += 5;
-            }
-            device.last_poll_ms = Some(polled_at);
-            let error = if too_fast {
-                OAuthError::new(ErrorCode::SlowDown, format!("poll at most every {} seconds", device.interval))
-            } else {
-                OAuthError::new(ErrorCode::AuthorizationPending, "the user has not finished yet")
-            };
+            let error = super::polling::pending(&mut device.last_poll_ms, &mut device.interval, polled_at);
             Decision::Write(device, Err(error))
         }
     }
 }
 
-/// Whether a poll at `now_ms` comes sooner than `interval` seconds after the last one, to the
-/// millisecond: in whole seconds, two polls a moment apart across a second's boundary would pass.
-fn polled_too_fast(last_poll_ms: Option<i64>, interval: u64, now_ms: i64) -> bool {
-    last_poll_ms.is_some_and(|last| now_ms - last < interval as i64 * 1000)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::polled_too_fast;
-
-    #[test]
-    fn the_interval_is_measured_to_the_millisecond() {
-        assert!(!polled_too_fast(None, 5, 1_000), "a first poll is never too fast");
-        assert!(polled_too_fast(Some(10_999), 1, 11_001), "2 ms apart, across a second's boundary");
-        assert!(polled_too_fast(Some(10_000), 5, 14_999));
-        assert!(!polled_too_fast(Some(10_000), 5, 15_000), "exactly the interval is allowed");
-    }
-
     #[test]
     fn a_record_stored_with_whole_second_polls_reads_as_never_polled() {
         let stored = serde_json::json!({

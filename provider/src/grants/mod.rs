@@ -7,6 +7,8 @@ mod client_credentials;
 mod credential;
 #[cfg(feature = "device-flow")]
 mod device_code;
+#[cfg(any(feature = "device-flow", feature = "ciba"))]
+mod polling;
 mod refresh_token;
 
 use crate::Provider;

@@ -15,11 +15,9 @@ use std::time::Duration;
 /// A logout token to deliver: to whom, about what, and how it has gone so far.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Notification {
-    /// Its id and delivery so far.
+    /// Its id, its client, and its delivery so far.
     #[serde(flatten)]
     pub envelope: Envelope,
-    /// The client to tell.
-    pub client_id: String,
     /// The account whose session ended.
     pub account_id: String,
     /// The session id the client knows.
@@ -41,10 +39,6 @@ impl Message for Notification {
         &mut self.envelope
     }
 
-    fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
     fn max_attempts(op: &Provider) -> u32 {
         op.config().logout.backchannel_max_attempts
     }
@@ -57,7 +51,7 @@ impl Message for Notification {
     /// it answers 200 or 204 (§2.8); any other answer is retried.
     async fn send(&self, op: &Provider) -> Result<(), Failure> {
         let retry = |why: String| Failure::Retry(why);
-        let client = op.clients().find(&self.client_id).await.map_err(|e| retry(e.to_string()))?;
+        let client = op.clients().find(&self.envelope.client_id).await.map_err(|e| retry(e.to_string()))?;
         let client = client.ok_or_else(|| Failure::GiveUp("the client is gone".into()))?;
         let Some(uri) = client.backchannel_logout_uri.as_deref() else {
             return Err(Failure::GiveUp("the client has no backchannel_logout_uri now".into()));
@@ -81,8 +75,7 @@ pub async fn queue(
     sid: &str,
 ) -> Result<String, StorageError> {
     let notification = Notification {
-        envelope: Envelope::new(),
-        client_id: client.client_id.clone(),
+        envelope: Envelope::new(&client.client_id),
         account_id: account_id.to_string(),
         sid: sid.to_string(),
     };
