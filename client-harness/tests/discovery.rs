@@ -11,6 +11,7 @@ use client_harness::{Options, launch};
 #[case("dynamic")]
 #[case("formpost")]
 #[case("3rdparty-init")]
+#[case("ciba")]
 #[tokio::test]
 async fn discovery_document_snapshot(#[case] profile: &str) {
     let op = launch(Options::profile(profile)).await;
