@@ -43,7 +43,7 @@ async fn post(client: &Client, path: &str, basic: &str, form: &str) -> (Status, 
         .post(path.to_string())
         .header(ContentType::Form)
         .header(Header::new("Authorization", basic.to_string()))
-        .body(form.to_string())
+        .body(form)
         .dispatch()
         .await;
     (response.status(), response.into_json().await.unwrap_or_default())
