@@ -293,6 +293,11 @@ fn backchannel(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
         }
         _ => {}
     }
+    // CIBA Core §10.3: pushed tokens never pass through a TLS connection of the client's, so
+    // they cannot be bound to its certificate.
+    if mode == "push" && client.tls_client_certificate_bound_access_tokens {
+        return problem("backchannel_token_delivery_mode", "push cannot deliver certificate-bound access tokens");
+    }
     if let Some(alg) = &client.backchannel_authentication_request_signing_alg
         && (alg == "none" || alg.parse::<SigningAlg>().is_err())
     {

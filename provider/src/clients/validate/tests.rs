@@ -104,6 +104,9 @@ fn a_ciba_client_names_its_mode_and_where_to_notify() {
     assert_eq!(ciba(ping).unwrap_err().field, "backchannel_client_notification_endpoint");
     let ping = json!({"backchannel_token_delivery_mode": "push", "backchannel_client_notification_endpoint": "https://rp.example/ciba"});
     assert!(ciba(ping).is_ok());
+    let bound = json!({"backchannel_token_delivery_mode": "push", "backchannel_client_notification_endpoint": "https://rp.example/ciba",
+        "tls_client_certificate_bound_access_tokens": true});
+    assert_eq!(ciba(bound).unwrap_err().field, "backchannel_token_delivery_mode", "a push is no TLS connection of the client's");
     let unsigned = json!({"backchannel_token_delivery_mode": "poll", "backchannel_authentication_request_signing_alg": "none"});
     assert_eq!(ciba(unsigned).unwrap_err().field, "backchannel_authentication_request_signing_alg");
 }
