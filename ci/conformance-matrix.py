@@ -34,8 +34,8 @@ for path in sorted(plans.glob("*.toml")):
         family = "fapi-ciba" if profile == "fapi-ciba" else profile[:5]
         clients = f"fixtures/{family}-clients.json"
     else:
-        # The suite's static clients only: the fixture file also holds clients of grants a
-        # single-profile build may lack (the device flow, CIBA).
+        # The suite's static clients only: the fixture file also holds a client of a grant a
+        # single-profile build may lack (the device flow).
         clients = "conformance"
     # A plan that turns a building block on names it in provider_env (the RAR variants).
     extra = ["rar"] if plan.get("provider_env", {}).get("OP_RAR__ENABLED") == "true" else []
