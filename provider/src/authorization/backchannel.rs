@@ -55,7 +55,7 @@ pub(crate) async fn backchannel_request(op: &Provider, client: Arc<Client>, para
     crate::fapi::check_backchannel_request(op.config().fapi.profile, binding_message.is_some())?;
     let client_notification_token = notification_token(mode, &params)?;
     let expires_in = requested_expiry(op, &params)?;
-    let acr_values = params.get("acr_values").map(|v| v.split(' ').map(String::from).collect()).unwrap_or_default();
+    let acr_values = params.get("acr_values").map(|v| v.split_whitespace().map(String::from).collect()).unwrap_or_default();
     let flow = Flow::new(op, Door::Backchannel, params).with_client(client).run().await.map_err(OAuthError::from)?;
     let (scopes, resources) = flow.into_scopes_and_resources();
     // CIBA Core §7.1: scope is REQUIRED and holds `openid`.
@@ -102,7 +102,12 @@ async fn signed_request(op: &Provider, client: &Client, params: Params) -> OAuth
         }
         return Ok(params);
     };
-    super::request_object::resolve_backchannel(op, client, jwt).await.map_err(OAuthError::invalid_request)
+    // CIBA Core §13: a request object's problems are `invalid_request`; a storage failure
+    // recording its `jti` stays a server error.
+    super::request_object::resolve_backchannel(op, client, jwt).await.map_err(|(code, why)| match code {
+        ErrorCode::ServerError => OAuthError::new(code, why),
+        _ => OAuthError::invalid_request(why),
+    })
 }
 
 /// CIBA Core §7.1: exactly one of `login_hint_token`, `id_token_hint` and `login_hint`.

@@ -68,18 +68,18 @@ fn parameters(claims: &Value) -> impl Iterator<Item = (String, String)> + '_ {
 /// CIBA Core §7.1.1: a signed authentication request. It is signed (never `none`), with the
 /// client's registered `backchannel_authentication_request_signing_alg` if any; it holds `iss`
 /// (the client), `aud` (this issuer), `exp`, `iat`, `nbf` and a `jti` used once; only its
-/// parameters count. Every problem is `invalid_request` (CIBA Core §13).
+/// parameters count. Its problems are the caller's to word (`invalid_request`, CIBA Core §13).
 #[cfg(feature = "ciba")]
-pub(super) async fn resolve_backchannel(op: &Provider, client: &Client, jwt: &str) -> Result<Params, String> {
+pub(super) async fn resolve_backchannel(op: &Provider, client: &Client, jwt: &str) -> Result<Params, Problem> {
     let registered = client.backchannel_authentication_request_signing_alg.as_deref();
-    let claims = verify(op, client, jwt, true, registered).await.map_err(|(_, why)| why)?;
+    let claims = verify(op, client, jwt, true, registered).await?;
     let missing: Vec<&str> =
         ["iss", "aud", "exp", "iat", "nbf", "jti"].into_iter().filter(|name| claims.get(*name).is_none()).collect();
     if !missing.is_empty() {
-        return Err(format!("the request object lacks {}", missing.join(", ")));
+        return Err((ErrorCode::InvalidRequestObject, format!("the request object lacks {}", missing.join(", "))));
     }
-    check_claims(op, client, &Params::default(), &claims).map_err(|(_, why)| why)?;
-    check_jti(op, client, &claims).await.map_err(|(_, why)| why)?;
+    check_claims(op, client, &Params::default(), &claims)?;
+    check_jti(op, client, &claims).await?;
     Ok(Params::default().with_overrides(parameters(&claims)))
 }
 

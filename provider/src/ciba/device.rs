@@ -28,9 +28,15 @@ pub struct PendingAuthentication {
 }
 
 impl PendingAuthentication {
+    /// `request` as shown, its client looked up for its name (gone, its id stands in).
     pub(crate) async fn of(op: &Provider, request: &BackchannelRequest) -> Self {
         let client = op.clients().find(&request.client_id).await.ok().flatten();
         let client_name = client.map(|c| c.display_name().to_string()).unwrap_or_else(|| request.client_id.clone());
+        Self::named(request, client_name)
+    }
+
+    /// `request` as shown, its client's name known.
+    pub(crate) fn named(request: &BackchannelRequest, client_name: String) -> Self {
         Self {
             id: request.id.clone(),
             client_id: request.client_id.clone(),

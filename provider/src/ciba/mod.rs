@@ -52,10 +52,26 @@ pub enum CompleteError {
 /// Records the user's decision on the pending request `id` ([`PendingAuthentication::id`]),
 /// once: the first decision wins. A ping or push goes to the client where it registered one.
 pub async fn complete(op: &Provider, id: &str, outcome: Outcome) -> Result<(), CompleteError> {
+    decide(op, id, None, outcome).await
+}
+
+/// [`complete`] for the user `account_id` decides only a request naming them (the built-in
+/// page's signed-in user); another's is `NotPending` to them.
+pub(crate) async fn complete_as(
+    op: &Provider,
+    id: &str,
+    account_id: &str,
+    outcome: Outcome,
+) -> Result<(), CompleteError> {
+    decide(op, id, Some(account_id), outcome).await
+}
+
+async fn decide(op: &Provider, id: &str, account_id: Option<&str>, outcome: Outcome) -> Result<(), CompleteError> {
     let Some(found) = model::find::<BackchannelRequest>(op.storage(), id).await? else {
         return Err(CompleteError::NotPending);
     };
-    if found.consumed() || !found.model.is_pending() {
+    let someone_else = account_id.is_some_and(|account| account != found.model.account_id);
+    if someone_else || found.consumed() || !found.model.is_pending() {
         return Err(CompleteError::NotPending);
     }
     let request = found.model;

@@ -100,10 +100,8 @@ async fn push(
         }
         BackchannelStatus::Pending => return Err(Failure::GiveUp("nothing decided to push".into())),
     };
-    let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    let audience = claims.resources.first().cloned();
     let binding = crate::sender::bind_front_channel();
-    let what = Issue { client, claims, nonce: None, refresh, audience, binding: &binding, access_claims: None };
+    let what = Issue::of_approval(client, claims, &binding).map_err(|e| Failure::GiveUp(e.description))?;
     let issued = tokens::issue_pushed(op, what, auth_req_id).await.map_err(|e| Failure::Retry(e.description))?;
     let mut body = serde_json::to_value(&issued).unwrap_or_default();
     body["auth_req_id"] = auth_req_id.into();

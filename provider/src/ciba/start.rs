@@ -50,7 +50,7 @@ pub(crate) async fn start(op: &Provider, client: Arc<Client>, params: Params) ->
     };
     model::save(op.storage(), &request.id, &request, request.remaining()).await?;
     // The device may take its time (a push to a phone): the client does not wait for it.
-    let pending = PendingAuthentication::of(op, &request).await;
+    let pending = PendingAuthentication::named(&request, client.display_name().to_string());
     let device_op = op.clone();
     tokio::spawn(async move { device_op.authentication_device().ask(&device_op, &pending).await });
     let interval = (ask.mode != DeliveryMode::Push).then_some(interval);

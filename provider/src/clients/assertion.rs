@@ -73,27 +73,19 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
         serde_json::Value::Array(auds) => auds.iter().filter_map(|a| a.as_str()).collect(),
         _ => vec![],
     };
-    let token_endpoint = op.endpoint("/token");
-    #[cfg(feature = "mtls")]
-    let alias = op.mtls_alias(&token_endpoint);
-    #[cfg(not(feature = "mtls"))]
-    let alias: Option<String> = None;
-    // CIBA Core §7.1: at the backchannel endpoint, its URL names this server too.
-    let backchannel = backchannel_endpoints(op);
-    // RFC 8705 §5: a client that uses the alias may name it.
-    let is_token_endpoint = |aud: &str| aud == token_endpoint || alias.as_deref() == Some(aud);
-    let is_backchannel = |aud: &str| backchannel.iter().any(|b| b == aud);
+    // RFC 8705 §5: a client that uses an endpoint's mTLS alias may name it. CIBA Core §7.1: at
+    // the backchannel endpoint, its URL names this server too.
+    let mut endpoints = with_alias(op, "/token");
+    if cfg!(feature = "ciba") && op.config().ciba.enabled {
+        endpoints.extend(with_alias(op, "/backchannel"));
+    }
     let profile = op.config().fapi.profile;
     if profile == crate::config::FapiProfile::None {
-        if !audiences.iter().any(|aud| *aud == op.issuer() || is_token_endpoint(aud) || is_backchannel(aud)) {
+        if !audiences.iter().any(|aud| *aud == op.issuer() || endpoints.iter().any(|e| e == aud)) {
             return fail("aud must be the issuer or the token endpoint");
         }
     } else {
-        let endpoints: Vec<String> = [Some(token_endpoint), alias, Some(op.endpoint("/par"))]
-            .into_iter()
-            .flatten()
-            .chain(backchannel.iter().cloned())
-            .collect();
+        endpoints.push(op.endpoint("/par"));
         if crate::fapi::assertion_audience(profile, &claims["aud"], op.issuer(), &endpoints) != Some(true) {
             return fail("aud is not one the FAPI profile accepts");
         }
@@ -114,19 +106,14 @@ fn check_claims(op: &Provider, client: &Client, claims: &serde_json::Value) -> R
     Ok(())
 }
 
-/// The backchannel authentication endpoint and its mTLS alias, where CIBA is served.
-fn backchannel_endpoints(op: &Provider) -> Vec<String> {
-    #[cfg(feature = "ciba")]
-    if op.config().ciba.enabled {
-        let url = op.endpoint("/backchannel");
-        #[cfg(feature = "mtls")]
-        let alias = op.mtls_alias(&url);
-        #[cfg(not(feature = "mtls"))]
-        let alias: Option<String> = None;
-        return std::iter::once(url).chain(alias).collect();
-    }
-    let _ = op;
-    Vec::new()
+/// The URL of the endpoint at `path`, and its mTLS alias if it has one (RFC 8705 §5).
+fn with_alias(op: &Provider, path: &str) -> Vec<String> {
+    let url = op.endpoint(path);
+    #[cfg(feature = "mtls")]
+    let alias = op.mtls_alias(&url);
+    #[cfg(not(feature = "mtls"))]
+    let alias: Option<String> = None;
+    std::iter::once(url).chain(alias).collect()
 }
 
 /// RFC 7523 §3 (7): a jti is used once; it is remembered until the assertion expires.

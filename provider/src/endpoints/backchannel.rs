@@ -37,14 +37,11 @@ impl Answered {
 
 /// CIBA Core §7.1–7.3: the client authenticates as at the token endpoint; the answer is the
 /// `auth_req_id`, its `expires_in` and, for poll and ping clients, the `interval`. Errors are
-/// §13's, `access_denied` with 403.
+/// §13's (this provider refuses no request with `access_denied`, §13's one 403).
 #[post("/backchannel", data = "<request>")]
 async fn backchannel_authentication(op: &State<Provider>, request: Result<ClientRequest, ErrorReply>) -> Reply<Answered> {
     let request = request?;
-    let started = ciba::start(op, request.client.clone(), request.params).await.map_err(|error| match error.code {
-        ErrorCode::AccessDenied => ErrorReply::with_status(error, Status::Forbidden),
-        _ => ErrorReply::from(error),
-    })?;
+    let started = ciba::start(op, request.client.clone(), request.params).await?;
     let mut body = json!({ "auth_req_id": started.auth_req_id, "expires_in": started.expires_in });
     if let Some(interval) = started.interval {
         body["interval"] = interval.into();
@@ -80,8 +77,7 @@ async fn automated_approval(
 ) -> Reply<Answered> {
     let configured = op.config().ciba.approval_secret.as_deref().unwrap_or_default();
     if !secret.0.is_some_and(|given| constant_time_eq(&given, configured)) {
-        let error = OAuthError::new(ErrorCode::InvalidToken, "the approval secret is missing or wrong");
-        return Err(ErrorReply::with_status(error, Status::Unauthorized));
+        return Err(OAuthError::new(ErrorCode::InvalidToken, "the approval secret is missing or wrong").into());
     }
     let from_form = |name: &str| form.as_ref().and_then(|f| f.get(name).map(String::from));
     let auth_req_id = auth_req_id.or_else(|| from_form("auth_req_id"));

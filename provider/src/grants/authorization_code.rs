@@ -33,7 +33,7 @@ pub(super) async fn exchange(
     if !credential::spend::<AuthorizationCode>(op, code).await? {
         return Err(credential::replayed(op, code, &record).await);
     }
-    let refresh = record.claims.has_scope("offline_access") && client.allows_grant("refresh_token");
+    let refresh = tokens::refresh_wanted(client, &record.claims);
     let claims = record.claims.clone();
     let issue = Issue { client, claims, nonce: record.nonce.clone(), refresh, audience, binding, access_claims };
     let response = tokens::issue(op, issue).await?;

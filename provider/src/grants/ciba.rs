@@ -9,7 +9,7 @@ use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::sender::Binding;
 use crate::security::now;
 use crate::storage::now_ms;
-use crate::tokens::{self, Issue, TokenResponse, access_token};
+use crate::tokens::{self, Issue, TokenResponse};
 
 /// Answers a token request with an `auth_req_id`.
 pub(super) async fn exchange(
@@ -32,9 +32,7 @@ pub(super) async fn exchange(
     if !model::consume::<BackchannelRequest>(op.storage(), &id).await? {
         return Err(OAuthError::invalid_grant("the auth_req_id has already been used"));
     }
-    let audience = access_token::audience(&claims, &[])?;
-    let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience, binding, access_claims: None }).await
+    tokens::issue(op, Issue::of_approval(client, claims, binding)?).await
 }
 
 /// What a token request at `polled_at` (ms) is answered, from the record as read.

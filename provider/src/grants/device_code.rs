@@ -7,7 +7,7 @@ use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::sender::Binding;
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
-use crate::tokens::{self, Issue, TokenResponse, access_token};
+use crate::tokens::{self, Issue, TokenResponse};
 
 /// Answers a device's poll: pending, slow down, denied, expired, or the tokens (once).
 pub(super) async fn exchange(
@@ -30,9 +30,7 @@ pub(super) async fn exchange(
     if !model::consume::<DeviceCode>(op.storage(), &id).await? {
         return Err(OAuthError::invalid_grant("the device code has already been used"));
     }
-    let audience = access_token::audience(&claims, &[])?;
-    let refresh = claims.has_scope("offline_access") && client.allows_grant("refresh_token");
-    tokens::issue(op, Issue { client, claims, nonce: None, refresh, audience, binding, access_claims: None }).await
+    tokens::issue(op, Issue::of_approval(client, claims, binding)?).await
 }
 
 /// What a poll at `polled_at` (ms) is answered, from the record as read: the approved claims,

@@ -64,6 +64,24 @@ pub(crate) struct Issue<'a> {
     pub access_claims: Option<TokenClaims>,
 }
 
+impl<'a> Issue<'a> {
+    /// The tokens of an approval the user gave away from the client (a device's, or a
+    /// backchannel authentication's): the approval's own claims, for its one resource if it
+    /// names one (RFC 8707), no nonce.
+    #[cfg(any(feature = "device-flow", feature = "ciba"))]
+    pub(crate) fn of_approval(client: &'a Client, claims: TokenClaims, binding: &'a Binding) -> OAuthResult<Self> {
+        let audience = access_token::audience(&claims, &[])?;
+        let refresh = refresh_wanted(client, &claims);
+        Ok(Self { client, claims, nonce: None, refresh, audience, binding, access_claims: None })
+    }
+}
+
+/// Whether a refresh token goes with the access token: asked for with `offline_access` (OIDC
+/// Core §11), by a client registered for the grant.
+pub(crate) fn refresh_wanted(client: &Client, claims: &TokenClaims) -> bool {
+    claims.has_scope("offline_access") && client.allows_grant("refresh_token")
+}
+
 /// Stores the tokens, then answers: nothing is acknowledged to the client before it is durable.
 pub(crate) async fn issue(op: &Provider, what: Issue<'_>) -> OAuthResult<TokenResponse> {
     issue_with(op, what, None).await

@@ -2,6 +2,7 @@
 //! run in order, the first problem naming the field.
 
 use super::metadata::{AUTH_METHODS, Client, ClientError, GRANT_TYPES};
+use crate::config::DeliveryMode;
 use crate::jose::SigningAlg;
 use crate::protocol::grant_type;
 
@@ -198,18 +199,19 @@ fn request_objects(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Grant types that exist in builds with their cargo feature.
+const GRANT_FEATURES: [(&str, &str); 2] = [(grant_type::DEVICE_CODE, "device-flow"), (grant_type::CIBA, "ciba")];
+
 /// Grant types this build supports, response types, and the two registered consistently.
 fn grants_and_response_types(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     for grant in &client.grant_types {
-        if grant == grant_type::DEVICE_CODE && !GRANT_TYPES.contains(&grant.as_str()) {
-            return problem("grant_types", "the device code grant needs the cargo feature \"device-flow\"");
+        if GRANT_TYPES.contains(&grant.as_str()) || grant == grant_type::IMPLICIT {
+            continue;
         }
-        if grant == grant_type::CIBA && !GRANT_TYPES.contains(&grant.as_str()) {
-            return problem("grant_types", "the CIBA grant needs the cargo feature \"ciba\"");
-        }
-        if !GRANT_TYPES.contains(&grant.as_str()) && grant != grant_type::IMPLICIT {
-            return problem("grant_types", format!("{grant:?} is not supported"));
-        }
+        return match GRANT_FEATURES.iter().find(|(known, _)| known == grant) {
+            Some((_, feature)) => problem("grant_types", format!("{grant} needs the cargo feature \"{feature}\"")),
+            None => problem("grant_types", format!("{grant:?} is not supported")),
+        };
     }
     let response_types = client.parsed_response_types().map_err(|m| ("response_types".to_string(), m))?;
     // RFC 7591 §2.1: a code needs authorization_code; a front-channel token needs implicit;
@@ -279,14 +281,14 @@ fn backchannel(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     if client.allows_grant(grant_type::CIBA) && mode.is_none() {
         return problem("backchannel_token_delivery_mode", "is required with the CIBA grant");
     }
-    let Some(mode) = mode else { return Ok(()) };
-    if !matches!(mode, "poll" | "ping" | "push") {
+    let Some(name) = mode else { return Ok(()) };
+    let Some(mode) = DeliveryMode::parse(name) else {
         return problem("backchannel_token_delivery_mode", "must be poll, ping or push");
-    }
+    };
     let endpoint = client.backchannel_client_notification_endpoint.as_deref();
     match endpoint {
-        None if mode != "poll" => {
-            return problem("backchannel_client_notification_endpoint", format!("is required in {mode} mode"));
+        None if mode != DeliveryMode::Poll => {
+            return problem("backchannel_client_notification_endpoint", format!("is required in {name} mode"));
         }
         Some(uri) if !url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) => {
             return problem("backchannel_client_notification_endpoint", "must be an https URL");
@@ -295,7 +297,7 @@ fn backchannel(client: &Client, _: &[SigningAlg]) -> Result<(), Problem> {
     }
     // CIBA Core §10.3: pushed tokens never pass through a TLS connection of the client's, so
     // they cannot be bound to its certificate.
-    if mode == "push" && client.tls_client_certificate_bound_access_tokens {
+    if mode == DeliveryMode::Push && client.tls_client_certificate_bound_access_tokens {
         return problem("backchannel_token_delivery_mode", "push cannot deliver certificate-bound access tokens");
     }
     if let Some(alg) = &client.backchannel_authentication_request_signing_alg

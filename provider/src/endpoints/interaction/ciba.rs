@@ -9,7 +9,7 @@ use crate::Provider;
 use crate::ciba::{self, CompleteError, Outcome, PendingAuthentication};
 use crate::endpoints::cookies;
 use crate::endpoints::respond::{Answer, ErrorReply};
-use crate::model::{BackchannelRequest, Session};
+use crate::model::Session;
 use crate::protocol::Params;
 use crate::security::throttle::retry_after_seconds;
 use crate::security::{constant_time_eq, now, random_token};
@@ -108,20 +108,16 @@ async fn decide(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, 
         Err(e) => return Answer::Error(e.into()),
     };
     let id = form.get("id").unwrap_or_default();
-    // Only the user the request names may decide it.
-    let named = crate::model::find::<BackchannelRequest>(op.storage(), id).await;
-    if !matches!(&named, Ok(Some(found)) if found.model.account_id == session.account_id) {
-        return page(op, jar, Some("That request is not waiting for you.")).await;
-    }
     let outcome = match form.get("action") {
         Some("allow") => Outcome::Approved { acr: Some(session.acr.clone()), amr: session.amr.clone() },
         _ => Outcome::Denied,
     };
     let approved = matches!(outcome, Outcome::Approved { .. });
-    let notice = match ciba::complete(op, id, outcome).await {
+    // Only the user the request names may decide it.
+    let notice = match ciba::complete_as(op, id, &session.account_id, outcome).await {
         Ok(()) if approved => "Approved. You can return to the application.",
         Ok(()) => "Denied. The application was told.",
-        Err(CompleteError::NotPending) => "That request has expired or was already decided.",
+        Err(CompleteError::NotPending) => "That request is not waiting for you: expired, decided, or another's.",
         Err(CompleteError::Storage(e)) => return Answer::Error(e.into()),
     };
     page(op, jar, Some(notice)).await
