@@ -107,7 +107,7 @@ impl ProviderBuilder {
         };
         let storage = match self.storage {
             Some(storage) => storage,
-            None => storage::open(&config.storage).await?,
+            None => storage::open(&config.storage, &config.storage_options()).await?,
         };
         let clients = match (self.clients, &config.clients_file) {
             (Some(clients), _) => clients,

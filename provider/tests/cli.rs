@@ -9,12 +9,18 @@ use std::process::Stdio;
 #[test]
 fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
     let out = provider()
-        .args(["check-config", "--port", "4444", "--storage", "postgres://op:hunter2@db.example/op"])
+        .args(["check-config", "--port", "4444", "--storage", "postgres://op:hunter2@db.example/op?sslmode=require"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // postgres is not a storage this build supports: the error names the key.
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("storage = \"postgres://op:***@db.example/op?sslmode=require\""), "{stdout}");
+    assert!(!stderr.contains("hunter2") && !stdout.contains("hunter2"), "the password leaked");
+
+    // An unknown scheme: the error names the key, and not the password.
+    let out = provider().args(["check-config", "--storage", "redis://op:hunter2@db.example/0"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success());
     assert!(stderr.contains("storage:"), "{stderr}");
     assert!(!stderr.contains("hunter2") && !stdout.contains("hunter2"), "the password leaked");
@@ -145,4 +151,49 @@ fn serve_raises_its_open_file_limit_to_the_hard_one() {
     let (soft, hard) = (open_files[3], open_files[4]);
     assert_ne!(soft, "256", "{limits}");
     assert_eq!(soft, hard, "{limits}");
+}
+
+#[test]
+fn storage_migrate_makes_the_schema_and_serve_refuses_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("op.db");
+    let storage = format!("sqlite:{}", file.display());
+    let out = provider().args(["storage", "migrate", "--storage", &storage]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema at version 1"));
+
+    // A later provider's migration: this one must not serve on it.
+    let db = rusqlite::Connection::open(&file).unwrap();
+    db.execute("INSERT INTO schema_migrations VALUES (2, 'later', 0)", []).unwrap();
+    let out = provider().args(["serve", "--port", "0", "--storage", &storage]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("newer than this provider knows (1)"), "{stderr}");
+}
+
+#[test]
+fn storage_copy_moves_every_live_record_to_another_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (dir.path().join("from.db"), dir.path().join("to.db"));
+    let storage = |file: &std::path::Path| format!("sqlite:{}", file.display());
+    assert!(provider().args(["storage", "migrate", "--storage", &storage(&from)]).status().unwrap().success());
+    let db = rusqlite::Connection::open(&from).unwrap();
+    db.execute("INSERT INTO records (kind, id, payload, consumed_at) VALUES ('AuthorizationCode', 'c', '{}', 7)", [])
+        .unwrap();
+    db.execute("INSERT INTO records (kind, id, payload, expires_at) VALUES ('Session', 'old', '{}', 1)", []).unwrap();
+
+    let out = provider().args(["storage", "copy", &storage(&from), &storage(&to)]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("AuthorizationCode\t1") && stdout.contains("copied 1 records"), "{stdout}");
+    let copied: Option<i64> = rusqlite::Connection::open(&to)
+        .unwrap()
+        .query_row("SELECT consumed_at FROM records WHERE kind = 'AuthorizationCode' AND id = 'c'", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(copied, Some(7), "consumed stays consumed");
+
+    let out = provider().args(["storage", "copy", "memory:", &storage(&to)]).output().unwrap();
+    assert!(!out.status.success());
 }

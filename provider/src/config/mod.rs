@@ -67,10 +67,18 @@ pub struct Config {
     pub port: u16,
     /// The response types the authorization endpoint serves (and discovery publishes).
     pub response_types: Vec<String>,
-    /// Storage: `sqlite:PATH` (embedded, durable) or `memory:` (tests; lost on exit).
+    /// Storage: `sqlite:PATH` (embedded, durable), `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (several instances on one database), or `memory:` (tests; lost on exit).
     pub storage: String,
     /// Seconds between deletions of expired records.
     pub storage_purge_interval: u64,
+    /// Migrate an older database schema at start (otherwise `serve` refuses it and names
+    /// `provider storage migrate`). An empty database always gets the schema.
+    pub storage_migrate: bool,
+    /// PostgreSQL: the most connections one instance holds.
+    pub storage_pool_size: usize,
+    /// PostgreSQL: milliseconds one statement may run before the server cancels it.
+    pub storage_statement_timeout: u64,
     /// JSON file with an array of client metadata objects.
     pub clients_file: Option<PathBuf>,
     /// JSON file with an array of user accounts.
@@ -151,6 +159,9 @@ impl Default for Config {
             response_types: crate::protocol::ResponseType::SUPPORTED.map(String::from).to_vec(),
             storage: "sqlite:data/provider.db".into(),
             storage_purge_interval: 600,
+            storage_migrate: false,
+            storage_pool_size: 16,
+            storage_statement_timeout: 5000,
             clients_file: None,
             users_file: None,
             profile: "basic".into(),
@@ -198,6 +209,19 @@ impl Config {
         self.issuer.starts_with("https://")
     }
 
+    /// How the storage is opened, from the `storage_*` settings.
+    pub fn storage_options(&self) -> crate::storage::StorageOptions {
+        crate::storage::StorageOptions {
+            upgrade: if self.storage_migrate {
+                crate::storage::Upgrade::Apply
+            } else {
+                crate::storage::Upgrade::Refuse
+            },
+            pool_size: self.storage_pool_size,
+            statement_timeout: std::time::Duration::from_millis(self.storage_statement_timeout),
+        }
+    }
+
     /// The `storage` setting, safe to show: a URL's password redacted.
     pub fn storage_shown(&self) -> String {
         redact_url_password(&self.storage)
@@ -227,8 +251,19 @@ fn toml_string(config: &Config) -> String {
 /// Replaces the password of a `scheme://user:password@host` URL with `***`.
 fn redact_url_password(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
+        Ok(mut parsed) if parsed.password().is_some() || parsed.query_pairs().any(|(k, _)| k == "password") => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            // libpq also takes the password as a parameter.
+            let pairs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .map(|(k, v)| (k.to_string(), if k == "password" { "***".into() } else { v.to_string() }))
+                .collect();
+            parsed.set_query(None);
+            if !pairs.is_empty() {
+                parsed.query_pairs_mut().extend_pairs(pairs);
+            }
             parsed.to_string()
         }
         _ => url.to_string(),
@@ -243,5 +278,9 @@ mod tests {
     fn storage_passwords_are_redacted() {
         assert_eq!(redact_url_password("postgres://op:hunter2@db/op"), "postgres://op:***@db/op");
         assert_eq!(redact_url_password("sqlite:data/provider.db"), "sqlite:data/provider.db");
+        assert_eq!(
+            redact_url_password("postgres://db/op?user=op&password=hunter2&sslmode=require"),
+            "postgres://db/op?user=op&password=***&sslmode=require"
+        );
     }
 }

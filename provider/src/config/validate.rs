@@ -36,6 +36,13 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     check_requires(&config.requires, &mut errors);
     check_response_types(&config.response_types, &mut errors);
     config.ttl.check(&mut errors);
+    if config.storage_pool_size == 0 {
+        errors.push(ConfigError::new("storage_pool_size", "must be at least 1"));
+    }
+    if config.storage_statement_timeout == 0 {
+        // 0 would turn PostgreSQL's timeout off: a stuck statement would hold its connection.
+        errors.push(ConfigError::new("storage_statement_timeout", "must be at least 1 (milliseconds)"));
+    }
     if config.storage_purge_interval == 0 {
         errors.push(ConfigError::new("storage_purge_interval", "must be at least 1 (seconds)"));
     }

@@ -7,14 +7,20 @@
 //! compare-and-set every read-modify-write of a record goes through.
 //! Callers store opaque tokens under their SHA-256 (see `model`), never under the value itself.
 
+mod copy;
 mod memory;
+mod postgres;
 mod purge;
+pub mod schema;
 mod sqlite;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
+pub use copy::copy;
 pub use memory::MemoryAdapter;
+pub use postgres::PostgresAdapter;
 pub(crate) use purge::purge_periodically;
+pub use schema::Upgrade;
 pub use sqlite::SqliteAdapter;
 
 use async_trait::async_trait;
@@ -65,6 +71,27 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 17] = [
+        Self::Session,
+        Self::Interaction,
+        Self::Grant,
+        Self::AuthorizationCode,
+        Self::AccessToken,
+        Self::RefreshToken,
+        Self::DeviceCode,
+        Self::ReplayDetection,
+        Self::RevokedAccessToken,
+        Self::ProviderSecret,
+        Self::Client,
+        Self::InitialAccessToken,
+        Self::LogoutRequest,
+        Self::PushedAuthorizationRequest,
+        Self::LogoutNotification,
+        Self::BackchannelAuthenticationRequest,
+        Self::CibaNotification,
+    ];
+
     /// The stable name used as the storage discriminator.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,6 +147,17 @@ impl Record {
     pub fn consumed(&self) -> bool {
         self.consumed_at.is_some()
     }
+}
+
+/// A record as it is kept, with its id and expiry: what `provider storage copy` moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// The record's id within its kind.
+    pub id: String,
+    /// The record, with its consumption.
+    pub record: Record,
+    /// When it expires, in milliseconds since the epoch (`None`: never).
+    pub expires_at: Option<i64>,
 }
 
 /// A backend failure. Callers answer it with `server_error` and log it.
@@ -185,6 +223,36 @@ pub trait Adapter: Send + Sync + 'static {
     /// Deletes expired records, returning how many. Lookups ignore them regardless; this only
     /// reclaims space, and runs periodically (see [`Provider::background_tasks`](crate::Provider::background_tasks)).
     async fn purge_expired(&self) -> Result<u64, StorageError>;
+    /// Up to `limit` live records of `kind` whose ids sort after `after` (`""` for the first
+    /// page), in id order, as kept: for `provider storage copy`, never on a request's path.
+    /// Backends that cannot be copied from (memory) refuse.
+    async fn export(&self, kind: Kind, after: &str, limit: usize) -> Result<Vec<Exported>, StorageError> {
+        let _ = (kind, after, limit);
+        Err(StorageError("this storage cannot be copied".into()))
+    }
+    /// Writes exported records as they were kept (consumed ones stay consumed), replacing any
+    /// with the same id, all or none.
+    async fn import(&self, kind: Kind, records: &[Exported]) -> Result<(), StorageError> {
+        let _ = (kind, records);
+        Err(StorageError("this storage cannot be copied to".into()))
+    }
+}
+
+/// How a backend is opened: what `serve` and the operator commands pass from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageOptions {
+    /// Whether an older schema is migrated at open (an empty database always gets the schema).
+    pub upgrade: Upgrade,
+    /// PostgreSQL: the most connections one instance holds.
+    pub pool_size: usize,
+    /// PostgreSQL: how long one statement may run before the server cancels it.
+    pub statement_timeout: Duration,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        Self { upgrade: Upgrade::Refuse, pool_size: 16, statement_timeout: Duration::from_secs(5) }
+    }
 }
 
 /// A parsed `storage` setting.
@@ -194,11 +262,27 @@ pub enum StorageUrl {
     Memory,
     /// `sqlite:PATH` or `sqlite://PATH`
     Sqlite(std::path::PathBuf),
+    /// `postgres://…` or `postgresql://…`, kept whole (it may hold a password: never log it;
+    /// `Config::storage_shown` redacts it).
+    Postgres(PostgresUrl),
+}
+
+/// A PostgreSQL URL, whose `Debug` hides it: it may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl(pub String);
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostgresUrl(..)")
+    }
 }
 
 impl StorageUrl {
-    /// Parses `memory:` or `sqlite:PATH`.
+    /// Parses `memory:`, `sqlite:PATH` or a `postgres://` URL.
     pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(PostgresUrl(url.to_string())));
+        }
         if url == "memory:" || url == "memory" {
             return Ok(Self::Memory);
         }
@@ -210,7 +294,7 @@ impl StorageUrl {
         }
         // Name only the scheme: the rest of a URL may hold a password.
         let scheme = url.split(':').next().unwrap_or_default();
-        Err(format!("unsupported storage scheme {scheme:?}; expected sqlite:PATH or memory:"))
+        Err(format!("unsupported storage scheme {scheme:?}; expected sqlite:PATH, postgres://… or memory:"))
     }
 }
 
@@ -234,10 +318,11 @@ pub async fn provider_secret(store: &dyn Adapter, name: &str, storage: &str) -> 
 }
 
 /// Opens the backend named by a `storage` setting.
-pub async fn open(url: &str) -> Result<Arc<dyn Adapter>, StorageError> {
+pub async fn open(url: &str, options: &StorageOptions) -> Result<Arc<dyn Adapter>, StorageError> {
     match StorageUrl::parse(url).map_err(StorageError)? {
         StorageUrl::Memory => Ok(Arc::new(MemoryAdapter::default())),
-        StorageUrl::Sqlite(path) => Ok(Arc::new(SqliteAdapter::open(&path).await?)),
+        StorageUrl::Sqlite(path) => Ok(Arc::new(SqliteAdapter::open(&path, options.upgrade).await?)),
+        StorageUrl::Postgres(PostgresUrl(url)) => Ok(Arc::new(PostgresAdapter::open(&url, options).await?)),
     }
 }
 
@@ -270,5 +355,9 @@ mod tests {
         assert_eq!(StorageUrl::parse("sqlite:///tmp/op.db"), Ok(StorageUrl::Sqlite("/tmp/op.db".into())));
         assert!(StorageUrl::parse("sqlite:").is_err());
         assert!(StorageUrl::parse("redis://x").is_err());
+        let url = "postgres://op:hunter2@db/op";
+        assert_eq!(StorageUrl::parse(url), Ok(StorageUrl::Postgres(PostgresUrl(url.into()))));
+        assert!(!format!("{:?}", StorageUrl::parse(url)).contains("hunter2"));
+        assert!(StorageUrl::parse("postgresql://db/op").is_ok());
     }
 }

@@ -206,6 +206,70 @@ pub async fn replace_if_is_a_compare_and_set(store: Arc<dyn Adapter>) {
     assert!(!store.replace_if(Kind::DeviceCode, "none", &read.payload, &record(None), None).await.unwrap());
 }
 
+/// `copy` moves every live record of every kind as kept: ids, payloads, secondary keys, expiry
+/// and consumption, across pages; expired records stay behind. For backends that can be copied
+/// (not memory), as source and target.
+pub async fn copy_keeps_every_record_as_kept(from: Arc<dyn Adapter>, to: Arc<dyn Adapter>) {
+    let keys = Record { uid: Some("u1".into()), user_code: Some("WDJB-MJHT".into()), ..record(Some("g1")) };
+    from.upsert(Kind::Session, "s1", &keys, Some(Duration::from_secs(600))).await.unwrap();
+    from.upsert(Kind::DeviceCode, "d1", &keys, Some(Duration::from_secs(600))).await.unwrap();
+    from.upsert(Kind::AuthorizationCode, "c1", &record(Some("g1")), Some(Duration::from_secs(600))).await.unwrap();
+    assert!(from.consume(Kind::AuthorizationCode, "c1").await.unwrap());
+    from.upsert(Kind::ProviderSecret, "salt", &record(None), None).await.unwrap();
+    from.upsert(Kind::Interaction, "gone", &record(None), Some(Duration::from_millis(10))).await.unwrap();
+    // More than a page of one kind.
+    let tasks: Vec<_> = (0..1203)
+        .map(|i| {
+            let from = from.clone();
+            tokio::spawn(async move {
+                let token = Record::new(&json!({ "i": i }));
+                from.upsert(Kind::AccessToken, &format!("t{i:05}"), &token, Some(Duration::from_secs(600))).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let copied = super::copy(&*from, &*to).await.unwrap();
+    let count = |kind| copied.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);
+    assert_eq!(count(Kind::AccessToken), Some(1203));
+    assert_eq!(count(Kind::Interaction), Some(0), "an expired record is not copied");
+    assert_eq!(copied.iter().map(|(_, n)| n).sum::<usize>(), 1203 + 4);
+
+    for i in [0, 499, 500, 1202] {
+        let token = to.find(Kind::AccessToken, &format!("t{i:05}")).await.unwrap().expect("every page copied");
+        assert_eq!(token.json(), json!({ "i": i }));
+    }
+    let code = to.find(Kind::AuthorizationCode, "c1").await.unwrap().unwrap();
+    assert_eq!(code.consumed_at, from.find(Kind::AuthorizationCode, "c1").await.unwrap().unwrap().consumed_at);
+    assert!(!to.consume(Kind::AuthorizationCode, "c1").await.unwrap(), "a consumed code stays consumed");
+    assert_eq!(to.find_by_uid(Kind::Session, "u1").await.unwrap().unwrap().grant_id.as_deref(), Some("g1"));
+    assert!(to.find_by_user_code(Kind::DeviceCode, "WDJB-MJHT").await.unwrap().is_some());
+    assert!(to.find(Kind::ProviderSecret, "salt").await.unwrap().is_some(), "a record that never expires");
+    let exported = |store: Arc<dyn Adapter>| async move { store.export(Kind::Session, "", 10).await.unwrap() };
+    assert_eq!(exported(to.clone()).await, exported(from.clone()).await, "expiry is kept to the millisecond");
+    to.revoke_by_grant_id("g1").await.unwrap();
+    assert!(to.find(Kind::Session, "s1").await.unwrap().is_none(), "grant ids are kept");
+}
+
+/// A URL to a new, empty schema of the PostgreSQL database named by `OP_TEST_POSTGRES_URL`
+/// (`ci/test.sh` starts a throwaway server and sets it), or `None` when it is unset, reported
+/// as a skip.
+pub async fn postgres_schema_url(test: &str) -> Option<String> {
+    let Ok(base) = std::env::var("OP_TEST_POSTGRES_URL") else {
+        eprintln!("skipped {test}: OP_TEST_POSTGRES_URL is not set (ci/test.sh starts a throwaway PostgreSQL)");
+        return None;
+    };
+    let schema = format!("t_{}", crate::security::random_token().to_lowercase().replace(['-', '_'], ""));
+    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await.expect("the test database");
+    tokio::spawn(connection);
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{joiner}options=-c%20search_path%3D{schema}"))
+}
+
 /// Generates one `#[tokio::test]` per contract check for a backend.
 /// The argument is an expression (evaluated in an async context) giving an `Arc<dyn Adapter>`.
 #[macro_export]

@@ -1,7 +1,8 @@
-//! The `provider` binary: serve, check the configuration, hash passwords, manage keys and
-//! clients.
+//! The `provider` binary: serve, check the configuration, hash passwords, manage keys,
+//! clients and storage.
 
 mod clients;
+mod storage;
 
 use clap::{Args, Parser, Subcommand};
 use provider::Provider;
@@ -40,6 +41,9 @@ enum Command {
     /// Manage keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Migrate the storage's schema, or copy every record to another storage.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
     /// Manage clients on the provider's storage (not memory:), without HTTP.
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
@@ -102,7 +106,7 @@ struct Settings {
     /// Users JSON file [TOML: users_file].
     #[arg(long)]
     users: Option<PathBuf>,
-    /// Storage: sqlite:PATH or memory: [TOML: storage].
+    /// Storage: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB or memory: [TOML: storage].
     #[arg(long)]
     storage: Option<String>,
     /// Signing keys JWKS file [TOML: keys.file].
@@ -153,6 +157,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Keys(KeysCommand::Rotate(settings)) => rotate_keys(settings),
+        Command::Storage(command) => storage::run(command),
         Command::Clients(command) => clients::run(command),
         #[cfg(feature = "logout")]
         Command::Sessions(command) => clients::sessions(command),

@@ -9,10 +9,12 @@
 //! ever stalls an async worker.
 
 mod file;
+mod migrate;
 mod reader;
 mod writer;
 
-use super::{Adapter, Kind, Record, StorageError, expires_at, now_ms};
+use super::schema::{self, Upgrade};
+use super::{Adapter, Exported, Kind, Record, StorageError, expires_at, now_ms};
 use async_trait::async_trait;
 use file::DatabaseFile;
 use reader::{Read, Readers};
@@ -21,26 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 use writer::{Write, Writer};
-
-// A rowid table: rows are appended in insertion order, so a commit of many new tokens dirties
-// a few table pages, and the small `(kind, id)` index takes the ids (which lead with their issue
-// time, see `model::storage_id`). Keyed by `(kind, id)` itself, large rows would split pages.
-const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS records (
-        kind TEXT NOT NULL,
-        id TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        grant_id TEXT,
-        uid TEXT,
-        user_code TEXT,
-        expires_at INTEGER,
-        consumed_at INTEGER
-    );
-    CREATE UNIQUE INDEX IF NOT EXISTS records_kind_id ON records (kind, id);
-    CREATE INDEX IF NOT EXISTS records_grant_id ON records (grant_id) WHERE grant_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS records_uid ON records (kind, uid) WHERE uid IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS records_user_code ON records (kind, user_code) WHERE user_code IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS records_expires_at ON records (expires_at) WHERE expires_at IS NOT NULL;";
 
 // Every query is a constant: no SQL is ever built from input. "Live" means not expired.
 macro_rules! select_live {
@@ -55,6 +37,13 @@ macro_rules! select_live {
 const FIND_BY_ID: &str = select_live!("id");
 const FIND_BY_UID: &str = select_live!("uid");
 const FIND_BY_USER_CODE: &str = select_live!("user_code");
+const EXPORT: &str = "SELECT id, expires_at, payload, grant_id, uid, user_code, consumed_at FROM records \
+     WHERE kind = ?1 AND id > ?2 AND (expires_at IS NULL OR expires_at > ?3) ORDER BY id LIMIT ?4";
+const IMPORT: &str = "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+       uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
+       consumed_at = excluded.consumed_at";
 const LIST_KIND: &str = "SELECT payload, grant_id, uid, user_code, consumed_at FROM records \
      WHERE kind = ?1 AND (expires_at IS NULL OR expires_at > ?2) ORDER BY rowid";
 
@@ -101,22 +90,23 @@ fn connect(path: &Path, flags: OpenFlags, cache_kib: i64) -> Result<Connection, 
 }
 
 impl SqliteAdapter {
-    /// Opens (creating if needed) the database file and its folder, and applies the schema.
-    pub async fn open(path: &Path) -> Result<Self, StorageError> {
+    /// Opens (creating if needed) the database file and its folder, and brings its schema to
+    /// this provider's version as `upgrade` allows (see [`schema`](super::schema)).
+    pub async fn open(path: &Path, upgrade: Upgrade) -> Result<Self, StorageError> {
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(path, upgrade))
             .await
             .map_err(|e| StorageError(format!("opening the database: {e}")))?
     }
 
-    fn open_blocking(path: PathBuf) -> Result<Self, StorageError> {
+    fn open_blocking(path: PathBuf, upgrade: Upgrade) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StorageError(format!("{}: {e}", dir.display())))?;
         }
         let file = Arc::new(DatabaseFile::create_or_open(&path)?);
-        let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 4096)?;
+        let mut connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, 4096)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        connection.execute_batch(SCHEMA).map_err(err)?;
+        migrate::migrate(&mut connection, schema::SQLITE, upgrade)?;
         // The WAL file is cut back to this size when it is reused, after a burst grew it.
         connection.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(err)?;
         let checkpointer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE, 512)?;
@@ -127,6 +117,19 @@ impl SqliteAdapter {
             .map_err(|e| StorageError(format!("the writer thread: {e}")))?;
         let readers = Readers::spawn(readers).map_err(|e| StorageError(format!("the reader threads: {e}")))?;
         Ok(Self { writer, readers, file })
+    }
+
+    /// Runs `work` on a connection of its own, off the readers' and writer's queues: for an
+    /// operator's listing or copy, which may be long and must not hold up requests.
+    async fn aside<T: Send + 'static>(
+        &self,
+        flags: OpenFlags,
+        work: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let path = self.file.path().to_path_buf();
+        tokio::task::spawn_blocking(move || work(&mut connect(&path, flags, 1024)?))
+            .await
+            .map_err(|e| StorageError(format!("the database: {e}")))?
     }
 
     async fn find_where(&self, query: &'static str, kind: Kind, value: &str) -> Result<Option<Record>, StorageError> {
@@ -185,27 +188,12 @@ impl Adapter for SqliteAdapter {
     }
 
     async fn list(&self, kind: Kind) -> Result<Vec<Record>, StorageError> {
-        // A connection of its own, off the readers' queue: an operator's listing may be long, and
-        // must not hold up the reads of requests.
-        let path = self.file.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let connection = connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, 1024)?;
+        self.aside(OpenFlags::SQLITE_OPEN_READ_ONLY, move |connection| {
             let mut statement = connection.prepare(LIST_KIND).map_err(err)?;
-            let rows = statement
-                .query_map((kind.as_str(), now_ms()), |row| {
-                    Ok(Record {
-                        payload: row.get(0)?,
-                        grant_id: row.get(1)?,
-                        uid: row.get(2)?,
-                        user_code: row.get(3)?,
-                        consumed_at: row.get(4)?,
-                    })
-                })
-                .map_err(err)?;
+            let rows = statement.query_map((kind.as_str(), now_ms()), |row| record_at(row, 0)).map_err(err)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(err)
         })
         .await
-        .map_err(|e| StorageError(format!("listing records: {e}")))?
     }
 
     async fn destroy(&self, kind: Kind, id: &str) -> Result<(), StorageError> {
@@ -223,6 +211,49 @@ impl Adapter for SqliteAdapter {
     async fn ready(&self) -> Result<(), StorageError> {
         self.file.check()
     }
+
+    async fn export(&self, kind: Kind, after: &str, limit: usize) -> Result<Vec<Exported>, StorageError> {
+        let (after, limit) = (after.to_string(), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.aside(OpenFlags::SQLITE_OPEN_READ_ONLY, move |connection| {
+            let mut statement = connection.prepare(EXPORT).map_err(err)?;
+            let rows = statement
+                .query_map((kind.as_str(), after, now_ms(), limit), |row| {
+                    Ok(Exported { id: row.get(0)?, expires_at: row.get(1)?, record: record_at(row, 2)? })
+                })
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
+    async fn import(&self, kind: Kind, records: &[Exported]) -> Result<(), StorageError> {
+        self.file.check()?;
+        let records = records.to_vec();
+        self.aside(OpenFlags::SQLITE_OPEN_READ_WRITE, move |connection| {
+            let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+            {
+                let mut statement = tx.prepare(IMPORT).map_err(err)?;
+                for Exported { id, record: r, expires_at } in &records {
+                    let row =
+                        (kind.as_str(), id, &r.payload, &r.grant_id, &r.uid, &r.user_code, expires_at, r.consumed_at);
+                    statement.execute(row).map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)
+        })
+        .await
+    }
+}
+
+/// A `Record` from the columns `payload, grant_id, uid, user_code, consumed_at`, from `at`.
+fn record_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Record> {
+    Ok(Record {
+        payload: row.get(at)?,
+        grant_id: row.get(at + 1)?,
+        uid: row.get(at + 2)?,
+        user_code: row.get(at + 3)?,
+        consumed_at: row.get(at + 4)?,
+    })
 }
 
 #[cfg(test)]
@@ -232,7 +263,7 @@ mod tests {
 
     crate::adapter_contract_tests!({
         let dir = tempfile::tempdir().unwrap();
-        let adapter = SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap();
+        let adapter = SqliteAdapter::open(&dir.path().join("op.db"), Upgrade::Refuse).await.unwrap();
         // Keep the directory alive for the test's duration.
         std::mem::forget(dir);
         std::sync::Arc::new(adapter)
@@ -244,7 +275,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data/op.db");
-        let adapter = SqliteAdapter::open(&path).await.unwrap();
+        let adapter = SqliteAdapter::open(&path, Upgrade::Refuse).await.unwrap();
         adapter
             .upsert(Kind::ProviderSecret, "salt", &Record::new(&serde_json::json!({"value": "s"})), None)
             .await
@@ -258,7 +289,7 @@ mod tests {
     #[tokio::test]
     async fn a_deleted_database_refuses_writes_and_is_not_ready() {
         let dir = tempfile::tempdir().unwrap();
-        let adapter = SqliteAdapter::open(&dir.path().join("data/op.db")).await.unwrap();
+        let adapter = SqliteAdapter::open(&dir.path().join("data/op.db"), Upgrade::Refuse).await.unwrap();
         let record = Record::new(&serde_json::json!({"a": 1}));
         adapter.upsert(Kind::AccessToken, "before", &record, None).await.unwrap();
         assert!(adapter.ready().await.is_ok());
@@ -269,14 +300,22 @@ mod tests {
         assert!(adapter.ready().await.is_err());
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn copy_to_another_file_keeps_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Arc::new(SqliteAdapter::open(&dir.path().join("a.db"), Upgrade::Refuse).await.unwrap());
+        let to = Arc::new(SqliteAdapter::open(&dir.path().join("b.db"), Upgrade::Refuse).await.unwrap());
+        crate::storage::testkit::copy_keeps_every_record_as_kept(from, to).await;
+    }
+
     #[tokio::test]
     async fn records_survive_reopening_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("op.db");
-        let first = SqliteAdapter::open(&path).await.unwrap();
+        let first = SqliteAdapter::open(&path, Upgrade::Refuse).await.unwrap();
         first.upsert(Kind::RefreshToken, "h", &Record::new(&serde_json::json!({"a": 1})), None).await.unwrap();
         drop(first);
-        let second = SqliteAdapter::open(&path).await.unwrap();
+        let second = SqliteAdapter::open(&path, Upgrade::Refuse).await.unwrap();
         let found = second.find(Kind::RefreshToken, "h").await.unwrap().unwrap();
         assert_eq!(found.json()["a"], 1);
     }
@@ -284,7 +323,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_reads_share_transactions_and_see_every_acknowledged_write() {
         let dir = tempfile::tempdir().unwrap();
-        let adapter = Arc::new(SqliteAdapter::open(&dir.path().join("op.db")).await.unwrap());
+        let adapter = Arc::new(SqliteAdapter::open(&dir.path().join("op.db"), Upgrade::Refuse).await.unwrap());
         let record = |i: usize| Record::new(&serde_json::json!({ "i": i }));
         adapter.upsert(Kind::AccessToken, "first", &record(0), None).await.unwrap();
         assert!(adapter.find(Kind::AccessToken, "first").await.unwrap().is_some());
@@ -310,7 +349,7 @@ mod tests {
     async fn concurrent_writes_share_commits_and_all_land() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("op.db");
-        let adapter = Arc::new(SqliteAdapter::open(&path).await.unwrap());
+        let adapter = Arc::new(SqliteAdapter::open(&path, Upgrade::Refuse).await.unwrap());
         let writes = (0..200).map(|i| {
             let adapter = adapter.clone();
             tokio::spawn(async move {
@@ -324,7 +363,7 @@ mod tests {
         // Fewer commits than writes: they were grouped (each commit is one transaction).
         assert!(adapter.writer.commits() < 200, "{} commits for 200 writes", adapter.writer.commits());
         drop(adapter);
-        let reopened = SqliteAdapter::open(&path).await.unwrap();
+        let reopened = SqliteAdapter::open(&path, Upgrade::Refuse).await.unwrap();
         for i in 0..200 {
             let found = reopened.find(Kind::AccessToken, &format!("t{i}")).await.unwrap().unwrap();
             assert_eq!(found.json()["i"], i);
