@@ -3,12 +3,16 @@
 # documentation, and the whole test suite (unit, in-process endpoint, client harness over real
 # HTTP). This is the README's test command and what .ci/run calls. Needs a Rust toolchain; it
 # installs a C toolchain and perl from Debian's packages where they are missing (as root):
-# OpenSSL is built from source by josekit's `vendored` feature, and SQLite is bundled.
+# OpenSSL is built from source by josekit's `vendored` feature, and SQLite is bundled. The
+# PostgreSQL backend's tests run against a throwaway server it starts (ci/postgres.sh), from
+# Debian's packages where PostgreSQL is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # shellcheck source=ci/install.sh
 . ci/install.sh
+# shellcheck source=ci/postgres.sh
+. ci/postgres.sh
 need cargo "install Rust with rustup: https://rustup.rs"
 need cc "install a C toolchain, e.g. Debian's build-essential" build-essential
 need perl "OpenSSL's build needs perl (Debian: perl)" perl
@@ -43,7 +47,13 @@ only=$(cargo run -q --locked -p provider --no-default-features --features implic
 [ "$only" = "implicit" ] || { echo "an implicit-only build lists profiles: $only" >&2; exit 1; }
 echo "profiles: ok"
 
+echo "== a throwaway PostgreSQL for the PostgreSQL backend's tests"
+trap postgres_stop EXIT
+postgres_start || { echo "$0: $postgres_missing" >&2; exit 2; }
+
 echo "== cargo test"
+# The harness's process tests (client-harness/tests/instances.rs) start the provider binary.
+cargo build -q --locked -p provider --bin provider
 # Tests that need a Docker engine are #[ignore = "needs a Docker engine"]; ci/ runs them where one exists.
 cargo test --workspace --locked
 

@@ -48,12 +48,23 @@ async fn active(client: &Client, access_token: &str) -> bool {
 
 /// Sends `form` twice at once, each from its own task; returns both answers.
 async fn twice(client: &Arc<Client>, form: String) -> [(Status, serde_json::Value); 2] {
-    let send = |form: String| {
-        let client = client.clone();
-        tokio::spawn(async move { token(&client, form).await })
-    };
-    let (a, b) = (send(form.clone()), send(form));
-    [a.await.expect("task"), b.await.expect("task")]
+    let [a, b] = at_once(client, form, 2).await.try_into().expect("two answers");
+    [a, b]
+}
+
+/// Sends `form` `n` times at once, each from its own task; returns every answer.
+async fn at_once(client: &Arc<Client>, form: String, n: usize) -> Vec<(Status, serde_json::Value)> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (client, form) = (client.clone(), form.clone());
+            tokio::spawn(async move { token(&client, form).await })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(n);
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    answers
 }
 
 fn exchange_form(code: &str) -> String {
@@ -105,26 +116,25 @@ async fn concurrent_refreshes(storage: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_code_exchanges_on_memory() {
-    concurrent_code_exchanges("memory:").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_code_exchanges_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    concurrent_code_exchanges(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_refreshes_on_memory() {
-    concurrent_refreshes("memory:").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_refreshes_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    concurrent_refreshes(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+/// A hundred exchanges of one code at once, and a hundred refreshes with one refresh token: at
+/// most one answered with tokens, the rest `invalid_grant`, and nothing of the grant active
+/// afterwards (each race is a replay).
+async fn hundred_concurrent_redemptions(storage: &str) {
+    let client = signed_in(storage).await;
+    for i in 0..5 {
+        let answers = at_once(&client, exchange_form(&code(&client).await), 100).await;
+        if let Some(issued) = at_most_one_winner(i, &answers) {
+            assert!(!active(&client, issued["access_token"].as_str().unwrap()).await, "run {i}: revoked");
+        }
+        let (status, issued) = token(&client, exchange_form(&code(&client).await)).await;
+        assert_eq!(status, Status::Ok, "run {i}: {issued}");
+        let form = format!("grant_type=refresh_token&refresh_token={}", issued["refresh_token"].as_str().unwrap());
+        let answers = at_once(&client, form, 100).await;
+        if let Some(winner) = at_most_one_winner(i, &answers) {
+            assert!(!active(&client, winner["access_token"].as_str().unwrap()).await, "run {i}: revoked");
+        }
+        assert!(!active(&client, issued["access_token"].as_str().unwrap()).await, "run {i}: the grant is revoked");
+    }
 }
 
 /// Registrations racing with one single-use initial access token (RFC 7591 §3): exactly one
@@ -159,17 +169,6 @@ async fn concurrent_registrations_with_one_single_use_token(storage: &str) {
         }
         assert_eq!(created, 1, "run {run}: a single-use token registered {created} clients");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registrations_with_one_single_use_token_on_memory() {
-    concurrent_registrations_with_one_single_use_token("memory:").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registrations_with_one_single_use_token_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    concurrent_registrations_with_one_single_use_token(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
 }
 
 /// Updates racing with one registration access token that each update rotates (RFC 7592
@@ -222,18 +221,6 @@ async fn concurrent_updates_rotating_the_registration_access_token(storage: &str
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_updates_rotating_the_registration_access_token_on_memory() {
-    concurrent_updates_rotating_the_registration_access_token("memory:").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_updates_rotating_the_registration_access_token_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = format!("sqlite:{}", dir.path().join("op.db").display());
-    concurrent_updates_rotating_the_registration_access_token(&storage).await;
-}
-
 /// Sweeps racing to deliver one queued logout token (Back-Channel Logout 1.0 §2.5): each
 /// attempt is claimed by a compare-and-set, so the client gets it exactly once, every run.
 async fn concurrent_back_channel_deliveries(storage: &str) {
@@ -267,17 +254,6 @@ async fn concurrent_back_channel_deliveries(storage: &str) {
         let delivered = server.received_requests().await.unwrap().len();
         assert_eq!(delivered, run + 1, "run {run}: one logout token, delivered {} times", delivered - run);
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_back_channel_deliveries_on_memory() {
-    concurrent_back_channel_deliveries("memory:").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_back_channel_deliveries_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    concurrent_back_channel_deliveries(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
 }
 
 /// A provider with CIBA on `storage`, a poll client registered for it, and that client's
@@ -358,13 +334,40 @@ async fn concurrent_ciba_redemptions(storage: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_ciba_redemptions_on_memory() {
-    concurrent_ciba_redemptions("memory:").await;
+/// Runs each race on each backend, as `race::on_memory`, `race::on_sqlite` and
+/// `race::on_postgres` (a schema of its own on `OP_TEST_POSTGRES_URL`; reported skipped without
+/// one).
+macro_rules! on_each_backend {
+    ($($race:ident),* $(,)?) => {$(
+        mod $race {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn on_memory() {
+                super::$race("memory:").await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn on_sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                super::$race(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn on_postgres() {
+                let test = concat!(stringify!($race), "::on_postgres");
+                if let Some(url) = provider::storage::testkit::postgres_schema_url(test).await {
+                    super::$race(&url).await;
+                }
+            }
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_ciba_redemptions_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    concurrent_ciba_redemptions(&format!("sqlite:{}", dir.path().join("op.db").display())).await;
-}
+on_each_backend!(
+    concurrent_code_exchanges,
+    concurrent_refreshes,
+    hundred_concurrent_redemptions,
+    concurrent_registrations_with_one_single_use_token,
+    concurrent_updates_rotating_the_registration_access_token,
+    concurrent_back_channel_deliveries,
+    concurrent_ciba_redemptions,
+);

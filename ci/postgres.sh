@@ -1,0 +1,71 @@
+# Sourced by ci/test.sh (and bench/run.sh): a throwaway PostgreSQL server for the tests.
+#   postgres_start   installs PostgreSQL from Debian's packages where it is missing, makes a
+#                    cluster in a temporary directory, owned by a non-root user, starts it on a
+#                    free loopback port, and exports OP_TEST_POSTGRES_URL; or sets
+#                    `postgres_missing` to the reason and returns 1
+#   postgres_stop    stops it and removes the directory (ci/test.sh traps it on exit)
+# An existing server is used instead when OP_TEST_POSTGRES_URL is already set.
+
+postgres_bin() {
+    local dir
+    if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+        dirname "$(readlink -f "$(command -v initdb)")"
+        return
+    fi
+    # Debian keeps the server binaries off PATH, one folder per major version.
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+postgres_start() {
+    postgres_missing=""
+    pg_owned=""
+    if [ -n "${OP_TEST_POSTGRES_URL:-}" ]; then
+        echo "PostgreSQL: using OP_TEST_POSTGRES_URL as given"
+        return 0
+    fi
+    local bin port user
+    bin=$(postgres_bin) || true
+    if [ -z "$bin" ]; then
+        apt_install postgresql || true
+        bin=$(postgres_bin) || true
+    fi
+    if [ -z "$bin" ]; then
+        postgres_missing="PostgreSQL is not installed and could not be (Debian, as root: apt-get install postgresql)"
+        return 1
+    fi
+    pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/op-postgres.XXXXXX")
+    # The server refuses to run as root: as root, run it as the package's user (or nobody).
+    user=$(id -un)
+    if [ "$(id -u)" = 0 ]; then
+        user=postgres
+        id postgres >/dev/null 2>&1 || user=nobody
+        chown "$user" "$pg_dir"
+    fi
+    as_pg() { if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+        shuf -i 20000-60000 -n 1)
+    # Trust on loopback only: the server listens nowhere else, and lives as long as the tests.
+    as_pg "$bin/initdb" -D "$pg_dir/data" -U op -A trust -E UTF8 --no-instructions >"$pg_dir/initdb.log" 2>&1 ||
+        { postgres_missing="initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; return 1; }
+    as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_dir -c max_connections=200" \
+        start >/dev/null ||
+        { postgres_missing="the server did not start: $(tail -n 3 "$pg_dir/server.log")"; return 1; }
+    pg_owned="$bin"
+    pg_user="$user"
+    as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U op op
+    export OP_TEST_POSTGRES_URL="postgres://op@127.0.0.1:$port/op"
+    echo "PostgreSQL: a throwaway server on 127.0.0.1:$port ($("$bin/postgres" --version))"
+}
+
+postgres_stop() {
+    [ -n "${pg_owned:-}" ] || return 0
+    if [ "$(id -un)" = "$pg_user" ]; then
+        "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    else
+        runuser -u "$pg_user" -- "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$pg_dir"
+    pg_owned=""
+}
