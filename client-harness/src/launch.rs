@@ -190,12 +190,14 @@ fn clients_file(fixture: &str, extra: &[serde_json::Value]) -> tempfile::NamedTe
     file
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now, on loopback.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-async fn wait_until_listening(port: u16) {
-    for _ in 0..200 {
+pub(crate) async fn wait_until_listening(port: u16) {
+    // Ten seconds: a separate process may start slower than an in-process launch.
+    for _ in 0..1000 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return;
         }

@@ -5,12 +5,14 @@
 //! fixture clients; [`browser::Browser`] plays the end-user on the provider's HTML pages.
 
 pub mod assertion;
+pub mod balancer;
 pub mod browser;
 pub mod dpop;
 pub mod flow;
 pub mod http;
 pub mod launch;
 pub mod oauth;
+pub mod process;
 pub mod rp;
 
 pub use launch::{Options, Storage, TestProvider, launch, try_launch};
