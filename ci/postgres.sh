@@ -1,4 +1,4 @@
-# Sourced by ci/test.sh (and bench/run.sh): a throwaway PostgreSQL server for the tests.
+# Sourced by ci/test.sh, from the repository's root: a throwaway PostgreSQL server for the tests.
 #   postgres_start   installs PostgreSQL from Debian's packages where it is missing, makes a
 #                    cluster in a temporary directory, owned by a non-root user, starts it on a
 #                    free loopback port, and exports OP_TEST_POSTGRES_URL; or sets
@@ -45,11 +45,17 @@ postgres_start() {
     as_pg() { if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
         shuf -i 20000-60000 -n 1)
+    # TLS with the fixture certificate (127.0.0.1 and localhost, issued by fixtures/tls/ca.pem),
+    # for the tests of verified TLS to the database; the key must be the server user's alone.
+    cp fixtures/tls/server.pem fixtures/tls/server.key "$pg_dir/"
+    chmod 600 "$pg_dir/server.key"
+    [ "$(id -u)" = 0 ] && chown "$user" "$pg_dir/server.pem" "$pg_dir/server.key"
     # Trust on loopback only: the server listens nowhere else, and lives as long as the tests.
     as_pg "$bin/initdb" -D "$pg_dir/data" -U op -A trust -E UTF8 --no-instructions >"$pg_dir/initdb.log" 2>&1 ||
         { postgres_missing="initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; return 1; }
     as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_dir -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_dir -c max_connections=200 \
+            -c ssl=on -c ssl_cert_file=$pg_dir/server.pem -c ssl_key_file=$pg_dir/server.key" \
         start >/dev/null ||
         { postgres_missing="the server did not start: $(tail -n 3 "$pg_dir/server.log")"; return 1; }
     pg_owned="$bin"

@@ -109,7 +109,16 @@ fn err(e: tokio_postgres::Error) -> StorageError {
     // A server error's own message says more than its summary ("db error").
     match e.as_db_error() {
         Some(db) => StorageError(format!("PostgreSQL: {}: {}", db.code().code(), db.message())),
-        None => StorageError(format!("PostgreSQL: {e}")),
+        // The cause says what went wrong ("invalid peer certificate: UnknownIssuer").
+        None => {
+            let mut message = format!("PostgreSQL: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            StorageError(message)
+        }
     }
 }
 

@@ -127,3 +127,44 @@ async fn an_unreachable_server_is_an_error_that_keeps_the_password_out() {
     let err = PostgresAdapter::open(url, &StorageOptions::default()).await.err().expect("no server");
     assert!(!err.0.contains("hunter2"), "{}", err.0);
 }
+
+/// `url` with more query parameters.
+fn with_params(url: &str, params: &str) -> String {
+    format!("{url}{}{params}", if url.contains('?') { '&' } else { '?' })
+}
+
+/// Whether the test server serves TLS (ci/postgres.sh turns it on with the fixture certificate).
+async fn serves_tls(url: &str) -> bool {
+    let adapter = open(url).await;
+    let client = get(&adapter.pool).await.unwrap();
+    let on = client.query_one("SHOW ssl", &[]).await.unwrap().get::<_, String>(0) == "on";
+    if !on {
+        eprintln!("skipped: the test server does not serve TLS (ci/postgres.sh starts one that does)");
+    }
+    on
+}
+
+#[tokio::test]
+async fn sslmode_require_connects_over_tls_and_verifies_the_server_certificate() {
+    let Some(url) = postgres_schema_url("tls").await else { return };
+    if !serves_tls(&url).await {
+        return;
+    }
+    // The fixture CA issued the test server's certificate (for 127.0.0.1 and localhost).
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/tls/ca.pem");
+    let adapter = open(&with_params(&url, &format!("sslmode=require&sslrootcert={ca}"))).await;
+    let client = get(&adapter.pool).await.unwrap();
+    let row = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).await.unwrap();
+    assert!(row.get::<_, bool>(0), "the connection is encrypted");
+    adapter.upsert(Kind::Grant, "g", &Record::new(&serde_json::json!({})), None).await.unwrap();
+
+    // Without the CA, the system's roots do not vouch for it: refused, unlike libpq's `require`.
+    let refused = PostgresAdapter::open(&with_params(&url, "sslmode=require"), &StorageOptions::default()).await;
+    let message = refused.err().expect("an unverified server is refused").0;
+    assert!(message.to_lowercase().contains("certificate"), "{message}");
+
+    // Without sslmode, plain TCP.
+    let plain = get(&open(&url).await.pool).await.unwrap();
+    let row = plain.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).await.unwrap();
+    assert!(!row.get::<_, bool>(0));
+}
