@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTTP load benchmark: the provider (SQLite and memory storage) against the npm
+# The HTTP load benchmark: the provider (SQLite, memory and PostgreSQL storage) against the npm
 # oidc-provider peer and a bare Rocket ceiling, on loopback, in alternating rounds.
 #
 #   bench/run.sh                       # the full run (about 25 minutes on 2 cores, with the first build)
@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=ci/install.sh
 . ci/install.sh
+# shellcheck source=ci/postgres.sh
+. ci/postgres.sh
 need cargo "install Rust with rustup: https://rustup.rs"
 need wrk "the load generator (Debian: wrk)" wrk
 need openssl "its speed test is RS256's reference (Debian: openssl)" openssl
@@ -34,4 +36,11 @@ if ! "$peer_node" --version >/dev/null 2>&1; then
 fi
 cargo build --release --locked -q -p provider -p bench-ceiling -p bench-driver
 target="${CARGO_TARGET_DIR:-target}/release"
-exec "$target/bench" --target "$target" --peer-node "$peer_node" "$@"
+# The PostgreSQL column: a throwaway server (ci/postgres.sh), or the one OP_TEST_POSTGRES_URL names.
+trap postgres_stop EXIT
+if postgres_start; then
+    export OP_BENCH_POSTGRES_URL="$OP_TEST_POSTGRES_URL"
+else
+    echo "bench: no PostgreSQL column: $postgres_missing" >&2
+fi
+"$target/bench" --target "$target" --peer-node "$peer_node" "$@"

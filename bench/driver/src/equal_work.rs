@@ -4,7 +4,7 @@
 //! takes it.
 
 use crate::report::Who;
-use crate::servers::{Paths, Server};
+use crate::servers::{Paths, Server, Store};
 use crate::session;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,7 +38,8 @@ pub async fn measure(
     for (who, port) in servers {
         let mut server = match who {
             Who::Peer => Server::peer(paths, port)?,
-            _ => Server::provider(paths, who == Who::OursSqlite, port)?,
+            Who::OursSqlite => Server::provider(paths, &Store::Sqlite, port)?,
+            _ => Server::provider(paths, &Store::Memory, port)?,
         };
         let browser = session::browser();
         server.ready(&browser, "/.well-known/openid-configuration").await?;

@@ -15,7 +15,7 @@ use clap::Parser;
 use load::{Load, Measurement};
 use report::{Results, Who};
 use scenarios::{ALL, Scenario, TokenFormat, Tokens};
-use servers::{Paths, Server};
+use servers::{Paths, Server, Store};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -46,6 +46,10 @@ struct Cli {
     /// (0: skip that phase).
     #[arg(long, default_value_t = 50_000)]
     equal_work_tokens: u64,
+    /// Also measure the provider on this PostgreSQL database (`bench/run.sh` starts a throwaway
+    /// server and passes it).
+    #[arg(long, env = "OP_BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
     /// Leave the peer out (a quicker run while working on the provider).
     #[arg(long)]
     no_peer: bool,
@@ -113,7 +117,7 @@ async fn run(cli: &Cli) -> Result<String, String> {
     let load_before = load_average();
 
     eprintln!("starting the servers");
-    let mut subjects = start(&paths, !cli.no_peer).await?;
+    let mut subjects = start(&paths, !cli.no_peer, cli.postgres.as_deref()).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle: Vec<f64> = subjects.iter().map(|s| s.server.rss_mib()).collect();
     let mut tokens = Vec::new();
@@ -185,15 +189,18 @@ async fn run(cli: &Cli) -> Result<String, String> {
 }
 
 /// Starts every server and waits for each to answer.
-async fn start(paths: &Paths, with_peer: bool) -> Result<Vec<Subject>, String> {
+async fn start(paths: &Paths, with_peer: bool, postgres: Option<&str>) -> Result<Vec<Subject>, String> {
     let mut servers = vec![
-        (Who::OursSqlite, Server::provider(paths, true, 8101)?),
-        (Who::OursMemory, Server::provider(paths, false, 8102)?),
-        (Who::Ceiling, Server::ceiling(paths, 8300)?),
+        (Who::OursSqlite, Server::provider(paths, &Store::Sqlite, 8101)?),
+        (Who::OursMemory, Server::provider(paths, &Store::Memory, 8102)?),
     ];
-    if with_peer {
-        servers.insert(2, (Who::Peer, Server::peer(paths, 8200)?));
+    if let Some(url) = postgres {
+        servers.push((Who::OursPostgres, Server::provider(paths, &Store::Postgres(url.into()), 8103)?));
     }
+    if with_peer {
+        servers.push((Who::Peer, Server::peer(paths, 8200)?));
+    }
+    servers.push((Who::Ceiling, Server::ceiling(paths, 8300)?));
     let mut subjects = Vec::new();
     for (who, mut server) in servers {
         let browser = session::browser();

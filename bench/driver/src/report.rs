@@ -11,6 +11,7 @@ use std::fmt::Write;
 pub enum Who {
     OursSqlite,
     OursMemory,
+    OursPostgres,
     Peer,
     Ceiling,
 }
@@ -21,6 +22,7 @@ impl Who {
         match self {
             Self::OursSqlite => "ours (SQLite)",
             Self::OursMemory => "ours (memory)",
+            Self::OursPostgres => "ours (PostgreSQL)",
             Self::Peer => "peer (oidc-provider)",
             Self::Ceiling => "ceiling (bare Rocket)",
         }
@@ -92,10 +94,12 @@ impl Results {
         out.push_str("| scenario | server | req/s | p50 ms | p99 ms | ours/peer | of ceiling | errors |\n");
         out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for &scenario in scenarios {
-            for who in [Who::OursSqlite, Who::OursMemory, Who::Peer, Who::Ceiling] {
+            for who in [Who::OursSqlite, Who::OursMemory, Who::OursPostgres, Who::Peer, Who::Ceiling] {
                 let Some(m) = self.typical(scenario, who) else { continue };
                 let vs_peer = match who {
-                    Who::OursSqlite | Who::OursMemory => percent_or_x(self.ratio(scenario, who, Who::Peer), true),
+                    Who::OursSqlite | Who::OursMemory | Who::OursPostgres => {
+                        percent_or_x(self.ratio(scenario, who, Who::Peer), true)
+                    }
                     _ => String::new(),
                 };
                 let of_ceiling = match who {
@@ -123,7 +127,7 @@ impl Results {
         let peer_after = self.rss.get(&Who::Peer).map(|r| r.1);
         for (who, (idle, after)) in &self.rss {
             let ratio = match (who, peer_after) {
-                (Who::OursSqlite | Who::OursMemory, Some(peer)) => format!("{:.2}", after / peer),
+                (Who::OursSqlite | Who::OursMemory | Who::OursPostgres, Some(peer)) => format!("{:.2}", after / peer),
                 _ => String::new(),
             };
             let issued = self.tokens_issued(*who);

@@ -37,6 +37,15 @@ pub fn peer_version(paths: &Paths) -> String {
 }
 
 /// A running server.
+/// Where the provider under load keeps its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Memory,
+    /// A `postgres://` URL (bench/run.sh starts a throwaway server).
+    Postgres(String),
+}
+
 pub struct Server {
     /// Its column in the report.
     pub name: &'static str,
@@ -48,12 +57,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// The Rust provider, with `sqlite` storage in a fresh folder or with memory storage.
-    pub fn provider(paths: &Paths, sqlite: bool, port: u16) -> Result<Self, String> {
-        let data = if sqlite { Some(tempfile::tempdir().map_err(|e| e.to_string())?) } else { None };
-        let storage = match &data {
-            Some(dir) => format!("sqlite:{}", dir.path().join("op.db").display()),
-            None => "memory:".into(),
+    /// The Rust provider on `store`: SQLite in a fresh folder, memory, or a PostgreSQL database.
+    pub fn provider(paths: &Paths, store: &Store, port: u16) -> Result<Self, String> {
+        let data = match store {
+            Store::Sqlite => Some(tempfile::tempdir().map_err(|e| e.to_string())?),
+            _ => None,
+        };
+        let storage = match (store, &data) {
+            (Store::Postgres(url), _) => url.clone(),
+            (_, Some(dir)) => format!("sqlite:{}", dir.path().join("op.db").display()),
+            (_, None) => "memory:".into(),
         };
         let base = format!("http://127.0.0.1:{port}");
         let mut command = Command::new(&paths.provider);
@@ -64,7 +77,11 @@ impl Server {
             .args(["--keys", "fixtures/keys/jwks.json", "--storage", &storage])
             .args(["--issuer", &base, "--port", &port.to_string()])
             .env("OP_LOG__LEVEL", "error");
-        let name = if sqlite { "ours (SQLite)" } else { "ours (memory)" };
+        let name = match store {
+            Store::Sqlite => "ours (SQLite)",
+            Store::Memory => "ours (memory)",
+            Store::Postgres(_) => "ours (PostgreSQL)",
+        };
         Ok(Self { name, base, child: spawn(&mut command, name, port)?, _data: data })
     }
 

@@ -48,6 +48,7 @@ pub fn of(results: &Results, scenarios: &[Scenario]) -> Vec<Target> {
             Scenario::ClientCredentials(TokenFormat::Opaque) | Scenario::Introspection => {
                 of_ceiling(scenario, Who::OursMemory, 0.70);
                 of_ceiling(scenario, Who::OursSqlite, 0.40);
+                of_ceiling(scenario, Who::OursPostgres, 0.40);
             }
             Scenario::ClientCredentials(TokenFormat::JwtEs256) => {
                 ours.iter().for_each(|&w| of_ceiling(scenario, w, 0.60))
@@ -70,6 +71,17 @@ pub fn of(results: &Results, scenarios: &[Scenario]) -> Vec<Target> {
                 let measured = m.p99_ms / peer.p99_ms;
                 targets.push(Target { name, measured, rounds: None, needed: 1.0, higher_is_better: false });
             }
+        }
+    }
+    // PostgreSQL: the scale-out backend's targets are on the two storage-bound scenarios only.
+    for &scenario in scenarios {
+        if matches!(scenario, Scenario::ClientCredentials(TokenFormat::Opaque) | Scenario::Introspection)
+            && let (Some(m), Some(peer)) =
+                (results.typical(scenario, Who::OursPostgres), results.typical(scenario, Who::Peer))
+        {
+            let name = format!("{}, {}: p99 / peer's p99", scenario.label(), Who::OursPostgres.label());
+            let measured = m.p99_ms / peer.p99_ms;
+            targets.push(Target { name, measured, rounds: None, needed: 1.0, higher_is_better: false });
         }
     }
     if let Some((_, peer)) = results.rss.get(&Who::Peer) {
