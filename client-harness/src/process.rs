@@ -27,7 +27,20 @@ impl Instance {
     /// own URL, or a balancer's in front of several instances) and `storage`, and waits until
     /// it listens.
     pub async fn start(binary: &std::path::Path, port: u16, issuer: &str, storage: &str) -> Self {
+        Self::start_with(binary, port, issuer, storage, &[]).await
+    }
+
+    /// Like [`start`](Self::start), with more settings as `OP_*` variables (later flags of the
+    /// fixtures, such as `--keys`, win over them; give `OP_KEYS__FILE` only with no `--keys`).
+    pub async fn start_with(
+        binary: &std::path::Path,
+        port: u16,
+        issuer: &str,
+        storage: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let fixtures = crate::fixtures();
+        let keys = env.iter().find(|(name, _)| *name == "OP_KEYS__FILE").map(|(_, file)| PathBuf::from(file));
         let child = Command::new(binary)
             .args(["serve", "--profile", "basic", "--issuer", issuer, "--port", &port.to_string()])
             .args(["--storage", storage])
@@ -36,7 +49,8 @@ impl Instance {
             .arg("--users")
             .arg(fixtures.join("users.json"))
             .arg("--keys")
-            .arg(fixtures.join("keys/jwks.json"))
+            .arg(keys.unwrap_or_else(|| fixtures.join("keys/jwks.json")))
+            .envs(env.iter().copied())
             .arg("--config")
             .arg(fixtures.join("provider.toml"))
             .env("OP_LOG__LEVEL", "error")

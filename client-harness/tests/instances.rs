@@ -70,6 +70,45 @@ async fn two_processes_on_one_postgres_database_carry_flows_from_one_to_the_othe
     assert!(served.iter().all(|n| *n >= 5), "each process served part of the flows: {served:?}");
 }
 
+/// The `kid`s the JWK set at `url` publishes.
+async fn kids(url: &str) -> Vec<String> {
+    let jwks: serde_json::Value =
+        client_harness::http::client(false).get(format!("{url}/jwks")).send().await.unwrap().json().await.unwrap();
+    let mut kids: Vec<String> =
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect();
+    kids.sort();
+    kids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_sharing_a_keys_file_both_publish_a_rotation() {
+    let Some(binary) = binary() else { return };
+    let Some(storage) = provider::storage::testkit::postgres_schema_url("rotation").await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("jwks.json");
+    std::fs::copy(client_harness::fixtures().join("keys/jwks.json"), &keys).unwrap();
+    let keys_file = keys.display().to_string();
+    let env = [("OP_KEYS__FILE", keys_file.as_str()), ("OP_KEYS__RELOAD_INTERVAL", "1")];
+    let issuer = format!("http://127.0.0.1:{}", free_port());
+    let a = Instance::start_with(&binary, free_port(), &issuer, &storage, &env).await;
+    let b = Instance::start_with(&binary, free_port(), &issuer, &storage, &env).await;
+    let before = kids(&a.url).await;
+    assert_eq!(kids(&b.url).await, before);
+
+    let rotated = std::process::Command::new(&binary).args(["keys", "rotate", "--keys", &keys_file]).output().unwrap();
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let mut published = Vec::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        published = vec![kids(&a.url).await, kids(&b.url).await];
+        if published.iter().all(|kids| kids.len() > before.len()) {
+            break;
+        }
+    }
+    assert!(published[0].len() > before.len(), "the first process publishes the new keys: {published:?}");
+    assert_eq!(published[0], published[1], "both publish the same set");
+}
+
 /// Eight clients ask for client credentials tokens as fast as they are answered; the process is
 /// killed outright among them. Returns every token whose response arrived.
 async fn tokens_until_killed(instance: Instance) -> Vec<String> {
