@@ -275,6 +275,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn storage_settings_become_the_storage_options() {
+        let defaults = Config::default().storage_options();
+        assert_eq!(defaults.upgrade, crate::storage::Upgrade::Refuse, "an older schema is refused by default");
+        let config = Config {
+            storage_migrate: true,
+            storage_pool_size: 4,
+            storage_statement_timeout: 250,
+            ..Config::default()
+        };
+        let options = config.storage_options();
+        assert_eq!(options.upgrade, crate::storage::Upgrade::Apply);
+        assert_eq!(options.pool_size, 4);
+        assert_eq!(options.statement_timeout, std::time::Duration::from_millis(250));
+    }
+
+    #[test]
     fn storage_passwords_are_redacted() {
         assert_eq!(redact_url_password("postgres://op:hunter2@db/op"), "postgres://op:***@db/op");
         assert_eq!(redact_url_password("sqlite:data/provider.db"), "sqlite:data/provider.db");
