@@ -128,6 +128,14 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_of_nothing_and_no_statement_timeout_are_refused() {
+        let config = Config { storage_pool_size: 0, storage_statement_timeout: 0, ..Config::default() };
+        let keys = keys_of(&config);
+        assert!(keys.contains(&"storage_pool_size".to_string()), "{keys:?}");
+        assert!(keys.contains(&"storage_statement_timeout".to_string()), "{keys:?}");
+    }
+
+    #[test]
     fn defaults_are_valid() {
         assert!(validate(&Config::default()).is_ok());
     }
