@@ -278,12 +278,8 @@ mod tests {
     fn storage_settings_become_the_storage_options() {
         let defaults = Config::default().storage_options();
         assert_eq!(defaults.upgrade, crate::storage::Upgrade::Refuse, "an older schema is refused by default");
-        let config = Config {
-            storage_migrate: true,
-            storage_pool_size: 4,
-            storage_statement_timeout: 250,
-            ..Config::default()
-        };
+        let config =
+            Config { storage_migrate: true, storage_pool_size: 4, storage_statement_timeout: 250, ..Config::default() };
         let options = config.storage_options();
         assert_eq!(options.upgrade, crate::storage::Upgrade::Apply);
         assert_eq!(options.pool_size, 4);
