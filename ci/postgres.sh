@@ -1,10 +1,14 @@
 # Sourced by ci/test.sh, from the repository's root: a throwaway PostgreSQL server for the tests.
 #   postgres_start   installs PostgreSQL from Debian's packages where it is missing, makes a
 #                    cluster in a temporary directory, owned by a non-root user, starts it on a
-#                    free loopback port, and exports OP_TEST_POSTGRES_URL; or sets
-#                    `postgres_missing` to the reason and returns 1
+#                    free loopback port, and exports OP_TEST_POSTGRES_URL; where it can be
+#                    neither found nor installed but a Docker engine answers, runs the official
+#                    image on loopback instead; or sets `postgres_missing` to the reason and
+#                    returns 1
 #   postgres_stop    stops it and removes the directory (ci/test.sh traps it on exit)
-# An existing server is used instead when OP_TEST_POSTGRES_URL is already set.
+# An existing server is used instead when OP_TEST_POSTGRES_URL is already set. The server must
+# outlive each test binary (cargo test runs many), so it is started here rather than by
+# testcontainers inside a test process.
 
 postgres_bin() {
     local dir
@@ -31,7 +35,8 @@ postgres_start() {
         bin=$(postgres_bin) || true
     fi
     if [ -z "$bin" ]; then
-        postgres_missing="PostgreSQL is not installed and could not be (Debian, as root: apt-get install postgresql)"
+        postgres_in_docker && return 0
+        postgres_missing="PostgreSQL is not installed and could not be (Debian, as root: apt-get install postgresql), and no Docker engine answers"
         return 1
     fi
     pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/op-postgres.XXXXXX")
@@ -65,7 +70,27 @@ postgres_start() {
     echo "PostgreSQL: a throwaway server on 127.0.0.1:$port ($("$bin/postgres" --version))"
 }
 
+# The official image, on a free loopback port, trusting connections (it listens on loopback only
+# and lives as long as the tests). Returns 1 where no Docker engine answers.
+postgres_in_docker() {
+    command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || return 1
+    pg_container=$(docker run -d --rm -p 127.0.0.1::5432 -e POSTGRES_USER=op -e POSTGRES_DB=op \
+        -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15) || return 1
+    local port i
+    port=$(docker port "$pg_container" 5432/tcp | head -n 1 | sed 's/.*://')
+    for i in $(seq 1 60); do
+        docker exec "$pg_container" pg_isready -U op -h 127.0.0.1 >/dev/null 2>&1 && break
+        sleep 1
+    done
+    export OP_TEST_POSTGRES_URL="postgres://op@127.0.0.1:$port/op"
+    echo "PostgreSQL: the postgres:15 image in Docker on 127.0.0.1:$port (no TLS: the TLS test skips)"
+}
+
 postgres_stop() {
+    if [ -n "${pg_container:-}" ]; then
+        docker stop "$pg_container" >/dev/null 2>&1 || true
+        pg_container=""
+    fi
     [ -n "${pg_owned:-}" ] || return 0
     if [ "$(id -un)" = "$pg_user" ]; then
         "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
