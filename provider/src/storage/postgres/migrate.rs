@@ -23,6 +23,9 @@ pub(in crate::storage) async fn migrate(
     upgrade: Upgrade,
 ) -> Result<u32, StorageError> {
     let tx = client.transaction().await.map_err(err)?;
+    // A migration may rewrite a large table, and an instance may wait for another's: neither is
+    // a request's statement, so the pool's statement timeout does not bound them.
+    tx.batch_execute("SET LOCAL statement_timeout = 0").await.map_err(err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await.map_err(err)?;
     tx.batch_execute(BOOKKEEPING).await.map_err(err)?;
     let recorded: Option<i32> = tx.query_one(RECORDED, &[]).await.map_err(err)?.get(0);

@@ -196,3 +196,16 @@ async fn concurrent_upserts_of_the_same_records_are_grouped_and_all_land() {
         assert!(found.json()["by"].as_u64().unwrap() < 400);
     }
 }
+
+#[tokio::test]
+async fn a_migration_may_outlast_the_statement_timeout() {
+    const SLOW: &[Migration] =
+        &[schema::POSTGRES[0], Migration { version: 2, name: "slow", sql: "SELECT pg_sleep(0.5)" }];
+    let Some(url) = postgres_schema_url("slow migration").await else { return };
+    let options = StorageOptions { statement_timeout: Duration::from_millis(100), ..StorageOptions::default() };
+    let adapter = PostgresAdapter::open(&url, &options).await.unwrap();
+    let mut client = get(&adapter.pool).await.unwrap();
+    assert_eq!(migrate::migrate(&mut client, SLOW, Upgrade::Apply).await.unwrap(), 2);
+    // Requests' statements keep their timeout.
+    assert!(client.simple_query("SELECT pg_sleep(0.5)").await.is_err());
+}
