@@ -64,7 +64,12 @@ const REPLACE_IF: &str = "UPDATE records SET payload = $4, grant_id = $5, uid = 
     WHERE kind = $1 AND id = $2 AND payload = $3 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > $9)";
 const DESTROY: &str = "DELETE FROM records WHERE kind = $1 AND id = $2";
 const REVOKE_GRANT: &str = "DELETE FROM records WHERE grant_id = $1";
-const PURGE: &str = "DELETE FROM records WHERE expires_at <= $1";
+/// Expired records, a batch at a time: each batch stays well inside the statement timeout
+/// however many expired while the provider was down.
+const PURGE: &str = "DELETE FROM records WHERE ctid IN \
+     (SELECT ctid FROM records WHERE expires_at <= $1 LIMIT $2)";
+/// Rows one purge statement deletes at most.
+const PURGE_BATCH: i64 = 10_000;
 const EXPORT: &str = "SELECT id, expires_at, payload, grant_id, uid, user_code, consumed_at FROM records \
      WHERE kind = $1 AND id > $2 AND (expires_at IS NULL OR expires_at > $3) ORDER BY id LIMIT $4";
 const IMPORT: &str = "INSERT INTO records (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
@@ -288,7 +293,15 @@ impl Adapter for PostgresAdapter {
     }
 
     async fn purge_expired(&self) -> Result<u64, StorageError> {
-        self.execute(PURGE, &[&now_ms()]).await
+        let now = now_ms();
+        let mut purged = 0;
+        loop {
+            let deleted = self.execute(PURGE, &[&now, &PURGE_BATCH]).await?;
+            purged += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                return Ok(purged);
+            }
+        }
     }
 
     async fn export(&self, kind: Kind, after: &str, limit: usize) -> Result<Vec<Exported>, StorageError> {

@@ -209,3 +209,23 @@ async fn a_migration_may_outlast_the_statement_timeout() {
     // Requests' statements keep their timeout.
     assert!(client.simple_query("SELECT pg_sleep(0.5)").await.is_err());
 }
+
+#[tokio::test]
+async fn a_purge_of_more_than_a_batch_deletes_every_expired_record_and_nothing_else() {
+    let Some(url) = postgres_schema_url("purge").await else { return };
+    let adapter = open(&url).await;
+    let client = get(&adapter.pool).await.unwrap();
+    // 25,000 expired at once, as after a long outage, and one live record.
+    client
+        .execute(
+            "INSERT INTO records (kind, id, payload, expires_at) \
+             SELECT 'AccessToken', 't' || n, '{}', 1 FROM generate_series(1, 25000) AS n",
+            &[],
+        )
+        .await
+        .unwrap();
+    adapter.upsert(Kind::AccessToken, "live", &Record::new(&serde_json::json!({})), None).await.unwrap();
+    assert_eq!(adapter.purge_expired().await.unwrap(), 25_000);
+    let left: i64 = client.query_one("SELECT count(*) FROM records", &[]).await.unwrap().get(0);
+    assert_eq!(left, 1);
+}
