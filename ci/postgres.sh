@@ -21,6 +21,9 @@ postgres_bin() {
     [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
 }
 
+# Runs a command as the server's user (pg_user), who is not root.
+as_pg() { if [ "$(id -un)" = "$pg_user" ]; then "$@"; else runuser -u "$pg_user" -- "$@"; fi; }
+
 postgres_start() {
     postgres_missing=""
     pg_owned=""
@@ -28,7 +31,7 @@ postgres_start() {
         echo "PostgreSQL: using OP_TEST_POSTGRES_URL as given"
         return 0
     fi
-    local bin port user
+    local bin port
     bin=$(postgres_bin) || true
     if [ -z "$bin" ]; then
         apt_install postgresql || true
@@ -41,20 +44,19 @@ postgres_start() {
     fi
     pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/op-postgres.XXXXXX")
     # The server refuses to run as root: as root, run it as the package's user (or nobody).
-    user=$(id -un)
+    pg_user=$(id -un)
     if [ "$(id -u)" = 0 ]; then
-        user=postgres
-        id postgres >/dev/null 2>&1 || user=nobody
-        chown "$user" "$pg_dir"
+        pg_user=postgres
+        id postgres >/dev/null 2>&1 || pg_user=nobody
+        chown "$pg_user" "$pg_dir"
     fi
-    as_pg() { if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
         shuf -i 20000-60000 -n 1)
     # TLS with the fixture certificate (127.0.0.1 and localhost, issued by fixtures/tls/ca.pem),
     # for the tests of verified TLS to the database; the key must be the server user's alone.
     cp fixtures/tls/server.pem fixtures/tls/server.key "$pg_dir/"
     chmod 600 "$pg_dir/server.key"
-    [ "$(id -u)" = 0 ] && chown "$user" "$pg_dir/server.pem" "$pg_dir/server.key"
+    [ "$(id -u)" = 0 ] && chown "$pg_user" "$pg_dir/server.pem" "$pg_dir/server.key"
     # Trust on loopback only: the server listens nowhere else, and lives as long as the tests.
     as_pg "$bin/initdb" -D "$pg_dir/data" -U op -A trust -E UTF8 --no-instructions >"$pg_dir/initdb.log" 2>&1 ||
         { postgres_missing="initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; return 1; }
@@ -64,7 +66,6 @@ postgres_start() {
         start >/dev/null ||
         { postgres_missing="the server did not start: $(tail -n 3 "$pg_dir/server.log")"; return 1; }
     pg_owned="$bin"
-    pg_user="$user"
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U op op
     export OP_TEST_POSTGRES_URL="postgres://op@127.0.0.1:$port/op"
     echo "PostgreSQL: a throwaway server on 127.0.0.1:$port ($("$bin/postgres" --version))"
@@ -92,11 +93,7 @@ postgres_stop() {
         pg_container=""
     fi
     [ -n "${pg_owned:-}" ] || return 0
-    if [ "$(id -un)" = "$pg_user" ]; then
-        "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
-    else
-        runuser -u "$pg_user" -- "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
-    fi
+    as_pg "$pg_owned/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
     rm -rf "$pg_dir"
     pg_owned=""
 }

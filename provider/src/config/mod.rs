@@ -250,24 +250,24 @@ fn toml_string(config: &Config) -> String {
 
 /// Replaces the password of a `scheme://user:password@host` URL with `***`.
 fn redact_url_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() || parsed.query_pairs().any(|(k, _)| k == "password") => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-            }
-            // libpq also takes the password as a parameter.
-            let pairs: Vec<(String, String)> = parsed
-                .query_pairs()
-                .map(|(k, v)| (k.to_string(), if k == "password" { "***".into() } else { v.to_string() }))
-                .collect();
-            parsed.set_query(None);
-            if !pairs.is_empty() {
-                parsed.query_pairs_mut().extend_pairs(pairs);
-            }
-            parsed.to_string()
-        }
-        _ => url.to_string(),
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
+    // libpq also takes the password as a parameter.
+    let in_query = parsed.query_pairs().any(|(k, _)| k == "password");
+    if parsed.password().is_none() && !in_query {
+        // Shown as given.
+        return url.to_string();
     }
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if in_query {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| (k.to_string(), if k == "password" { "***".into() } else { v.to_string() }))
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 #[cfg(test)]

@@ -266,8 +266,12 @@ pub async fn postgres_schema_url(test: &str) -> Option<String> {
     let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await.expect("the test database");
     tokio::spawn(connection);
     client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
-    let joiner = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{joiner}options=-c%20search_path%3D{schema}"))
+    Some(with_params(&base, &format!("options=-c%20search_path%3D{schema}")))
+}
+
+/// `url` with more query parameters (`params` already encoded).
+pub fn with_params(url: &str, params: &str) -> String {
+    format!("{url}{}{params}", if url.contains('?') { '&' } else { '?' })
 }
 
 /// Generates one `#[tokio::test]` per contract check for a backend.

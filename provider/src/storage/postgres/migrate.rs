@@ -28,8 +28,8 @@ pub(in crate::storage) async fn migrate(
     tx.batch_execute("SET LOCAL statement_timeout = 0").await.map_err(err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await.map_err(err)?;
     tx.batch_execute(BOOKKEEPING).await.map_err(err)?;
-    let recorded: Option<i32> = tx.query_one(RECORDED, &[]).await.map_err(err)?.get(0);
-    let has_records: bool = tx.query_one(HAS_RECORDS, &[]).await.map_err(err)?.get(0);
+    let recorded: Option<i32> = tx.query_one(RECORDED, &[]).await.map_err(err)?.try_get(0).map_err(err)?;
+    let has_records: bool = tx.query_one(HAS_RECORDS, &[]).await.map_err(err)?.try_get(0).map_err(err)?;
     let recorded = recorded.map(|v| v.unsigned_abs());
     let mut version = current_version(recorded, has_records);
     if recorded.is_none()

@@ -144,12 +144,11 @@ impl PostgresAdapter {
 /// one id have no order to keep anyway.
 async fn upsert_many(pool: Pool, group: Vec<Upsert>) -> Result<Vec<()>, StorageError> {
     let count = group.len();
-    let mut last: HashMap<(Kind, &str), usize> = HashMap::with_capacity(count);
-    for (i, upsert) in group.iter().enumerate() {
-        last.insert((upsert.kind, upsert.id.as_str()), i);
+    let mut last: HashMap<(Kind, &str), &Upsert> = HashMap::with_capacity(count);
+    for upsert in &group {
+        last.insert((upsert.kind, upsert.id.as_str()), upsert);
     }
-    let mut rows: Vec<&Upsert> =
-        group.iter().enumerate().filter(|(i, u)| last[&(u.kind, u.id.as_str())] == *i).map(|(_, u)| u).collect();
+    let mut rows: Vec<&Upsert> = last.into_values().collect();
     // Rows in one order in every group: the groups of two instances locking the same rows never
     // deadlock.
     rows.sort_unstable_by(|a, b| (a.kind.as_str(), &a.id).cmp(&(b.kind.as_str(), &b.id)));
@@ -174,12 +173,13 @@ async fn find_many(pool: Pool, group: Vec<(Kind, String)>) -> Result<Vec<Option<
     let client = get(&pool).await?;
     let statement = client.prepare_cached(FIND_MANY).await.map_err(err)?;
     let rows = client.query(&statement, &[&kinds, &ids, &now_ms()]).await.map_err(err)?;
-    let mut found: HashMap<(String, String), Record> = HashMap::with_capacity(rows.len());
+    // Keyed by the rows' own text: no copy of a key per lookup.
+    let mut found: HashMap<(&str, &str), Record> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let key = (row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
         found.insert(key, record_at(row, 2)?);
     }
-    Ok(group.iter().map(|(kind, id)| found.get(&(kind.as_str().to_string(), id.clone())).cloned()).collect())
+    Ok(group.iter().map(|(kind, id)| found.get(&(kind.as_str(), id.as_str())).cloned()).collect())
 }
 
 /// A connection from the pool.

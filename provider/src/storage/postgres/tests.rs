@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::storage::schema::Migration;
-use crate::storage::testkit::postgres_schema_url;
+use crate::storage::testkit::{postgres_schema_url, with_params};
 use crate::storage::{SqliteAdapter, Upgrade};
 use std::sync::Arc;
 
@@ -126,11 +126,6 @@ async fn an_unreachable_server_is_an_error_that_keeps_the_password_out() {
     let url = "postgres://op:hunter2@127.0.0.1:1/op";
     let err = PostgresAdapter::open(url, &StorageOptions::default()).await.err().expect("no server");
     assert!(!err.0.contains("hunter2"), "{}", err.0);
-}
-
-/// `url` with more query parameters.
-fn with_params(url: &str, params: &str) -> String {
-    format!("{url}{}{params}", if url.contains('?') { '&' } else { '?' })
 }
 
 /// Whether the test server serves TLS (ci/postgres.sh turns it on with the fixture certificate).

@@ -10,7 +10,7 @@
 //! write acknowledged before it was asked.
 
 use super::super::{Kind, Record, StorageError, now_ms};
-use super::{err, take_group};
+use super::{err, record_at, take_group};
 use rusqlite::{Connection, OptionalExtension};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -30,22 +30,13 @@ pub(super) struct Read {
 
 impl Read {
     fn run(&self, connection: &Connection, now: i64) -> Result<Option<Record>, StorageError> {
-        let row = connection
+        connection
             .prepare_cached(self.query)
             .and_then(|mut statement| {
-                statement.query_row((self.kind.as_str(), &self.value, now), |row| {
-                    Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-                })
+                statement.query_row((self.kind.as_str(), &self.value, now), |row| record_at(row, 0))
             })
             .optional()
-            .map_err(err)?;
-        Ok(row.map(|(payload, grant_id, uid, user_code, consumed_at)| Record {
-            payload,
-            grant_id,
-            uid,
-            user_code,
-            consumed_at,
-        }))
+            .map_err(err)
     }
 }
 
