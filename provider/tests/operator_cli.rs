@@ -112,3 +112,17 @@ fn client_commands_refuse_memory_storage() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("memory:"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Generated ids are base64url and may begin with `-`: the CLI reads one as the id, not as a flag
+/// (a CI run once drew a client_id beginning with `-D`).
+#[test]
+fn an_id_beginning_with_a_hyphen_is_an_id_not_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("provider.db");
+    let commands = [("clients", "show", "client"), ("clients", "remove", "client"), ("sessions", "revoke", "session")];
+    for (group, command, kind) in commands {
+        let out = operator(&db, &[group, command, "-Dx"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(&format!(r#"{kind} "-Dx""#)), "{command}: {stderr}");
+    }
+}

@@ -30,7 +30,8 @@ pub(crate) enum ClientsCommand {
     },
     /// Print a client's metadata, without its secret.
     Show {
-        /// The client_id.
+        /// The client_id. Generated ids may begin with `-`, so one is read as a value.
+        #[arg(allow_hyphen_values = true)]
         client_id: String,
         #[command(flatten)]
         settings: Settings,
@@ -38,7 +39,8 @@ pub(crate) enum ClientsCommand {
     /// Remove a registered client; its tokens stop working. Configured clients are removed from
     /// the clients file instead.
     Remove {
-        /// The client_id.
+        /// The client_id. Generated ids may begin with `-`, so one is read as a value.
+        #[arg(allow_hyphen_values = true)]
         client_id: String,
         #[command(flatten)]
         settings: Settings,
@@ -60,7 +62,8 @@ pub(crate) enum SessionsCommand {
     /// End a session as a logout does: its tokens without offline_access are revoked and its
     /// clients told over the back channel.
     Revoke {
-        /// The session id, as `sessions list` prints it.
+        /// The session id, as `sessions list` prints it (it may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         sid: String,
         #[command(flatten)]
         settings: Settings,
