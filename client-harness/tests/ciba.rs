@@ -207,17 +207,38 @@ async fn a_ping_to_an_endpoint_that_is_down_arrives_once_it_is_back() {
     let address = listener.local_addr().unwrap();
     drop(listener);
     let endpoint = format!("http://{address}/ciba");
-    let op = provider(vec![client("ciba-ping", "ping", Some(&endpoint))]).await;
+    let mut options = options(vec![client("ciba-ping", "ping", Some(&endpoint))]);
+    options.settings.extend([("metrics.enabled", true.into()), ("metrics.public_listener", true.into())]);
+    let op = launch(options).await;
     let (_, started) = ask(&op, "ciba-ping", &[("client_notification_token", "ping-token-2")]).await;
     let auth_req_id = started["auth_req_id"].as_str().unwrap();
     assert_eq!(decide(&op, auth_req_id, "allow", SECRET).await, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // The metrics show the ping waiting, and the failed attempt.
+    let waiting = metrics(&op).await;
+    assert!(waiting.contains(r#"op_delivery_queue_depth{queue="ciba_notification"} 1"#), "{waiting}");
+    assert!(waiting.contains(r#"op_deliveries_total{queue="ciba_notification",outcome="retry"} 1"#), "{waiting}");
     let listener = std::net::TcpListener::bind(address).unwrap();
     let rp = MockServer::builder().listener(listener).start().await;
     Mock::given(method("POST")).and(path("/ciba")).respond_with(ResponseTemplate::new(204)).mount(&rp).await;
     let ping = wait_for_request(&rp).await;
     assert_eq!(serde_json::from_slice::<Value>(&ping.body).unwrap()["auth_req_id"], auth_req_id);
-    op.stop().await;
+    // Once delivered, the ping leaves the queue.
+    for _ in 0..50 {
+        let now = metrics(&op).await;
+        if now.contains(r#"op_delivery_queue_depth{queue="ciba_notification"} 0"#) {
+            assert!(now.contains(r#"op_deliveries_total{queue="ciba_notification",outcome="delivered"} 1"#));
+            op.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the delivered ping stayed queued: {}", metrics(&op).await);
+}
+
+/// The provider's metrics (served on its own listener in these tests).
+async fn metrics(op: &TestProvider) -> String {
+    http::client(false).get(format!("{}/metrics", op.issuer)).send().await.unwrap().text().await.unwrap()
 }
 
 #[tokio::test]

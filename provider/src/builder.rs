@@ -162,14 +162,17 @@ impl ProviderBuilder {
         #[cfg(feature = "rar")]
         let details_types = rar::DetailsTypes::build(&config.rar, self.details_validators).map_err(StartError::Data)?;
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
-        let throttle =
-            |failures| security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window));
+        let metrics = crate::metrics::Metrics::default();
+        let throttle = |failures, name| {
+            security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window))
+                .counting(metrics.throttle_counter(name))
+        };
         Ok(Provider(Arc::new(Inner {
-            login_throttle: throttle(config.throttle.login_failures),
+            login_throttle: throttle(config.throttle.login_failures, "login"),
             #[cfg(feature = "device-flow")]
-            user_code_throttle: throttle(config.throttle.user_code_failures),
+            user_code_throttle: throttle(config.throttle.user_code_failures, "user_code"),
             #[cfg(feature = "registration")]
-            registration_throttle: throttle(config.registration.per_address),
+            registration_throttle: throttle(config.registration.per_address, "registration"),
             #[cfg(feature = "registration")]
             software_statement_issuers,
             #[cfg(feature = "dpop")]
@@ -193,6 +196,7 @@ impl ProviderBuilder {
             origin,
             base_path,
             discovery_json: OnceLock::new(),
+            metrics,
         })))
     }
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod interaction;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod operator;
 pub mod protocol;
 #[cfg(feature = "rar")]
@@ -98,6 +99,7 @@ struct Inner {
     /// The issuer's path without a trailing slash (`""` at the root).
     base_path: String,
     discovery_json: OnceLock<String>,
+    metrics: metrics::Metrics,
     login_throttle: security::throttle::Throttle,
     #[cfg(feature = "device-flow")]
     user_code_throttle: security::throttle::Throttle,
@@ -281,6 +283,16 @@ impl Provider {
     }
 
     /// The discovery document, serialised once.
+    /// The provider's metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.0.metrics
+    }
+
+    /// The metrics in Prometheus' text format, read now: for a host serving them its own way.
+    pub async fn render_metrics(&self) -> String {
+        self.0.metrics.render(self).await
+    }
+
     pub(crate) fn discovery_json(&self) -> &str {
         self.0.discovery_json.get_or_init(|| endpoints::discovery::document(self).to_string())
     }
@@ -335,6 +347,8 @@ impl Provider {
             Some(at) => rocket.mount(at.as_str(), endpoints::discovery::path_inserted_routes()),
             None => rocket,
         };
+        let rocket =
+            if self.config().metrics.enabled { rocket.attach(metrics::CountRequests(self.clone())) } else { rocket };
         rocket
             .manage(self.clone())
             .attach(endpoints::tasks::BackgroundTasks(self.clone()))
@@ -382,6 +396,29 @@ impl Provider {
             figment = figment.merge(("tls", rocket_tls));
         }
         figment
+    }
+
+    /// The metrics listener: `/metrics`, `/healthz` and `/readyz` on `metrics.address` and
+    /// `metrics.port`, for a scraper and a probe; `None` unless metrics are enabled on a
+    /// listener of their own. The binary launches it beside [`Provider::rocket`].
+    pub fn metrics_rocket(&self) -> Option<rocket::Rocket<rocket::Build>> {
+        let metrics = &self.config().metrics;
+        if !metrics.own_listener() {
+            return None;
+        }
+        let figment = rocket::Config::figment()
+            .merge(("address", metrics.address))
+            .merge(("port", metrics.port))
+            .merge(("ident", false))
+            .merge(("log_level", rocket::config::LogLevel::Off))
+            .merge(("cli_colors", false));
+        Some(
+            rocket::custom(figment)
+                .manage(self.clone())
+                .mount("/", endpoints::metrics::routes())
+                .mount("/", endpoints::health::routes())
+                .register("/", endpoints::catchers()),
+        )
     }
 
     /// A Rocket serving only this provider, on the configured address and port.

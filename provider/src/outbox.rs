@@ -55,6 +55,8 @@ pub(crate) enum Failure {
 pub(crate) trait Message: Model + Clone + 'static {
     /// Its name in the log.
     const WHAT: &'static str;
+    /// Its queue's name in the metrics.
+    const QUEUE: &'static str;
     /// Its envelope.
     fn envelope(&self) -> &Envelope;
     /// Its envelope, to count an attempt.
@@ -115,6 +117,12 @@ pub(crate) async fn deliver_periodically<M: Message>(op: Provider) {
     }
 }
 
+/// How many messages wait in `M`'s queue (for the metrics; reads the whole queue).
+pub(crate) async fn depth<M: Message>(op: &Provider) -> Option<(&'static str, i64)> {
+    let records = op.storage().list(M::KIND).await.ok()?;
+    Some((M::QUEUE, i64::try_from(records.len()).unwrap_or(i64::MAX)))
+}
+
 /// One delivery attempt of message `id`, if it is due and this caller claims it.
 pub(crate) async fn attempt<M: Message>(op: &Provider, id: &str) {
     let Some(message) = claim::<M>(op, id).await else { return };
@@ -123,18 +131,24 @@ pub(crate) async fn attempt<M: Message>(op: &Provider, id: &str) {
     let what = M::WHAT;
     match outcome {
         Ok(()) => {
+            op.metrics().delivery(M::QUEUE, "delivered");
             tracing::info!(client_id, attempts, what, "delivered");
             forget::<M>(op, id).await;
         }
         Err(Failure::GiveUp(why)) => {
+            op.metrics().delivery(M::QUEUE, "refused");
             tracing::warn!(client_id, attempts, what, %why, "delivery refused; given up");
             forget::<M>(op, id).await;
         }
         Err(Failure::Retry(why)) if attempts >= M::max_attempts(op) => {
+            op.metrics().delivery(M::QUEUE, "given_up");
             tracing::warn!(client_id, attempts, what, %why, "delivery given up");
             forget::<M>(op, id).await;
         }
-        Err(Failure::Retry(why)) => tracing::info!(client_id, attempts, what, %why, "delivery failed; will retry"),
+        Err(Failure::Retry(why)) => {
+            op.metrics().delivery(M::QUEUE, "retry");
+            tracing::info!(client_id, attempts, what, %why, "delivery failed; will retry");
+        }
     }
 }
 

@@ -127,6 +127,29 @@ fn the_port_announced_is_the_one_bound_and_a_port_in_use_is_an_error() {
 }
 
 #[test]
+fn metrics_get_a_listener_of_their_own_which_the_log_names() {
+    let mut serve = command();
+    serve.env("OP_METRICS__ENABLED", "true").env("OP_METRICS__PORT", "0");
+    let (child, log) = spawn_logged(serve.args(["serve", "--storage", "memory:", "--port", "0"]), "info");
+    let server = Server::announced(child, log);
+    let lines = server.read_until("metrics listening on 127.0.0.1:");
+    let line = lines.last().unwrap();
+    let metrics_port: u16 = line.split("metrics listening on 127.0.0.1:").nth(1).unwrap()[..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert_ne!(metrics_port, server.port);
+    assert_eq!(server.status("GET /healthz HTTP/1.1"), 200);
+    assert_eq!(server.status("GET /metrics HTTP/1.1"), 404, "not on the public listener");
+    let (status, text) = binary::send(metrics_port, "GET /metrics HTTP/1.1", "", "");
+    assert_eq!(status, 200);
+    assert!(text.contains(r#"op_http_requests_total{endpoint="/healthz",status="200"} 1"#), "{text}");
+    assert_eq!(binary::send(metrics_port, "GET /readyz HTTP/1.1", "", "").0, 200);
+}
+
+#[test]
 fn json_logs_leave_traffic_out_too_and_every_line_is_json() {
     let mut serve = command();
     serve.env("OP_LOG__FORMAT", "json").args(["serve", "--storage", "memory:", "--port", "0"]);

@@ -50,6 +50,7 @@ pub(super) async fn issue(
         let access = tokens::access_token::issue(op, client, &claims, audience, binding.cnf.as_ref())
             .await
             .map_err(server_error)?;
+        op.metrics().token_issued("implicit", &access.value);
         params.push(("access_token".into(), access.value.clone()));
         params.push(("token_type".into(), binding.token_type.as_str().into()));
         params.push(("expires_in".into(), access.expires_in.to_string()));

@@ -31,6 +31,7 @@ impl Model for Notification {
 
 impl Message for Notification {
     const WHAT: &'static str = "CIBA notification";
+    const QUEUE: &'static str = "ciba_notification";
 
     fn envelope(&self) -> &Envelope {
         &self.envelope

@@ -14,6 +14,7 @@ mod keys;
 mod load;
 mod log;
 mod logout;
+mod metrics;
 mod mtls;
 mod par;
 mod pkce;
@@ -38,6 +39,7 @@ pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
 pub use logout::LogoutConfig;
+pub use metrics::MetricsConfig;
 pub use mtls::MtlsConfig;
 pub use par::ParConfig;
 pub use pkce::{PkceConfig, PkceRequired};
@@ -148,6 +150,8 @@ pub struct Config {
     pub clock_tolerance: u64,
     /// Log format and level.
     pub log: LogConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -194,6 +198,7 @@ impl Default for Config {
             allow_unsigned_request_objects: true,
             clock_tolerance: 8,
             log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }

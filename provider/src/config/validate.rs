@@ -61,6 +61,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.ciba.check(&mut errors);
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
+    config.metrics.check(config.port, &mut errors);
     super::FapiConfig::check(config, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -60,13 +60,36 @@ impl<'r> FromData<'r> for ClientRequest {
         };
         let authorization = req.headers().get_one("Authorization");
         let context = request_context(req, provider).await;
+        let presented = presented_method(authorization, &params, &context);
         match authenticate(provider, authorization, &mut params, &context).await {
             Ok((client, method)) => data::Outcome::Success(ClientRequest { client, method, params, context }),
             Err(e) => {
+                if e.code == crate::protocol::ErrorCode::InvalidClient {
+                    provider.metrics().client_auth_failed(presented);
+                }
                 let reply = ErrorReply::from(e);
                 data::Outcome::Error((reply.status, reply))
             }
         }
+    }
+}
+
+/// The client authentication method a request presents, before it is checked: for the metrics
+/// of failures, where the client (and so its registered method) may be unknown.
+fn presented_method(authorization: Option<&str>, params: &Params, context: &RequestContext) -> &'static str {
+    if !context.client_attestation.is_empty() {
+        "attest_jwt_client_auth"
+    } else if params.get("client_assertion").is_some() {
+        // private_key_jwt or client_secret_jwt: which one, only the assertion's alg tells.
+        "client_assertion"
+    } else if authorization.is_some_and(|a| a.len() > 6 && a[..6].eq_ignore_ascii_case("basic ")) {
+        "client_secret_basic"
+    } else if params.get("client_secret").is_some() {
+        "client_secret_post"
+    } else if context.client_certificate.is_some() {
+        "tls_client_auth"
+    } else {
+        "none"
     }
 }
 

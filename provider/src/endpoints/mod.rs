@@ -17,6 +17,7 @@ pub(crate) mod introspection;
 pub(crate) mod jwks;
 #[cfg(feature = "logout")]
 pub(crate) mod logout;
+pub(crate) mod metrics;
 #[cfg(feature = "par")]
 pub(crate) mod par;
 #[cfg(feature = "registration")]
@@ -62,6 +63,9 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     routes.extend(userinfo::routes());
     routes.extend(interaction::routes());
     routes.extend(health::routes());
+    if op.config().metrics.enabled && op.config().metrics.public_listener {
+        routes.extend(metrics::routes());
+    }
     if op.config().test_resource.enabled {
         routes.extend(test_resource::routes());
     }

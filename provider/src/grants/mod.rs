@@ -146,7 +146,8 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
     let details = crate::rar::requested(op, client, &request.params)?;
     #[cfg(not(feature = "rar"))]
     let details = None;
-    match grant {
+    let grant_type = grant.name();
+    let issued = match grant {
         GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
             let (redirect_uri, verifier) = (redirect_uri.as_deref(), code_verifier.as_deref());
             let asked = Asked { resource, details };
@@ -164,5 +165,9 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
             let asked = Asked { resource, details };
             client_credentials::exchange(op, client, request.method, scope.as_deref(), asked, binding).await
         }
+    };
+    if let Ok(response) = &issued {
+        op.metrics().token_issued(grant_type, &response.access_token);
     }
+    issued
 }

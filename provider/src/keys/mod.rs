@@ -20,6 +20,9 @@ pub struct SigningKey {
     pub alg: SigningAlg,
     /// The RFC 7638 thumbprint, published as `kid`.
     pub kid: String,
+    /// When the key was made (seconds since the epoch), if the file records it (`x-created-at`,
+    /// written by generation and rotation).
+    pub created_at: Option<i64>,
     signer: Box<dyn JwsSigner>,
 }
 
@@ -98,7 +101,13 @@ impl Keystore {
         if !path.exists() && generate {
             let keys = algs
                 .iter()
-                .map(|alg| alg.generate().map(|jwk| serde_json::Value::Object(jwk.as_ref().clone())))
+                .map(|alg| {
+                    alg.generate().map(|jwk| {
+                        let mut jwk = jwk.as_ref().clone();
+                        jwk.insert(rotation::CREATED.into(), rotation::unix_now().into());
+                        serde_json::Value::Object(jwk)
+                    })
+                })
                 .collect::<Result<Vec<_>, JoseError>>()
                 .map_err(|e| file_err(e.to_string()))?;
             let text = serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))
@@ -142,6 +151,7 @@ impl Keystore {
                 .parse()
                 .map_err(key_err)?;
             let kid = thumbprint(&map).map_err(key_err)?;
+            let created_at = map.get(rotation::CREATED).and_then(serde_json::Value::as_i64);
             let mut jwk = Jwk::from_map(map).map_err(|e| key_err(e.to_string()))?;
             jwk.set_key_id(&kid);
             let signer = alg.signer(&jwk).map_err(|e| key_err(e.to_string()))?;
@@ -153,7 +163,7 @@ impl Keystore {
             verifiers.push((kid.clone(), alg.verifier(&public_jwk).map_err(|e| key_err(e.to_string()))?));
             public.push(serde_json::Value::Object(public_jwk.as_ref().clone()));
             if algs.contains(&alg) {
-                signing.push(SigningKey { alg, kid, signer });
+                signing.push(SigningKey { alg, kid, created_at, signer });
             }
         }
         if let Some(missing) = algs.iter().find(|alg| !signing.iter().any(|k| k.alg == **alg)) {
@@ -161,6 +171,11 @@ impl Keystore {
         }
         let jwks_json = serde_json::json!({ "keys": public }).to_string();
         Ok(Self { signing, decryption, verifiers, jwks_json })
+    }
+
+    /// The keys for the configured algorithms, in the file's order (the first of an alg signs).
+    pub fn signing_keys(&self) -> &[SigningKey] {
+        &self.signing
     }
 
     /// The current key for `alg`, if one is configured.

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 /// A private member recording when a key was made; never published.
-const CREATED: &str = "x-created-at";
+pub(super) const CREATED: &str = "x-created-at";
 
 /// What a rotation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub fn rotate(path: &Path, algs: &[SigningAlg], retire_after: Duration) -> Resul
     Ok(Rotation { added, removed })
 }
 
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 

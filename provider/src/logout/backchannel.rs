@@ -30,6 +30,7 @@ impl Model for Notification {
 
 impl Message for Notification {
     const WHAT: &'static str = "back-channel logout";
+    const QUEUE: &'static str = "backchannel_logout";
 
     fn envelope(&self) -> &Envelope {
         &self.envelope

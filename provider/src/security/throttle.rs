@@ -29,6 +29,8 @@ pub(crate) struct Throttle {
     slack: Duration,
     /// Per address, when its charges are paid off.
     paid_off: Mutex<Ledger>,
+    /// Counts refused attempts (the metrics' `op_throttled`).
+    refused: prometheus_client::metrics::counter::Counter,
 }
 
 /// The instants per address, and the size at which they are next swept.
@@ -67,7 +69,13 @@ impl Throttle {
     pub(crate) fn new(failures: u32, window: Duration) -> Self {
         let cost = (failures > 0 && !window.is_zero()).then(|| window / failures);
         let slack = cost.map_or(Duration::ZERO, |cost| window - cost);
-        Self { cost, slack, paid_off: Mutex::new(Ledger { at: HashMap::new(), sweep_at: SWEEP_FROM }) }
+        let paid_off = Mutex::new(Ledger { at: HashMap::new(), sweep_at: SWEEP_FROM });
+        Self { cost, slack, paid_off, refused: Default::default() }
+    }
+
+    /// Counts each refused attempt on `refused`.
+    pub(crate) fn counting(self, refused: prometheus_client::metrics::counter::Counter) -> Self {
+        Self { refused, ..self }
     }
 
     /// Starts an attempt by `ip`, charging it to the address's allowance; `Err` holds how long
@@ -87,6 +95,7 @@ impl Throttle {
         let at = ledger.at.entry(Address::from(ip)).or_insert(now);
         let debt = at.saturating_duration_since(now);
         if let Some(wait) = debt.checked_sub(self.slack).filter(|wait| !wait.is_zero()) {
+            self.refused.inc();
             return Err(wait);
         }
         *at = (*at).max(now) + cost;

@@ -223,13 +223,32 @@ fn serve(settings: Settings) -> ExitCode {
             }
         };
         let announce = announcement(&provider);
-        match provider.rocket().attach(announce).launch().await {
-            Ok(_) => ExitCode::SUCCESS,
+        let serving = provider.rocket().attach(announce).launch();
+        let outcome = match provider.metrics_rocket() {
+            // Whichever listener stops first (a signal stops both) ends the process.
+            Some(metrics) => tokio::select! {
+                served = serving => served.map(drop),
+                scraped = metrics.attach(metrics_announcement()).launch() => scraped.map(drop),
+            },
+            None => serving.await.map(drop),
+        };
+        match outcome {
+            Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("the server failed: {e}");
                 ExitCode::FAILURE
             }
         }
+    })
+}
+
+/// Says where the metrics listener listens, once it does.
+fn metrics_announcement() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_liftoff("announce metrics", |rocket| {
+        Box::pin(async move {
+            let config = rocket.config();
+            tracing::info!("metrics listening on {}:{}", config.address, config.port);
+        })
     })
 }
 

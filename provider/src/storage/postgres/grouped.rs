@@ -21,9 +21,9 @@ pub(super) struct Grouped<In, Out> {
 }
 
 impl<In: Send + 'static, Out: Send + 'static> Grouped<In, Out> {
-    /// Starts `workers` tasks, each running a group with `run`, which answers each input in order.
-    /// They end when the handle is dropped.
-    pub(super) fn spawn<F, Fut>(workers: usize, run: F) -> Self
+    /// Starts `workers` tasks, each running a group with `run`, which answers each input in order,
+    /// and counting its groups in the metrics as `operation`. They end when the handle is dropped.
+    pub(super) fn spawn<F, Fut>(workers: usize, operation: &'static str, run: F) -> Self
     where
         F: Fn(Vec<In>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, StorageError>> + Send,
@@ -37,8 +37,10 @@ impl<In: Send + 'static, Out: Send + 'static> Grouped<In, Out> {
             tokio::spawn(async move {
                 while let Some(group) = take_group(&waiting).await {
                     let (inputs, answers): (Vec<In>, Vec<Answer<Out>>) = group.into_iter().unzip();
-                    let count = inputs.len();
-                    match run(inputs).await {
+                    let (count, started) = (inputs.len(), std::time::Instant::now());
+                    let outcome = run(inputs).await;
+                    crate::metrics::storage::group("postgres", operation, count, started.elapsed());
+                    match outcome {
                         Ok(outputs) if outputs.len() == count => {
                             for (answer, output) in answers.into_iter().zip(outputs) {
                                 // A caller that gave up waiting no longer needs its answer.
@@ -93,7 +95,7 @@ mod tests {
     async fn calls_are_answered_in_groups_each_with_its_own_output() {
         let groups = Arc::new(AtomicUsize::new(0));
         let counter = groups.clone();
-        let doubled = Arc::new(Grouped::spawn(2, move |inputs: Vec<u32>| {
+        let doubled = Arc::new(Grouped::spawn(2, "test", move |inputs: Vec<u32>| {
             counter.fetch_add(1, Ordering::Relaxed);
             async move {
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -117,9 +119,9 @@ mod tests {
     #[tokio::test]
     async fn a_failed_group_fails_every_call_in_it() {
         let failing: Grouped<u32, u32> =
-            Grouped::spawn(1, |_: Vec<u32>| async { Err(StorageError("the server went away".into())) });
+            Grouped::spawn(1, "test", |_: Vec<u32>| async { Err(StorageError("the server went away".into())) });
         assert_eq!(failing.call(1).await.unwrap_err().0, "the server went away");
-        let short: Grouped<u32, u32> = Grouped::spawn(1, |_: Vec<u32>| async { Ok(Vec::new()) });
+        let short: Grouped<u32, u32> = Grouped::spawn(1, "test", |_: Vec<u32>| async { Ok(Vec::new()) });
         assert!(short.call(1).await.is_err(), "a missing answer is an error, not a hang");
     }
 }

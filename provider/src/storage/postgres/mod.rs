@@ -110,11 +110,11 @@ impl PostgresAdapter {
         let pool = connect::pool(url, options)?;
         let mut client = get(&pool).await?;
         migrate::migrate(&mut client, schema::POSTGRES, options.upgrade).await?;
-        let upserts = Grouped::spawn(UPSERT_WORKERS, {
+        let upserts = Grouped::spawn(UPSERT_WORKERS, "write", {
             let pool = pool.clone();
             move |group| upsert_many(pool.clone(), group)
         });
-        let finds = Grouped::spawn(FIND_WORKERS.min(options.pool_size), {
+        let finds = Grouped::spawn(FIND_WORKERS.min(options.pool_size), "read", {
             let pool = pool.clone();
             move |group| find_many(pool.clone(), group)
         });

@@ -91,6 +91,7 @@ fn run(connection: Connection, waiting: &Mutex<mpsc::Receiver<(Read, Answer)>>, 
         };
         let Some(group) = group else { return };
         groups.fetch_add(1, Ordering::Relaxed);
+        let (started, size) = (std::time::Instant::now(), group.len());
         let now = now_ms();
         // Without the transaction each read is still correct, in a transaction of its own.
         let grouped = group.len() > 1 && connection.execute_batch("BEGIN").is_ok();
@@ -102,5 +103,6 @@ fn run(connection: Connection, waiting: &Mutex<mpsc::Receiver<(Read, Answer)>>, 
         if grouped && connection.execute_batch("COMMIT").is_err() {
             let _ = connection.execute_batch("ROLLBACK");
         }
+        crate::metrics::storage::group("sqlite", "read", size, started.elapsed());
     }
 }

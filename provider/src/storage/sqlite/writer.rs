@@ -234,11 +234,13 @@ fn run(
     while let Some(group) = take_group(&waiting, MAX_GROUP) {
         // A write to a deleted file would be acknowledged and lost: refused instead (one stat
         // a group, against the group's fsync).
+        let started = std::time::Instant::now();
         let outcomes = match file.check() {
             Ok(()) => commit(&connection, &group),
             Err(lost) => group.iter().map(|_| Err(StorageError(lost.0.clone()))).collect(),
         };
         commits.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::storage::group("sqlite", "write", group.len(), started.elapsed());
         for ((_, answer), outcome) in group.into_iter().zip(outcomes) {
             // A caller that gave up waiting no longer needs its answer.
             let _ = answer.send(outcome);

@@ -1,0 +1,200 @@
+//! Prometheus metrics: what operators watch. Counters are bumped where things happen (the HTTP
+//! fairing, the token endpoint, client authentication, the throttles, the delivery queues, the
+//! storage writers); the queue depths and key ages are read when scraped. Rendering is in the
+//! text format 0.0.4, which every Prometheus-compatible scraper reads.
+//!
+//! Each provider has its own registry; the storage backends, which know no provider, count
+//! into process-wide families that every registry shows ([`storage`]).
+
+mod http;
+pub(crate) mod storage;
+
+pub(crate) use http::{CountRequests, HttpMetrics};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Request durations, in seconds: 0.25 ms to about 16 s.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_25, 3.0, 11))
+}
+
+/// One HTTP answer: the route that served it (its URI template, so that ids in paths do not
+/// multiply series) and the status.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RequestLabels {
+    /// The route's URI template, or `unmatched`.
+    pub endpoint: String,
+    /// The HTTP status code.
+    pub status: u16,
+}
+
+/// A route.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct EndpointLabels {
+    /// The route's URI template, or `unmatched`.
+    pub endpoint: String,
+}
+
+/// Tokens issued.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TokenLabels {
+    /// The `grant_type`, or `implicit` at the authorization endpoint.
+    grant_type: &'static str,
+    /// `jwt` (RFC 9068) or `opaque`.
+    format: &'static str,
+}
+
+/// A client authentication method, as presented.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MethodLabels {
+    method: &'static str,
+}
+
+/// A throttle: `login`, `user_code` or `registration`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ThrottleLabels {
+    throttle: &'static str,
+}
+
+/// A delivery queue and what an attempt came to.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    /// The queue: `backchannel_logout`, `ciba_ping`, `ciba_push`, ...
+    queue: &'static str,
+    /// `delivered`, `retry`, `refused` or `given_up`.
+    outcome: &'static str,
+}
+
+/// A delivery queue.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    queue: &'static str,
+}
+
+/// A signing key.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyLabels {
+    kid: String,
+    alg: &'static str,
+}
+
+/// A provider's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    http: HttpMetrics,
+    tokens_issued: Family<TokenLabels, Counter>,
+    client_auth_failures: Family<MethodLabels, Counter>,
+    throttled: Family<ThrottleLabels, Counter>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    queue_depth: Family<QueueLabels, Gauge>,
+    key_age: Family<KeyLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Self {
+            registry: Registry::with_prefix("op"),
+            http: HttpMetrics::default(),
+            tokens_issued: Family::default(),
+            client_auth_failures: Family::default(),
+            throttled: Family::default(),
+            deliveries: Family::default(),
+            queue_depth: Family::default(),
+            key_age: Family::default(),
+        };
+        let mut registry = Registry::with_prefix("op");
+        metrics.http.register(&mut registry);
+        registry.register("tokens_issued", "Access tokens issued, by grant and format", metrics.tokens_issued.clone());
+        registry.register(
+            "client_authentication_failures",
+            "Failed client authentications, by the method the client presented",
+            metrics.client_auth_failures.clone(),
+        );
+        registry.register("throttled", "Attempts refused by a throttle", metrics.throttled.clone());
+        registry.register(
+            "deliveries",
+            "Delivery attempts to clients, by queue and outcome",
+            metrics.deliveries.clone(),
+        );
+        registry.register("delivery_queue_depth", "Messages waiting in a delivery queue", metrics.queue_depth.clone());
+        registry.register(
+            "signing_key_age_seconds",
+            "Seconds since a signing key was made (keys that record it: generated or rotated ones)",
+            metrics.key_age.clone(),
+        );
+        storage::register(&mut registry);
+        Self { registry, ..metrics }
+    }
+}
+
+impl Metrics {
+    /// The HTTP families, for the fairing.
+    pub(crate) fn http(&self) -> &HttpMetrics {
+        &self.http
+    }
+
+    /// Counts an access token issued under `grant_type`.
+    pub(crate) fn token_issued(&self, grant_type: &'static str, access_token: &str) {
+        // Our JWT access tokens are JWS compact serializations; opaque ones are base64url, no dots.
+        let format = if access_token.contains('.') { "jwt" } else { "opaque" };
+        self.tokens_issued.get_or_create(&TokenLabels { grant_type, format }).inc();
+    }
+
+    /// Counts a failed client authentication by the method the client presented.
+    pub(crate) fn client_auth_failed(&self, method: &'static str) {
+        self.client_auth_failures.get_or_create(&MethodLabels { method }).inc();
+    }
+
+    /// The counter a throttle bumps for each attempt it refuses.
+    pub(crate) fn throttle_counter(&self, throttle: &'static str) -> Counter {
+        self.throttled.get_or_create(&ThrottleLabels { throttle }).clone()
+    }
+
+    /// Counts a delivery attempt's outcome.
+    pub(crate) fn delivery(&self, queue: &'static str, outcome: &'static str) {
+        self.deliveries.get_or_create(&DeliveryLabels { queue, outcome }).inc();
+    }
+
+    /// The text exposition, with the queue depths and key ages read now.
+    pub(crate) async fn render(&self, op: &crate::Provider) -> String {
+        self.queue_depth.clear();
+        for (queue, depth) in queue_depths(op).await {
+            self.queue_depth.get_or_create(&QueueLabels { queue }).set(depth);
+        }
+        self.key_age.clear();
+        let now = crate::storage::now_ms() / 1000;
+        for key in op.keys().signing_keys() {
+            if let Some(created) = key.created_at {
+                let labels = KeyLabels { kid: key.kid.clone(), alg: key.alg.as_str() };
+                self.key_age.get_or_create(&labels).set(now.saturating_sub(created));
+            }
+        }
+        let mut text = String::new();
+        match prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            Ok(()) => text,
+            Err(e) => format!("# the metrics could not be rendered: {e}\n"),
+        }
+    }
+}
+
+/// The depth of each delivery queue compiled in and enabled.
+async fn queue_depths(op: &crate::Provider) -> Vec<(&'static str, i64)> {
+    #[allow(unused_mut)]
+    let mut depths = Vec::new();
+    #[cfg(feature = "logout")]
+    if op.config().logout.enabled {
+        depths.extend(crate::outbox::depth::<crate::logout::backchannel::Notification>(op).await);
+    }
+    #[cfg(feature = "ciba")]
+    if op.config().ciba.enabled {
+        depths.extend(crate::outbox::depth::<crate::ciba::notify::Notification>(op).await);
+    }
+    let _ = op;
+    depths
+}
