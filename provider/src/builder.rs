@@ -24,6 +24,7 @@ pub struct ProviderBuilder {
     details_validators: Vec<(String, Arc<dyn rar::DetailsValidator>)>,
     #[cfg(feature = "ciba")]
     authentication_device: Option<Arc<dyn crate::ciba::AuthenticationDevice>>,
+    audit_sink: Option<crate::audit::SharedSink>,
 }
 
 impl ProviderBuilder {
@@ -40,7 +41,14 @@ impl ProviderBuilder {
             details_validators: Vec::new(),
             #[cfg(feature = "ciba")]
             authentication_device: None,
+            audit_sink: None,
         }
+    }
+
+    /// Sends audit events to `sink` instead of the log ([`crate::audit::LogSink`]).
+    pub fn audit_sink(mut self, sink: Arc<dyn crate::audit::AuditSink>) -> Self {
+        self.audit_sink = Some(sink);
+        self
     }
 
     /// Reaches the users of backchannel authentications (CIBA) through this device instead of
@@ -197,6 +205,7 @@ impl ProviderBuilder {
             base_path,
             discovery_json: OnceLock::new(),
             metrics,
+            audit: self.audit_sink.unwrap_or_else(|| Arc::new(crate::audit::LogSink)),
         })))
     }
 }

@@ -10,6 +10,7 @@
 
 // The API: what a host application mounting the provider uses.
 pub mod accounts;
+pub mod audit;
 #[cfg(feature = "ciba")]
 pub mod ciba;
 pub mod config;
@@ -100,6 +101,7 @@ struct Inner {
     base_path: String,
     discovery_json: OnceLock<String>,
     metrics: metrics::Metrics,
+    audit: audit::SharedSink,
     login_throttle: security::throttle::Throttle,
     #[cfg(feature = "device-flow")]
     user_code_throttle: security::throttle::Throttle,
@@ -283,6 +285,11 @@ impl Provider {
     }
 
     /// The discovery document, serialised once.
+    /// Records an audit event.
+    pub fn audit(&self, event: audit::AuditEvent) {
+        self.0.audit.record(&event);
+    }
+
     /// The provider's metrics.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.0.metrics
@@ -290,7 +297,29 @@ impl Provider {
 
     /// The metrics in Prometheus' text format, read now: for a host serving them its own way.
     pub async fn render_metrics(&self) -> String {
-        self.0.metrics.render(self).await
+        let now = storage::now_ms() / 1000;
+        let keys = self.keys();
+        let key_ages = keys
+            .signing_keys()
+            .iter()
+            .filter_map(|key| Some((key.kid.clone(), key.alg.as_str(), now.saturating_sub(key.created_at?))))
+            .collect();
+        self.0.metrics.render(&self.queue_depths().await, key_ages)
+    }
+
+    /// The depth of each delivery queue compiled in and enabled (a scrape reads whole queues).
+    async fn queue_depths(&self) -> Vec<(&'static str, i64)> {
+        #[allow(unused_mut)]
+        let mut depths = Vec::new();
+        #[cfg(feature = "logout")]
+        if self.config().logout.enabled {
+            depths.extend(outbox::depth::<logout::backchannel::Notification>(self).await);
+        }
+        #[cfg(feature = "ciba")]
+        if self.config().ciba.enabled {
+            depths.extend(outbox::depth::<ciba::notify::Notification>(self).await);
+        }
+        depths
     }
 
     pub(crate) fn discovery_json(&self) -> &str {
@@ -308,6 +337,13 @@ impl Provider {
             self.config().keys.file.clone(),
             self.keys().algs(),
             Duration::from_secs(self.config().keys.reload_interval),
+            {
+                let op = self.clone();
+                move |store: &Keystore| {
+                    let kids: Vec<&str> = store.signing_keys().iter().map(|key| key.kid.as_str()).collect();
+                    op.audit(audit::AuditEvent::new(audit::AuditKind::KeyRotated).detail(kids.join(" ")));
+                }
+            },
         );
         #[cfg(feature = "logout")]
         let logouts = {
@@ -347,10 +383,14 @@ impl Provider {
             Some(at) => rocket.mount(at.as_str(), endpoints::discovery::path_inserted_routes()),
             None => rocket,
         };
-        let rocket =
-            if self.config().metrics.enabled { rocket.attach(metrics::CountRequests(self.clone())) } else { rocket };
+        let rocket = if self.config().metrics.enabled {
+            rocket.attach(endpoints::metrics::CountRequests(self.clone()))
+        } else {
+            rocket
+        };
         rocket
             .manage(self.clone())
+            .attach(endpoints::request_id::NameRequests)
             .attach(endpoints::tasks::BackgroundTasks(self.clone()))
             .attach(endpoints::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
             .mount(base, endpoints::routes(self))

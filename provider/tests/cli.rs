@@ -197,3 +197,24 @@ fn storage_copy_moves_every_live_record_to_another_storage() {
     let out = provider().args(["storage", "copy", "memory:", &storage(&to)]).output().unwrap();
     assert!(!out.status.success());
 }
+
+/// `provider health`, a container's healthcheck: 0 while the provider its configuration
+/// describes is ready, 1 once it is gone or for a URL that is not its readiness.
+#[test]
+fn health_asks_the_configured_provider_whether_it_is_ready() {
+    let mut server = binary::Server::start(0, "warn", &["--storage", "memory:"]);
+    let port = server.port.to_string();
+    let health = |extra: &[&str]| {
+        let mut command = binary::command();
+        binary::without_op_variables(&mut command);
+        command.args(["health", "--port", &port]).args(extra).output().unwrap()
+    };
+    let ready = health(&[]);
+    assert!(ready.status.success(), "{}", String::from_utf8_lossy(&ready.stderr));
+    assert!(!health(&["--url", &format!("http://127.0.0.1:{port}/nowhere")]).status.success());
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let gone = health(&[]);
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("/readyz"), "it names what it asked");
+}

@@ -131,15 +131,17 @@ fn metrics_get_a_listener_of_their_own_which_the_log_names() {
     let mut serve = command();
     serve.env("OP_METRICS__ENABLED", "true").env("OP_METRICS__PORT", "0");
     let (child, log) = spawn_logged(serve.args(["serve", "--storage", "memory:", "--port", "0"]), "info");
-    let server = Server::announced(child, log);
-    let lines = server.read_until("metrics listening on 127.0.0.1:");
-    let line = lines.last().unwrap();
-    let metrics_port: u16 = line.split("metrics listening on 127.0.0.1:").nth(1).unwrap()[..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    // The two listeners announce themselves in either order.
+    let port_after = |line: &str, text: &str| -> Option<u16> {
+        line.split(text).nth(1)?.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+    };
+    let (mut public, mut metrics) = (None, None);
+    while public.is_none() || metrics.is_none() {
+        let line = log.recv_timeout(Duration::from_secs(20)).expect("both listeners announced");
+        public = public.or_else(|| port_after(&line, "provider listening on 127.0.0.1:"));
+        metrics = metrics.or_else(|| port_after(&line, "metrics listening on 127.0.0.1:"));
+    }
+    let (server, metrics_port) = (Server { child, port: public.unwrap(), log }, metrics.unwrap());
     assert_ne!(metrics_port, server.port);
     assert_eq!(server.status("GET /healthz HTTP/1.1"), 200);
     assert_eq!(server.status("GET /metrics HTTP/1.1"), 404, "not on the public listener");

@@ -1,6 +1,7 @@
 //! Issuing the authorization response: a code, an access token and/or an ID token, as the
 //! response type asks (OIDC Core §3.1.2.5, §3.2.2.5, §3.3.2.5).
 
+use crate::audit::AuditKind;
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, AuthorizationCode, Decision, DeviceCode, DeviceStatus, Grant, Session, TokenClaims};
@@ -51,6 +52,7 @@ pub(super) async fn issue(
             .await
             .map_err(server_error)?;
         op.metrics().token_issued("implicit", &access.value);
+        op.audit(claims.audit(AuditKind::TokenIssued).detail("implicit"));
         params.push(("access_token".into(), access.value.clone()));
         params.push(("token_type".into(), binding.token_type.as_str().into()));
         params.push(("expires_in".into(), access.expires_in.to_string()));
@@ -146,6 +148,7 @@ async fn issue_code(
     };
     let ttl = Duration::from_secs(op.config().ttl.authorization_code);
     model::save(op.storage(), &code, &record, ttl).await?;
+    op.audit(claims.audit(AuditKind::CodeIssued));
     Ok(code)
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Which client attesters are trusted, and how fresh a proof of possession must be.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AttestationConfig {
     /// Accept `attest_jwt_client_auth` (the `OAuth-Client-Attestation` and

@@ -4,7 +4,7 @@ use super::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// How a client gets the outcome of a backchannel authentication (CIBA Core §5).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryMode {
     /// The client polls the token endpoint.
@@ -32,7 +32,7 @@ impl DeliveryMode {
 }
 
 /// Whether the backchannel authentication endpoint is served, and its limits.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CibaConfig {
     /// Serve `backchannel_authentication_endpoint` (`/backchannel`) and the CIBA grant, and

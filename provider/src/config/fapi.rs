@@ -5,7 +5,7 @@ pub use crate::fapi::FapiProfile;
 use serde::{Deserialize, Serialize};
 
 /// The FAPI policy in force.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FapiConfig {
     /// `none`, `1.0-advanced`, `2.0-security-profile` or `2.0-message-signing`. The profiles of

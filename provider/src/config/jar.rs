@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a request object must be, beyond a JWT from its client for this server.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct JarConfig {
     /// Every authorization request must come as a signed request object (RFC 9101 §10.5

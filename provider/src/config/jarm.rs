@@ -4,7 +4,7 @@ use super::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Whether clients may ask for their authorization responses as signed (and encrypted) JWTs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct JarmConfig {
     /// Accept the response modes `jwt`, `query.jwt`, `fragment.jwt` and `form_post.jwt`, and

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 /// Prometheus metrics (`/metrics`, text format 0.0.4). Off by default. On, they are served on a
 /// listener of their own, which scrapers reach and browsers do not; `public_listener` serves
 /// them on the provider's listener instead, for a deployment that can fence one path.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
     /// Collect metrics and serve them.

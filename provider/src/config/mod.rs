@@ -20,6 +20,7 @@ mod par;
 mod pkce;
 mod proxy;
 mod rar;
+pub mod reference;
 mod registration;
 mod resource_servers;
 mod test_resource;
@@ -58,7 +59,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// The provider's whole configuration.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// The issuer identifier (OIDC Discovery §3 `issuer`): https, or http on loopback for development.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Whether clients may authenticate with their TLS certificate, and whether tokens are bound to
 /// it. The certificate comes from the provider's own TLS (`[tls] client_ca`) or from a trusted
 /// proxy's header (`[proxy] client_certificate_header`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MtlsConfig {
     /// Accept `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705 §2), and publish them.

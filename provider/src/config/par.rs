@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether clients push their authorization requests first, and for how long a pushed one
 /// stays usable.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ParConfig {
     /// Serve `pushed_authorization_request_endpoint` (`/par`) and publish it in discovery.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Which clients must use PKCE. Only `S256` is ever accepted (RFC 9700 §2.1.1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PkceConfig {
     /// `public` (RFC 8252 §8.1: native and browser clients) or `all`.
@@ -17,7 +17,7 @@ impl Default for PkceConfig {
 }
 
 /// Which clients must send a `code_challenge`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PkceRequired {
     /// Clients with `token_endpoint_auth_method=none`.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Behind a TLS-terminating reverse proxy. Every URL the provider publishes comes from `issuer`,
 /// so no header is needed for that; what the proxy can tell is who the client is.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProxyConfig {
     /// Believe the proxy's client-address header. Off by default: a client reaching the

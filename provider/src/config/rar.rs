@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Whether `authorization_details` is accepted, and its types.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RarConfig {
     /// Accept `authorization_details` at the authorization, PAR and token endpoints, and publish
@@ -17,7 +17,7 @@ pub struct RarConfig {
 }
 
 /// One `authorization_details` type (RFC 9396 §2).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetailsType {
     /// The `type` value.

@@ -4,7 +4,7 @@ use super::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// The format of access tokens.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenFormat {
     /// 256 random bits; the resource server introspects them.
@@ -14,7 +14,7 @@ pub enum TokenFormat {
 }
 
 /// A resource server: an audience of access tokens (RFC 8707).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceServer {
     /// Its resource indicator: an absolute URI without fragment (RFC 8707 §2).

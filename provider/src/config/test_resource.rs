@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Whether `/resource` is served.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TestResourceConfig {
     /// Serve `/resource`, which answers with what the presented access token says (after every

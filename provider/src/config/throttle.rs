@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Limits on guessing, per client address (see `security::throttle`): a burst of this many failed
 /// attempts, then one more each `window / failures` seconds. Zero failures: no limit.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThrottleConfig {
     /// Failed logins on the built-in login page.

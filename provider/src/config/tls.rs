@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// TLS for serving HTTPS (TLS 1.2 and 1.3). The provider serves HTTPS when both `cert` and
 /// `key` are set. A profile may set `ciphers` alone (FAPI's list); the deployment adds the files,
 /// or leaves TLS to a proxy.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// PEM file with the certificate chain, leaf first.

@@ -82,7 +82,8 @@ fn presented_method(authorization: Option<&str>, params: &Params, context: &Requ
     } else if params.get("client_assertion").is_some() {
         // private_key_jwt or client_secret_jwt: which one, only the assertion's alg tells.
         "client_assertion"
-    } else if authorization.is_some_and(|a| a.len() > 6 && a[..6].eq_ignore_ascii_case("basic ")) {
+    } else if authorization.and_then(|a| a.get(..6)).is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic ")) {
+        // `get`, not slicing: a header of non-ASCII text may have no character boundary at 6.
         "client_secret_basic"
     } else if params.get("client_secret").is_some() {
         "client_secret_post"

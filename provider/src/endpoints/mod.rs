@@ -22,6 +22,7 @@ pub(crate) mod metrics;
 pub(crate) mod par;
 #[cfg(feature = "registration")]
 pub(crate) mod registration;
+pub(crate) mod request_id;
 pub(crate) mod respond;
 pub(crate) mod revocation;
 pub(crate) mod tasks;
@@ -89,6 +90,10 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     #[cfg(feature = "attestation")]
     if op.config().attestation.enabled && op.config().attestation.require_challenge {
         routes.extend(attestation_challenge::routes());
+    }
+    // Each handler runs with its request's id in scope, for the audit events it records.
+    for route in &mut routes {
+        route.handler = Box::new(request_id::InRequest(route.handler.clone()));
     }
     routes
 }

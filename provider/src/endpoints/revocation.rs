@@ -1,5 +1,6 @@
 //! Token revocation (RFC 7009).
 
+use crate::audit::AuditKind;
 use crate::Provider;
 use crate::clients::ClientRequest;
 use crate::endpoints::respond::{ErrorReply, Reply};
@@ -25,11 +26,17 @@ async fn revoke(op: &State<Provider>, request: Result<ClientRequest, ErrorReply>
         // RFC 7009 §2.1: a token of another client is refused.
         return Err(OAuthError::invalid_request("the token was not issued to this client").into());
     }
+    let event = presented.claims().audit(AuditKind::TokenRevoked);
+    let kind = match presented {
+        Presented::Access(_) | Presented::SelfContained(_) => "access_token",
+        Presented::Refresh(_) => "refresh_token",
+    };
     match presented {
         Presented::Access(_) => model::destroy::<AccessToken>(op.storage(), token).await?,
         Presented::SelfContained(at) => self_contained::revoke(op, &at).await?,
         // Revoking a refresh token revokes its grant: every access and refresh token issued under it.
         Presented::Refresh(found) => op.storage().revoke_by_grant_id(&found.model.claims.grant_id).await?,
     }
+    op.audit(event.detail(kind));
     Ok(Status::Ok)
 }

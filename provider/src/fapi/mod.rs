@@ -22,7 +22,7 @@ use crate::protocol::{ErrorCode, OAuthError, ResponseMode, ResponseType};
 use serde::{Deserialize, Serialize};
 
 /// A FAPI security profile, each a policy over the building blocks (`[fapi] profile`).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub enum FapiProfile {
     /// No FAPI policy: the core's own rules.
     #[default]

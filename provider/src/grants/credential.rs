@@ -7,6 +7,7 @@
 //! and the winner, once its tokens are stored, looks for the mark ([`confirm_not_replayed`]) and
 //! revokes them itself. Whichever order the two requests take, nothing issued survives.
 
+use crate::audit::AuditKind;
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, AuthorizationCode, Found, Model, RefreshToken, TokenClaims};
@@ -66,7 +67,7 @@ pub(super) async fn replayed<C: Credential>(op: &Provider, value: &str, credenti
     if let Err(e) = op.storage().revoke_by_grant_id(&claims.grant_id).await {
         return OAuthError::server_error(e);
     }
-    tracing::warn!(client_id = %claims.client_id, credential = C::NAME, "single-use credential replayed; grant revoked");
+    op.audit(claims.audit(AuditKind::ReplayDetected).detail(C::NAME));
     OAuthError::invalid_grant(format!("the {} has already been used", C::NAME))
 }
 
@@ -78,7 +79,8 @@ pub(super) async fn confirm_not_replayed<C: Credential>(op: &Provider, value: &s
     }
     let claims = credential.claims();
     op.storage().revoke_by_grant_id(&claims.grant_id).await?;
-    tracing::warn!(client_id = %claims.client_id, credential = C::NAME, "replayed while being redeemed; grant revoked");
+    let event = claims.audit(AuditKind::ReplayDetected);
+    op.audit(event.detail(format!("{}, replayed while being redeemed", C::NAME)));
     Err(OAuthError::invalid_grant(format!("the {} has already been used", C::NAME)))
 }
 

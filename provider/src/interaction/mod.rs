@@ -9,6 +9,7 @@ pub use crate::model::{Interaction, InteractionResult, LoginResult, Prompt, Sess
 
 use crate::Provider;
 use crate::accounts::Account;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::model::{self, DeviceCode, DeviceStatus, Grant};
 use crate::protocol::ErrorCode;
 use crate::protocol::{AuthorizationError, Completion};
@@ -45,6 +46,8 @@ pub async fn finish_login(
         },
     };
     save_interaction(op, interaction).await?;
+    let event = AuditEvent::new(AuditKind::LoginSucceeded).client(&interaction.request.client_id);
+    op.audit(event.subject(&account.sub).session(Some(&session.sid)).detail("pwd"));
     Ok(session)
 }
 
@@ -66,9 +69,13 @@ pub async fn finish_consent(
     grant.scopes.extend(interaction.request.scopes.iter().cloned());
     grant.claims.extend(interaction.request.claims.iter().flat_map(|c| c.end_user_claims()));
     model::save(op.storage(), &grant.id, &grant, Duration::from_secs(op.config().ttl.grant)).await?;
+    let event = AuditEvent::new(AuditKind::ConsentGiven).client(&client_id).subject(&grant.account_id);
+    let event = event.grant(&grant.id).session(Some(&session.sid));
     session.grants.insert(client_id, grant.id);
     interaction.result.consented = true;
-    save_interaction(op, interaction).await
+    save_interaction(op, interaction).await?;
+    op.audit(event.detail(interaction.request.scopes.join(" ")));
+    Ok(())
 }
 
 /// Re-runs the policy for an interaction with the session it now has.

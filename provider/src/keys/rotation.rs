@@ -75,6 +75,7 @@ pub(crate) fn reload_on_change(
     path: PathBuf,
     algs: Vec<SigningAlg>,
     interval: Duration,
+    reloaded: impl Fn(&Keystore) + Send + 'static,
 ) -> impl std::future::Future<Output = ()> + Send {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let mut seen = modified(&path);
@@ -88,6 +89,7 @@ pub(crate) fn reload_on_change(
             let (p, a) = (path.clone(), algs.clone());
             match tokio::task::spawn_blocking(move || Keystore::load_or_generate(&p, false, &a)).await {
                 Ok(Ok(store)) => {
+                    reloaded(&store);
                     if let Ok(mut current) = keys.write() {
                         *current = Arc::new(store);
                     }

@@ -13,6 +13,7 @@ mod request;
 
 pub(crate) use request::{LogoutRequest, check};
 
+use crate::audit::{AuditEvent, AuditKind};
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Grant, Session};
@@ -36,7 +37,8 @@ pub(crate) async fn end_session(op: &Provider, session: &Session) -> Result<Vec<
             frontchannel.push(url);
         }
     }
-    tracing::info!(clients = session.grants.len(), backchannel = queued.len(), "session ended");
+    let event = AuditEvent::new(AuditKind::Logout).subject(&session.account_id).session(Some(&session.sid));
+    op.audit(event.detail(format!("{} clients, {} told over the back channel", session.grants.len(), queued.len())));
     backchannel::deliver_now(op, queued).await;
     Ok(frontchannel)
 }

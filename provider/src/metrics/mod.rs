@@ -1,19 +1,16 @@
 //! Prometheus metrics: what operators watch. Counters are bumped where things happen (the HTTP
-//! fairing, the token endpoint, client authentication, the throttles, the delivery queues, the
+//! fairing in `endpoints::metrics`, the token endpoint, client authentication, the throttles, the delivery queues, the
 //! storage writers); the queue depths and key ages are read when scraped. Rendering is in the
 //! text format 0.0.4, which every Prometheus-compatible scraper reads.
 //!
 //! Each provider has its own registry; the storage backends, which know no provider, count
 //! into process-wide families that every registry shows ([`storage`]).
 
-mod http;
 pub(crate) mod storage;
-
-pub(crate) use http::{CountRequests, HttpMetrics};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
@@ -81,6 +78,44 @@ struct QueueLabels {
 struct KeyLabels {
     kid: String,
     alg: &'static str,
+}
+
+#[derive(Clone, Copy)]
+struct Latency;
+impl MetricConstructor<Histogram> for Latency {
+    fn new_metric(&self) -> Histogram {
+        latency_histogram()
+    }
+}
+
+/// Requests by route and status, and their durations by route.
+#[derive(Debug)]
+pub(crate) struct HttpMetrics {
+    requests: Family<RequestLabels, Counter>,
+    seconds: Family<EndpointLabels, Histogram, Latency>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        Self { requests: Family::default(), seconds: Family::new_with_constructor(Latency) }
+    }
+}
+
+impl HttpMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register("http_requests", "HTTP answers, by route and status", self.requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from request to answer, by route",
+            self.seconds.clone(),
+        );
+    }
+
+    /// Counts one answer of `endpoint` (a route's template) with `status`, which took `took`.
+    pub(crate) fn answered(&self, endpoint: String, status: u16, took: std::time::Duration) {
+        self.seconds.get_or_create(&EndpointLabels { endpoint: endpoint.clone() }).observe(took.as_secs_f64());
+        self.requests.get_or_create(&RequestLabels { endpoint, status }).inc();
+    }
 }
 
 /// A provider's metrics.
@@ -161,19 +196,16 @@ impl Metrics {
         self.deliveries.get_or_create(&DeliveryLabels { queue, outcome }).inc();
     }
 
-    /// The text exposition, with the queue depths and key ages read now.
-    pub(crate) async fn render(&self, op: &crate::Provider) -> String {
+    /// The text exposition, with the delivery queues' depths and the signing keys' ages (kid,
+    /// alg, seconds) as read now.
+    pub(crate) fn render(&self, depths: &[(&'static str, i64)], key_ages: Vec<(String, &'static str, i64)>) -> String {
         self.queue_depth.clear();
-        for (queue, depth) in queue_depths(op).await {
-            self.queue_depth.get_or_create(&QueueLabels { queue }).set(depth);
+        for (queue, depth) in depths {
+            self.queue_depth.get_or_create(&QueueLabels { queue }).set(*depth);
         }
         self.key_age.clear();
-        let now = crate::storage::now_ms() / 1000;
-        for key in op.keys().signing_keys() {
-            if let Some(created) = key.created_at {
-                let labels = KeyLabels { kid: key.kid.clone(), alg: key.alg.as_str() };
-                self.key_age.get_or_create(&labels).set(now.saturating_sub(created));
-            }
+        for (kid, alg, age) in key_ages {
+            self.key_age.get_or_create(&KeyLabels { kid, alg }).set(age);
         }
         let mut text = String::new();
         match prometheus_client::encoding::text::encode(&mut text, &self.registry) {
@@ -181,20 +213,4 @@ impl Metrics {
             Err(e) => format!("# the metrics could not be rendered: {e}\n"),
         }
     }
-}
-
-/// The depth of each delivery queue compiled in and enabled.
-async fn queue_depths(op: &crate::Provider) -> Vec<(&'static str, i64)> {
-    #[allow(unused_mut)]
-    let mut depths = Vec::new();
-    #[cfg(feature = "logout")]
-    if op.config().logout.enabled {
-        depths.extend(crate::outbox::depth::<crate::logout::backchannel::Notification>(op).await);
-    }
-    #[cfg(feature = "ciba")]
-    if op.config().ciba.enabled {
-        depths.extend(crate::outbox::depth::<crate::ciba::notify::Notification>(op).await);
-    }
-    let _ = op;
-    depths
 }

@@ -179,6 +179,14 @@ hashed_model!(AuthorizationCode, Kind::AuthorizationCode);
 hashed_model!(AccessToken, Kind::AccessToken);
 hashed_model!(RefreshToken, Kind::RefreshToken);
 
+impl TokenClaims {
+    /// An audit event of `kind` naming these claims' client, subject, grant and session.
+    pub(crate) fn audit(&self, kind: crate::audit::AuditKind) -> crate::audit::AuditEvent {
+        let event = crate::audit::AuditEvent::new(kind).client(&self.client_id).subject(&self.account_id);
+        event.grant(&self.grant_id).session(self.sid.as_deref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

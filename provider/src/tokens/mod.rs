@@ -42,6 +42,10 @@ pub(crate) struct TokenResponse {
     /// The `authorization_details` the access token carries (RFC 9396 §7).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<Vec<serde_json::Value>>,
+    /// The audit event of the issue, naming its client, subject, grant and session; the grant
+    /// records it once it knows its kind.
+    #[serde(skip)]
+    pub audit: crate::audit::AuditEvent,
 }
 
 /// What to issue at the token endpoint.
@@ -126,6 +130,7 @@ async fn issue_with(op: &Provider, what: Issue<'_>, pushed_for: Option<&str>) ->
         scope: access.scopes.join(" "),
         // RFC 9396 §7: the details the access token carries.
         authorization_details: Some(access_claims.authorization_details.clone()).filter(|d| !d.is_empty()),
+        audit: what.claims.audit(crate::audit::AuditKind::TokenIssued),
     })
 }
 

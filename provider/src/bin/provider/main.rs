@@ -38,6 +38,15 @@ enum Command {
     },
     /// List the profiles compiled into this binary.
     Profiles,
+    /// Ask a running provider whether it is ready (its /readyz), for a container's healthcheck:
+    /// exit 0 if it is, 1 if not. Reads the same configuration as serve to find it.
+    Health {
+        /// The URL to ask instead.
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Manage keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -165,6 +174,7 @@ fn main() -> ExitCode {
         Command::RegistrationToken { expires_in, single_use, settings } => {
             clients::registration_token(expires_in, single_use, &settings)
         }
+        Command::Health { url, settings } => health(url, &settings),
         Command::Profiles => {
             for name in provider::config::embedded_profiles() {
                 println!("{name}");
@@ -281,6 +291,48 @@ fn raise_open_file_limit() {
             Err(e) => tracing::debug!(error = %e, "could not raise the open file limit"),
         }
     }
+}
+
+/// GETs the readiness endpoint of the provider this configuration describes, on loopback.
+fn health(url: Option<String>, settings: &Settings) -> ExitCode {
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let Some(config) = load_or_report(settings) else { return ExitCode::FAILURE };
+            let scheme = if config.tls.is_some() { "https" } else { "http" };
+            let base = url::Url::parse(&config.issuer).map(|u| u.path().trim_end_matches('/').to_string());
+            format!("{scheme}://127.0.0.1:{}{}/readyz", config.port, base.unwrap_or_default())
+        }
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        return ExitCode::FAILURE;
+    };
+    runtime.block_on(async {
+        // A probe of our own process on loopback asks whether it answers, not who it is: the
+        // certificate names the public host, not 127.0.0.1.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .timeout(std::time::Duration::from_secs(5))
+            .build();
+        match client.map(|c| c.get(&url)) {
+            Ok(request) => match request.send().await {
+                Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
+                Ok(response) => {
+                    eprintln!("{url}: {}", response.status());
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("{url}: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 fn rotate_keys(settings: Settings) -> ExitCode {

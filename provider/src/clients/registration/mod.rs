@@ -14,6 +14,7 @@ mod validate;
 pub(crate) use initial_token::mint as mint_initial_access_token;
 
 use super::store::{ClientStoreError, Registration};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::Provider;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
 use crate::security::{constant_time_eq, now, random_token, sha256_b64url};
@@ -52,7 +53,11 @@ pub async fn register(op: &Provider, registrant: Registrant<'_>, metadata: Value
     let access_token = random_token();
     let registration = Registration { client, client_id_issued_at: now(), access_token_hash: sha256_b64url(&access_token) };
     save(op, &registration).await?;
-    tracing::info!(client_id = %client_id, "client registered");
+    let by = match registrant {
+        Registrant::Request(_) => "registration endpoint",
+        Registrant::Operator => "operator",
+    };
+    op.audit(AuditEvent::new(AuditKind::ClientRegistered).client(&client_id).detail(by));
     Ok(answer(op, &registration, Some(&access_token)))
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod ciba;
 pub(crate) mod pages;
 pub(crate) mod session;
 
+use crate::audit::{AuditEvent, AuditKind};
 use crate::Provider;
 use crate::authorization::Decision;
 use crate::endpoints::cookies;
@@ -191,8 +192,10 @@ async fn login(
     }
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
     let Some(account) = op.accounts().authenticate(login, password).await else {
-        // An audit trail for failed logins; the address is the proxy's word only when trusted.
-        tracing::warn!(client_id = %interaction.request.client_id, client_ip = ?client_ip, "login failed");
+        // The address is the proxy's word only when trusted. The login typed is not recorded
+        // (a password typed into the login field by mistake would land in the audit trail).
+        let event = AuditEvent::new(AuditKind::LoginFailed).client(&interaction.request.client_id).address(client_ip);
+        op.audit(event.detail("unknown login or wrong password"));
         return Answer::Page(Status::Unauthorized, page("Invalid username or password."));
     };
     op.login_throttle().refund(client_ip);
