@@ -10,19 +10,18 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AttestationConfig {
-    /// Accept `attest_jwt_client_auth` (the `OAuth-Client-Attestation` and
-    /// `OAuth-Client-Attestation-PoP` headers) at the token, PAR, introspection, revocation and
-    /// device authorization endpoints, and publish it.
+    /// Accept `attest_jwt_client_auth` at every endpoint that authenticates clients (token, PAR, introspection,
+    /// revocation, device authorization), publish it in the `*_auth_methods_supported` lists, and let registration use
+    /// it. Needs an attester.
     pub enabled: bool,
-    /// The attesters whose Client Attestations are accepted: each `iss` with the file of its
-    /// public JWK set.
+    /// The trusted attesters: `"ISS" = "FILE"`, each `iss` with the file of its public JWK set, read at start.
     pub attesters: BTreeMap<String, PathBuf>,
-    /// Serve `challenge_endpoint` (`POST /challenge`, §8) and require its `challenge` in every
-    /// PoP; a PoP without a current one gets `use_attestation_challenge` and a fresh challenge in
-    /// `OAuth-Client-Attestation-Challenge`.
+    /// Serve `challenge_endpoint` (`POST /challenge`, answering `{"attestation_challenge": ...}` with `Cache-Control:
+    /// no-store`), publish it, and require a current challenge in every PoP (§8). A PoP without one gets `400
+    /// use_attestation_challenge` with a fresh challenge in `OAuth-Client-Attestation-Challenge`. Challenges are
+    /// stateless, valid for two `pop_lifetime` windows, and accepted by every instance sharing the storage.
     pub require_challenge: bool,
-    /// Seconds a PoP is accepted after its `iat`, and a challenge for (accepted for up to twice
-    /// this long); the PoP's `jti` is remembered that long, in storage.
+    /// Seconds a PoP is accepted after its `iat`; its `jti` is remembered twice that long, in storage.
     pub pop_lifetime: u64,
 }
 

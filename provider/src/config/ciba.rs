@@ -35,29 +35,35 @@ impl DeliveryMode {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CibaConfig {
-    /// Serve `backchannel_authentication_endpoint` (`/backchannel`) and the CIBA grant, and
-    /// publish them in discovery.
+    /// Serve `backchannel_authentication_endpoint` (`/backchannel`), the grant `urn:openid:params:grant-type:ciba` and
+    /// the approval page (`/ciba`), and publish `backchannel_authentication_endpoint`,
+    /// `backchannel_token_delivery_modes_supported`, `backchannel_authentication_request_signing_alg_values_supported`,
+    /// `backchannel_user_code_parameter_supported` and the grant in discovery.
     pub enabled: bool,
-    /// The delivery modes clients may register (`backchannel_token_delivery_modes_supported`).
+    /// The modes clients may register (`backchannel_token_delivery_mode`); a client registered for another is refused
+    /// with `unauthorized_client`.
     pub delivery_modes: Vec<DeliveryMode>,
-    /// Every request must be a signed request object (FAPI-CIBA §5.2.2 (1)); otherwise only
-    /// clients that registered `backchannel_authentication_request_signing_alg` must sign.
+    /// Every request must be a signed request object (`request`); otherwise only clients that registered
+    /// `backchannel_authentication_request_signing_alg` must sign.
     pub require_signed_request: bool,
-    /// Accept `user_code` (`backchannel_user_code_parameter_supported`); a client that
-    /// registered `backchannel_user_code_parameter` must then send one.
+    /// Accept `user_code`: a client that registered `backchannel_user_code_parameter` must send one, and the host's
+    /// `AuthenticationDevice::check_user_code` checks it (none is known by default).
     pub user_code_supported: bool,
-    /// Seconds an `auth_req_id` lives when the client asks no `requested_expiry`.
+    /// Seconds an `auth_req_id` lives without `requested_expiry` (10 to 3600).
     pub request_lifetime: u64,
-    /// The longest `requested_expiry` granted, in seconds; a longer one is shortened.
+    /// The longest `requested_expiry` granted; a longer one is shortened.
     pub max_requested_expiry: u64,
-    /// Seconds a polling client must wait between token requests (`interval`).
+    /// Seconds a polling client waits between token requests (`interval`); polling sooner gets `slow_down` and 5
+    /// seconds more.
     pub interval: u64,
-    /// The longest `binding_message`, in characters (CIBA Core §7.1: short, for a small screen).
+    /// The longest `binding_message`, in characters; longer, or with control characters, is `invalid_binding_message`.
     pub max_binding_message: usize,
-    /// The secret of the automated approval endpoint (`POST /ciba/approve`), for test suites
-    /// and CI. Absent (the default), the endpoint is not served.
+    /// The secret of the automated approval endpoint, `POST /ciba/approve?auth_req_id=...&action=allow|deny`, given as
+    /// `Authorization: Bearer` or, for a suite that can only be given a URL, as the `secret` query parameter (the log
+    /// never shows a query). At least 16 characters. Absent, the endpoint is not served. For test suites and CI, never
+    /// production.
     pub approval_secret: Option<String>,
-    /// Most delivery attempts of one ping or push, with a doubling pause between them.
+    /// Most delivery attempts of one ping or push; the pause between attempts doubles from 1 s.
     pub notification_max_attempts: u32,
 }
 

@@ -7,17 +7,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DpopConfig {
-    /// Accept DPoP proofs, bind tokens to their keys, and publish
-    /// `dpop_signing_alg_values_supported`. Off, a `DPoP` header is ignored and tokens are
-    /// bearer tokens.
+    /// Check `DPoP` proofs, bind tokens to their keys, and publish `dpop_signing_alg_values_supported` (RS256, PS256,
+    /// ES256, EdDSA). Off, a `DPoP` header is ignored and every token is a bearer token.
     pub enabled: bool,
-    /// Every proof must carry a nonce the server issued (RFC 9449 §8, §9): one without gets
-    /// `use_dpop_nonce` and a `DPoP-Nonce` header to retry with.
+    /// Every proof must carry a nonce this server issued (RFC 9449 §8, §9): without one the token endpoint answers `400
+    /// use_dpop_nonce`, a resource `401` with `WWW-Authenticate: DPoP … error="use_dpop_nonce"`, each with the
+    /// `DPoP-Nonce` header to retry with. Nonces are an HMAC of the time window under a key kept in storage, so every
+    /// instance sharing the storage accepts them.
     pub require_nonce: bool,
-    /// Seconds a server nonce stays valid (it is accepted for up to twice this long).
+    /// Seconds a nonce window lasts (a nonce is accepted in its window and the next).
     pub nonce_lifetime: u64,
-    /// Seconds a proof is accepted after its `iat` (RFC 9449 §11.1); its `jti` is remembered
-    /// that long, in storage, so a replay is caught by every instance.
+    /// Seconds a proof is accepted after its `iat` (and `clock_tolerance` ahead of it); its `jti` is remembered that
+    /// long, in storage.
     pub proof_lifetime: u64,
 }
 

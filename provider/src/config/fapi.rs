@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FapiConfig {
-    /// `none`, `1.0-advanced`, `2.0-security-profile` or `2.0-message-signing`. The profiles of
-    /// the same names set it; a configuration that weakens what it needs refuses to start.
+    /// The FAPI policy over everything else: `1.0-advanced`, `2.0-security-profile` or `2.0-message-signing`. The
+    /// profiles of those names set it, with the settings each needs; see [profiles.md](profiles.md#fapi-profiles).
     pub profile: FapiProfile,
 }
 

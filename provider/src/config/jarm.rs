@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct JarmConfig {
-    /// Accept the response modes `jwt`, `query.jwt`, `fragment.jwt` and `form_post.jwt`, and
-    /// publish them with the signing and encryption algorithms in discovery.
+    /// Accept `response_mode` `jwt`, `query.jwt`, `fragment.jwt` and `form_post.jwt`, and publish them in
+    /// `response_modes_supported` with `authorization_signing_alg_values_supported` and the
+    /// `authorization_encryption_*` lists. Off, those modes are refused as unsupported.
     pub enabled: bool,
-    /// Seconds a response JWT is valid (`exp`, JARM §2.1: short-lived).
+    /// Seconds a response JWT is valid (`exp`).
     pub response_lifetime: u64,
 }
 

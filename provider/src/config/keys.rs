@@ -9,14 +9,15 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KeysConfig {
-    /// A JWKS file with private keys.
+    /// A JWKS with private keys. Each key needs `alg`. Its `kid` is recomputed as the RFC 7638 thumbprint.
     pub file: PathBuf,
-    /// Generate the file at first start if it is missing (the development default).
+    /// If the file is missing, generate one key per algorithm in `signing_algs` (RSA 2048, P-256, Ed25519) and write it
+    /// (mode 0600).
     pub generate: bool,
-    /// The JWS algorithms to sign with; RS256 is required (OIDC Core §15.1)
-    /// except under a FAPI profile, which allows only PS256, ES256 (and EdDSA in FAPI 2.0).
+    /// Algorithms offered for ID tokens. Must include RS256 (OIDC Core §15.1), except under a `[fapi]` profile, which
+    /// allows only PS256 and ES256 (FAPI 1.0) or those and EdDSA (FAPI 2.0). Each needs a key in the file.
     pub signing_algs: Vec<String>,
-    /// Seconds between checks of the file for changes (after `provider keys rotate`).
+    /// Seconds between checks of the file for changes; a changed file replaces the keys without a restart.
     pub reload_interval: u64,
 }
 
@@ -32,8 +33,8 @@ impl Default for KeysConfig {
 }
 
 impl KeysConfig {
-    /// Every algorithm is one this build signs with, and RS256 is among them, but under a FAPI
-    /// profile, which forbids it (its own rule checks the list).
+    /// Every algorithm is one this build signs with, and RS256 is among them, but under a FAPI profile, which forbids
+    /// it (its own rule checks the list).
     pub(super) fn check(&self, fapi: super::FapiProfile, errors: &mut Vec<ConfigError>) {
         for alg in &self.signing_algs {
             if alg.parse::<SigningAlg>().is_err() {

@@ -7,9 +7,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
-    /// A tracing filter (`info`, `provider=debug`, ...).
+    /// A tracing filter (`debug`, `provider=debug,info`, ...).
     pub level: String,
-    /// `text` or `json`.
+    /// `text` or `json`. Logs go to stderr and never contain secrets or token values: Rocket's messages that show HTTP
+    /// traffic are left out (a request line with its query, as in `No matching routes for GET /x?access_token=…`; and
+    /// at `rocket=info` or more verbose, the line that opens each request, request and response headers, form fields),
+    /// and a request no route answers is logged with its method and path only, at DEBUG. A line that cannot be written
+    /// (stderr closed) is dropped.
     pub format: String,
 }
 

@@ -7,15 +7,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogoutConfig {
-    /// Serve `end_session_endpoint`, tell clients over the back and front channels, and publish
-    /// all three in discovery.
+    /// Serve `end_session_endpoint` (`/session/end`, GET and POST), tell clients over the back and front channels, and
+    /// publish `end_session_endpoint`, `backchannel_logout_supported`, `backchannel_logout_session_supported`,
+    /// `frontchannel_logout_supported` and `frontchannel_logout_session_supported` in discovery.
     pub enabled: bool,
     /// Seconds a logout request waits for the end-user's confirmation.
     pub confirmation_ttl: u64,
-    /// Milliseconds the end-user's page waits for the back-channel deliveries before it shows;
-    /// what is not delivered by then goes on in the background.
+    /// Milliseconds the end-user's page waits for the back-channel deliveries (at most 10000); what is not delivered by
+    /// then goes on in the background.
     pub backchannel_wait_ms: u64,
-    /// Most delivery attempts of one logout token, with a doubling pause between them.
+    /// Most delivery attempts of one logout token; the pause between attempts doubles from 1 s (up to 10 minutes).
     pub backchannel_max_attempts: u32,
     /// Seconds after the logout when an undelivered logout token is given up.
     pub backchannel_max_age: u64,

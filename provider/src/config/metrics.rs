@@ -10,14 +10,15 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Collect metrics and serve them.
+    /// Collect and serve metrics. Off, no request is timed or counted.
     pub enabled: bool,
-    /// The address of the metrics listener.
+    /// The metrics listener's address.
     pub address: IpAddr,
-    /// The port of the metrics listener (0 picks a free one, named in the log).
+    /// The metrics listener's port (`0`: any free one, named in the log as `metrics listening on ADDRESS:PORT`). It
+    /// must differ from the provider's. The listener also answers `/healthz` and `/readyz`.
     pub port: u16,
-    /// Serve `/metrics` on the provider's own listener (below the issuer's path) instead of a
-    /// listener of its own.
+    /// Serve `/metrics` on the provider's own listener (below the issuer's path) instead, for a deployment whose proxy
+    /// fences that path.
     pub public_listener: bool,
 }
 

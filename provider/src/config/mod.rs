@@ -62,33 +62,40 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The issuer identifier (OIDC Discovery §3 `issuer`): https, or http on loopback for development.
+    /// The issuer identifier, compared exactly by RPs. https, or http on loopback only; no query, fragment or trailing
+    /// `/`. A path (`https://id.example/op`) mounts every endpoint under it; the RFC 8414 metadata is then also at
+    /// `/.well-known/oauth-authorization-server/op` (RFC 8414 §3.1), as well as at
+    /// `/op/.well-known/openid-configuration` and `/op/.well-known/oauth-authorization-server`.
     pub issuer: String,
-    /// The address the HTTP server binds to.
+    /// Address to bind.
     pub address: IpAddr,
-    /// The port the HTTP server binds to (0 picks a free one).
+    /// Port to bind (`0`: any free port, which the log names once bound: `provider listening on ADDRESS:PORT`).
     pub port: u16,
-    /// The response types the authorization endpoint serves (and discovery publishes).
+    /// The response types the authorization endpoint serves and discovery publishes: `code`, `id_token`, `id_token
+    /// token`, `code id_token`, `code token`, `code id_token token`. Profiles narrow it.
     pub response_types: Vec<String>,
-    /// Storage: `sqlite:PATH` (embedded, durable), `postgres://USER:PASSWORD@HOST:PORT/DB`
-    /// (several instances on one database), or `memory:` (tests; lost on exit).
+    /// `sqlite:PATH` (embedded, durable; the file and its folder are created on first start),
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (several instances on one database; see [PostgreSQL](#postgresql)
+    /// below), or `memory:` (lost on exit). The password is redacted wherever the setting is shown.
     pub storage: String,
-    /// Seconds between deletions of expired records.
+    /// Seconds between deletions of expired records. Lookups never return expired records, whatever this is.
     pub storage_purge_interval: u64,
-    /// Migrate an older database schema at start (otherwise `serve` refuses it and names
-    /// `provider storage migrate`). An empty database always gets the schema.
+    /// Migrate an older database schema at start. Otherwise `serve` refuses it, naming `provider storage migrate`. An
+    /// empty database always gets the schema, and a schema newer than the binary knows is always refused.
     pub storage_migrate: bool,
-    /// PostgreSQL: the most connections one instance holds.
+    /// PostgreSQL: the most connections one instance holds. Several instances multiply it: keep their sum under the
+    /// server's `max_connections`.
     pub storage_pool_size: usize,
-    /// PostgreSQL: milliseconds one statement may run before the server cancels it.
+    /// PostgreSQL: milliseconds one statement may run before the server cancels it (its `statement_timeout`, set on
+    /// every connection), so a stuck query fails its request instead of holding a connection.
     pub storage_statement_timeout: u64,
-    /// JSON file with an array of client metadata objects.
+    /// JSON array of client metadata (see below).
     pub clients_file: Option<PathBuf>,
-    /// JSON file with an array of user accounts.
+    /// JSON array of user accounts (see below).
     pub users_file: Option<PathBuf>,
-    /// The profile this configuration was built on (informational; set by `--profile`).
+    /// Set from the profile that was loaded (informational).
     pub profile: String,
-    /// Cargo features the configuration needs (profiles set it); a build without one refuses to start.
+    /// Cargo features the configuration needs (profiles set it); a build lacking one refuses to start, naming it.
     pub requires: Vec<String>,
     /// Signing keys.
     pub keys: KeysConfig,
@@ -96,14 +103,16 @@ pub struct Config {
     pub ttl: TtlConfig,
     /// PKCE policy.
     pub pkce: PkceConfig,
-    /// Require exactly the registered `token_endpoint_auth_method`. Off: `client_secret_basic` and
-    /// `client_secret_post` stand in for each other (same secret). FAPI profiles turn it on.
+    /// `true`: a client must authenticate exactly as its `token_endpoint_auth_method` says. `false`:
+    /// `client_secret_basic` and `client_secret_post` stand in for each other (same secret, same strength), since RP
+    /// libraries often pick one by default. Never between a secret method and `none`.
     pub strict_client_auth_method: bool,
-    /// The `acr` value of a password login, also published in `acr_values_supported`.
+    /// The `acr` of a password login; published in `acr_values_supported`.
     pub acr: String,
     /// Resource servers (RFC 8707) and the access tokens issued for them.
     pub resource_servers: Vec<ResourceServer>,
-    /// Seconds a device must wait between polls (RFC 8628 §3.2 `interval`).
+    /// Seconds a device waits between polls (RFC 8628 `interval`); polling faster answers `slow_down` and adds 5
+    /// seconds.
     pub device_poll_interval: u64,
     /// HTTPS served by the provider itself (absent: plain HTTP, e.g. behind a TLS-terminating proxy).
     pub tls: Option<TlsConfig>,
@@ -137,17 +146,17 @@ pub struct Config {
     pub fapi: FapiConfig,
     /// A protected resource to test against.
     pub test_resource: TestResourceConfig,
-    /// Each refresh replaces the refresh token (RFC 9700 §4.14.2). Off, the refresh token stays
-    /// the same until it expires, and a refresh answers with it again (FAPI 2.0's choice, so
-    /// that a client that lost a response can retry).
+    /// Each refresh replaces the refresh token (RFC 9700 §4.14.2; a reused old one revokes the grant). `false`: the
+    /// refresh token stays the same until it expires and every refresh answers with it again, so a client that lost a
+    /// response can retry (FAPI 2.0 Security Profile §5.3.2.1; the FAPI 2.0 profiles set it).
     pub refresh_token_rotation: bool,
-    /// The salt of pairwise subject identifiers. Absent: one is made at first start and kept in
-    /// storage. Changing it changes every pairwise `sub`.
+    /// Salt of pairwise subject identifiers. If unset, one is generated once and kept in storage, shared by every
+    /// instance on that storage. Changing it changes every pairwise `sub`. Redacted by `check-config`.
     pub pairwise_salt: Option<String>,
-    /// Accept unsigned (`alg: none`) request objects from clients that registered no
-    /// `request_object_signing_alg` (OIDC Core §6.1 allows it; FAPI profiles turn it off).
+    /// Accept `alg: none` request objects from clients that registered no `request_object_signing_alg` (OIDC Core
+    /// §6.1). A client that registers `none` may always send them.
     pub allow_unsigned_request_objects: bool,
-    /// Seconds of clock difference tolerated in JWTs from clients (`exp`, `nbf`, `iat`).
+    /// Seconds of clock difference tolerated in client assertions and request objects (`exp`, `nbf`, `iat`).
     pub clock_tolerance: u64,
     /// Log format and level.
     pub log: LogConfig,

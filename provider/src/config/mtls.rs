@@ -10,15 +10,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MtlsConfig {
-    /// Accept `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705 §2), and publish them.
+    /// Accept `tls_client_auth` and `self_signed_tls_client_auth` at every endpoint that authenticates clients, and
+    /// publish them in the `*_auth_methods_supported` lists; registration accepts them only when on.
     pub enabled: bool,
-    /// Bind the access tokens of clients registered with
-    /// `tls_client_certificate_bound_access_tokens` to their certificate (RFC 8705 §3), and
-    /// publish `tls_client_certificate_bound_access_tokens`.
+    /// Bind the tokens of clients registered with `tls_client_certificate_bound_access_tokens` to their certificate,
+    /// and publish `tls_client_certificate_bound_access_tokens`.
     pub certificate_bound_access_tokens: bool,
-    /// The origin (`https://mtls.op.example`) at which the endpoints that take a client
-    /// certificate are also served, published as `mtls_endpoint_aliases` (RFC 8705 §5). Absent:
-    /// clients present their certificate at the ordinary endpoints.
+    /// An https origin (`https://mtls.op.example`) at which the token, revocation, introspection, userinfo, device
+    /// authorization and PAR endpoints are also served, published as `mtls_endpoint_aliases` (RFC 8705 §5). The same
+    /// server answers there: route that host to it, with the TLS settings that ask for a certificate. Assertions may
+    /// name the alias token endpoint as `aud`, and DPoP proofs its URL as `htu`.
     pub endpoint_aliases: Option<String>,
 }
 

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ParConfig {
-    /// Serve `pushed_authorization_request_endpoint` (`/par`) and publish it in discovery.
+    /// Serve `pushed_authorization_request_endpoint` (`POST /par`) and publish it, with
+    /// `require_pushed_authorization_requests`, in discovery.
     pub enabled: bool,
-    /// Every authorization request must be pushed first (RFC 9126 §5,
-    /// `require_pushed_authorization_requests`); a client may also require it of itself.
+    /// Every authorization request must be pushed first (needs `enabled`). A client may require it of itself with the
+    /// metadata `require_pushed_authorization_requests`.
     pub required: bool,
-    /// Seconds a `request_uri` stays usable (RFC 9126 §2.2 `expires_in`).
+    /// Seconds a `request_uri` stays usable (5 to 600), answered as `expires_in`.
     pub request_uri_lifetime: u64,
 }
 

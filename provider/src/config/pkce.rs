@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PkceConfig {
-    /// `public` (RFC 8252 §8.1: native and browser clients) or `all`.
+    /// `public`: clients with `token_endpoint_auth_method=none` must send a `code_challenge`; `all`: every client must.
+    /// Only `S256` is accepted (`plain` is refused, and so is a challenge without a method, since the RFC 7636 default
+    /// would be `plain`).
     pub required: PkceRequired,
 }
 

@@ -7,14 +7,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProxyConfig {
-    /// Believe the proxy's client-address header. Off by default: a client reaching the
-    /// provider directly could otherwise put any address in it.
+    /// believe `ip_header` as the client's address; leave off unless every request comes through the proxy, since a
+    /// direct client could write anything there
     pub trust_forwarded_headers: bool,
-    /// The header carrying the client's address (one address, as nginx's `X-Real-IP`).
+    /// the header carrying one client address (nginx: `proxy_set_header X-Real-IP $remote_addr;`)
     pub ip_header: String,
-    /// The header carrying the client's TLS certificate as PEM, URL-encoded or not (nginx's
-    /// `$ssl_client_escaped_cert`), for a proxy that terminates mutual TLS (RFC 8705 §3). Read
-    /// only with `trust_forwarded_headers`; unset, only the provider's own TLS handshake counts.
+    /// the header carrying the client's TLS certificate as PEM, URL-encoded or not (nginx: `proxy_set_header
+    /// X-SSL-Client-Cert $ssl_client_escaped_cert;`), for a proxy that terminates mutual TLS; read only with
+    /// `trust_forwarded_headers`. PEM, URL-encoded PEM and base64 DER (Envoy, AWS ALB) are read. Unset, only the
+    /// provider's own TLS handshake gives a certificate. The proxy must check the chain for `tls_client_auth` (nginx:
+    /// `ssl_verify_client optional` with `ssl_client_certificate`), and may leave it unchecked for
+    /// `self_signed_tls_client_auth` only (`optional_no_ca`); see `[mtls]`
     pub client_certificate_header: Option<String>,
 }
 

@@ -8,11 +8,14 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RarConfig {
-    /// Accept `authorization_details` at the authorization, PAR and token endpoints, and publish
-    /// `authorization_details_types_supported`. Off, the parameter is ignored.
+    /// Accept `authorization_details` at `/authorize`, `/par` and the token endpoint, and publish
+    /// `authorization_details_types_supported`. Off, the parameter is ignored like any unknown one.
     pub enabled: bool,
-    /// The types offered, each checked by its JSON Schema, or by a validator the host registers
-    /// under the same name (`ProviderBuilder::authorization_details_type`).
+    /// The types offered, each `{ type = "NAME", schema = "FILE" }`: every object of that type must match the JSON
+    /// Schema in the file (draft 2020-12 unless the schema names another; `$ref`s to other files or URLs are not
+    /// fetched). Without `schema`, the host registers a validator for the type
+    /// (`ProviderBuilder::authorization_details_type`, implementing `provider::rar::DetailsValidator`); a type with
+    /// neither stops the start.
     pub types: Vec<DetailsType>,
 }
 
@@ -23,8 +26,8 @@ pub struct DetailsType {
     /// The `type` value.
     #[serde(rename = "type")]
     pub name: String,
-    /// A JSON Schema file (draft 2020-12 unless it says otherwise) each object of this type must
-    /// match; absent, the host registers a validator for the type.
+    /// A JSON Schema file (draft 2020-12 unless it says otherwise) each object of this type must match; absent, the
+    /// host registers a validator for the type.
     #[serde(default)]
     pub schema: Option<PathBuf>,
 }

@@ -10,28 +10,30 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationConfig {
-    /// Serve the registration endpoint (and publish it in discovery).
+    /// Serve the endpoints and publish `registration_endpoint` in discovery.
     pub enabled: bool,
-    /// An initial access token a registration may present as a bearer token (RFC 7591 §3).
-    /// Setting it closes registration to requests without this one or a minted one.
+    /// An initial access token (RFC 7591 §3) a registration may present as a bearer token, at least 32 characters.
+    /// Setting it closes registration to requests without this one or a minted one. Redacted by `check-config`.
     pub initial_access_token: Option<String>,
-    /// Registration needs an initial access token: the configured one, or one minted with
-    /// `provider registration-token`. Implied by `initial_access_token`.
+    /// Registration needs an initial access token: the configured one, or one minted with `provider registration-token`
+    /// (implied by `initial_access_token`). Off, and with no token configured, registration is open and a presented
+    /// token is ignored.
     pub require_initial_access_token: bool,
-    /// Issuers whose software statements are trusted (RFC 7591 §2.3), each with the file of
-    /// the JWK set that verifies its statements. A statement from another issuer is refused.
+    /// Issuers whose software statements (RFC 7591 §2.3) are trusted, each with the file of the JWK set that verifies
+    /// its statements: `{ "https://statements.example" = "statements.jwks.json" }`. Read at start; an unreadable file,
+    /// or one without a usable key, stops the start.
     pub software_statement_issuers: BTreeMap<String, PathBuf>,
-    /// Registration needs a software statement from a trusted issuer.
+    /// Registration needs a software statement from a trusted issuer (`invalid_software_statement` without one). Needs
+    /// at least one issuer.
     pub require_software_statement: bool,
-    /// Registrations one client address may make per `throttle.window`; 0 lifts the limit.
+    /// Registrations one client address may make per `throttle.window` (then `429`); 0 lifts the limit.
     pub per_address: u32,
-    /// The largest registration request accepted, in bytes.
+    /// The largest registration request (`413` beyond).
     pub max_body_bytes: usize,
-    /// Issue a new client secret at every update (RFC 7592 §2.2 allows it); the old one stops
-    /// working at once.
+    /// A `PUT` issues a new `client_secret` and the old one stops working at once. Off, the client keeps its secret.
     pub rotate_secret_on_update: bool,
-    /// Issue a new registration access token at every update (RFC 7592 §2.2 allows it); the
-    /// update's answer carries it, and the old one stops working at once.
+    /// A `PUT` issues a new `registration_access_token`, in its answer, and the old one stops working at once. Of
+    /// concurrent updates with one token, one is applied and the others get `401`.
     pub rotate_registration_access_token_on_update: bool,
 }
 
@@ -52,8 +54,8 @@ impl Default for RegistrationConfig {
 }
 
 impl RegistrationConfig {
-    /// An initial access token long enough not to be guessed; a required software statement that
-    /// someone can issue; a body limit that fits metadata.
+    /// An initial access token long enough not to be guessed; a required software statement that someone can issue; a
+    /// body limit that fits metadata.
     pub(super) fn check(&self, errors: &mut Vec<ConfigError>) {
         if self.initial_access_token.as_ref().is_some_and(|token| token.len() < 32) {
             errors.push(ConfigError::new("registration.initial_access_token", "must be at least 32 characters"));

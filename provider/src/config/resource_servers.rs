@@ -17,21 +17,24 @@ pub enum TokenFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceServer {
-    /// Its resource indicator: an absolute URI without fragment (RFC 8707 §2).
+    /// the resource indicator: an absolute URI without fragment
     pub identifier: String,
-    /// The scopes it understands; tokens for it carry only these.
+    /// the scopes it understands (published in `scopes_supported`)
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Opaque or JWT access tokens.
+    /// `opaque` (256 random bits, stored as a hash; its introspected `jti` is that SHA-256, base64url) or `jwt` (RFC
+    /// 9068, `typ: at+jwt`). A user's JWT is stored as a hash too, so revoking its grant ends it. A client credentials
+    /// JWT is self-contained and not stored: introspection verifies its signature, and revoking it stores its `jti`
+    /// until it expires
     #[serde(default = "default_format")]
     pub access_token_format: TokenFormat,
-    /// Access token lifetime in seconds (default `ttl.access_token`).
+    /// its tokens' lifetime
     #[serde(default)]
     pub access_token_ttl: Option<u64>,
-    /// JWS alg of JWT access tokens (one of `keys.signing_algs`).
+    /// the alg of its JWT tokens, one of `keys.signing_algs`
     #[serde(default = "default_rs_alg")]
     pub signing_alg: String,
-    /// The resource server's own client, which may introspect the tokens issued for it.
+    /// the resource server's own client, which may introspect the tokens issued for it
     #[serde(default)]
     pub client_id: Option<String>,
 }

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TestResourceConfig {
-    /// Serve `/resource`, which answers with what the presented access token says (after every
-    /// check userinfo makes) and echoes `x-fapi-interaction-id`. For test set-ups (the FAPI
-    /// conformance plans' `resourceUrl`); off by default.
+    /// Serve `/resource` (GET and POST): a protected resource for test set-ups, such as the FAPI conformance plans'
+    /// `resourceUrl`. It checks the access token exactly as userinfo does, every binding included, and answers with
+    /// what the token says (`sub` as the client knows it, `client_id`, `scope`, `resources`, `exp`, `cnf`), echoing
+    /// `x-fapi-interaction-id` or making one (a UUID).
     pub enabled: bool,
 }

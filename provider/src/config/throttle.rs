@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThrottleConfig {
-    /// Failed logins on the built-in login page.
+    /// failed logins in a burst (`0`: no limit)
     pub login_failures: u32,
-    /// Unknown or spent user codes typed on the device page (RFC 8628 §5.1).
+    /// unknown, spent or expired user codes in a burst (`0`: no limit); with the default `ttl.device_code` an address
+    /// may try 55 codes in a code's life
     pub user_code_failures: u32,
-    /// Seconds in which a whole burst is paid off.
+    /// seconds in which a whole burst is paid off (at least 1)
     pub window: u64,
 }
 

@@ -10,23 +10,23 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
-    /// PEM file with the certificate chain, leaf first.
+    /// PEM certificate chain, leaf first (with `key`)
     #[serde(default)]
     pub cert: Option<PathBuf>,
-    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    /// PEM private key (with `cert`)
     #[serde(default)]
     pub key: Option<PathBuf>,
-    /// Cipher suites, by IANA name, in preference order; the TLS 1.3 names enable TLS 1.3 and the
-    /// `TLS_ECDHE_*` names TLS 1.2. Absent: Rocket's default set (all nine it supports). FAPI
-    /// allows only the ECDHE AES-GCM suites on TLS 1.2.
+    /// IANA names in preference order: `TLS_AES_256_GCM_SHA384`, `TLS_AES_128_GCM_SHA256`,
+    /// `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3), `TLS_ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM_SHA{256,384}` and
+    /// `TLS_ECDHE_{ECDSA,RSA}_WITH_CHACHA20_POLY1305_SHA256` (TLS 1.2)
     #[serde(default)]
     pub ciphers: Option<Vec<String>>,
-    /// PEM file of the CAs whose client certificates the TLS handshake accepts (RFC 8705
-    /// `tls_client_auth`). Absent: no client certificate is asked for.
+    /// PEM file of the CAs whose client certificates the handshake accepts, for mutual TLS (`[mtls]`); needs `cert` and
+    /// `key`. A certificate is asked for, and optional unless `require_client_certificate`
     #[serde(default)]
     pub client_ca: Option<PathBuf>,
-    /// Refuse a TLS connection without a client certificate (with `client_ca`). Off: one is
-    /// asked for but optional, so browsers and other clients connect as before.
+    /// refuse a connection without a client certificate (with `client_ca`); leave off where browsers connect to the
+    /// same listener
     #[serde(default)]
     pub require_client_certificate: bool,
 }

@@ -9,24 +9,24 @@ use serde::{Deserialize, Serialize};
 pub struct TtlConfig {
     /// Access tokens.
     pub access_token: u64,
-    /// Authorization codes.
+    /// Authorization codes (at most 600, RFC 6749 §4.1.2).
     pub authorization_code: u64,
     /// ID tokens.
     pub id_token: u64,
-    /// Refresh tokens.
+    /// Refresh tokens (14 days).
     pub refresh_token: u64,
     /// Browser sessions.
     pub session: u64,
-    /// Consent grants.
+    /// Consent grants: how long a consent is remembered.
     pub grant: u64,
-    /// Interactions (login and consent in progress).
+    /// Interactions: how long a login or consent page stays valid.
     pub interaction: u64,
-    /// Device codes (RFC 8628).
+    /// Device codes (RFC 8628 `expires_in`).
     pub device_code: u64,
-    /// How long a rotated refresh token may be used again without revoking its grant, for
-    /// concurrent requests of the same client. 0, the default, turns it off: RFC 9700 §4.14.2
-    /// wants the previous refresh token invalidated at once. Opt in for clients that refresh
-    /// from several threads or tabs at the same moment.
+    /// 0: off. A rotated refresh token used again by the same client within this many seconds gets fresh tokens instead
+    /// of revoking the grant. RFC 9700 §4.14.2 wants the old token invalid at once, so turn this on only for clients
+    /// that refresh from several threads or tabs at the same moment, and keep it to a few seconds: inside the window a
+    /// stolen token still works.
     pub refresh_token_grace: u64,
 }
 

@@ -4,7 +4,7 @@
 //! text format 0.0.4, which every Prometheus-compatible scraper reads.
 //!
 //! Each provider has its own registry; the storage backends, which know no provider, count
-//! into process-wide families that every registry shows ([`storage`]).
+//! into process-wide families that every registry shows (`storage`).
 
 pub(crate) mod storage;
 

@@ -19,16 +19,18 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutboundConfig {
-    /// Timeout for one fetch, in milliseconds.
+    /// Timeout of one fetch.
     pub timeout_ms: u64,
-    /// Largest response accepted, in bytes.
+    /// Largest response accepted.
     pub max_bytes: usize,
-    /// Allow loopback destinations, over plain http too (development and tests only).
+    /// Allow loopback destinations, also over plain `http://` (development and tests only); otherwise https only.
     pub allow_http_loopback: bool,
-    /// Allow destinations in private ranges (RFC 1918, RFC 6598, RFC 4193), for deployments whose
-    /// clients host their documents internally. Link-local addresses are never allowed.
+    /// Allow destinations in private ranges (RFC 1918, RFC 6598, RFC 4193). Off, a name that resolves only to such
+    /// addresses, or to loopback, is refused, so a client cannot make the provider call internal services through
+    /// `request_uri` or `jwks_uri` (SSRF). Link-local addresses (cloud metadata) are never allowed.
     pub allow_private_networks: bool,
-    /// How long to cache a response whose `Cache-Control` says nothing, in seconds.
+    /// Cache lifetime when the response's `Cache-Control` says nothing. `max-age` is honoured (capped at a day),
+    /// `no-store` / `no-cache` are not cached. An unknown `kid` always triggers one fresh fetch of a `jwks_uri`.
     pub default_cache_seconds: u64,
 }
 
@@ -124,9 +126,8 @@ impl Fetcher {
         Ok(body)
     }
 
-    /// POSTs a form or JSON body, with an optional bearer token (CIBA's
-    /// `client_notification_token`), under the same limits as a GET; never cached. Any status
-    /// is answered: what counts as delivered is the caller's to say.
+    /// POSTs a form or JSON body, with an optional bearer token (CIBA's `client_notification_token`), under the same
+    /// limits as a GET; never cached. Any status is answered: what counts as delivered is the caller's to say.
     pub async fn post(&self, url: &str, body: PostBody<'_>, bearer: Option<&str>) -> Result<Answered, FetchError> {
         let target = self.check_url(url)?;
         let (content_type, payload) = match body {
