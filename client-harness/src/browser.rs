@@ -122,6 +122,8 @@ impl Page {
 pub struct Browser {
     client: reqwest::Client,
     provider_origin: String,
+    /// Other origins whose redirects the browser follows (a login app's), besides the provider's.
+    also_follows: Vec<String>,
     /// The client address a trusted proxy would report (`X-Real-IP`), if any.
     address: Option<String>,
 }
@@ -130,7 +132,14 @@ impl Browser {
     /// A fresh browser (empty cookie jar) for the provider at `issuer`.
     pub fn new(issuer: &str) -> Self {
         let origin = Url::parse(issuer).expect("issuer URL").origin().ascii_serialization();
-        Self { client: crate::http::client(true), provider_origin: origin, address: None }
+        Self { client: crate::http::client(true), provider_origin: origin, also_follows: Vec::new(), address: None }
+    }
+
+    /// This browser, following redirects to `url`'s origin too (a login app's pages), as it
+    /// follows the provider's; a redirect anywhere else is where the flow lands.
+    pub fn following(mut self, url: &str) -> Self {
+        self.also_follows.push(Url::parse(url).expect("a URL").origin().ascii_serialization());
+        self
     }
 
     /// A fresh browser whose requests arrive, as a reverse proxy reports it in `X-Real-IP`, from
@@ -176,7 +185,8 @@ impl Browser {
                 return Landing::Page(Page { url, status, html, headers });
             };
             let next = url.join(&location).expect("a valid Location");
-            if next.origin().ascii_serialization() != self.provider_origin {
+            let origin = next.origin().ascii_serialization();
+            if origin != self.provider_origin && !self.also_follows.contains(&origin) {
                 return Landing::Callback(next);
             }
             response = self.send(self.client.get(next)).send().await.expect("redirect to the provider");

@@ -357,3 +357,37 @@ async fn wait_for_request(rp: &MockServer) -> wiremock::Request {
     }
     panic!("no notification arrived");
 }
+
+/// A login app approves backchannel authentications at the admin API (`[login_app]`): it lists a
+/// user's pending requests and accepts one, with the acr it reached.
+#[tokio::test]
+async fn a_login_app_approves_at_the_admin_api() {
+    const ADMIN: &str = "login-app-secret-0123456789-abcdefghij";
+    let mut options = options(vec![]);
+    options.settings.push(("login_app.secret", ADMIN.into()));
+    let op = launch(options).await;
+    let (_, started) = ask(&op, "ciba-poll", &[("binding_message", "K7PQ2")]).await;
+    let auth_req_id = started["auth_req_id"].as_str().unwrap();
+    let http = http::client(false);
+    let url = |path: &str| format!("{}/admin/ciba{path}", op.issuer);
+    let refused = http.get(url(&format!("?subject={ALICE}"))).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let listed: Value =
+        http.get(url(&format!("?subject={ALICE}"))).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap();
+    let pending = listed["pending"].as_array().expect("pending requests");
+    assert_eq!(pending.len(), 1, "{listed}");
+    assert_eq!(
+        (pending[0]["client_id"].as_str(), pending[0]["binding_message"].as_str()),
+        (Some("ciba-poll"), Some("K7PQ2"))
+    );
+    let id = pending[0]["id"].as_str().unwrap();
+    let approve = || {
+        http.post(url(&format!("/{id}/accept"))).bearer_auth(ADMIN).json(&json!({ "acr": "urn:example:app" })).send()
+    };
+    assert_eq!(approve().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(approve().await.unwrap().status(), StatusCode::NOT_FOUND, "decided once");
+    let (status, tokens) = poll(&op, "ciba-poll", auth_req_id).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(payload_of(tokens["id_token"].as_str().unwrap())["acr"], "urn:example:app");
+    op.stop().await;
+}

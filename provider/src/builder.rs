@@ -127,6 +127,11 @@ impl ProviderBuilder {
             (None, Some(path)) => Arc::new(FileAccountStore::from_file(path).map_err(StartError::Data)?),
             (None, None) => Arc::new(FileAccountStore::default()),
         };
+        // A login app signs in subjects the host's store may not know: their claims are kept.
+        let accounts: Arc<dyn AccountStore> = match config.login_app.url {
+            Some(_) => Arc::new(crate::accounts::WithExternalAccounts::new(accounts, storage.clone())),
+            None => accounts,
+        };
         let issuer = url::Url::parse(&config.issuer).map_err(|e| StartError::Data(format!("issuer: {e}")))?;
         let origin = issuer.origin().ascii_serialization();
         let base_path = issuer.path().trim_end_matches('/').to_string();

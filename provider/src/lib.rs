@@ -242,9 +242,22 @@ impl Provider {
 
     /// The absolute URL of the page for an interaction's prompt: `…/interaction/UID/login` or
     /// `…/interaction/UID/consent`. Each prompt has its own URL, so browser automation (the
-    /// conformance suite's) tells the pages apart by URL alone.
+    /// conformance suite's) tells the pages apart by URL alone. With a login app, its page with
+    /// `login_challenge=UID` or `consent_challenge=UID`.
     pub(crate) fn interaction_page(&self, uid: &str, prompt: model::Prompt) -> String {
-        format!("{}{}/{}", self.origin(), self.interaction_path(uid), prompt.as_str())
+        let challenge = match prompt {
+            model::Prompt::Login => "login_challenge",
+            model::Prompt::Consent => "consent_challenge",
+        };
+        self.login_app_url(challenge, uid)
+            .unwrap_or_else(|| format!("{}{}/{}", self.origin(), self.interaction_path(uid), prompt.as_str()))
+    }
+
+    /// The login app's page with `name=challenge` added to its query, if a login app is configured.
+    pub(crate) fn login_app_url(&self, name: &str, challenge: &str) -> Option<String> {
+        let mut url = url::Url::parse(self.config().login_app.url.as_deref()?).ok()?;
+        url.query_pairs_mut().append_pair(name, challenge);
+        Some(url.into())
     }
 
     /// The absolute URL of an endpoint path.

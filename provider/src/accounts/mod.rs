@@ -1,9 +1,11 @@
 //! End-user accounts: the [`AccountStore`] a host application can replace, a JSON-file store,
 //! password hashing, and the standard claims released per scope (OIDC Core §5.4).
 
+pub(crate) mod external;
 mod file;
 mod password;
 
+pub use external::WithExternalAccounts;
 pub use file::FileAccountStore;
 pub use password::{hash_password, verify_password, verify_password_capped};
 

@@ -190,6 +190,7 @@ async fn start_interaction(
             csrf: random_token(),
             result: InteractionResult::default(),
             created_at: now(),
+            external: None,
         },
     };
     let ttl = Duration::from_secs(op.config().ttl.interaction);

@@ -335,6 +335,8 @@ pub(super) fn settle(flow: &mut Flow<'_>) -> Result<(), AuthorizationError> {
     request.prompt = std::mem::take(&mut flow.prompt);
     request.max_age = flow.max_age;
     request.login_hint = flow.params.get("login_hint").map(String::from);
+    request.ui_locales = flow.params.get("ui_locales").map(String::from);
+    request.acr_values = flow.params.get("acr_values").map(String::from);
     request.claims = flow.claims.take();
     request.resources = std::mem::take(&mut flow.resources);
     request.authorization_details = std::mem::take(&mut flow.authorization_details);

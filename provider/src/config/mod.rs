@@ -13,6 +13,7 @@ mod jarm;
 mod keys;
 mod load;
 mod log;
+mod login_app;
 mod logout;
 mod metrics;
 mod mtls;
@@ -39,6 +40,7 @@ pub use jarm::JarmConfig;
 pub use keys::KeysConfig;
 pub use load::{COMPILED_FEATURES, ConfigSources, default_profile, embedded_profiles, load, unrecognised_environment};
 pub use log::LogConfig;
+pub use login_app::LoginAppConfig;
 pub use logout::LogoutConfig;
 pub use metrics::MetricsConfig;
 pub use mtls::MtlsConfig;
@@ -162,6 +164,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Prometheus metrics.
     pub metrics: MetricsConfig,
+    /// Login, consent and logout in the operator's own application.
+    pub login_app: LoginAppConfig,
 }
 
 impl Default for Config {
@@ -209,6 +213,7 @@ impl Default for Config {
             clock_tolerance: 8,
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            login_app: LoginAppConfig::default(),
         }
     }
 }
@@ -251,6 +256,9 @@ impl Config {
         }
         if shown.ciba.approval_secret.is_some() {
             shown.ciba.approval_secret = Some("***".into());
+        }
+        if shown.login_app.secret.is_some() {
+            shown.login_app.secret = Some("***".into());
         }
         if shown.registration.initial_access_token.is_some() {
             shown.registration.initial_access_token = Some("***".into());

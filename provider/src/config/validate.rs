@@ -62,6 +62,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.jarm.check(&mut errors);
     config.log.check(&mut errors);
     config.metrics.check(config.port, &mut errors);
+    config.login_app.check(&mut errors);
     super::FapiConfig::check(config, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// The routes, mounted when `[logout] enabled` is set.
 pub(crate) fn routes() -> Vec<Route> {
-    rocket_routes![end_session_get, end_session_post, confirm]
+    rocket_routes![end_session_get, end_session_post, confirm, continue_from_app]
 }
 
 /// The path the logout cookie and form live under.
@@ -53,6 +53,9 @@ async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
         return Answer::Error(e.into());
     }
     jar.add(cookies::hardened(cookies::LOGOUT, request.id.clone(), logout_path(op), op.config().secure_cookies()));
+    if let Some(location) = op.login_app_url("logout_challenge", &request.id) {
+        return Answer::Interact { location };
+    }
     let client = client.as_ref().map(|client| client.display_name());
     Answer::Page(Status::Ok, pages::logout_confirm(&request, client, op.base_path()))
 }
@@ -68,8 +71,37 @@ async fn confirm(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params,
         Ok(request) => request,
         Err(answer) => return answer,
     };
+    conclude(op, jar, &request, form.get("logout") == Some("yes")).await
+}
+
+/// Where a login app sends the browser with its answer (`[login_app]`): bound to the browser
+/// that asked, with the answer's single-use verifier.
+#[get("/session/end/continue?<logout_request>&<verifier>")]
+async fn continue_from_app(op: &State<Provider>, jar: &CookieJar<'_>, logout_request: &str, verifier: &str) -> Answer {
+    let expired = || problem(Status::BadRequest, ErrorCode::InvalidRequest, "this sign-out has expired or was done already");
+    let found = match model::find::<LogoutRequest>(op.storage(), logout_request).await {
+        Ok(found) => found.filter(|found| !found.consumed()),
+        Err(e) => return Answer::Error(e.into()),
+    };
+    let Some(request) = found.map(|found| found.model) else { return expired() };
+    if !cookies::value(jar, cookies::LOGOUT).is_some_and(|c| constant_time_eq(&c, &request.id)) {
+        return problem(Status::BadRequest, ErrorCode::InvalidRequest, "this sign-out was started in another browser");
+    }
+    let Some(answer) = request.external.clone().filter(|a| constant_time_eq(&a.verifier, verifier)) else {
+        return expired();
+    };
+    // Once, as the confirmation form.
+    match model::consume::<LogoutRequest>(op.storage(), logout_request).await {
+        Ok(true) => conclude(op, jar, &request, answer.confirmed).await,
+        Ok(false) => expired(),
+        Err(e) => Answer::Error(e.into()),
+    }
+}
+
+/// Ends the session if the end-user confirmed (`yes`), then sends the browser on.
+async fn conclude(op: &Provider, jar: &CookieJar<'_>, request: &LogoutRequest, yes: bool) -> Answer {
     jar.remove(Cookie::build(cookies::LOGOUT).path(logout_path(op)));
-    if form.get("logout") != Some("yes") {
+    if !yes {
         return Answer::Page(Status::Ok, pages::signed_out(false));
     }
     let frontchannel = match end_current_session(op, jar).await {

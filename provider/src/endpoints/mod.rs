@@ -2,6 +2,7 @@
 
 #[cfg(feature = "attestation")]
 pub(crate) mod attestation_challenge;
+pub(crate) mod admin;
 pub(crate) mod authorization;
 #[cfg(feature = "ciba")]
 pub(crate) mod backchannel;
@@ -90,6 +91,9 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
     #[cfg(feature = "attestation")]
     if op.config().attestation.enabled && op.config().attestation.require_challenge {
         routes.extend(attestation_challenge::routes());
+    }
+    if op.config().login_app.secret.is_some() {
+        routes.extend(admin::routes());
     }
     // Each handler runs with its request's id in scope, for the audit events it records.
     for route in &mut routes {

@@ -4,8 +4,12 @@
 //! host application with its own login UI can use them the same way (read the interaction with
 //! [`details`], then record the outcome with [`finish_login`] / [`finish_consent`] and [`resume`]).
 
+pub mod external;
+
 pub use crate::authorization::Decision;
-pub use crate::model::{Interaction, InteractionResult, LoginResult, Prompt, Session};
+pub use crate::model::{
+    ExternalAnswer, ExternalDecision, Interaction, InteractionResult, LoginResult, Prompt, Session,
+};
 
 use crate::Provider;
 use crate::accounts::Account;
@@ -31,23 +35,35 @@ pub async fn finish_login(
     account: &Account,
     current: Option<Session>,
 ) -> Result<Session, AuthorizationError> {
+    let acr = op.config().acr.clone();
+    record_login(op, interaction, &account.sub, acr, vec!["pwd".to_string()], current).await
+}
+
+/// Records a login of `sub` with `acr` and `amr` (see [`finish_login`]), however the user signed in.
+pub async fn record_login(
+    op: &Provider,
+    interaction: &mut Interaction,
+    sub: &str,
+    acr: String,
+    amr: Vec<String>,
+    current: Option<Session>,
+) -> Result<Session, AuthorizationError> {
     let auth_time = now();
-    let amr = vec!["pwd".to_string()];
-    interaction.result.login = Some(LoginResult { account_id: account.sub.clone(), auth_time, amr: amr.clone() });
+    interaction.result.login = Some(LoginResult { account_id: sub.to_string(), auth_time, amr: amr.clone() });
     let session = match current {
-        Some(s) if s.account_id == account.sub => Session { auth_time, amr, acr: op.config().acr.clone(), ..s },
+        Some(s) if s.account_id == sub => Session { auth_time, amr, acr, ..s },
         _ => Session {
             sid: random_token(),
-            account_id: account.sub.clone(),
+            account_id: sub.to_string(),
             auth_time,
-            acr: op.config().acr.clone(),
+            acr,
             amr,
             grants: Default::default(),
         },
     };
     save_interaction(op, interaction).await?;
     let event = AuditEvent::new(AuditKind::LoginSucceeded).client(&interaction.request.client_id);
-    op.audit(event.subject(&account.sub).session(Some(&session.sid)).detail("pwd"));
+    op.audit(event.subject(sub).session(Some(&session.sid)).detail(session.amr.join(" ")));
     Ok(session)
 }
 
@@ -93,6 +109,16 @@ pub async fn deny(
     interaction: &Interaction,
     why: &str,
 ) -> Result<AuthorizationError, AuthorizationError> {
+    deny_with(op, interaction, ErrorCode::AccessDenied, why).await
+}
+
+/// Ends an interaction with the error `code` (a login app's rejection, OIDC Core §3.1.2.6).
+pub async fn deny_with(
+    op: &Provider,
+    interaction: &Interaction,
+    code: ErrorCode,
+    why: &str,
+) -> Result<AuthorizationError, AuthorizationError> {
     model::destroy::<Interaction>(op.storage(), &interaction.uid).await?;
     if let Completion::Device { id } = &interaction.request.completion {
         // RFC 8628 §3.5: the device's next poll gets access_denied. A compare-and-set, so a
@@ -107,7 +133,7 @@ pub async fn deny(
         })
         .await?;
     }
-    Ok(interaction.request.error(ErrorCode::AccessDenied, why))
+    Ok(interaction.request.error(code, why))
 }
 
 async fn save_interaction(op: &Provider, interaction: &Interaction) -> Result<(), AuthorizationError> {

@@ -9,6 +9,7 @@
 #![cfg(feature = "logout")]
 
 pub mod backchannel;
+pub(crate) mod external;
 mod request;
 
 pub(crate) use request::{LogoutRequest, check};

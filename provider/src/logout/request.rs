@@ -28,6 +28,18 @@ pub(crate) struct LogoutRequest {
     pub hint_sub: Option<String>,
     /// The end-user's preferred languages for the pages (§2).
     pub ui_locales: Option<String>,
+    /// A login app's answer (`[login_app]`), until the browser comes back with its verifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalLogoutAnswer>,
+}
+
+/// A login app's answer to a logout challenge.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct ExternalLogoutAnswer {
+    /// The single-use value the browser must bring back.
+    pub verifier: String,
+    /// Whether the end-user confirmed the logout.
+    pub confirmed: bool,
 }
 
 impl Model for LogoutRequest {
@@ -71,6 +83,7 @@ pub(crate) async fn check(op: &Provider, params: &Params) -> Result<(LogoutReque
         state: params.get("state").map(String::from),
         hint_sub: hint.as_ref().and_then(|claims| claims["sub"].as_str()).map(String::from),
         ui_locales: params.get("ui_locales").map(String::from),
+        external: None,
     };
     Ok((request, client))
 }

@@ -42,6 +42,43 @@ pub struct Interaction {
     pub result: InteractionResult,
     /// When the interaction started (seconds since the epoch).
     pub created_at: i64,
+    /// A login app's answer to the current prompt, until the browser comes back with its verifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalAnswer>,
+}
+
+/// A login app's answer to a challenge (`[login_app]`), kept until the browser that started the
+/// interaction comes back with the verifier, once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExternalAnswer {
+    /// The single-use value the browser must bring back.
+    pub verifier: String,
+    /// What the app decided.
+    pub decision: ExternalDecision,
+}
+
+/// What a login app decided.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum ExternalDecision {
+    /// The user signed in as `subject`.
+    Login {
+        /// The account (`sub`).
+        subject: String,
+        /// The authentication context class reached, if not the configured `acr`.
+        acr: Option<String>,
+        /// The authentication methods (RFC 8176).
+        amr: Vec<String>,
+    },
+    /// The user consented to what the interaction asks.
+    Consent,
+    /// The user (or the app) refused: the client gets this error.
+    Reject {
+        /// An OAuth error code (`access_denied`, `login_required`, ...).
+        error: String,
+        /// Its description.
+        description: String,
+    },
 }
 
 /// The outcome of the prompts completed so far.

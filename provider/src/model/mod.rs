@@ -14,7 +14,7 @@ pub(crate) use device_code::{DeviceCode, DeviceStatus};
 #[cfg(feature = "device-flow")]
 pub(crate) use device_code::{display_user_code, new_user_code, normalize_user_code};
 pub(crate) use grant::Grant;
-pub use interaction::{Interaction, InteractionResult, LoginResult, Prompt};
+pub use interaction::{ExternalAnswer, ExternalDecision, Interaction, InteractionResult, LoginResult, Prompt};
 pub use session::Session;
 pub(crate) use tokens::AuthorizationCode;
 pub use tokens::RefreshToken;

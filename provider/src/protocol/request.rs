@@ -81,6 +81,12 @@ pub struct AuthorizationRequest {
     /// The pushed request this came from (RFC 9126), used up when the authorization completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushed: Option<String>,
+    /// `ui_locales`: the end-user's preferred languages for the pages, in order (OIDC Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_locales: Option<String>,
+    /// `acr_values`: the authentication context classes asked for, in order (OIDC Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_values: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -101,6 +107,8 @@ impl AuthorizationRequest {
             id_token_hint_sub: None,
             dpop_jkt: None,
             pushed: None,
+            ui_locales: None,
+            acr_values: None,
         }
     }
 

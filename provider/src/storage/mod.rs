@@ -68,11 +68,14 @@ pub enum Kind {
     /// A CIBA ping or push on its way to a client's notification endpoint (CIBA Core §10.2,
     /// §10.3), until delivered or given up.
     CibaNotification,
+    /// An account a login app vouched for, with the claims it passed (`[login_app]`), kept as
+    /// long as its sessions and tokens may need them.
+    ExternalAccount,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Self::Session,
         Self::Interaction,
         Self::Grant,
@@ -90,6 +93,7 @@ impl Kind {
         Self::LogoutNotification,
         Self::BackchannelAuthenticationRequest,
         Self::CibaNotification,
+        Self::ExternalAccount,
     ];
 
     /// The stable name used as the storage discriminator.
@@ -112,6 +116,7 @@ impl Kind {
             Self::LogoutNotification => "LogoutNotification",
             Self::BackchannelAuthenticationRequest => "BackchannelAuthenticationRequest",
             Self::CibaNotification => "CibaNotification",
+            Self::ExternalAccount => "ExternalAccount",
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::endpoints::cookies;
 use pages::ClientDisplay;
 use crate::endpoints::respond::Answer;
 use crate::endpoints::respond::ErrorReply;
-use crate::interaction::{deny, details, finish_consent, finish_login, resume};
+use crate::interaction::{ExternalDecision, deny, deny_with, details, finish_consent, finish_login, record_login, resume};
 use crate::model::{Interaction, Prompt};
 use crate::protocol::AuthorizationError;
 use crate::protocol::ErrorCode;
@@ -27,7 +27,7 @@ use rocket::{Route, State, get, post, routes as rocket_routes};
 
 /// The interaction routes, to mount under the issuer's path.
 pub(crate) fn routes() -> Vec<Route> {
-    rocket_routes![show, show_login, show_consent, login, consent, abort]
+    rocket_routes![show, show_login, show_consent, login, consent, abort, continue_from_app]
 }
 
 /// Turns the engine's decision into a browser answer, binding a new interaction to this browser.
@@ -152,13 +152,14 @@ async fn show_consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> A
     show_page(op, uid, jar, Prompt::Consent).await
 }
 
-/// The page for `prompt`, or a redirect to the page of the prompt the interaction is at.
+/// The page for `prompt`, or a redirect to the page of the prompt the interaction is at (with
+/// a login app, always to the app).
 async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt) -> Answer {
     let interaction = match bound(op, uid, jar, None).await {
         Ok(i) => i,
         Err(answer) => return answer,
     };
-    if interaction.prompt != prompt {
+    if interaction.prompt != prompt || op.config().login_app.url.is_some() {
         return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
     }
     let client = client_display(op, &interaction).await;
@@ -177,6 +178,9 @@ async fn login(
     client_ip: Option<std::net::IpAddr>,
     form: Result<Params, ErrorReply>,
 ) -> Answer {
+    if op.config().login_app.url.is_some() {
+        return built_in_pages_off();
+    }
     let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
         Ok(bound) => bound,
         Err(answer) => return answer,
@@ -211,7 +215,10 @@ async fn login(
 
 #[post("/interaction/<uid>/consent", data = "<form>")]
 async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
-    let (form, mut interaction) = match bound_form(op, uid, jar, form).await {
+    if op.config().login_app.url.is_some() {
+        return built_in_pages_off();
+    }
+    let (form, interaction) = match bound_form(op, uid, jar, form).await {
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
@@ -224,21 +231,64 @@ async fn consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, form: Res
             Ok(error) | Err(error) => deliver(op, Answer::Error(error)).await,
         };
     }
-    let result = async {
-        let mut session = session::load(op, jar).await?;
-        let signed_in = interaction.result.login.as_ref().map(|l| l.account_id.clone());
-        match &mut session {
-            Some(s) if signed_in.as_ref().is_none_or(|a| *a == s.account_id) => {
-                finish_consent(op, &mut interaction, s).await?;
-                session::update(op, jar, s).await?;
-            }
-            _ => {
-                return Err(interaction.request.error(ErrorCode::LoginRequired, "the session ended during consent"));
-            }
+    let result = consented(op, jar, interaction).await;
+    answer(op, jar, result).await
+}
+
+/// The end-user consented: the browser's session keeps the grant, and the authorization goes on.
+async fn consented(
+    op: &Provider,
+    jar: &CookieJar<'_>,
+    mut interaction: Interaction,
+) -> Result<Decision, AuthorizationError> {
+    let mut session = session::load(op, jar).await?;
+    let signed_in = interaction.result.login.as_ref().map(|l| l.account_id.clone());
+    match &mut session {
+        Some(s) if signed_in.as_ref().is_none_or(|a| *a == s.account_id) => {
+            finish_consent(op, &mut interaction, s).await?;
+            session::update(op, jar, s).await?;
         }
-        resume(op, interaction, session).await
+        _ => return Err(interaction.request.error(ErrorCode::LoginRequired, "the session ended during consent")),
     }
-    .await;
+    resume(op, interaction, session).await
+}
+
+/// With a login app, the built-in forms take nothing: the app is where users sign in.
+fn built_in_pages_off() -> Answer {
+    problem(Status::NotFound, ErrorCode::InvalidRequest, "sign-in happens in the login app")
+}
+
+/// Where a login app sends the browser with its answer (`[login_app]`): bound to the browser
+/// that started the interaction, with the answer's single-use verifier. The answer is applied
+/// through the same calls as the built-in pages'.
+#[get("/interaction/<uid>/continue?<verifier>")]
+async fn continue_from_app(op: &State<Provider>, uid: &str, verifier: &str, jar: &CookieJar<'_>) -> Answer {
+    if let Err(answer) = bound(op, uid, jar, None).await {
+        return answer;
+    }
+    let (mut interaction, decision) = match crate::interaction::external::take(op, uid, verifier).await {
+        Ok(taken) => taken,
+        Err(e) => return problem(Status::BadRequest, ErrorCode::InvalidRequest, &e.to_string()),
+    };
+    let result = match decision {
+        ExternalDecision::Login { subject, acr, amr } => {
+            let acr = acr.unwrap_or_else(|| op.config().acr.clone());
+            async {
+                let current = session::load(op, jar).await?;
+                let session = record_login(op, &mut interaction, &subject, acr, amr, current).await?;
+                session::save(op, jar, &session).await?;
+                resume(op, interaction, Some(session)).await
+            }
+            .await
+        }
+        ExternalDecision::Consent => consented(op, jar, interaction).await,
+        ExternalDecision::Reject { error, description } => {
+            let code = crate::interaction::external::rejection_code(Some(&error)).unwrap_or(ErrorCode::AccessDenied);
+            return match deny_with(op, &interaction, code, &description).await {
+                Ok(error) | Err(error) => deliver(op, Answer::Error(error)).await,
+            };
+        }
+    };
     answer(op, jar, result).await
 }
 
