@@ -5,7 +5,8 @@
 # installs a C toolchain and perl from Debian's packages where they are missing (as root):
 # OpenSSL is built from source by josekit's `vendored` feature, and SQLite is bundled. The
 # PostgreSQL backend's tests run against a throwaway server it starts (ci/postgres.sh), from
-# Debian's packages where PostgreSQL is missing.
+# Debian's packages where PostgreSQL is missing. The pages' browser tests (ci/pages.sh) install
+# Chromium from Debian's packages where it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,3 +66,6 @@ cargo bench --locked -p provider --no-run
 
 echo "== interop: a certified RP library from another ecosystem"
 ci/interop.sh
+
+echo "== the pages in headless Chromium: every flow clicked through, WCAG 2.2 AA, screenshots"
+ci/pages.sh

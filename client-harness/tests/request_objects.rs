@@ -55,7 +55,7 @@ async fn unsigned_request_by_value_supersedes_the_query() {
     let mut login = page.form("/login").unwrap();
     login.set("login", "alice").set("password", "alice-password");
     let consent = browser.submit(&login, None).await.page();
-    assert!(consent.html.contains("<li>email</li>"), "the object's scope is what is asked");
+    assert!(consent.html.contains("<code>email</code>"), "the object's scope is what is asked");
     let form = consent.form("/consent").unwrap();
     let params = callback_params(&browser.submit(&form, Some(("decision", "allow"))).await.callback());
     assert_eq!(params["state"], "from-object");

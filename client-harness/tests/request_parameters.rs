@@ -94,7 +94,7 @@ async fn claims_parameter_releases_individual_claims_where_asked() {
     login.set("login", "alice").set("password", "alice-password");
     let consent = browser.submit(&login, None).await.page();
     for claim in ["email", "phone_number", "given_name"] {
-        assert!(consent.html.contains(&format!("claim: {claim}")), "consent lists {claim}");
+        assert!(consent.html.contains(&format!("The claim {claim}")), "consent lists {claim}");
     }
     let form = consent.form("/consent").unwrap();
     let params = callback_params(&browser.submit(&form, Some(("decision", "allow"))).await.callback());

@@ -175,6 +175,8 @@ impl ProviderBuilder {
         #[cfg(feature = "rar")]
         let details_types = rar::DetailsTypes::build(&config.rar, self.details_validators).map_err(StartError::Data)?;
         let keys = Arc::new(std::sync::RwLock::new(Arc::new(keys)));
+        let catalog = crate::i18n::Catalog::load(&config.pages).map_err(StartError::Data)?;
+        let theme = Arc::new(crate::i18n::Theme::load(&config.pages).map_err(StartError::Data)?);
         let metrics = crate::metrics::Metrics::default();
         let throttle = |failures, name| {
             security::throttle::Throttle::new(failures, Duration::from_secs(config.throttle.window))
@@ -210,6 +212,8 @@ impl ProviderBuilder {
             base_path,
             discovery_json: OnceLock::new(),
             metrics,
+            catalog,
+            theme,
             audit: self.audit_sink.unwrap_or_else(|| Arc::new(crate::audit::LogSink)),
         })))
     }

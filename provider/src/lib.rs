@@ -46,6 +46,7 @@ internal!(
     endpoints,
     fapi,
     grants,
+    i18n,
     jose,
     logout,
     model,
@@ -102,6 +103,10 @@ struct Inner {
     discovery_json: OnceLock<String>,
     metrics: metrics::Metrics,
     audit: audit::SharedSink,
+    /// The built-in pages' languages.
+    catalog: i18n::Catalog,
+    /// The built-in pages' theme.
+    theme: Arc<i18n::Theme>,
     login_throttle: security::throttle::Throttle,
     #[cfg(feature = "device-flow")]
     user_code_throttle: security::throttle::Throttle,
@@ -298,6 +303,16 @@ impl Provider {
     }
 
     /// The discovery document, serialised once.
+    /// The look of a page for a request preferring `ui_locales`, then `accept_language`.
+    pub(crate) fn look(&self, ui_locales: Option<&str>, accept_language: Option<&str>) -> i18n::Look {
+        self.0.catalog.look(&self.0.theme, ui_locales, accept_language)
+    }
+
+    /// The languages the built-in pages speak.
+    pub fn ui_locales_supported(&self) -> Vec<&str> {
+        self.0.catalog.tags()
+    }
+
     /// Records an audit event.
     pub fn audit(&self, event: audit::AuditEvent) {
         self.0.audit.record(&event);

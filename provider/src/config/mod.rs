@@ -17,6 +17,7 @@ mod login_app;
 mod logout;
 mod metrics;
 mod mtls;
+mod pages;
 mod par;
 mod pkce;
 mod proxy;
@@ -44,6 +45,7 @@ pub use login_app::LoginAppConfig;
 pub use logout::LogoutConfig;
 pub use metrics::MetricsConfig;
 pub use mtls::MtlsConfig;
+pub use pages::PagesConfig;
 pub use par::ParConfig;
 pub use pkce::{PkceConfig, PkceRequired};
 pub use proxy::ProxyConfig;
@@ -166,6 +168,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Login, consent and logout in the operator's own application.
     pub login_app: LoginAppConfig,
+    /// The built-in pages' languages and look.
+    pub pages: PagesConfig,
 }
 
 impl Default for Config {
@@ -214,6 +218,7 @@ impl Default for Config {
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             login_app: LoginAppConfig::default(),
+            pages: PagesConfig::default(),
         }
     }
 }

@@ -63,6 +63,7 @@ pub fn validate(config: &Config) -> Result<(), Vec<ConfigError>> {
     config.log.check(&mut errors);
     config.metrics.check(config.port, &mut errors);
     config.login_app.check(&mut errors);
+    config.pages.check(&mut errors);
     super::FapiConfig::check(config, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

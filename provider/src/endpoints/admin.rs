@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 /// The admin routes.
 pub(crate) fn routes() -> Vec<Route> {
+    #[cfg_attr(not(any(feature = "logout", feature = "ciba")), allow(unused_mut))]
     let mut routes = rocket_routes![show, accept_login, accept_consent, reject];
     #[cfg(feature = "logout")]
     routes.extend(rocket_routes![show_logout, accept_logout, reject_logout]);

@@ -6,7 +6,7 @@ use crate::authorization::{confirm_device, device_request};
 use crate::clients::ClientRequest;
 use crate::endpoints::interaction::{pages, session};
 use crate::endpoints::respond::Answer;
-use crate::endpoints::respond::{ErrorReply, Reply};
+use crate::endpoints::respond::{AcceptLanguage, ErrorReply, Reply};
 use crate::model::{self, DeviceCode, DeviceStatus, display_user_code, new_user_code, normalize_user_code};
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError, grant_type};
@@ -75,8 +75,9 @@ async fn device_authorization(
 }
 
 #[get("/device?<user_code>")]
-fn verification_page(op: &State<Provider>, user_code: Option<&str>) -> Answer {
-    Answer::Page(Status::Ok, pages::device_entry(op.base_path(), user_code.unwrap_or_default(), None))
+fn verification_page(op: &State<Provider>, user_code: Option<&str>, languages: AcceptLanguage) -> Answer {
+    let look = op.look(None, languages.0.as_deref());
+    Answer::Page(Status::Ok, pages::device_entry(&look, op.base_path(), user_code.unwrap_or_default(), None))
 }
 
 /// The typed user code starts an interaction: login if needed, then confirmation.
@@ -85,22 +86,24 @@ async fn verification_submit(
     op: &State<Provider>,
     jar: &CookieJar<'_>,
     client_ip: Option<IpAddr>,
+    languages: AcceptLanguage,
     form: Result<Params, ErrorReply>,
 ) -> Answer {
     let typed = form.ok().and_then(|f| f.get("user_code").map(String::from)).unwrap_or_default();
-    let page = |why: &str| pages::device_entry(op.base_path(), &typed, Some(why));
-    let retry = |why: &str| Answer::Page(Status::BadRequest, page(why));
-    let Some(code) = normalize_user_code(&typed) else { return retry("That is not a valid code.") };
+    let look = op.look(None, languages.0.as_deref());
+    let page = |why: &str| pages::device_entry(&look, op.base_path(), &typed, Some(why));
+    let retry = |key: &str| Answer::Page(Status::BadRequest, page(&look.text(key)));
+    let Some(code) = normalize_user_code(&typed) else { return retry("device.invalid") };
     // RFC 8628 §5.1: user codes are short, so guesses are rate-limited; refused before the lookup.
     if let Err(wait) = op.user_code_throttle().attempt(client_ip) {
         let retry_after = retry_after_seconds(wait);
-        let html = page(&format!("Too many wrong codes. Try again in {retry_after} seconds."));
+        let html = page(&look.fill("device.throttled", &[("seconds", &retry_after.to_string())]));
         return Answer::TooManyAttempts { retry_after, html };
     }
     let device = match model::find_by_user_code::<DeviceCode>(op.storage(), &code).await {
         Ok(Some(found)) if found.model.status == DeviceStatus::Pending && found.model.expires_at > now() => found.model,
-        Ok(None) => return retry("That code is unknown or has expired."),
-        Ok(Some(_)) => return retry("That code has already been used or has expired."),
+        Ok(None) => return retry("device.unknown"),
+        Ok(Some(_)) => return retry("device.used"),
         Err(e) => {
             op.user_code_throttle().refund(client_ip);
             return Answer::Error(e.into());
@@ -108,7 +111,7 @@ async fn verification_submit(
     };
     op.user_code_throttle().refund(client_ip);
     if !matches!(op.clients().find(&device.client_id).await, Ok(Some(_))) {
-        return retry("That device is no longer registered.");
+        return retry("device.unregistered");
     }
     let session = match session::load(op, jar).await {
         Ok(session) => session,

@@ -171,6 +171,8 @@ fn core_document(op: &Provider) -> Value {
         "claim_types_supported": ["normal"],
         "acr_values_supported": [op.config().acr],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        // OIDC Discovery §3: the languages of the built-in pages (`ui_locales` picks one).
+        "ui_locales_supported": op.ui_locales_supported(),
         "claims_parameter_supported": true,
         "request_parameter_supported": cfg!(feature = "jar"),
         "request_uri_parameter_supported": cfg!(feature = "jar"),

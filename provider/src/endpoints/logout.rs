@@ -5,7 +5,7 @@
 
 use super::cookies;
 use super::interaction::{pages, problem, session};
-use super::respond::{Answer, ErrorReply};
+use super::respond::{AcceptLanguage, Answer, ErrorReply};
 use crate::Provider;
 use crate::logout::{self, LogoutRequest};
 use crate::model;
@@ -28,22 +28,27 @@ fn logout_path(op: &Provider) -> String {
 
 /// §2: the end-session endpoint takes GET.
 #[get("/session/end")]
-async fn end_session_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'_>) -> Answer {
+async fn end_session_get(op: &State<Provider>, uri: &Origin<'_>, jar: &CookieJar<'_>, languages: AcceptLanguage) -> Answer {
     let params = Params::parse(uri.query().map(|q| q.as_str()).unwrap_or_default());
-    ask(op, params, jar).await
+    ask(op, params, jar, languages).await
 }
 
 /// §2: and POST, with a form.
 #[post("/session/end", data = "<form>")]
-async fn end_session_post(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
+async fn end_session_post(
+    op: &State<Provider>,
+    jar: &CookieJar<'_>,
+    languages: AcceptLanguage,
+    form: Result<Params, ErrorReply>,
+) -> Answer {
     match form {
-        Ok(params) => ask(op, params, jar).await,
+        Ok(params) => ask(op, params, jar, languages).await,
         Err(e) => problem(e.status, e.error.code, &e.error.description),
     }
 }
 
 /// Checks the request, keeps it, and asks the end-user to confirm (§2: the OP SHOULD ask).
-async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
+async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>, languages: AcceptLanguage) -> Answer {
     let (request, client) = match logout::check(op, &params).await {
         Ok(checked) => checked,
         Err(description) => return problem(Status::BadRequest, ErrorCode::InvalidRequest, &description),
@@ -57,12 +62,18 @@ async fn ask(op: &Provider, params: Params, jar: &CookieJar<'_>) -> Answer {
         return Answer::Interact { location };
     }
     let client = client.as_ref().map(|client| client.display_name());
-    Answer::Page(Status::Ok, pages::logout_confirm(&request, client, op.base_path()))
+    let look = op.look(request.ui_locales.as_deref(), languages.0.as_deref());
+    Answer::Page(Status::Ok, pages::logout_confirm(&look, &request, client, op.base_path()))
 }
 
 /// The confirmation form: bound to the browser that asked, with its CSRF token, used once.
 #[post("/session/end/confirm", data = "<form>")]
-async fn confirm(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params, ErrorReply>) -> Answer {
+async fn confirm(
+    op: &State<Provider>,
+    jar: &CookieJar<'_>,
+    languages: AcceptLanguage,
+    form: Result<Params, ErrorReply>,
+) -> Answer {
     let form = match form {
         Ok(form) => form,
         Err(e) => return problem(e.status, e.error.code, &e.error.description),
@@ -71,13 +82,20 @@ async fn confirm(op: &State<Provider>, jar: &CookieJar<'_>, form: Result<Params,
         Ok(request) => request,
         Err(answer) => return answer,
     };
-    conclude(op, jar, &request, form.get("logout") == Some("yes")).await
+    let look = op.look(request.ui_locales.as_deref(), languages.0.as_deref());
+    conclude(op, jar, &look, &request, form.get("logout") == Some("yes")).await
 }
 
 /// Where a login app sends the browser with its answer (`[login_app]`): bound to the browser
 /// that asked, with the answer's single-use verifier.
 #[get("/session/end/continue?<logout_request>&<verifier>")]
-async fn continue_from_app(op: &State<Provider>, jar: &CookieJar<'_>, logout_request: &str, verifier: &str) -> Answer {
+async fn continue_from_app(
+    op: &State<Provider>,
+    jar: &CookieJar<'_>,
+    languages: AcceptLanguage,
+    logout_request: &str,
+    verifier: &str,
+) -> Answer {
     let expired = || problem(Status::BadRequest, ErrorCode::InvalidRequest, "this sign-out has expired or was done already");
     let found = match model::find::<LogoutRequest>(op.storage(), logout_request).await {
         Ok(found) => found.filter(|found| !found.consumed()),
@@ -92,17 +110,20 @@ async fn continue_from_app(op: &State<Provider>, jar: &CookieJar<'_>, logout_req
     };
     // Once, as the confirmation form.
     match model::consume::<LogoutRequest>(op.storage(), logout_request).await {
-        Ok(true) => conclude(op, jar, &request, answer.confirmed).await,
+        Ok(true) => {
+            let look = op.look(request.ui_locales.as_deref(), languages.0.as_deref());
+            conclude(op, jar, &look, &request, answer.confirmed).await
+        }
         Ok(false) => expired(),
         Err(e) => Answer::Error(e.into()),
     }
 }
 
 /// Ends the session if the end-user confirmed (`yes`), then sends the browser on.
-async fn conclude(op: &Provider, jar: &CookieJar<'_>, request: &LogoutRequest, yes: bool) -> Answer {
+async fn conclude(op: &Provider, jar: &CookieJar<'_>, look: &pages::Look, request: &LogoutRequest, yes: bool) -> Answer {
     jar.remove(Cookie::build(cookies::LOGOUT).path(logout_path(op)));
     if !yes {
-        return Answer::Page(Status::Ok, pages::signed_out(false));
+        return Answer::Page(Status::Ok, pages::signed_out(look, false));
     }
     let frontchannel = match end_current_session(op, jar).await {
         Ok(urls) => urls,
@@ -111,8 +132,8 @@ async fn conclude(op: &Provider, jar: &CookieJar<'_>, request: &LogoutRequest, y
     let next = request.redirect();
     match (frontchannel.is_empty(), next) {
         (true, Some(location)) => Answer::Interact { location },
-        (true, None) => Answer::Page(Status::Ok, pages::signed_out(true)),
-        (false, next) => Answer::Page(Status::Ok, pages::frontchannel_logout(&frontchannel, next.as_deref())),
+        (true, None) => Answer::Page(Status::Ok, pages::signed_out(look, true)),
+        (false, next) => Answer::Page(Status::Ok, pages::frontchannel_logout(look, &frontchannel, next.as_deref())),
     }
 }
 

@@ -144,19 +144,43 @@ impl<'r> Responder<'r, 'static> for AuthorizationError {
             Self::Page { code, description } => {
                 let status =
                     if code == ErrorCode::ServerError { Status::InternalServerError } else { Status::BadRequest };
-                html_response(status, pages::error(code.as_str(), &description)).ok()
+                html_response(status, pages::error(&look_of(req), code.as_str(), &description)).ok()
             }
             // A device authorization has nowhere to redirect to: its outcome is shown.
             Self::Shown { code, description } => {
+                let look = look_of(req);
                 let html = if code == ErrorCode::AccessDenied {
-                    pages::device_done(false)
+                    pages::device_done(&look, false)
                 } else {
-                    pages::error(code.as_str(), &description)
+                    pages::error(&look, code.as_str(), &description)
                 };
                 html_response(Status::Ok, html).ok()
             }
             Self::Redirect { target, code, description } => target.error_response(code, &description).respond_to(req),
         }
+    }
+}
+
+/// The look of a page answering `req`, in the language its `Accept-Language` prefers.
+pub(crate) fn look_of(req: &Request<'_>) -> pages::Look {
+    let accept = req.headers().get_one("Accept-Language");
+    match req.rocket().state::<crate::Provider>() {
+        Some(op) => op.look(None, accept),
+        None => crate::i18n::Catalog::load(&Default::default())
+            .map(|catalog| catalog.look(&Default::default(), None, accept))
+            .unwrap_or_else(|e| panic!("the built-in catalogs: {e}")),
+    }
+}
+
+/// The request's `Accept-Language`, for the pages' language.
+pub(crate) struct AcceptLanguage(pub Option<String>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for AcceptLanguage {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(Self(req.headers().get_one("Accept-Language").map(String::from)))
     }
 }
 
@@ -187,6 +211,17 @@ pub(crate) enum Answer {
     },
     /// A page of ours (login, consent, or an interaction error).
     Page(Status, String),
+    /// An error page, in the language the request prefers.
+    Problem {
+        /// The page's status.
+        status: Status,
+        /// The error.
+        code: ErrorCode,
+        /// Its description (for the developer, in English).
+        description: String,
+    },
+    /// The end of a device authorization, approved or not, in the language the request prefers.
+    DeviceDone(bool),
     /// A page of ours refusing an attempt until `retry_after` seconds have passed (429).
     TooManyAttempts {
         /// Seconds to wait (`Retry-After`).
@@ -207,6 +242,10 @@ impl<'r> Responder<'r, 'static> for Answer {
                 .header(Header::new("Cache-Control", "no-store"))
                 .ok(),
             Self::Page(status, html) => html_response(status, html).ok(),
+            Self::Problem { status, code, description } => {
+                html_response(status, pages::error(&look_of(req), code.as_str(), &description)).ok()
+            }
+            Self::DeviceDone(approved) => html_response(Status::Ok, pages::device_done(&look_of(req), approved)).ok(),
             Self::TooManyAttempts { retry_after, html } => html_response(Status::TooManyRequests, html)
                 .header(Header::new("Retry-After", retry_after.to_string()))
                 .ok(),

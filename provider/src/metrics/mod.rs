@@ -192,6 +192,7 @@ impl Metrics {
     }
 
     /// Counts a delivery attempt's outcome.
+    #[cfg(any(feature = "logout", feature = "ciba"))]
     pub(crate) fn delivery(&self, queue: &'static str, outcome: &'static str) {
         self.deliveries.get_or_create(&DeliveryLabels { queue, outcome }).inc();
     }

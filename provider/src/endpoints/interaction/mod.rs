@@ -12,9 +12,9 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::Provider;
 use crate::authorization::Decision;
 use crate::endpoints::cookies;
-use pages::ClientDisplay;
+use pages::{ClientDisplay, Look};
 use crate::endpoints::respond::Answer;
-use crate::endpoints::respond::ErrorReply;
+use crate::endpoints::respond::{AcceptLanguage, ErrorReply};
 use crate::interaction::{ExternalDecision, deny, deny_with, details, finish_consent, finish_login, record_login, resume};
 use crate::model::{Interaction, Prompt};
 use crate::protocol::AuthorizationError;
@@ -38,7 +38,7 @@ pub(crate) async fn answer(
 ) -> Answer {
     let answer = match decision {
         Ok(Decision::Issue(response)) => Answer::Response(response),
-        Ok(Decision::DeviceApproved) => Answer::Page(Status::Ok, pages::device_done(true)),
+        Ok(Decision::DeviceApproved) => Answer::DeviceDone(true),
         Ok(Decision::Interact(interaction)) => {
             // Scoped to the interaction's path: its login and consent pages, and their forms.
             let cookie = cookies::hardened(
@@ -81,7 +81,7 @@ pub(crate) async fn deliver(op: &Provider, answer: Answer) -> Answer {
 
 /// An error page with its status.
 pub(crate) fn problem(status: Status, code: ErrorCode, description: &str) -> Answer {
-    Answer::Page(status, pages::error(code.as_str(), description))
+    Answer::Problem { status, code, description: description.to_string() }
 }
 
 /// Loads the interaction and checks it belongs to this browser (and, for forms, the CSRF token).
@@ -126,9 +126,9 @@ async fn bound_form(
     Ok((form, interaction))
 }
 
-async fn client_display(op: &Provider, interaction: &Interaction) -> ClientDisplay {
+async fn client_display(op: &Provider, interaction: &Interaction, look: &Look) -> ClientDisplay {
     match op.clients().find(&interaction.request.client_id).await {
-        Ok(Some(client)) => ClientDisplay::of(&client),
+        Ok(Some(client)) => ClientDisplay::of(&client, look.lang()),
         _ => ClientDisplay::unknown(&interaction.request.client_id),
     }
 }
@@ -143,18 +143,23 @@ async fn show(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
 }
 
 #[get("/interaction/<uid>/login")]
-async fn show_login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
-    show_page(op, uid, jar, Prompt::Login).await
+async fn show_login(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, languages: AcceptLanguage) -> Answer {
+    show_page(op, uid, jar, Prompt::Login, languages).await
 }
 
 #[get("/interaction/<uid>/consent")]
-async fn show_consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>) -> Answer {
-    show_page(op, uid, jar, Prompt::Consent).await
+async fn show_consent(op: &State<Provider>, uid: &str, jar: &CookieJar<'_>, languages: AcceptLanguage) -> Answer {
+    show_page(op, uid, jar, Prompt::Consent, languages).await
+}
+
+/// The look of an interaction's pages: the request's `ui_locales` first, then the browser's.
+fn look_for(op: &Provider, interaction: &Interaction, languages: &AcceptLanguage) -> Look {
+    op.look(interaction.request.ui_locales.as_deref(), languages.0.as_deref())
 }
 
 /// The page for `prompt`, or a redirect to the page of the prompt the interaction is at (with
 /// a login app, always to the app).
-async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt) -> Answer {
+async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt, languages: AcceptLanguage) -> Answer {
     let interaction = match bound(op, uid, jar, None).await {
         Ok(i) => i,
         Err(answer) => return answer,
@@ -162,10 +167,11 @@ async fn show_page(op: &Provider, uid: &str, jar: &CookieJar<'_>, prompt: Prompt
     if interaction.prompt != prompt || op.config().login_app.url.is_some() {
         return Answer::Interact { location: op.interaction_page(uid, interaction.prompt) };
     }
-    let client = client_display(op, &interaction).await;
+    let look = look_for(op, &interaction, &languages);
+    let client = client_display(op, &interaction, &look).await;
     let html = match prompt {
-        Prompt::Login => pages::login(&interaction, &client, op.base_path(), None),
-        Prompt::Consent => pages::consent(&interaction, &client, op.base_path()),
+        Prompt::Login => pages::login(&look, &interaction, &client, op.base_path(), None),
+        Prompt::Consent => pages::consent(&look, &interaction, &client, op.base_path()),
     };
     Answer::Page(Status::Ok, html)
 }
@@ -176,6 +182,7 @@ async fn login(
     uid: &str,
     jar: &CookieJar<'_>,
     client_ip: Option<std::net::IpAddr>,
+    languages: AcceptLanguage,
     form: Result<Params, ErrorReply>,
 ) -> Answer {
     if op.config().login_app.url.is_some() {
@@ -185,13 +192,14 @@ async fn login(
         Ok(bound) => bound,
         Err(answer) => return answer,
     };
-    let client = client_display(op, &interaction).await;
-    let page = |error| pages::login(&interaction, &client, op.base_path(), Some(error));
+    let look = look_for(op, &interaction, &languages);
+    let client = client_display(op, &interaction, &look).await;
+    let page = |error: &str| pages::login(&look, &interaction, &client, op.base_path(), Some(error));
     // Refused before the password is even hashed: the refusal tells a guesser nothing.
     if let Err(wait) = op.login_throttle().attempt(client_ip) {
         tracing::debug!(client_ip = ?client_ip, "login refused: too many failures from this address");
         let retry_after = retry_after_seconds(wait);
-        let html = page(&format!("Too many failed logins. Try again in {retry_after} seconds."));
+        let html = page(&look.fill("sign_in.throttled", &[("seconds", &retry_after.to_string())]));
         return Answer::TooManyAttempts { retry_after, html };
     }
     let (login, password) = (form.get("login").unwrap_or_default(), form.get("password").unwrap_or_default());
@@ -200,7 +208,7 @@ async fn login(
         // (a password typed into the login field by mistake would land in the audit trail).
         let event = AuditEvent::new(AuditKind::LoginFailed).client(&interaction.request.client_id).address(client_ip);
         op.audit(event.detail("unknown login or wrong password"));
-        return Answer::Page(Status::Unauthorized, page("Invalid username or password."));
+        return Answer::Page(Status::Unauthorized, page(&look.text("sign_in.invalid")));
     };
     op.login_throttle().refund(client_ip);
     let result = async {
