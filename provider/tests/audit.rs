@@ -157,3 +157,42 @@ async fn a_request_id_from_a_trusted_proxy_is_kept_and_a_clients_own_is_not() {
         assert_ne!(bad.headers().get_one("X-Request-Id"), Some("a b"));
     }
 }
+
+#[tokio::test]
+async fn a_picked_up_key_rotation_and_an_ended_session_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_file = dir.path().join("jwks.json");
+    let kept = Arc::new(Kept::default());
+    let overrides = common::sections(&[("logout", "enabled", true.into())]);
+    let mut config = common::fixture_config(ISSUER, "memory:", None, overrides);
+    (config.keys.file, config.keys.generate) = (keys_file.clone(), true);
+    config.keys.reload_interval = 1;
+    let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
+    let client = Client::tracked(op.rocket()).await.unwrap();
+
+    // A session, ended by an operator as a logout.
+    sign_in(&client).await;
+    let sessions = provider::operator::sessions(&op, Some("248289761001")).await.unwrap();
+    kept.take();
+    assert!(provider::operator::end_session(&op, &sessions[0].sid).await.unwrap());
+    let events = kept.take();
+    assert_eq!(kinds(&events), [AuditKind::Logout]);
+    assert_eq!(
+        (events[0].subject.as_deref(), events[0].session_id.as_deref()),
+        (Some("248289761001"), Some(sessions[0].sid.as_str()))
+    );
+
+    // A rotation the running provider picks up (the client's Rocket runs its background tasks).
+    let rotation =
+        provider::keys::rotate(&keys_file, &[provider::jose::SigningAlg::RS256], std::time::Duration::from_secs(3600))
+            .unwrap();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let events = kept.take();
+        if let Some(rotated) = events.iter().find(|e| e.kind == AuditKind::KeyRotated) {
+            assert!(rotated.detail.as_deref().is_some_and(|kids| kids.contains(&rotation.added[0])), "{rotated:?}");
+            return;
+        }
+    }
+    panic!("no key_rotated event");
+}
