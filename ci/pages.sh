@@ -15,7 +15,7 @@ if ! ensure_node; then
     echo "pages: skipped: $node_missing"
     exit 0
 fi
-chromium=$(command -v chromium || command -v chromium-browser || true)
+chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$chromium" ]; then
     apt_install chromium fonts-dejavu-core || true
     chromium=$(command -v chromium || true)
