@@ -102,7 +102,8 @@ async fn push(
         BackchannelStatus::Pending => return Err(Failure::GiveUp("nothing decided to push".into())),
     };
     let binding = crate::sender::bind_front_channel();
-    let what = Issue::of_approval(client, claims, &binding).map_err(|e| Failure::GiveUp(e.description))?;
+    let what = Issue::of_approval(client, claims, &binding, crate::protocol::grant_type::CIBA)
+        .map_err(|e| Failure::GiveUp(e.description))?;
     let issued = tokens::issue_pushed(op, what, auth_req_id).await.map_err(|e| Failure::Retry(e.description))?;
     let mut body = serde_json::to_value(&issued).unwrap_or_default();
     body["auth_req_id"] = auth_req_id.into();

@@ -31,9 +31,16 @@ fn is_plain_id(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// A fresh id: this process's random prefix and a counter, unique across instances and restarts
+/// without a random draw per request (it names a request; it proves nothing).
 fn fresh_id() -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>())
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>()));
+    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Runs a route's handler with its request's id in scope; wraps every route of the provider.
@@ -64,6 +71,12 @@ impl rocket::fairing::Fairing for NameRequests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fresh_ids_are_plain_and_distinct() {
+        let (a, b) = (fresh_id(), fresh_id());
+        assert!(is_plain_id(&a) && is_plain_id(&b) && a != b, "{a} {b}");
+    }
 
     #[test]
     fn only_plain_ids_are_taken_from_the_proxy() {

@@ -4,7 +4,7 @@ use super::{Asked, credential};
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::AuthorizationCode;
-use crate::protocol::{OAuthError, OAuthResult};
+use crate::protocol::{OAuthError, OAuthResult, grant_type};
 use crate::sender::Binding;
 use crate::security::{constant_time_eq, sha256_b64url};
 use crate::tokens::{self, Issue, TokenResponse, access_token};
@@ -35,7 +35,8 @@ pub(super) async fn exchange(
     }
     let refresh = tokens::refresh_wanted(client, &record.claims);
     let claims = record.claims.clone();
-    let issue = Issue { client, claims, nonce: record.nonce.clone(), refresh, audience, binding, access_claims };
+    let grant_type = grant_type::AUTHORIZATION_CODE;
+    let issue = Issue { client, claims, nonce: record.nonce.clone(), refresh, audience, binding, access_claims, grant_type };
     let response = tokens::issue(op, issue).await?;
     // RFC 6749 §4.1.2: a replay that raced this exchange revokes what it issued too.
     credential::confirm_not_replayed(op, code, &record).await?;

@@ -5,7 +5,7 @@ use crate::Provider;
 use crate::clients::Client;
 use crate::config::DeliveryMode;
 use crate::model::{self, BackchannelRequest, BackchannelStatus, Decision, Found, TokenClaims};
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::sender::Binding;
 use crate::security::now;
 use crate::storage::now_ms;
@@ -32,7 +32,7 @@ pub(super) async fn exchange(
     if !model::consume::<BackchannelRequest>(op.storage(), &id).await? {
         return Err(OAuthError::invalid_grant("the auth_req_id has already been used"));
     }
-    tokens::issue(op, Issue::of_approval(client, claims, binding)?).await
+    tokens::issue(op, Issue::of_approval(client, claims, binding, grant_type::CIBA)?).await
 }
 
 /// What a token request at `polled_at` (ms) is answered, from the record as read.

@@ -3,7 +3,7 @@
 use crate::Provider;
 use crate::clients::{AuthMethod, Client};
 use crate::model::TokenClaims;
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse};
 use super::Asked;
@@ -36,7 +36,8 @@ pub(super) async fn exchange(
     let mut claims = TokenClaims::client_credentials(&client.client_id, scopes, audience.iter().cloned().collect());
     // RFC 9396 §6: the client asks for itself; what it asked for (checked) is what it gets.
     claims.authorization_details = asked.details.unwrap_or_default();
-    let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None };
+    let grant_type = grant_type::CLIENT_CREDENTIALS;
+    let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None, grant_type };
     tokens::issue(op, issue).await
 }
 

@@ -3,7 +3,7 @@
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Decision, DeviceCode, DeviceStatus, Found, TokenClaims};
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::sender::Binding;
 use crate::security::{now, sha256_b64url};
 use crate::storage::now_ms;
@@ -30,7 +30,7 @@ pub(super) async fn exchange(
     if !model::consume::<DeviceCode>(op.storage(), &id).await? {
         return Err(OAuthError::invalid_grant("the device code has already been used"));
     }
-    tokens::issue(op, Issue::of_approval(client, claims, binding)?).await
+    tokens::issue(op, Issue::of_approval(client, claims, binding, grant_type::DEVICE_CODE)?).await
 }
 
 /// What a poll at `polled_at` (ms) is answered, from the record as read: the approved claims,

@@ -12,7 +12,6 @@ mod polling;
 mod refresh_token;
 
 use crate::Provider;
-use crate::audit::{AuditEvent, AuditKind};
 use crate::clients::ClientRequest;
 use crate::protocol::Params;
 use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
@@ -148,7 +147,7 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
     #[cfg(not(feature = "rar"))]
     let details = None;
     let grant_type = grant.name();
-    let mut issued = match grant {
+    let issued = match grant {
         GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
             let (redirect_uri, verifier) = (redirect_uri.as_deref(), code_verifier.as_deref());
             let asked = Asked { resource, details };
@@ -167,13 +166,8 @@ pub(crate) async fn exchange(op: &Provider, request: ClientRequest) -> OAuthResu
             client_credentials::exchange(op, client, request.method, scope.as_deref(), asked, binding).await
         }
     };
-    if let Ok(response) = &mut issued {
+    if let Ok(response) = &issued {
         op.metrics().token_issued(grant_type, &response.access_token);
-        let mut event = std::mem::replace(&mut response.audit, AuditEvent::new(AuditKind::TokenIssued));
-        if grant_type == grant_type::REFRESH_TOKEN {
-            event.kind = AuditKind::TokenRefreshed;
-        }
-        op.audit(event.detail(grant_type));
     }
     issued
 }

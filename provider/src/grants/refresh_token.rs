@@ -5,7 +5,7 @@ use super::{Asked, credential};
 use crate::Provider;
 use crate::clients::Client;
 use crate::model::{self, Grant, RefreshToken};
-use crate::protocol::{ErrorCode, OAuthError, OAuthResult};
+use crate::protocol::{ErrorCode, OAuthError, OAuthResult, grant_type};
 use crate::sender::Binding;
 use crate::tokens::{self, Issue, TokenResponse, access_token};
 
@@ -63,7 +63,8 @@ pub(super) async fn exchange(
     if !op.config().refresh_token_rotation {
         // FAPI 2.0 Security Profile §5.3.2.1 (9): the same refresh token, again, so a client
         // that lost this response can retry.
-        let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None };
+        let grant_type = grant_type::REFRESH_TOKEN;
+        let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None, grant_type };
         let mut response = tokens::issue(op, issue).await?;
         response.refresh_token = Some(value.to_string());
         return Ok(response);
@@ -76,7 +77,9 @@ pub(super) async fn exchange(
         }
     }
     // Concurrent, so the two writes can share a commit (see `tokens::issue`).
-    let issue = tokens::issue(op, Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None });
+    let grant_type = grant_type::REFRESH_TOKEN;
+    let issue = Issue { client, claims, nonce: None, refresh: false, audience, binding, access_claims: None, grant_type };
+    let issue = tokens::issue(op, issue);
     // The next refresh token keeps the original scopes and resources, so a narrowed refresh can
     // widen again later.
     let (mut response, next) = tokio::try_join!(issue, tokens::store_refresh_token(op, &record.claims))?;

@@ -42,10 +42,6 @@ pub(crate) struct TokenResponse {
     /// The `authorization_details` the access token carries (RFC 9396 §7).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<Vec<serde_json::Value>>,
-    /// The audit event of the issue, naming its client, subject, grant and session; the grant
-    /// records it once it knows its kind.
-    #[serde(skip)]
-    pub audit: crate::audit::AuditEvent,
 }
 
 /// What to issue at the token endpoint.
@@ -66,6 +62,8 @@ pub(crate) struct Issue<'a> {
     /// `authorization_details`, as the token request asked (RFC 9396 §6.1, checked by the grant
     /// before anything was spent). A refresh token keeps the grant's.
     pub access_claims: Option<TokenClaims>,
+    /// The grant the tokens come from, for the audit event (`refresh_token`: a refresh).
+    pub grant_type: &'static str,
 }
 
 impl<'a> Issue<'a> {
@@ -73,10 +71,15 @@ impl<'a> Issue<'a> {
     /// backchannel authentication's): the approval's own claims, for its one resource if it
     /// names one (RFC 8707), no nonce.
     #[cfg(any(feature = "device-flow", feature = "ciba"))]
-    pub(crate) fn of_approval(client: &'a Client, claims: TokenClaims, binding: &'a Binding) -> OAuthResult<Self> {
+    pub(crate) fn of_approval(
+        client: &'a Client,
+        claims: TokenClaims,
+        binding: &'a Binding,
+        grant_type: &'static str,
+    ) -> OAuthResult<Self> {
         let audience = access_token::audience(&claims, &[])?;
         let refresh = refresh_wanted(client, &claims);
-        Ok(Self { client, claims, nonce: None, refresh, audience, binding, access_claims: None })
+        Ok(Self { client, claims, nonce: None, refresh, audience, binding, access_claims: None, grant_type })
     }
 }
 
@@ -121,6 +124,11 @@ async fn issue_with(op: &Provider, what: Issue<'_>, pushed_for: Option<&str>) ->
     } else {
         None
     };
+    let kind = match what.grant_type {
+        crate::protocol::grant_type::REFRESH_TOKEN => crate::audit::AuditKind::TokenRefreshed,
+        _ => crate::audit::AuditKind::TokenIssued,
+    };
+    op.audit(what.claims.audit(kind).detail(what.grant_type));
     Ok(TokenResponse {
         access_token: access.value,
         token_type: what.binding.token_type.as_str(),
@@ -130,7 +138,6 @@ async fn issue_with(op: &Provider, what: Issue<'_>, pushed_for: Option<&str>) ->
         scope: access.scopes.join(" "),
         // RFC 9396 §7: the details the access token carries.
         authorization_details: Some(access_claims.authorization_details.clone()).filter(|d| !d.is_empty()),
-        audit: what.claims.audit(crate::audit::AuditKind::TokenIssued),
     })
 }
 
