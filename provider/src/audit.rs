@@ -134,6 +134,13 @@ impl AuditEvent {
 pub trait AuditSink: Send + Sync {
     /// Records one event. Called on the request's task: hand slow work to a task of your own.
     fn record(&self, event: &AuditEvent);
+
+    /// Whether events of `kind` are wanted at all; when not, the provider does not even make
+    /// them (their ids are copied strings, on the token path).
+    fn wants(&self, kind: AuditKind) -> bool {
+        let _ = kind;
+        true
+    }
 }
 
 /// The default sink: a tracing event with target `audit`, the event's name as `event` and each
@@ -143,6 +150,15 @@ pub trait AuditSink: Send + Sync {
 pub struct LogSink;
 
 impl AuditSink for LogSink {
+    fn wants(&self, kind: AuditKind) -> bool {
+        match kind {
+            AuditKind::LoginFailed | AuditKind::ReplayDetected => {
+                tracing::enabled!(target: "audit", tracing::Level::WARN)
+            }
+            _ => tracing::enabled!(target: "audit", tracing::Level::INFO),
+        }
+    }
+
     fn record(&self, event: &AuditEvent) {
         macro_rules! log_at {
             ($level:expr) => {
@@ -189,6 +205,18 @@ pub(crate) async fn in_request<F: std::future::Future>(request_id: String, handl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_sink_wants_what_the_log_level_lets_through() {
+        let at = |level: &str| tracing_subscriber::fmt().with_env_filter(level).with_writer(std::io::sink).finish();
+        tracing::subscriber::with_default(at("info"), || {
+            assert!(LogSink.wants(AuditKind::TokenIssued) && LogSink.wants(AuditKind::ReplayDetected));
+        });
+        tracing::subscriber::with_default(at("info,audit=warn"), || {
+            assert!(!LogSink.wants(AuditKind::TokenIssued) && LogSink.wants(AuditKind::ReplayDetected));
+        });
+        tracing::subscriber::with_default(at("error"), || assert!(!LogSink.wants(AuditKind::LoginFailed)));
+    }
 
     #[tokio::test]
     async fn an_event_carries_the_request_id_in_scope_and_none_outside() {

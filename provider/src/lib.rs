@@ -315,7 +315,17 @@ impl Provider {
 
     /// Records an audit event.
     pub fn audit(&self, event: audit::AuditEvent) {
-        self.0.audit.record(&event);
+        if self.0.audit.wants(event.kind) {
+            self.0.audit.record(&event);
+        }
+    }
+
+    /// Records the audit event `make` makes, if the sink wants events of `kind`: for the hot
+    /// paths, where making an event unheard would cost copies of its ids.
+    pub(crate) fn audit_with(&self, kind: audit::AuditKind, make: impl FnOnce(audit::AuditKind) -> audit::AuditEvent) {
+        if self.0.audit.wants(kind) {
+            self.0.audit.record(&make(kind));
+        }
     }
 
     /// The provider's metrics.
@@ -411,11 +421,6 @@ impl Provider {
             Some(at) => rocket.mount(at.as_str(), endpoints::discovery::path_inserted_routes()),
             None => rocket,
         };
-        let rocket = if self.config().metrics.enabled {
-            rocket.attach(endpoints::metrics::CountRequests(self.clone()))
-        } else {
-            rocket
-        };
         rocket
             .manage(self.clone())
             .attach(endpoints::request_id::NameRequests)
@@ -483,8 +488,8 @@ impl Provider {
         Some(
             rocket::custom(figment)
                 .manage(self.clone())
-                .mount("/", endpoints::metrics::routes())
-                .mount("/", endpoints::health::routes())
+                .mount("/", endpoints::metrics_listener_routes())
+                .attach(endpoints::request_id::NameRequests)
                 .register("/", endpoints::catchers()),
         )
     }

@@ -155,6 +155,10 @@ async fn a_request_id_from_a_trusted_proxy_is_kept_and_a_clients_own_is_not() {
         assert_eq!(id == "lb-4711", expect_kept, "trusted: {trusted}: {id}");
         let bad = client.get("/jwks").header(Header::new("X-Request-Id", "a b")).dispatch().await;
         assert_ne!(bad.headers().get_one("X-Request-Id"), Some("a b"));
+        let unrouted = client.get("/nowhere").header(Header::new("X-Request-Id", "lb-4712")).dispatch().await;
+        assert_eq!(unrouted.status(), Status::NotFound);
+        let id = unrouted.headers().get_one("X-Request-Id").expect("a 404 is named too");
+        assert_eq!(id == "lb-4712", expect_kept, "trusted: {trusted}: {id}");
     }
 }
 

@@ -60,11 +60,13 @@ async fn requests_tokens_authentication_failures_throttles_storage_and_keys_are_
     assert_eq!(register().await.status(), Status::Created);
     assert_eq!(register().await.status(), Status::TooManyRequests, "one registration per address");
 
+    assert_eq!(client.get("/nowhere").dispatch().await.status(), Status::NotFound);
     let text = metrics(&client).await;
     let value = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("no {series} in\n{text}"));
     assert_eq!(value(r#"op_http_requests_total{endpoint="/token",status="200"}"#), 2.0);
     assert_eq!(value(r#"op_http_requests_total{endpoint="/token",status="401"}"#), 1.0);
     assert_eq!(value(r#"op_http_request_duration_seconds_count{endpoint="/token"}"#), 3.0);
+    assert_eq!(value(r#"op_http_requests_total{endpoint="unmatched",status="404"}"#), 1.0);
     assert_eq!(value(r#"op_tokens_issued_total{grant_type="client_credentials",format="opaque"}"#), 2.0);
     assert_eq!(value(r#"op_client_authentication_failures_total{method="client_secret_basic"}"#), 1.0);
     assert_eq!(value(r#"op_throttled_total{throttle="registration"}"#), 1.0);
@@ -96,6 +98,7 @@ async fn healthz_and_readyz_answer_on_the_provider_and_the_metrics_listener() {
         assert_eq!(client.get("/readyz").dispatch().await.into_string().await.as_deref(), Some("ready"));
     }
     assert_eq!(public.get("/token").dispatch().await.status(), Status::NotFound, "GET: no route");
-    assert!(metrics(&own).await.contains(r#"op_http_requests_total{endpoint="/healthz",status="200"} 1"#));
+    // One /healthz on each listener.
+    assert!(metrics(&own).await.contains(r#"op_http_requests_total{endpoint="/healthz",status="200"} 2"#));
     assert_eq!(own.get("/token").dispatch().await.status(), Status::NotFound, "only metrics and health");
 }

@@ -148,7 +148,7 @@ async fn issue_code(
     };
     let ttl = Duration::from_secs(op.config().ttl.authorization_code);
     model::save(op.storage(), &code, &record, ttl).await?;
-    op.audit(claims.audit(AuditKind::CodeIssued));
+    op.audit_with(AuditKind::CodeIssued, |kind| claims.audit(kind));
     Ok(code)
 }
 

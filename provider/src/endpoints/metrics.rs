@@ -1,11 +1,10 @@
 //! `/metrics`: the Prometheus text exposition, on the metrics listener (or the provider's own,
-//! when `metrics.public_listener` says so); and the fairing that counts and times each answer.
+//! when `metrics.public_listener` says so). Answers are counted and timed where each route's
+//! handler runs (`request_id::InRequest`).
 
 use crate::Provider;
-use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::ContentType;
-use rocket::{Data, Request, Response, Route, State, get, routes as rocket_routes};
-use std::time::Instant;
+use rocket::{Route, State, get, routes as rocket_routes};
 
 /// The route.
 pub(crate) fn routes() -> Vec<Route> {
@@ -22,26 +21,3 @@ async fn metrics(op: &State<Provider>) -> (ContentType, String) {
     (text_format(), op.render_metrics().await)
 }
 
-/// When a request arrived, kept in its local cache.
-struct Arrived(Instant);
-
-/// The fairing that feeds the HTTP metrics (attached only when metrics are enabled).
-pub(crate) struct CountRequests(pub Provider);
-
-#[rocket::async_trait]
-impl Fairing for CountRequests {
-    fn info(&self) -> Info {
-        Info { name: "metrics", kind: Kind::Request | Kind::Response }
-    }
-
-    async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
-        request.local_cache(|| Arrived(Instant::now()));
-    }
-
-    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let took = request.local_cache(|| Arrived(Instant::now())).0.elapsed();
-        // The route's template, not the path: `/interaction/<uid>/login` is one series.
-        let endpoint = request.route().map_or_else(|| "unmatched".to_string(), |route| route.uri.origin.path().to_string());
-        self.0.metrics().http().answered(endpoint, response.status().code, took);
-    }
-}

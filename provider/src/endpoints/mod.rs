@@ -96,10 +96,12 @@ pub(crate) fn routes(op: &crate::Provider) -> Vec<rocket::Route> {
         routes.extend(admin::routes());
     }
     // Each handler runs with its request's id in scope, for the audit events it records.
-    for route in &mut routes {
-        route.handler = Box::new(request_id::InRequest(route.handler.clone()));
-    }
-    routes
+    routes.into_iter().map(request_id::InRequest::wrap).collect()
+}
+
+/// The routes of the metrics listener: `/metrics`, `/healthz`, `/readyz` (and the older names).
+pub(crate) fn metrics_listener_routes() -> Vec<rocket::Route> {
+    metrics::routes().into_iter().chain(health::routes()).map(request_id::InRequest::wrap).collect()
 }
 
 /// Catchers that answer in OAuth's JSON error shape instead of Rocket's HTML, without internals.

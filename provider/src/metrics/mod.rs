@@ -20,12 +20,22 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_25, 3.0, 11))
 }
 
-/// One HTTP answer: the route that served it (its URI template, so that ids in paths do not
-/// multiply series) and the status.
+/// A route's URI template (so that ids in paths do not multiply series), or `unmatched`; made
+/// once per route and shared, so that counting an answer copies no text.
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+pub(crate) struct Endpoint(pub std::sync::Arc<str>);
+
+impl prometheus_client::encoding::EncodeLabelValue for Endpoint {
+    fn encode(&self, encoder: &mut prometheus_client::encoding::LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, &self.0)
+    }
+}
+
+/// One HTTP answer: the route that served it and the status.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct RequestLabels {
-    /// The route's URI template, or `unmatched`.
-    pub endpoint: String,
+    /// The route.
+    pub endpoint: Endpoint,
     /// The HTTP status code.
     pub status: u16,
 }
@@ -33,8 +43,8 @@ pub(crate) struct RequestLabels {
 /// A route.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct EndpointLabels {
-    /// The route's URI template, or `unmatched`.
-    pub endpoint: String,
+    /// The route.
+    pub endpoint: Endpoint,
 }
 
 /// Tokens issued.
@@ -111,10 +121,13 @@ impl HttpMetrics {
         );
     }
 
-    /// Counts one answer of `endpoint` (a route's template) with `status`, which took `took`.
-    pub(crate) fn answered(&self, endpoint: String, status: u16, took: std::time::Duration) {
-        self.seconds.get_or_create(&EndpointLabels { endpoint: endpoint.clone() }).observe(took.as_secs_f64());
-        self.requests.get_or_create(&RequestLabels { endpoint, status }).inc();
+    /// Counts one answer of `endpoint` with `status`, and its time if known (not for a request
+    /// no route answered, which is counted once it is answered).
+    pub(crate) fn answered(&self, endpoint: &Endpoint, status: u16, took: Option<std::time::Duration>) {
+        if let Some(took) = took {
+            self.seconds.get_or_create(&EndpointLabels { endpoint: endpoint.clone() }).observe(took.as_secs_f64());
+        }
+        self.requests.get_or_create(&RequestLabels { endpoint: endpoint.clone(), status }).inc();
     }
 }
 

@@ -128,7 +128,7 @@ async fn issue_with(op: &Provider, what: Issue<'_>, pushed_for: Option<&str>) ->
         crate::protocol::grant_type::REFRESH_TOKEN => crate::audit::AuditKind::TokenRefreshed,
         _ => crate::audit::AuditKind::TokenIssued,
     };
-    op.audit(what.claims.audit(kind).detail(what.grant_type));
+    op.audit_with(kind, |kind| what.claims.audit(kind).detail(what.grant_type));
     Ok(TokenResponse {
         access_token: access.value,
         token_type: what.binding.token_type.as_str(),
