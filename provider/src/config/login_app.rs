@@ -24,7 +24,7 @@ impl LoginAppConfig {
         if let Some(url) = &self.url {
             match url::Url::parse(url) {
                 Ok(parsed) => {
-                    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                    let loopback = super::validate::is_loopback(&parsed);
                     if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
                         errors.push(ConfigError::new("login_app.url", "must use https (http on loopback only)"));
                     }

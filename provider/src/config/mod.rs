@@ -56,6 +56,8 @@ pub use test_resource::TestResourceConfig;
 pub use throttle::ThrottleConfig;
 pub use tls::{CIPHER_SUITES, TlsConfig};
 pub use ttl::TtlConfig;
+#[cfg(feature = "registration")]
+pub(crate) use validate::is_loopback;
 pub use validate::{ConfigError, validate};
 
 use serde::{Deserialize, Serialize};

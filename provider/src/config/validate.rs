@@ -95,6 +95,11 @@ fn check_response_types(response_types: &[String], errors: &mut Vec<ConfigError>
     }
 }
 
+/// Whether `url` names this machine (`localhost`, `127.0.0.1`, `[::1]`), where plain http is allowed.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
 fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
     let url = match url::Url::parse(issuer) {
         Ok(url) => url,
@@ -104,7 +109,7 @@ fn check_issuer(issuer: &str, errors: &mut Vec<ConfigError>) {
     if url.query().is_some() || url.fragment().is_some() {
         errors.push(ConfigError::new("issuer", "must not have a query or fragment"));
     }
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

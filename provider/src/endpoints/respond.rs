@@ -166,9 +166,17 @@ pub(crate) fn look_of(req: &Request<'_>) -> pages::Look {
     let accept = req.headers().get_one("Accept-Language");
     match req.rocket().state::<crate::Provider>() {
         Some(op) => op.look(None, accept),
-        None => crate::i18n::Catalog::load(&Default::default())
-            .map(|catalog| catalog.look(&Default::default(), None, accept))
-            .unwrap_or_else(|e| panic!("the built-in catalogs: {e}")),
+        // Only a host that mounts our routes without our state gets here: the built-in catalogs,
+        // parsed once (a unit test parses them on every build).
+        None => {
+            static BUILT_IN: std::sync::OnceLock<(crate::i18n::Catalog, std::sync::Arc<crate::i18n::Theme>)> =
+                std::sync::OnceLock::new();
+            let (catalog, theme) = BUILT_IN.get_or_init(|| {
+                let catalog = crate::i18n::Catalog::load(&Default::default());
+                (catalog.unwrap_or_else(|e| panic!("the built-in catalogs: {e}")), Default::default())
+            });
+            catalog.look(theme, None, accept)
+        }
     }
 }
 

@@ -121,15 +121,16 @@ pub async fn accept_login(
     if acceptance.subject.is_empty() {
         return Err(ChallengeError::Invalid("subject is empty".into()));
     }
-    if let Some(claims) = &acceptance.claims {
+    let kept = match acceptance.claims {
+        Some(claims) => Some(claims),
+        // An account no store knows would have no session: keep it, with no claims.
+        None if op.accounts().find(&acceptance.subject).await.is_none() => Some(Map::new()),
+        None => None,
+    };
+    if let Some(claims) = kept {
         // Kept as long as anything that names the subject may ask for its claims.
         let ttl = op.config().ttl.session.max(op.config().ttl.refresh_token).max(op.config().ttl.grant);
-        crate::accounts::external::remember(op.storage(), &acceptance.subject, claims, Duration::from_secs(ttl))
-            .await?;
-    } else if op.accounts().find(&acceptance.subject).await.is_none() {
-        // An account no store knows would have no session: keep it, with no claims.
-        let ttl = op.config().ttl.session.max(op.config().ttl.refresh_token).max(op.config().ttl.grant);
-        crate::accounts::external::remember(op.storage(), &acceptance.subject, &Map::new(), Duration::from_secs(ttl))
+        crate::accounts::external::remember(op.storage(), &acceptance.subject, &claims, Duration::from_secs(ttl))
             .await?;
     }
     let amr = acceptance.amr.unwrap_or_else(|| vec!["pwd".into()]);

@@ -67,7 +67,7 @@ fn failing_member(metadata: &Value) -> String {
 fn check_redirect_uris(client: &Client) -> OAuthResult<()> {
     for uri in &client.redirect_uris {
         let Ok(url) = url::Url::parse(uri) else { continue }; // `validated` names a malformed URI
-        let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        let loopback = crate::config::is_loopback(&url);
         let allowed = match (client.application_type.as_str(), url.scheme()) {
             (_, "https") => true,
             ("native", "http") => loopback,
