@@ -1,6 +1,8 @@
 //! Micro-benchmarks of the hot paths: JWS sign and verify per algorithm, building an ID token,
 //! issuing and looking up an opaque access token per storage backend, and client authentication
-//! per method. Run with `cargo bench -p provider`; the HTTP load benchmark is separate.
+//! per method, and one request through Rocket's dispatch (no socket) per small endpoint, which
+//! shows what every request pays in front of its handler. Run with `cargo bench -p provider`;
+//! the HTTP load benchmark is separate.
 
 use base64::Engine as _;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -161,5 +163,23 @@ fn rand_suffix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
-criterion_group!(benches, jws, id_token, opaque_tokens, client_authentication);
+/// One request dispatched in-process, with metrics on as the load benchmark runs: Rocket's
+/// routing, the request id, the metrics and the handler, without hyper or the kernel.
+fn dispatch(c: &mut Criterion) {
+    let rt = runtime();
+    let overrides = common::sections(&[("metrics", "enabled", true.into()), ("metrics", "port", 0.into())]);
+    let client = rt.block_on(async {
+        let op = common::provider_with("https://op.example", "memory:", overrides).await;
+        rocket::local::asynchronous::Client::untracked(op.rocket()).await.unwrap()
+    });
+    for (name, path) in
+        [("discovery", "/.well-known/openid-configuration"), ("jwks", "/jwks"), ("not_found", "/nowhere")]
+    {
+        c.bench_function(&format!("dispatch/{name}"), |b| {
+            b.iter(|| rt.block_on(async { black_box(client.get(path).dispatch().await.status()) }))
+        });
+    }
+}
+
+criterion_group!(benches, jws, id_token, opaque_tokens, client_authentication, dispatch);
 criterion_main!(benches);

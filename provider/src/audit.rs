@@ -3,10 +3,14 @@
 //! request's id, which the client also received in `X-Request-Id`) and never carries a token,
 //! a code, a secret or a password.
 //!
+//! A request's id is drawn when its first event is recorded: most requests record none, and
+//! their answers carry no id (a header costs every response; the id is for finding the events).
+//!
 //! Events go to an [`AuditSink`]: by default [`LogSink`], which writes each as a tracing event
 //! with target `audit` (one JSON object per line with `log.format = "json"`); a host supplies its
 //! own with [`ProviderBuilder::audit_sink`](crate::ProviderBuilder::audit_sink).
 
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 /// What happened.
@@ -61,7 +65,8 @@ impl AuditKind {
 pub struct AuditEvent {
     /// What happened.
     pub kind: AuditKind,
-    /// The id of the request it happened in (also its `X-Request-Id` response header).
+    /// The id of the request it happened in (also its `X-Request-Id` response header), set
+    /// when the event is recorded.
     pub request_id: Option<String>,
     /// The client.
     pub client_id: Option<String>,
@@ -79,11 +84,11 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// An event of `kind`, in the current request (if any), naming nothing yet.
+    /// An event of `kind`, naming nothing yet.
     pub fn new(kind: AuditKind) -> Self {
         Self {
             kind,
-            request_id: current_request_id(),
+            request_id: None,
             client_id: None,
             subject: None,
             grant_id: None,
@@ -188,18 +193,56 @@ impl AuditSink for LogSink {
 pub(crate) type SharedSink = Arc<dyn AuditSink>;
 
 tokio::task_local! {
-    /// The id of the request whose handler runs on this task.
-    static REQUEST_ID: String;
+    /// The request whose handler runs on this task.
+    static REQUEST: RequestScope;
 }
 
-/// The id of the request being handled, if any.
+/// The id of the request a handler runs for: a trusted proxy's, or a fresh one, taken only when
+/// an event asks for it.
+pub(crate) struct RequestScope {
+    /// The proxy's id, until it is taken.
+    given: Cell<Option<String>>,
+    id: OnceCell<String>,
+}
+
+impl RequestScope {
+    /// A request named `given` by a trusted proxy, or by nobody.
+    pub(crate) fn new(given: Option<String>) -> Self {
+        Self { given: Cell::new(given), id: OnceCell::new() }
+    }
+
+    /// The id, if an event of the request took it.
+    pub(crate) fn into_id(self) -> Option<String> {
+        self.id.into_inner()
+    }
+}
+
+/// The id of the request being handled, if any; the first call takes it, and the request's
+/// answer then carries it in `X-Request-Id`.
 pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST.try_with(|scope| scope.id.get_or_init(|| scope.given.take().unwrap_or_else(fresh_id)).clone()).ok()
 }
 
-/// Runs `handling` with `request_id` as the current request's id: the events it records carry it.
-pub(crate) async fn in_request<F: std::future::Future>(request_id: String, handling: F) -> F::Output {
-    REQUEST_ID.scope(request_id, handling).await
+/// A fresh id: this process's random prefix and a counter, unique across instances and restarts
+/// without a random draw per request (it names a request; it proves nothing).
+pub(crate) fn fresh_id() -> String {
+    use base64::Engine;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix =
+        PREFIX.get_or_init(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>()));
+    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `handling`, run in `request`: the events it records carry its id. The scope can be taken
+/// back when it is done (`take_value`), to learn whether an event took the id.
+pub(crate) fn in_request<F: std::future::Future>(
+    request: RequestScope,
+    handling: F,
+) -> tokio::task::futures::TaskLocalFuture<RequestScope, F> {
+    REQUEST.scope(request, handling)
 }
 
 #[cfg(test)]
@@ -219,9 +262,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_event_carries_the_request_id_in_scope_and_none_outside() {
-        assert_eq!(AuditEvent::new(AuditKind::Logout).request_id, None);
-        let inside = in_request("r-1".into(), async { AuditEvent::new(AuditKind::Logout) }).await;
-        assert_eq!(inside.request_id.as_deref(), Some("r-1"));
+    async fn a_request_id_is_taken_only_when_asked_for_and_then_kept() {
+        assert_eq!(current_request_id(), None, "no request outside a scope");
+        let mut quiet = std::pin::pin!(in_request(RequestScope::new(None), async {}));
+        quiet.as_mut().await;
+        assert_eq!(quiet.as_mut().take_value().and_then(RequestScope::into_id), None);
+        let mut asked =
+            std::pin::pin!(in_request(RequestScope::new(None), async { (current_request_id(), current_request_id()) }));
+        let (first, second) = asked.as_mut().await;
+        assert!(first.is_some() && first == second, "{first:?} {second:?}");
+        assert_eq!(asked.as_mut().take_value().and_then(RequestScope::into_id), first);
+        let given = in_request(RequestScope::new(Some("lb-1".into())), async { current_request_id() }).await;
+        assert_eq!(given.as_deref(), Some("lb-1"));
+    }
+
+    #[test]
+    fn fresh_ids_are_distinct() {
+        assert_ne!(fresh_id(), fresh_id());
     }
 }

@@ -313,18 +313,19 @@ impl Provider {
         self.0.catalog.tags()
     }
 
-    /// Records an audit event.
+    /// Records an audit event (if the sink wants its kind), with the current request's id.
     pub fn audit(&self, event: audit::AuditEvent) {
-        if self.0.audit.wants(event.kind) {
-            self.0.audit.record(&event);
-        }
+        self.audit_with(event.kind, |_| event);
     }
 
     /// Records the audit event `make` makes, if the sink wants events of `kind`: for the hot
-    /// paths, where making an event unheard would cost copies of its ids.
+    /// paths, where making an event unheard would cost copies of its ids. Only a recorded event
+    /// takes the request's id (and so puts it on the answer).
     pub(crate) fn audit_with(&self, kind: audit::AuditKind, make: impl FnOnce(audit::AuditKind) -> audit::AuditEvent) {
         if self.0.audit.wants(kind) {
-            self.0.audit.record(&make(kind));
+            let mut event = make(kind);
+            event.request_id = event.request_id.or_else(audit::current_request_id);
+            self.0.audit.record(&event);
         }
     }
 
@@ -423,7 +424,6 @@ impl Provider {
         };
         rocket
             .manage(self.clone())
-            .attach(endpoints::request_id::NameRequests)
             .attach(endpoints::tasks::BackgroundTasks(self.clone()))
             .attach(endpoints::cors::Cors::new(cors_paths.chain(metadata_at.clone()).collect()))
             .mount(base, endpoints::routes(self))
@@ -489,7 +489,6 @@ impl Provider {
             rocket::custom(figment)
                 .manage(self.clone())
                 .mount("/", endpoints::metrics_listener_routes())
-                .attach(endpoints::request_id::NameRequests)
                 .register("/", endpoints::catchers()),
         )
     }

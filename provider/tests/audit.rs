@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::local::{AUTHORIZE, ISSUER, RP_BASIC, VERIFIER, csrf, location, query_value, sign_in};
+use common::local::{AUTHORIZE, ISSUER, RP_BASIC, SVC_BASIC, VERIFIER, csrf, location, query_value, sign_in};
 use provider::audit::{AuditEvent, AuditKind, AuditSink};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
@@ -145,20 +145,35 @@ async fn a_code_flow_a_replay_a_revocation_a_failed_login_and_a_registration_are
 }
 
 #[tokio::test]
-async fn a_request_id_from_a_trusted_proxy_is_kept_and_a_clients_own_is_not() {
+async fn a_request_id_from_a_trusted_proxy_is_kept_a_clients_own_is_not_and_a_quiet_answer_has_none() {
     for (trusted, expect_kept) in [(false, false), (true, true)] {
+        let kept = Arc::new(Kept::default());
         let overrides = common::sections(&[("proxy", "trust_forwarded_headers", trusted.into())]);
-        let op = common::provider_with(ISSUER, "memory:", overrides).await;
+        let config = common::fixture_config(ISSUER, "memory:", None, overrides);
+        let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
         let client = Client::untracked(op.rocket()).await.unwrap();
-        let response = client.get("/jwks").header(Header::new("X-Request-Id", "lb-4711")).dispatch().await;
-        let id = response.headers().get_one("X-Request-Id").unwrap();
+        let token = |id: &'static str| {
+            client
+                .post("/token")
+                .header(ContentType::Form)
+                .header(Header::new("Authorization", SVC_BASIC))
+                .header(Header::new("X-Request-Id", id))
+                .body("grant_type=client_credentials")
+                .dispatch()
+        };
+        let issued = token("lb-4711").await;
+        assert_eq!(issued.status(), Status::Ok);
+        let id = issued.headers().get_one("X-Request-Id").expect("an audited answer is named").to_string();
         assert_eq!(id == "lb-4711", expect_kept, "trusted: {trusted}: {id}");
-        let bad = client.get("/jwks").header(Header::new("X-Request-Id", "a b")).dispatch().await;
+        assert_eq!(kept.take()[0].request_id.as_deref(), Some(id.as_str()), "the event and the answer agree");
+        let bad = token("a b").await;
         assert_ne!(bad.headers().get_one("X-Request-Id"), Some("a b"));
-        let unrouted = client.get("/nowhere").header(Header::new("X-Request-Id", "lb-4712")).dispatch().await;
-        assert_eq!(unrouted.status(), Status::NotFound);
-        let id = unrouted.headers().get_one("X-Request-Id").expect("a 404 is named too");
-        assert_eq!(id == "lb-4712", expect_kept, "trusted: {trusted}: {id}");
+        // An answer whose request recorded no event carries no id: the header would cost every
+        // response, and the id is for finding events.
+        let quiet = client.get("/jwks").header(Header::new("X-Request-Id", "lb-4712")).dispatch().await;
+        assert_eq!(quiet.headers().get_one("X-Request-Id"), None, "trusted: {trusted}");
+        let unrouted = client.get("/nowhere").dispatch().await;
+        assert_eq!((unrouted.status(), unrouted.headers().get_one("X-Request-Id")), (Status::NotFound, None));
     }
 }
 

@@ -106,7 +106,7 @@ pub(crate) fn metrics_listener_routes() -> Vec<rocket::Route> {
 
 /// Catchers that answer in OAuth's JSON error shape instead of Rocket's HTML, without internals.
 pub(crate) fn catchers() -> Vec<rocket::Catcher> {
-    rocket::catchers![default_catcher]
+    rocket::catchers![default_catcher].into_iter().map(request_id::InCatcher::wrap).collect()
 }
 
 #[catch(default)]

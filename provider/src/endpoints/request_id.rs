@@ -1,26 +1,30 @@
-//! Every route's handler runs inside [`InRequest`]: with its request's id in scope (so the audit
-//! events it records carry it), the id put on its response as `X-Request-Id`, and, with metrics
-//! on, the answer counted and timed. A fairing names the responses no route made (a 404, a
-//! catcher's answer). Nothing is kept in Rocket's per-request cache: its first use costs an
-//! allocation and a hash-map insert on every request.
+//! Every route's handler runs inside [`InRequest`]: in its request's scope (so the audit events
+//! it records carry the request's id), that id put on its answer as `X-Request-Id` when an event
+//! took it, and, with metrics on, the answer counted and timed. [`InCatcher`] does the same for
+//! the provider's catchers: it names the answer to a route that failed after recording an
+//! event, and counts what no route answered. Rocket's per-request cache is used only on a
+//! route's error path: its first use costs an allocation and a hash-map insert.
 
-use crate::metrics::Endpoint;
-use rocket::http::Header;
+use crate::audit::RequestScope;
+use crate::metrics::{Endpoint, RouteMetrics};
+use rocket::http::{Header, Status};
 use rocket::route::{Handler, Outcome};
-use rocket::{Data, Request, Response};
+use rocket::{Catcher, Data, Request, Response};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The request header a trusted proxy may set, and the response header that names the id.
 pub(crate) const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
-/// The id of `request`: the `X-Request-Id` a trusted proxy (`proxy.trust_forwarded_headers`)
-/// set when it is a plain token, so that the proxy's log and ours share it; otherwise a fresh
-/// one (a client's own would let it pick the ids of the log lines it causes).
-fn request_id(request: &Request<'_>, op: Option<&crate::Provider>) -> String {
+/// The scope of `request`, named by the `X-Request-Id` a trusted proxy
+/// (`proxy.trust_forwarded_headers`) set when it is a plain token, so that the proxy's log and
+/// ours share it; otherwise its id is drawn when an event asks (a client's own would let it pick
+/// the ids of the log lines it causes).
+fn scope_of(request: &Request<'_>, op: Option<&crate::Provider>) -> RequestScope {
     let trusted = op.is_some_and(|op| op.config().proxy.trust_forwarded_headers);
-    let given = request.headers().get_one(REQUEST_ID_HEADER).filter(|id| trusted && is_plain_id(id));
-    given.map_or_else(fresh_id, String::from)
+    // Looked up only when it counts: a header lookup hashes the name.
+    let given = trusted.then(|| request.headers().get_one(REQUEST_ID_HEADER)).flatten().filter(|id| is_plain_id(id));
+    RequestScope::new(given.map(String::from))
 }
 
 /// Up to 128 characters of `A-Z a-z 0-9 . _ -`: safe in a log line and a header.
@@ -28,31 +32,28 @@ fn is_plain_id(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// A fresh id: this process's random prefix and a counter, unique across instances and restarts
-/// without a random draw per request (it names a request; it proves nothing).
-fn fresh_id() -> String {
-    use base64::Engine;
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PREFIX: OnceLock<String> = OnceLock::new();
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>()));
-    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+/// For the catcher: whether a route failed (it has counted the answer), and the id its events
+/// took, if any.
+enum Failed {
+    NoRoute,
+    Route(Option<String>),
 }
 
-/// A route's handler, run with its request's id in scope; wraps every route of the provider.
+/// A route's handler, run in its request's scope; wraps every route of the provider.
 #[derive(Clone)]
 pub(crate) struct InRequest {
     handler: Box<dyn Handler>,
     /// The route's template, the label of its metrics.
     endpoint: Endpoint,
+    /// The route's series, once used.
+    metrics: Arc<RouteMetrics>,
 }
 
 impl InRequest {
     /// `route` with its handler wrapped.
     pub(crate) fn wrap(mut route: rocket::Route) -> rocket::Route {
         let endpoint = Endpoint(Arc::from(route.uri.origin.path().as_str()));
-        route.handler = Box::new(Self { handler: route.handler.clone(), endpoint });
+        route.handler = Box::new(Self { handler: route.handler.clone(), endpoint, metrics: Arc::default() });
         route
     }
 }
@@ -62,59 +63,123 @@ impl Handler for InRequest {
     async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
         let op = request.rocket().state::<crate::Provider>();
         let metrics = op.filter(|op| op.config().metrics.enabled).map(|op| (op.metrics().http(), Instant::now()));
-        let id = request_id(request, op);
-        let header = Header::new(REQUEST_ID_HEADER, id.clone());
-        let mut outcome = crate::audit::in_request(id, self.handler.handle(request, data)).await;
+        let mut handling = std::pin::pin!(crate::audit::in_request(scope_of(request, op), self.handler.handle(request, data)));
+        let mut outcome = handling.as_mut().await;
+        let id = handling.as_mut().take_value().and_then(RequestScope::into_id);
         let status = match &mut outcome {
             Outcome::Success(response) => {
-                response.set_header(header);
+                if let Some(id) = id {
+                    response.set_header(Header::new(REQUEST_ID_HEADER, id));
+                }
                 Some(response.status())
             }
-            Outcome::Error(status) => Some(*status),
-            // Another route may still answer; it counts itself.
+            Outcome::Error(status) => {
+                // The catcher answers; it counts nothing more, and names its answer as the
+                // handler's events were named.
+                request.local_cache(|| Failed::Route(id));
+                Some(*status)
+            }
+            // Another route may still answer; it counts itself, or the catcher does.
             Outcome::Forward(_) => None,
         };
         if let (Some((http, started)), Some(status)) = (metrics, status) {
-            http.answered(&self.endpoint, status.code, Some(started.elapsed()));
+            http.route_answered(&self.metrics, &self.endpoint, status.code, started.elapsed());
         }
         outcome
     }
 }
 
-/// The fairing that names (and, with metrics on, counts) the responses no route made: an
-/// unmatched path, a catcher's answer to a route's error.
-pub(crate) struct NameRequests;
+/// A catcher of the provider: its answer to a failed route named as the route's events were,
+/// and (with metrics on) what no route answered counted as `unmatched`.
+#[derive(Clone)]
+pub(crate) struct InCatcher {
+    handler: Box<dyn rocket::catcher::Handler>,
+}
+
+impl InCatcher {
+    /// `catcher` with its handler wrapped.
+    pub(crate) fn wrap(mut catcher: Catcher) -> Catcher {
+        catcher.handler = Box::new(Self { handler: catcher.handler.clone() });
+        catcher
+    }
+}
 
 #[rocket::async_trait]
-impl rocket::fairing::Fairing for NameRequests {
-    fn info(&self) -> rocket::fairing::Info {
-        rocket::fairing::Info { name: "request id", kind: rocket::fairing::Kind::Response }
-    }
-
-    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        if response.headers().contains(REQUEST_ID_HEADER) {
-            return;
+impl rocket::catcher::Handler for InCatcher {
+    async fn handle<'r>(&self, status: Status, request: &'r Request<'_>) -> rocket::catcher::Result<'r> {
+        let mut response: Response<'r> = self.handler.handle(status, request).await?;
+        match request.local_cache(|| Failed::NoRoute) {
+            Failed::Route(Some(id)) => {
+                response.set_header(Header::new(REQUEST_ID_HEADER, id.clone()));
+            }
+            Failed::Route(None) => {}
+            Failed::NoRoute => {
+                let op = request.rocket().state::<crate::Provider>();
+                if let Some(op) = op.filter(|op| op.config().metrics.enabled) {
+                    static UNMATCHED: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
+                    let unmatched = UNMATCHED.get_or_init(|| Endpoint(Arc::from("unmatched")));
+                    op.metrics().http().answered(unmatched, response.status().code);
+                }
+            }
         }
-        let op = request.rocket().state::<crate::Provider>();
-        response.set_header(Header::new(REQUEST_ID_HEADER, request_id(request, op)));
-        if let Some(op) = op.filter(|op| op.config().metrics.enabled)
-            && request.route().is_none()
-        {
-            static UNMATCHED: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
-            let unmatched = UNMATCHED.get_or_init(|| Endpoint(Arc::from("unmatched")));
-            op.metrics().http().answered(unmatched, response.status().code, None);
-        }
+        Ok(response)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rocket::local::asynchronous::Client;
 
-    #[test]
-    fn fresh_ids_are_plain_and_distinct() {
-        let (a, b) = (fresh_id(), fresh_id());
-        assert!(is_plain_id(&a) && is_plain_id(&b) && a != b, "{a} {b}");
+    /// The id the last handler that asked for one got (one test uses it).
+    static SEEN: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+    fn ask() {
+        *SEEN.lock().unwrap() = crate::audit::current_request_id();
+    }
+
+    #[rocket::get("/quiet")]
+    fn quiet() -> &'static str {
+        "ok"
+    }
+
+    #[rocket::get("/asks")]
+    fn asks() -> &'static str {
+        ask();
+        "ok"
+    }
+
+    #[rocket::get("/fails")]
+    fn fails() -> Result<&'static str, Status> {
+        ask();
+        Err(Status::BadRequest)
+    }
+
+    async fn client() -> Client {
+        let routes = rocket::routes![quiet, asks, fails].into_iter().map(InRequest::wrap).collect::<Vec<_>>();
+        Client::untracked(rocket::build().mount("/", routes).register("/", crate::endpoints::catchers())).await.unwrap()
+    }
+
+    fn seen() -> String {
+        SEEN.lock().unwrap().clone().expect("the handler got an id")
+    }
+
+    #[rocket::async_test]
+    async fn an_answer_carries_the_id_its_handler_took_and_only_then() {
+        let client = client().await;
+        let quiet = client.get("/quiet").dispatch().await;
+        assert_eq!(quiet.headers().get_one(REQUEST_ID_HEADER), None, "no event, no id");
+        let unmatched = client.get("/nowhere").dispatch().await;
+        assert_eq!(unmatched.headers().get_one(REQUEST_ID_HEADER), None);
+        let asks = client.get("/asks").dispatch().await;
+        assert_eq!(asks.headers().get_one(REQUEST_ID_HEADER), Some(seen().as_str()));
+        let again = client.get("/asks").dispatch().await;
+        let (first, second) = (asks.headers().get_one(REQUEST_ID_HEADER), again.headers().get_one(REQUEST_ID_HEADER));
+        assert!(second.is_some_and(is_plain_id) && first != second, "{first:?} {second:?}");
+        // A failed route's answer comes from the catcher, named as the route's events were.
+        let failed = client.get("/fails").dispatch().await;
+        assert_eq!(failed.status(), Status::BadRequest);
+        assert_eq!(failed.headers().get_one(REQUEST_ID_HEADER), Some(seen().as_str()));
     }
 
     #[test]

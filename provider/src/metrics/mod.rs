@@ -1,5 +1,5 @@
-//! Prometheus metrics: what operators watch. Counters are bumped where things happen (the HTTP
-//! fairing in `endpoints::metrics`, the token endpoint, client authentication, the throttles, the delivery queues, the
+//! Prometheus metrics: what operators watch. Counters are bumped where things happen (the route
+//! wrapper in `endpoints::request_id`, the token endpoint, client authentication, the throttles, the delivery queues, the
 //! storage writers); the queue depths and key ages are read when scraped. Rendering is in the
 //! text format 0.0.4, which every Prometheus-compatible scraper reads.
 //!
@@ -14,6 +14,8 @@ use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Request durations, in seconds: 0.25 ms to about 16 s.
 fn latency_histogram() -> Histogram {
@@ -121,14 +123,36 @@ impl HttpMetrics {
         );
     }
 
-    /// Counts one answer of `endpoint` with `status`, and its time if known (not for a request
-    /// no route answered, which is counted once it is answered).
-    pub(crate) fn answered(&self, endpoint: &Endpoint, status: u16, took: Option<std::time::Duration>) {
-        if let Some(took) = took {
-            self.seconds.get_or_create(&EndpointLabels { endpoint: endpoint.clone() }).observe(took.as_secs_f64());
-        }
+    /// Counts one answer of `endpoint` with `status` that no route made (a 404, a catcher's),
+    /// untimed.
+    pub(crate) fn answered(&self, endpoint: &Endpoint, status: u16) {
         self.requests.get_or_create(&RequestLabels { endpoint: endpoint.clone(), status }).inc();
     }
+
+    /// Counts and times one answer of `route`'s `endpoint`, through the series `route` keeps.
+    pub(crate) fn route_answered(&self, route: &RouteMetrics, endpoint: &Endpoint, status: u16, took: Duration) {
+        let seconds = route
+            .seconds
+            .get_or_init(|| self.seconds.get_or_create(&EndpointLabels { endpoint: endpoint.clone() }).clone());
+        seconds.observe(took.as_secs_f64());
+        let requests = || self.requests.get_or_create(&RequestLabels { endpoint: endpoint.clone(), status });
+        match KEPT_STATUSES.iter().position(|&kept| kept == status) {
+            Some(at) => route.statuses[at].get_or_init(|| requests().clone()).inc(),
+            None => requests().inc(),
+        };
+    }
+}
+
+/// The statuses whose counters a route keeps at hand; another is looked up in its family.
+const KEPT_STATUSES: [u16; 12] = [200, 201, 204, 302, 303, 400, 401, 403, 404, 429, 500, 503];
+
+/// One route's series, taken from their families when first used and kept, so that counting an
+/// answer hashes no labels (the families hash them with SipHash, under a lock). A route's
+/// series belong to the provider whose routes it is one of.
+#[derive(Debug, Default)]
+pub(crate) struct RouteMetrics {
+    seconds: OnceLock<Histogram>,
+    statuses: [OnceLock<Counter>; KEPT_STATUSES.len()],
 }
 
 /// A provider's metrics.
