@@ -225,7 +225,7 @@ pub fn current_request_id() -> Option<String> {
 
 /// A fresh id: this process's random prefix and a counter, unique across instances and restarts
 /// without a random draw per request (it names a request; it proves nothing).
-pub(crate) fn fresh_id() -> String {
+fn fresh_id() -> String {
     use base64::Engine;
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -31,16 +31,21 @@ impl Kept {
     }
 }
 
+/// A provider built from `config`, recording into a new [`Kept`].
+async fn audited(config: provider::config::Config) -> (provider::Provider, Arc<Kept>) {
+    let kept = Arc::new(Kept::default());
+    let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
+    (op, kept)
+}
+
 fn kinds(events: &[AuditEvent]) -> Vec<AuditKind> {
     events.iter().map(|e| e.kind).collect()
 }
 
 #[tokio::test]
 async fn a_code_flow_a_replay_a_revocation_a_failed_login_and_a_registration_are_audited() {
-    let kept = Arc::new(Kept::default());
     let overrides = common::sections(&[("registration", "enabled", true.into())]);
-    let config = common::fixture_config(ISSUER, "memory:", None, overrides);
-    let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
+    let (op, kept) = audited(common::fixture_config(ISSUER, "memory:", None, overrides)).await;
     let client = Client::tracked(op.rocket()).await.unwrap();
 
     // Login, consent and the code, each in the request that did it.
@@ -147,10 +152,8 @@ async fn a_code_flow_a_replay_a_revocation_a_failed_login_and_a_registration_are
 #[tokio::test]
 async fn a_request_id_from_a_trusted_proxy_is_kept_a_clients_own_is_not_and_a_quiet_answer_has_none() {
     for (trusted, expect_kept) in [(false, false), (true, true)] {
-        let kept = Arc::new(Kept::default());
         let overrides = common::sections(&[("proxy", "trust_forwarded_headers", trusted.into())]);
-        let config = common::fixture_config(ISSUER, "memory:", None, overrides);
-        let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
+        let (op, kept) = audited(common::fixture_config(ISSUER, "memory:", None, overrides)).await;
         let client = Client::untracked(op.rocket()).await.unwrap();
         let token = |id: &'static str| {
             client
@@ -181,12 +184,11 @@ async fn a_request_id_from_a_trusted_proxy_is_kept_a_clients_own_is_not_and_a_qu
 async fn a_picked_up_key_rotation_and_an_ended_session_are_audited() {
     let dir = tempfile::tempdir().unwrap();
     let keys_file = dir.path().join("jwks.json");
-    let kept = Arc::new(Kept::default());
     let overrides = common::sections(&[("logout", "enabled", true.into())]);
     let mut config = common::fixture_config(ISSUER, "memory:", None, overrides);
     (config.keys.file, config.keys.generate) = (keys_file.clone(), true);
     config.keys.reload_interval = 1;
-    let op = provider::Provider::builder(config).audit_sink(kept.clone()).build().await.unwrap();
+    let (op, kept) = audited(config).await;
     let client = Client::tracked(op.rocket()).await.unwrap();
 
     // A session, ended by an operator as a logout.
